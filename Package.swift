@@ -1,0 +1,185 @@
+// swift-tools-version:6.0
+// Cablecar: a reference MLOps platform for city transportation.
+// Layout: Libraries/ (shared modules), Services/ (one executable each), Simulators/,
+// Benchmarks/, Tests/. Services depend on libraries, never on each other.
+import PackageDescription
+
+let package = Package(
+    name: "cablecar",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cablecar", targets: ["CablecarCLI"]),
+        .executable(name: "cablecar-sim", targets: ["CablecarSim"]),
+        .executable(name: "cablecar-ingest", targets: ["CablecarIngestMain"]),
+        .executable(name: "cablecar-features", targets: ["CablecarFeaturesMain"]),
+        .executable(name: "cablecar-trainer", targets: ["CablecarTrainerMain"]),
+        .executable(name: "cablecar-forecast", targets: ["CablecarForecastMain"]),
+        .executable(name: "cablecar-monitor", targets: ["CablecarMonitorMain"]),
+        .executable(name: "cablecar-bench", targets: ["CablecarBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    ],
+    targets: [
+        // MARK: Libraries
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "Libraries/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(
+            name: "CablecarKafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Libraries/CablecarKafka"
+        ),
+        .target(
+            name: "CablecarPostgres",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Libraries/CablecarPostgres",
+            resources: [.copy("Migrations")]
+        ),
+        .target(
+            name: "CablecarService",
+            dependencies: [
+                "CablecarKafka",
+                "CablecarPostgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Libraries/CablecarService"
+        ),
+        .target(
+            name: "CablecarDomain",
+            path: "Libraries/CablecarDomain"
+        ),
+        .target(
+            name: "CablecarDrift",
+            path: "Libraries/CablecarDrift"
+        ),
+        .target(
+            name: "CablecarLocalStack",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Libraries/CablecarLocalStack"
+        ),
+
+        // MARK: Simulators
+        .target(
+            name: "CablecarSimulation",
+            dependencies: ["CablecarDomain"],
+            path: "Simulators/CablecarSimulation",
+            resources: [.copy("Resources")]
+        ),
+        .executableTarget(
+            name: "CablecarSim",
+            dependencies: [
+                "CablecarSimulation",
+                "CablecarDomain",
+                "CablecarKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Simulators/CablecarSim"
+        ),
+
+        // MARK: Services
+        .target(
+            name: "CablecarIngest",
+            dependencies: [
+                "CablecarDomain",
+                "CablecarKafka",
+                "CablecarPostgres",
+                "CablecarService",
+            ],
+            path: "Services/Ingest/CablecarIngest"
+        ),
+        .executableTarget(
+            name: "CablecarIngestMain",
+            dependencies: ["CablecarIngest", "CablecarService"],
+            path: "Services/Ingest/Main"
+        ),
+        .executableTarget(
+            name: "CablecarFeaturesMain",
+            dependencies: ["CablecarService"],
+            path: "Services/Features/Main"
+        ),
+        .executableTarget(
+            name: "CablecarTrainerMain",
+            dependencies: ["CablecarService"],
+            path: "Services/Trainer/Main"
+        ),
+        .executableTarget(
+            name: "CablecarForecastMain",
+            dependencies: ["CablecarService"],
+            path: "Services/Forecast/Main"
+        ),
+        .executableTarget(
+            name: "CablecarMonitorMain",
+            dependencies: ["CablecarService"],
+            path: "Services/Monitor/Main"
+        ),
+        .executableTarget(
+            name: "CablecarCLI",
+            dependencies: [
+                "CablecarLocalStack",
+                "CablecarDrift",
+                "CablecarService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/CLI"
+        ),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "CablecarBench",
+            dependencies: [
+                "CablecarKafka",
+                "CablecarDrift",
+                "CablecarLocalStack",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/CablecarBench"
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "CablecarTestSupport",
+            dependencies: [
+                "CablecarLocalStack",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/CablecarTestSupport"
+        ),
+        .testTarget(name: "CablecarDomainTests", dependencies: ["CablecarDomain"]),
+        .testTarget(
+            name: "CablecarDriftTests",
+            dependencies: ["CablecarDrift"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "CablecarKafkaTests", dependencies: ["CablecarKafka", "CablecarTestSupport"]),
+        .testTarget(name: "CablecarPostgresTests", dependencies: ["CablecarPostgres", "CablecarTestSupport"]),
+        .testTarget(name: "CablecarServiceTests", dependencies: ["CablecarService", "CablecarTestSupport"]),
+        .testTarget(name: "CablecarSimulationTests", dependencies: ["CablecarSimulation", "CablecarDomain"]),
+    ]
+)
