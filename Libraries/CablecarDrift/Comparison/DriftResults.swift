@@ -93,6 +93,8 @@ public struct DriftReport: Sendable, Codable, Equatable {
     /// Compared groups by share of drifted features, then count, then how far their most extreme
     /// feature is past its threshold; groups seen on one side only come after them.
     static func worseFirst(_ a: GroupResult, _ b: GroupResult) -> Bool {
+        let ca = a.status == .compared, cb = b.status == .compared
+        if ca != cb { return ca }
         let sa = a.driftShare ?? -1, sb = b.driftShare ?? -1
         if sa != sb { return sa > sb }
         if a.driftedFeatures != b.driftedFeatures { return a.driftedFeatures > b.driftedFeatures }
