@@ -132,8 +132,9 @@ struct FaultInjector: Sendable {
                 bytes = Array(bytes.map { $0 == UInt8(ascii: "\"") ? UInt8(ascii: "'") : $0 })
                 detail = "single_quotes"
             default:
-                bytes.insert(UInt8(ascii: ","), at: bytes.count - 1)
-                detail = "trailing_comma"
+                // Not a trailing comma: Foundation's parsers accept `{"a":1,}`.
+                bytes.insert(UInt8(ascii: "#"), at: bytes.count - 1)
+                detail = "stray_character"
             }
             faulted.value = bytes
             out.append(Outgoing(record: faulted, fault: entry(.rejected, .malformedJSON, detail)))
