@@ -47,15 +47,15 @@ struct DriftCommand: AsyncParsableCommand {
         var skipNonNumeric = false
 
         func run() async throws {
-            guard let reportFormat = ReportFormat(rawValue: format) else {
+            guard let reportFormat = CablecarDrift.ReportFormat(rawValue: format) else {
                 throw ValidationError("--format must be table, json or html, not '\(format)'")
             }
-            let options = DriftCompareRunner.Options(
+            let options = CablecarDrift.DriftCompareRunner.Options(
                 referencePath: reference, currentPath: current,
-                columns: ColumnRequest(groupColumn: by, features: features.map(Self.list), categorical: categorical.map(Self.list) ?? []),
+                columns: CablecarDrift.ColumnRequest(groupColumn: by, features: features.map(Self.list), categorical: categorical.map(Self.list) ?? []),
                 format: reportFormat, outputPath: output, skipNonNumeric: skipNonNumeric)
             do {
-                let result = try await DriftCompareRunner.run(options)
+                let result = try await CablecarDrift.DriftCompareRunner.run(options)
                 if output == nil {
                     FileHandle.standardOutput.write(Data(result.output.utf8))
                 } else if let output {
