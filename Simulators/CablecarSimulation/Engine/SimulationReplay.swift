@@ -59,6 +59,7 @@ public enum SimulationReplay {
         try await sink.finish()
         try groundTruth?.close()
         summary.simulatedMinutes = Int((engine.endTime - engine.startTime) / 60_000)
+        summary.simulatedDays = configuration.days
         progress?(1, summary.totalRecords)
         return summary
     }

@@ -7,6 +7,7 @@ public struct SimulationSummary: Sendable, Equatable {
     public var expectedRejections: [RejectReason: Int] = [:]
     public var truthRows = 0
     public var simulatedMinutes = 0
+    public var simulatedDays = 0
 
     public init() {}
 
@@ -39,7 +40,7 @@ public struct SimulationSummary: Sendable, Equatable {
                 lines.append("  \(reason.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)) \(expectedRejections[reason] ?? 0)")
             }
         }
-        lines.append("ground truth: \(truthRows) segment-intervals over \(simulatedMinutes / 1440) day(s)")
+        lines.append("ground truth: \(truthRows) segment-intervals over \(simulatedDays) day(s)")
         return lines
     }
 }
