@@ -177,7 +177,7 @@ let package = Package(
             dependencies: ["CablecarDrift"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "CablecarKafkaTests", dependencies: ["CablecarKafka", "CablecarTestSupport"]),
+        .testTarget(name: "CablecarKafkaTests", dependencies: ["CablecarKafka", "CablecarLocalStack", "CablecarTestSupport"]),
         .testTarget(name: "CablecarPostgresTests", dependencies: ["CablecarPostgres", "CablecarTestSupport"]),
         .testTarget(name: "CablecarServiceTests", dependencies: ["CablecarService", "CablecarTestSupport"]),
         .testTarget(name: "CablecarSimulationTests", dependencies: ["CablecarSimulation", "CablecarDomain"]),

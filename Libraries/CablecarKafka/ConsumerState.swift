@@ -1,0 +1,114 @@
+import CRdKafka
+import Foundation
+import Logging
+
+/// State the consumer's C callbacks reach through librdkafka's opaque pointer.
+final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
+    let logger: Logger
+    let buffer: MessageBuffer
+    private let lock = NSLock()
+    /// Next offset to commit per partition, from `markProcessed`, not yet handed to librdkafka.
+    private var pendingOffsets: [TopicPartition: Int64] = [:]
+    private var assigned: Set<TopicPartition> = []
+    private(set) var rebalances = 0
+
+    var kafkaLogger: Logger { logger }
+
+    init(logger: Logger, buffer: MessageBuffer) {
+        self.logger = logger
+        self.buffer = buffer
+    }
+
+    func markProcessed(_ partition: TopicPartition, offset: Int64) {
+        lock.lock()
+        if let existing = pendingOffsets[partition], existing > offset + 1 {
+            lock.unlock()
+            return
+        }
+        pendingOffsets[partition] = offset + 1
+        lock.unlock()
+    }
+
+    var assignment: Set<TopicPartition> {
+        lock.lock(); defer { lock.unlock() }
+        return assigned
+    }
+
+    /// Hands processed offsets to librdkafka, whose auto-commit (and close) commits them.
+    /// Offsets for partitions no longer assigned are dropped: the new owner re-reads them.
+    func storePendingOffsets(_ handle: OpaquePointer) {
+        lock.lock()
+        let pending = pendingOffsets.filter { assigned.contains($0.key) }
+        pendingOffsets.removeAll(keepingCapacity: true)
+        lock.unlock()
+        guard !pending.isEmpty, let list = rd_kafka_topic_partition_list_new(Int32(pending.count)) else { return }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (partition, offset) in pending {
+            rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)?.pointee.offset = offset
+        }
+        let error = rd_kafka_offsets_store(handle, list)
+        if error.isError {
+            logger.warning("Could not store consumer offsets", metadata: ["error": "\(KafkaError(error, operation: "storing offsets"))"])
+        }
+    }
+
+    func handleRebalance(_ handle: OpaquePointer, _ error: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+        let changed = partitionSet(partitions)
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+        lock.lock()
+        rebalances += 1
+        lock.unlock()
+        switch error {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            lock.lock()
+            assigned.formUnion(changed)
+            lock.unlock()
+            logger.info("Partitions assigned", metadata: ["partitions": "\(changed.sorted { $0.description < $1.description })"])
+            let result = cooperative ? takeErrorCode(rd_kafka_incremental_assign(handle, partitions)) : rd_kafka_assign(handle, partitions)
+            if result.isError {
+                logger.error("Assigning partitions failed", metadata: ["error": "\(KafkaError(result, operation: "assigning partitions"))"])
+            }
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            // Commit what was processed before giving the partitions away, so their next owner
+            // starts right after it; buffered-but-unprocessed messages go back to the group.
+            storePendingOffsets(handle)
+            _ = rd_kafka_commit(handle, nil, 0)
+            let dropped = buffer.drop(partitions: changed)
+            lock.lock()
+            assigned.subtract(changed)
+            lock.unlock()
+            logger.info("Partitions revoked", metadata: ["partitions": "\(changed.count)", "droppedBuffered": "\(dropped)"])
+            if cooperative {
+                _ = takeErrorCode(rd_kafka_incremental_unassign(handle, partitions))
+            } else {
+                _ = rd_kafka_assign(handle, nil)
+            }
+        default:
+            logger.error("Rebalance failed", metadata: ["error": "\(KafkaError(error, operation: "rebalancing the consumer group"))"])
+            _ = rd_kafka_assign(handle, nil)
+        }
+    }
+
+    private func partitionSet(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> Set<TopicPartition> {
+        var result = Set<TopicPartition>()
+        for index in 0..<Int(list.pointee.cnt) {
+            let element = list.pointee.elems[index]
+            result.insert(TopicPartition(topic: String(cString: element.topic), partition: element.partition))
+        }
+        return result
+    }
+}
+
+let consumerRebalanceCallback: @convention(c) (
+    OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
+) -> Void = { handle, error, partitions, opaque in
+    guard let handle, let partitions, let opaque else { return }
+    Unmanaged<ConsumerState>.fromOpaque(opaque).takeUnretainedValue().handleRebalance(handle, error, partitions)
+}
+
+/// Cooperative-protocol calls return an owned error object (or NULL); take its code and free it.
+func takeErrorCode(_ error: OpaquePointer?) -> rd_kafka_resp_err_t {
+    guard let error else { return RD_KAFKA_RESP_ERR_NO_ERROR }
+    defer { rd_kafka_error_destroy(error) }
+    return rd_kafka_error_code(error)
+}

@@ -1,0 +1,112 @@
+import CRdKafka
+import Foundation
+import Logging
+
+/// Creates topics and checks broker reachability.
+public final class KafkaAdmin: Sendable {
+    private let handle: RdKafkaHandle
+    private let logger: Logger
+
+    public init(configuration: KafkaClientConfiguration, logger: Logger) throws {
+        try KafkaLibrary.checkVersion()
+        self.handle = try RdKafkaHandle(type: RD_KAFKA_PRODUCER, properties: configuration.properties)
+        self.logger = logger
+    }
+
+    deinit { rd_kafka_destroy(handle.pointer) }
+
+    /// Creates each topic that does not exist yet; existing topics are left as they are.
+    public func ensureTopics(_ topics: [TopicSpecification], timeout: Duration = .seconds(30)) async throws {
+        guard !topics.isEmpty else { return }
+        let handle = self.handle
+        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let outcome = await runBlocking("kafka-create-topics") { Self.createTopics(handle.pointer, topics, milliseconds) }
+        let results = try outcome.get()
+        for (name, error) in results {
+            if let error, !error.isTopicAlreadyExisting { throw error }
+            logger.debug("Topic ready", metadata: ["topic": "\(name)", "created": "\(error == nil)"])
+        }
+    }
+
+    /// Asks the cluster for its metadata: true when a broker answers within `timeout`.
+    public func ping(timeout: Duration = .seconds(2)) async -> Bool {
+        (try? await partitionCount(of: nil, timeout: timeout)) != nil
+    }
+
+    /// The number of partitions of `topic` (or, with nil, of all topics together).
+    public func partitionCount(of topic: String?, timeout: Duration = .seconds(5)) async throws -> Int {
+        let handle = self.handle
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return try await runBlocking("kafka-metadata") { () -> Result<Int, KafkaError> in
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            var topicHandle: OpaquePointer?
+            if let topic { topicHandle = rd_kafka_topic_new(handle.pointer, topic, nil) }
+            defer { if let topicHandle { rd_kafka_topic_destroy(topicHandle) } }
+            let error = rd_kafka_metadata(handle.pointer, topicHandle == nil ? 1 : 0, topicHandle, &metadata, milliseconds)
+            guard !error.isError, let metadata else {
+                return .failure(KafkaError(error, operation: "reading cluster metadata"))
+            }
+            defer { rd_kafka_metadata_destroy(metadata) }
+            var count = 0
+            for index in 0..<Int(metadata.pointee.topic_cnt) {
+                let topicMetadata = metadata.pointee.topics[index]
+                if topicMetadata.err.isError && topic != nil {
+                    return .failure(KafkaError(topicMetadata.err, operation: "reading metadata of topic \(topic ?? "")"))
+                }
+                count += Int(topicMetadata.partition_cnt)
+            }
+            return .success(count)
+        }.get()
+    }
+
+    private static func createTopics(
+        _ handle: OpaquePointer, _ topics: [TopicSpecification], _ timeoutMilliseconds: Int32
+    ) -> Result<[(String, KafkaError?)], KafkaError> {
+        var errorText = [CChar](repeating: 0, count: 512)
+        var newTopics: [OpaquePointer?] = []
+        defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
+        for spec in topics {
+            guard let newTopic = rd_kafka_NewTopic_new(spec.name, Int32(spec.partitions), Int32(spec.replicationFactor), &errorText, errorText.count) else {
+                return .failure(.client("describing topic \(spec.name)", reason: string(fromCBuffer: errorText)))
+            }
+            newTopics.append(newTopic)
+            for (key, value) in spec.configs.sorted(by: { $0.key < $1.key }) {
+                let error = rd_kafka_NewTopic_set_config(newTopic, key, value)
+                if error.isError { return .failure(KafkaError(error, operation: "setting \(key) on topic \(spec.name)")) }
+            }
+        }
+        guard let queue = rd_kafka_queue_new(handle) else {
+            return .failure(.client("creating topics", reason: "could not create a result queue"))
+        }
+        defer { rd_kafka_queue_destroy(queue) }
+        let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)
+        defer { rd_kafka_AdminOptions_destroy(options) }
+        _ = rd_kafka_AdminOptions_set_request_timeout(options, timeoutMilliseconds, &errorText, errorText.count)
+        newTopics.withUnsafeMutableBufferPointer { buffer in
+            rd_kafka_CreateTopics(handle, buffer.baseAddress, buffer.count, options, queue)
+        }
+        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 1000) else {
+            return .failure(KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, operation: "creating topics \(topics.map(\.name))"))
+        }
+        defer { rd_kafka_event_destroy(event) }
+        let eventError = rd_kafka_event_error(event)
+        if eventError.isError {
+            let reason = rd_kafka_event_error_string(event).map { String(cString: $0) }
+            return .failure(KafkaError(eventError, operation: "creating topics \(topics.map(\.name))", reason: reason))
+        }
+        guard let result = rd_kafka_event_CreateTopics_result(event) else {
+            return .failure(.client("creating topics", reason: "unexpected admin event type"))
+        }
+        var count = 0
+        guard let topicResults = rd_kafka_CreateTopics_result_topics(result, &count) else { return .success([]) }
+        var outcome: [(String, KafkaError?)] = []
+        for index in 0..<count {
+            guard let topicResult = topicResults[index] else { continue }
+            let name = String(cString: rd_kafka_topic_result_name(topicResult))
+            let error = rd_kafka_topic_result_error(topicResult)
+            let reason = rd_kafka_topic_result_error_string(topicResult).map { String(cString: $0) }
+            outcome.append((name, error.isError ? KafkaError(error, operation: "creating topic \(name)", reason: reason) : nil))
+        }
+        return .success(outcome)
+    }
+}

@@ -1,0 +1,106 @@
+/// Settings shared by producers, consumers and the admin client.
+///
+/// `extra` passes any librdkafka property through unchanged, for tuning that this type does
+/// not name (see librdkafka's CONFIGURATION.md).
+public struct KafkaClientConfiguration: Sendable, Equatable {
+    /// Comma-separated `host:port` list.
+    public var brokers: String
+    public var clientID: String
+    public var extra: [String: String]
+
+    public init(brokers: String, clientID: String = "cablecar", extra: [String: String] = [:]) {
+        self.brokers = brokers
+        self.clientID = clientID
+        self.extra = extra
+    }
+
+    var properties: [String: String] {
+        var properties = ["bootstrap.servers": brokers, "client.id": clientID]
+        properties.merge(extra) { _, new in new }
+        return properties
+    }
+}
+
+public struct KafkaProducerConfiguration: Sendable, Equatable {
+    public var client: KafkaClientConfiguration
+    /// How long librdkafka waits to fill a batch; higher favors throughput over latency.
+    public var lingerMilliseconds: Int
+    public var batchSize: Int
+    /// After this long without a delivery report a send fails with `_MSG_TIMED_OUT`,
+    /// so an unreachable broker surfaces as an error instead of a hang.
+    public var deliveryTimeoutMilliseconds: Int
+    /// Exactly-once per partition within a producer session (no duplicates from retries).
+    public var idempotent: Bool
+    public var compression: String
+
+    public init(
+        client: KafkaClientConfiguration, lingerMilliseconds: Int = 5, batchSize: Int = 1_000_000,
+        deliveryTimeoutMilliseconds: Int = 30_000, idempotent: Bool = true, compression: String = "lz4"
+    ) {
+        self.client = client
+        self.lingerMilliseconds = lingerMilliseconds
+        self.batchSize = batchSize
+        self.deliveryTimeoutMilliseconds = deliveryTimeoutMilliseconds
+        self.idempotent = idempotent
+        self.compression = compression
+    }
+
+    var properties: [String: String] {
+        var properties: [String: String] = [
+            "linger.ms": String(lingerMilliseconds),
+            "batch.size": String(batchSize),
+            "message.timeout.ms": String(deliveryTimeoutMilliseconds),
+            "enable.idempotence": idempotent ? "true" : "false",
+            "compression.codec": compression,
+            // Same key → partition mapping as the Java client, so mixed-language producers agree.
+            "partitioner": "murmur2_random",
+        ]
+        properties.merge(client.properties) { _, new in new }
+        return properties
+    }
+}
+
+public struct KafkaConsumerConfiguration: Sendable, Equatable {
+    public enum OffsetReset: String, Sendable { case earliest, latest }
+
+    public var client: KafkaClientConfiguration
+    public var groupID: String
+    public var offsetReset: OffsetReset
+    /// Messages held in process before the poll loop stops fetching: the backpressure bound.
+    public var bufferCapacity: Int
+    /// librdkafka's own prefetch bound per partition queue, in KiB.
+    public var prefetchKilobytes: Int
+    public var sessionTimeoutMilliseconds: Int
+    /// Processed offsets are committed in the background this often (and on close and revoke).
+    public var commitIntervalMilliseconds: Int
+
+    public init(
+        client: KafkaClientConfiguration, groupID: String, offsetReset: OffsetReset = .earliest,
+        bufferCapacity: Int = 10_000, prefetchKilobytes: Int = 16_384, sessionTimeoutMilliseconds: Int = 10_000,
+        commitIntervalMilliseconds: Int = 1_000
+    ) {
+        self.client = client
+        self.groupID = groupID
+        self.offsetReset = offsetReset
+        self.bufferCapacity = bufferCapacity
+        self.prefetchKilobytes = prefetchKilobytes
+        self.sessionTimeoutMilliseconds = sessionTimeoutMilliseconds
+        self.commitIntervalMilliseconds = commitIntervalMilliseconds
+    }
+
+    var properties: [String: String] {
+        var properties: [String: String] = [
+            "group.id": groupID,
+            "auto.offset.reset": offsetReset.rawValue,
+            // At-least-once: only offsets the caller marked processed are ever committed.
+            "enable.auto.offset.store": "false",
+            "enable.auto.commit": "true",
+            "auto.commit.interval.ms": String(commitIntervalMilliseconds),
+            "queued.max.messages.kbytes": String(prefetchKilobytes),
+            "session.timeout.ms": String(sessionTimeoutMilliseconds),
+            "enable.partition.eof": "false",
+        ]
+        properties.merge(client.properties) { _, new in new }
+        return properties
+    }
+}

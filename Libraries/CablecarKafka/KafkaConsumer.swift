@@ -1,0 +1,213 @@
+import CRdKafka
+import Foundation
+import Logging
+
+/// A consumer-group member with at-least-once delivery.
+///
+/// Iterate `messages`; after handling a message call `markProcessed(_:)`. Only marked offsets
+/// are ever committed (in the background every `commitIntervalMilliseconds`, on `commit()`, on
+/// partition revocation and on `close()`), so a crash redelivers unfinished work instead of
+/// losing it. A slow handler is not a memory problem: fetching pauses while
+/// `bufferCapacity` messages wait.
+public final class KafkaConsumer: Sendable {
+    private let handle: RdKafkaHandle
+    private let state: ConsumerState
+    private let poller: PollThread
+    private let closed = ClosedFlag()
+    private let logger: Logger
+    public let groupID: String
+
+    public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws {
+        try KafkaLibrary.checkVersion()
+        let buffer = MessageBuffer(capacity: configuration.bufferCapacity)
+        let state = ConsumerState(logger: logger, buffer: buffer)
+        let opaque = Unmanaged.passUnretained(state).toOpaque()
+        let handle = try RdKafkaHandle(type: RD_KAFKA_CONSUMER, properties: configuration.properties) { conf in
+            rd_kafka_conf_set_opaque(conf, opaque)
+            rd_kafka_conf_set_rebalance_cb(conf, consumerRebalanceCallback)
+            rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
+        }
+        rd_kafka_poll_set_consumer(handle.pointer)
+        self.handle = handle
+        self.state = state
+        self.logger = logger
+        self.groupID = configuration.groupID
+        let batchLimit = min(500, buffer.capacity)
+        self.poller = PollThread(name: "kafka-consumer-poll") {
+            Self.pollOnce(handle: handle, state: state, batchLimit: batchLimit)
+        }
+        logger.info(
+            "Kafka consumer started",
+            metadata: ["librdkafka": "\(KafkaLibrary.versionString)", "group": "\(configuration.groupID)"])
+    }
+
+    deinit {
+        poller.stop()
+        if !closed.isSet { rd_kafka_destroy_flags(handle.pointer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE) }
+        else { rd_kafka_destroy(handle.pointer) }
+    }
+
+    public func subscribe(to topics: [String]) throws {
+        guard let list = rd_kafka_topic_partition_list_new(Int32(topics.count)) else {
+            throw KafkaError.client("subscribing to \(topics)", reason: "out of memory")
+        }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
+        let error = rd_kafka_subscribe(handle.pointer, list)
+        if error.isError { throw KafkaError(error, operation: "subscribing to \(topics.joined(separator: ","))") }
+    }
+
+    /// The messages of the subscribed topics, in partition order. Ends after `close()`.
+    public var messages: KafkaMessageSequence { KafkaMessageSequence(buffer: state.buffer) }
+
+    /// Records that `message` is handled; its offset (and every earlier one of its partition)
+    /// becomes eligible for commit.
+    public func markProcessed(_ message: KafkaMessage) {
+        state.markProcessed(TopicPartition(topic: message.topic, partition: message.partition), offset: message.offset)
+    }
+
+    /// Commits every processed offset now, waiting for the broker's answer.
+    public func commit() async throws {
+        let handle = self.handle
+        let state = self.state
+        let error = await runBlocking("kafka-commit") {
+            state.storePendingOffsets(handle.pointer)
+            return rd_kafka_commit(handle.pointer, nil, 0)
+        }
+        // _NO_OFFSET: nothing new was processed since the last commit.
+        if error.isError && error != RD_KAFKA_RESP_ERR__NO_OFFSET {
+            throw KafkaError(error, operation: "committing offsets of group \(groupID)")
+        }
+    }
+
+    /// Committed offsets of the current assignment (the next offset to read per partition).
+    public func committedOffsets(timeout: Duration = .seconds(10)) async throws -> [TopicPartition: Int64] {
+        let partitions = state.assignment
+        let handle = self.handle
+        let milliseconds = Int32(timeout.components.seconds * 1000)
+        return try await runBlocking("kafka-committed") { () -> Result<[TopicPartition: Int64], KafkaError> in
+            guard let list = rd_kafka_topic_partition_list_new(Int32(partitions.count)) else {
+                return .failure(.client("reading committed offsets", reason: "out of memory"))
+            }
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            for partition in partitions { rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition) }
+            let error = rd_kafka_committed(handle.pointer, list, milliseconds)
+            if error.isError { return .failure(KafkaError(error, operation: "reading committed offsets")) }
+            var result: [TopicPartition: Int64] = [:]
+            for index in 0..<Int(list.pointee.cnt) {
+                let element = list.pointee.elems[index]
+                result[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] = element.offset
+            }
+            return .success(result)
+        }.get()
+    }
+
+    /// The partitions this member owns right now.
+    public var assignment: Set<TopicPartition> { state.assignment }
+
+    /// Leaves the group cleanly: stops fetching, commits processed offsets, ends `messages`.
+    public func close() async {
+        guard closed.set() else { return }
+        let handle = self.handle
+        let state = self.state
+        let poller = self.poller
+        let error = await runBlocking("kafka-consumer-close") {
+            poller.stop()
+            state.storePendingOffsets(handle.pointer)
+            return rd_kafka_consumer_close(handle.pointer)
+        }
+        if error.isError {
+            logger.warning("Kafka consumer close reported an error", metadata: ["error": "\(KafkaError(error, operation: "closing consumer"))"])
+        }
+        state.buffer.finish(nil)
+        logger.info("Kafka consumer closed", metadata: ["group": "\(groupID)"])
+    }
+
+    /// Stops without committing or leaving the group, as a crash would. For tests of recovery.
+    public func abandon() {
+        guard closed.set() else { return }
+        poller.stop()
+        state.buffer.finish(nil)
+    }
+
+    private static func pollOnce(handle: RdKafkaHandle, state: ConsumerState, batchLimit: Int) {
+        state.storePendingOffsets(handle.pointer)
+        guard state.buffer.hasRoom else {
+            // Backpressure: stop fetching. librdkafka's background thread keeps heartbeating;
+            // a handler slower than max.poll.interval.ms leaves the group, as in any Kafka client.
+            Thread.sleep(forTimeInterval: 0.005)
+            return
+        }
+        var batch: [KafkaMessage] = []
+        var timeout: Int32 = 100
+        while batch.count < batchLimit, let raw = rd_kafka_consumer_poll(handle.pointer, timeout) {
+            timeout = 0
+            defer { rd_kafka_message_destroy(raw) }
+            let message = raw.pointee
+            if message.err.isError {
+                let error = KafkaError(message.err, operation: "consuming")
+                if message.err == RD_KAFKA_RESP_ERR__FATAL {
+                    state.logger.critical("Fatal Kafka consumer error", metadata: ["error": "\(error)"])
+                    state.buffer.finish(error)
+                } else {
+                    state.logger.warning("Kafka consumer error", metadata: ["error": "\(error)"])
+                }
+                continue
+            }
+            batch.append(copyMessage(message))
+        }
+        state.buffer.append(batch)
+    }
+
+    private static func copyMessage(_ message: rd_kafka_message_t) -> KafkaMessage {
+        let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        let value = message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) } ?? []
+        let key = message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        var rawMessage = message
+        let timestamp = rd_kafka_message_timestamp(&rawMessage, &timestampType)
+        return KafkaMessage(
+            topic: topic, partition: message.partition, offset: message.offset, key: key, value: value,
+            timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+    }
+}
+
+/// Set-once flag, so close paths run exactly once.
+final class ClosedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    /// Sets the flag; returns false if it was already set.
+    func set() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if value { return false }
+        value = true
+        return true
+    }
+    var isSet: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return value
+    }
+}
+
+public struct KafkaMessageSequence: AsyncSequence, Sendable {
+    public typealias Element = KafkaMessage
+    let buffer: MessageBuffer
+
+    public func makeAsyncIterator() -> Iterator { Iterator(buffer: buffer) }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let buffer: MessageBuffer
+        var pending: [KafkaMessage] = []
+        var index = 0
+
+        public mutating func next() async throws -> KafkaMessage? {
+            if index == pending.count {
+                guard let batch = try await buffer.takeAll() else { return nil }
+                pending = batch
+                index = 0
+            }
+            defer { index += 1 }
+            return pending[index]
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import CRdKafka
+import Foundation
+import Logging
+
+/// An idempotent, batching Kafka producer.
+///
+/// Two ways to send:
+/// - `send` awaits the broker's acknowledgement and returns where the message landed;
+/// - `enqueue` returns once librdkafka holds the message, and `flush` later awaits every
+///   outstanding delivery, throwing the first failure. Pipelines use this pair: produce a batch,
+///   flush, and only then commit their input offsets (at-least-once without a round trip per message).
+///
+/// Keyed messages go to `murmur2(key) % partitions`, so one key's messages stay in order.
+public final class KafkaProducer: Sendable {
+    private let handle: RdKafkaHandle
+    private let state: ProducerState
+    private let topics: TopicHandleCache
+    private let poller: PollThread
+    private let logger: Logger
+
+    public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
+        try KafkaLibrary.checkVersion()
+        let state = ProducerState(logger: logger)
+        let opaque = Unmanaged.passUnretained(state).toOpaque()
+        self.handle = try RdKafkaHandle(type: RD_KAFKA_PRODUCER, properties: configuration.properties) { conf in
+            rd_kafka_conf_set_opaque(conf, opaque)
+            rd_kafka_conf_set_dr_msg_cb(conf, producerDeliveryCallback)
+            rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
+        }
+        self.state = state
+        self.logger = logger
+        self.topics = TopicHandleCache(handle: handle)
+        let pointer = handle
+        self.poller = PollThread(name: "kafka-producer-poll") { rd_kafka_poll(pointer.pointer, 100) }
+        logger.info(
+            "Kafka producer started",
+            metadata: ["librdkafka": "\(KafkaLibrary.versionString)", "brokers": "\(configuration.client.brokers)"])
+    }
+
+    deinit {
+        poller.stop()
+        topics.destroyAll()
+        rd_kafka_destroy(handle.pointer)
+    }
+
+    /// Sends one message and awaits its delivery report.
+    @discardableResult
+    public func send(topic: String, key: [UInt8]?, value: [UInt8]) async throws -> DeliveryReport {
+        let topicHandle = try topics.handle(for: topic)
+        while true {
+            do {
+                return try await withCheckedThrowingContinuation { continuation in
+                    let promise = Unmanaged.passRetained(DeliveryPromise(continuation))
+                    let error = produceOnce(topicHandle, key: key, value: value, opaque: promise.toOpaque())
+                    if error.isError {
+                        promise.release()
+                        continuation.resume(throwing: KafkaError(error, operation: "producing to topic \(topic)"))
+                    }
+                }
+            } catch let error as KafkaError where error.code == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+        }
+    }
+
+    /// Hands one message to librdkafka without waiting for the broker. When librdkafka's queue
+    /// is full this waits for room, so a fast caller is slowed instead of buffering without bound.
+    public func enqueue(topic: String, key: [UInt8]?, value: [UInt8]) async throws {
+        let topicHandle = try topics.handle(for: topic)
+        while true {
+            let error = produceOnce(topicHandle, key: key, value: value, opaque: nil)
+            if !error.isError { return }
+            guard error == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
+                throw KafkaError(error, operation: "producing to topic \(topic)")
+            }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
+    private func produceOnce(
+        _ topicHandle: OpaquePointer, key: [UInt8]?, value: [UInt8], opaque: UnsafeMutableRawPointer?
+    ) -> rd_kafka_resp_err_t {
+        let result = value.withUnsafeBytes { valueBytes in
+            withOptionalBytes(key) { keyBytes in
+                rd_kafka_produce(
+                    topicHandle, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+                    UnsafeMutableRawPointer(mutating: valueBytes.baseAddress), valueBytes.count,
+                    keyBytes?.baseAddress, keyBytes?.count ?? 0, opaque)
+            }
+        }
+        guard result == 0 else { return rd_kafka_last_error() }
+        state.recordEnqueued()
+        return RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
+    /// Waits until every enqueued message is delivered or failed. Throws the first delivery
+    /// failure since the previous flush, or a timeout if messages are still outstanding.
+    public func flush(timeout: Duration = .seconds(30)) async throws {
+        let pointer = handle
+        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let result = await runBlocking("kafka-flush") { rd_kafka_flush(pointer.pointer, milliseconds) }
+        if let failure = state.takeFailure() { throw failure }
+        if result.isError {
+            throw KafkaError(result, operation: "flushing \(rd_kafka_outq_len(pointer.pointer)) outstanding messages")
+        }
+    }
+
+    /// Messages handed to librdkafka and not yet acknowledged or failed.
+    public var outstanding: Int { Int(rd_kafka_outq_len(handle.pointer)) }
+
+    public var statistics: ProducerStatistics { state.snapshot }
+
+    /// Flushes, then stops the poll thread. Call before dropping the producer on shutdown.
+    public func close(timeout: Duration = .seconds(30)) async {
+        do {
+            try await flush(timeout: timeout)
+        } catch {
+            logger.error("Kafka producer closed with undelivered messages", metadata: ["error": "\(error)"])
+        }
+        poller.stop()
+    }
+}
+
+@inline(__always)
+func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+    guard let bytes else { return body(nil) }
+    return bytes.withUnsafeBytes { body($0) }
+}

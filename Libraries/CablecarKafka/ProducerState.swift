@@ -1,0 +1,92 @@
+import CRdKafka
+import Foundation
+import Logging
+
+/// State the C delivery callback reaches through librdkafka's opaque pointer.
+final class ProducerState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var statistics = ProducerStatistics(enqueued: 0, delivered: 0, failed: 0)
+    /// The first failure since the last `takeFailure()`: `flush` reports it, so a caller that
+    /// enqueued without awaiting still learns that something was not delivered.
+    private var pendingFailure: KafkaError?
+    let logger: Logger
+
+    init(logger: Logger) { self.logger = logger }
+
+    func recordEnqueued() {
+        lock.lock(); statistics.enqueued += 1; lock.unlock()
+    }
+
+    func recordDelivery(_ failure: KafkaError?) {
+        lock.lock()
+        if let failure {
+            statistics.failed += 1
+            if pendingFailure == nil { pendingFailure = failure }
+        } else {
+            statistics.delivered += 1
+        }
+        lock.unlock()
+    }
+
+    func takeFailure() -> KafkaError? {
+        lock.lock(); defer { lock.unlock() }
+        let failure = pendingFailure
+        pendingFailure = nil
+        return failure
+    }
+
+    var snapshot: ProducerStatistics {
+        lock.lock(); defer { lock.unlock() }
+        return statistics
+    }
+}
+
+/// Carries one awaited send's continuation through librdkafka as the message's opaque pointer.
+final class DeliveryPromise: @unchecked Sendable {
+    let continuation: CheckedContinuation<DeliveryReport, any Error>
+    init(_ continuation: CheckedContinuation<DeliveryReport, any Error>) { self.continuation = continuation }
+}
+
+/// librdkafka calls this on the thread that polls the producer, once per message.
+let producerDeliveryCallback: @convention(c) (
+    OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?
+) -> Void = { _, messagePointer, opaque in
+    guard let messagePointer, let opaque else { return }
+    let state = Unmanaged<ProducerState>.fromOpaque(opaque).takeUnretainedValue()
+    let message = messagePointer.pointee
+    let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
+    let failure: KafkaError? =
+        message.err.isError ? KafkaError(message.err, operation: "delivering a message to topic \(topic)") : nil
+    state.recordDelivery(failure)
+    if let promisePointer = message._private {
+        let promise = Unmanaged<DeliveryPromise>.fromOpaque(promisePointer).takeRetainedValue()
+        if let failure {
+            promise.continuation.resume(throwing: failure)
+        } else {
+            promise.continuation.resume(returning: DeliveryReport(topic: topic, partition: message.partition, offset: message.offset))
+        }
+    }
+}
+
+/// Forwards librdkafka's own log lines into swift-log.
+let kafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
+    handle, level, facility, text in
+    guard let handle, let opaque = rd_kafka_opaque(handle) else { return }
+    let logger = Unmanaged<AnyObject>.fromOpaque(opaque).takeUnretainedValue()
+    guard let owner = logger as? KafkaLogOwner else { return }
+    // librdkafka logs transient connection failures at error level; the operations that
+    // actually fail surface as thrown KafkaErrors, so its lines are at most warnings here.
+    let swiftLevel: Logger.Level = level <= 4 ? .warning : (level <= 6 ? .info : .debug)
+    owner.kafkaLogger.log(
+        level: swiftLevel, "\(text.map { String(cString: $0) } ?? "")",
+        metadata: ["kafka.facility": "\(facility.map { String(cString: $0) } ?? "")", "kafka.client": "\(String(cString: rd_kafka_name(handle)))"])
+}
+
+/// Anything whose pointer is librdkafka's opaque, so the log callback can find a logger.
+protocol KafkaLogOwner: AnyObject {
+    var kafkaLogger: Logger { get }
+}
+
+extension ProducerState: KafkaLogOwner {
+    var kafkaLogger: Logger { logger }
+}

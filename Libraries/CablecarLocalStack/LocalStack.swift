@@ -1,0 +1,104 @@
+import Foundation
+
+/// The whole local stack without Docker: a throw-away Postgres cluster and a local broker,
+/// recorded in `<home>/stack/stack.json` (and `stack.env` for shells) so that later commands,
+/// services and tests find them.
+public struct LocalStack: Sendable {
+    public struct Endpoints: Codable, Sendable, Equatable {
+        public var databaseURL: String
+        public var kafkaBrokers: String
+        public var postgresPort: Int
+        public var brokerPort: Int
+        public var brokerPID: Int32
+    }
+
+    public enum Status: Sendable, Equatable {
+        case stopped
+        case running(Endpoints)
+        /// Some parts run, others do not; `reason` names which.
+        case degraded(Endpoints, reason: String)
+    }
+
+    /// Default ports match the services' default configuration, so the local stack needs no config.
+    public static let defaultPostgresPort = 55432
+    public static let defaultBrokerPort = 19092
+
+    public let home: URL
+
+    public init(home: URL) { self.home = home }
+
+    /// `CABLECAR_HOME`, else `.cablecar` in the current directory.
+    public static func defaultHome() -> URL {
+        if let home = ProcessInfo.processInfo.environment["CABLECAR_HOME"] { return URL(fileURLWithPath: home) }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".cablecar")
+    }
+
+    var directory: URL { home.appendingPathComponent("stack") }
+    var stateFile: URL { directory.appendingPathComponent("stack.json") }
+    public var environmentFile: URL { directory.appendingPathComponent("stack.env") }
+
+    func cluster(port: Int) -> PostgresCluster {
+        PostgresCluster(directory: directory.appendingPathComponent("postgres"), port: port)
+    }
+
+    /// Starts whatever is not running yet and waits until both answer. Idempotent.
+    @discardableResult
+    public func up(postgresPort: Int = defaultPostgresPort, brokerPort: Int = defaultBrokerPort) throws -> Endpoints {
+        if case .running(let endpoints) = status() { return endpoints }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let previous = readState()
+        let postgres = cluster(port: previous?.postgresPort ?? postgresPort)
+        try postgres.start()
+        var brokerPID = previous?.brokerPID ?? 0
+        let port = previous?.brokerPort ?? brokerPort
+        if brokerPID == 0 || !ProcessRunner.isAlive(pid: brokerPID) || !Network.isListening(port: port) {
+            let broker = TansuBroker(
+                binary: try TansuBroker.locateBinary(home: home), port: port,
+                logFile: directory.appendingPathComponent("broker.log"))
+            brokerPID = try broker.start()
+        }
+        let endpoints = Endpoints(
+            databaseURL: postgres.url, kafkaBrokers: "127.0.0.1:\(port)", postgresPort: postgres.port, brokerPort: port,
+            brokerPID: brokerPID)
+        try writeState(endpoints)
+        return endpoints
+    }
+
+    /// Stops both and removes their data.
+    public func down() throws {
+        if let state = readState() {
+            if state.brokerPID > 0 { ProcessRunner.terminate(pid: state.brokerPID) }
+            try cluster(port: state.postgresPort).destroy()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    public func status() -> Status {
+        guard let state = readState() else { return .stopped }
+        let postgresUp = Network.isListening(port: state.postgresPort)
+        let brokerUp = ProcessRunner.isAlive(pid: state.brokerPID) && Network.isListening(port: state.brokerPort)
+        switch (postgresUp, brokerUp) {
+        case (true, true): return .running(state)
+        case (false, false): return .stopped
+        case (true, false): return .degraded(state, reason: "the broker is not running")
+        case (false, true): return .degraded(state, reason: "PostgreSQL is not running")
+        }
+    }
+
+    func readState() -> Endpoints? {
+        guard let data = try? Data(contentsOf: stateFile) else { return nil }
+        return try? JSONDecoder().decode(Endpoints.self, from: data)
+    }
+
+    private func writeState(_ endpoints: Endpoints) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(endpoints).write(to: stateFile)
+        let shell = """
+            export CABLECAR_DATABASE_URL='\(endpoints.databaseURL)'
+            export CABLECAR_KAFKA_BROKERS='\(endpoints.kafkaBrokers)'
+
+            """
+        try Data(shell.utf8).write(to: environmentFile)
+    }
+}
