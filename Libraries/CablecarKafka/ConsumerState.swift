@@ -10,6 +10,9 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
     /// Next offset to commit per partition, from `markProcessed`, not yet handed to librdkafka.
     private var pendingOffsets: [TopicPartition: Int64] = [:]
     private var assigned: Set<TopicPartition> = []
+    private var lastCommit = Date()
+    /// Set by `abandon()`: from then on nothing commits, as after a crash.
+    private var commitsStopped = false
     private(set) var rebalances = 0
 
     var kafkaLogger: Logger { logger }
@@ -34,22 +37,37 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
         return assigned
     }
 
-    /// Hands processed offsets to librdkafka, whose auto-commit (and close) commits them.
-    /// Offsets for partitions no longer assigned are dropped: the new owner re-reads them.
-    func storePendingOffsets(_ handle: OpaquePointer) {
+    /// Commits processed offsets of owned partitions. Offsets of partitions no longer assigned
+    /// are dropped: their new owner re-reads from the last commit (at-least-once).
+    /// Returns `_NO_OFFSET` when there was nothing new to commit.
+    @discardableResult
+    func commitPendingOffsets(_ handle: OpaquePointer, synchronously: Bool) -> rd_kafka_resp_err_t {
         lock.lock()
-        let pending = pendingOffsets.filter { assigned.contains($0.key) }
+        let pending = commitsStopped ? [:] : pendingOffsets.filter { assigned.contains($0.key) }
         pendingOffsets.removeAll(keepingCapacity: true)
+        lastCommit = Date()
         lock.unlock()
-        guard !pending.isEmpty, let list = rd_kafka_topic_partition_list_new(Int32(pending.count)) else { return }
+        guard !pending.isEmpty else { return RD_KAFKA_RESP_ERR__NO_OFFSET }
+        guard let list = rd_kafka_topic_partition_list_new(Int32(pending.count)) else { return RD_KAFKA_RESP_ERR__NO_OFFSET }
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for (partition, offset) in pending {
             rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)?.pointee.offset = offset
         }
-        let error = rd_kafka_offsets_store(handle, list)
+        let error = rd_kafka_commit(handle, list, synchronously ? 0 : 1)
         if error.isError {
-            logger.warning("Could not store consumer offsets", metadata: ["error": "\(KafkaError(error, operation: "storing offsets"))"])
+            logger.warning("Could not commit consumer offsets", metadata: ["error": "\(KafkaError(error, operation: "committing offsets"))"])
         }
+        return error
+    }
+
+    func stopCommitting() {
+        lock.lock(); commitsStopped = true; lock.unlock()
+    }
+
+    /// True when the background commit interval has passed since the last commit.
+    func commitIsDue(interval: TimeInterval) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return Date().timeIntervalSince(lastCommit) >= interval
     }
 
     func handleRebalance(_ handle: OpaquePointer, _ error: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
@@ -71,8 +89,7 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             // Commit what was processed before giving the partitions away, so their next owner
             // starts right after it; buffered-but-unprocessed messages go back to the group.
-            storePendingOffsets(handle)
-            _ = rd_kafka_commit(handle, nil, 0)
+            commitPendingOffsets(handle, synchronously: true)
             let dropped = buffer.drop(partitions: changed)
             lock.lock()
             assigned.subtract(changed)

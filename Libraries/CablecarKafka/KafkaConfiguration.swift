@@ -92,10 +92,10 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
         var properties: [String: String] = [
             "group.id": groupID,
             "auto.offset.reset": offsetReset.rawValue,
-            // At-least-once: only offsets the caller marked processed are ever committed.
+            // At-least-once: the consumer commits only offsets the caller marked processed,
+            // itself, so that nothing else (not even client shutdown) commits on its behalf.
             "enable.auto.offset.store": "false",
-            "enable.auto.commit": "true",
-            "auto.commit.interval.ms": String(commitIntervalMilliseconds),
+            "enable.auto.commit": "false",
             "queued.max.messages.kbytes": String(prefetchKilobytes),
             "session.timeout.ms": String(sessionTimeoutMilliseconds),
             "enable.partition.eof": "false",

@@ -6,7 +6,8 @@ import Logging
 ///
 /// Iterate `messages`; after handling a message call `markProcessed(_:)`. Only marked offsets
 /// are ever committed (in the background every `commitIntervalMilliseconds`, on `commit()`, on
-/// partition revocation and on `close()`), so a crash redelivers unfinished work instead of
+/// partition revocation and on `close()`) by this type itself, never by librdkafka's auto-commit,
+/// so a crash redelivers unfinished work instead of
 /// losing it. A slow handler is not a memory problem: fetching pauses while
 /// `bufferCapacity` messages wait.
 public final class KafkaConsumer: Sendable {
@@ -33,7 +34,11 @@ public final class KafkaConsumer: Sendable {
         self.logger = logger
         self.groupID = configuration.groupID
         let batchLimit = min(500, buffer.capacity)
+        let commitInterval = TimeInterval(configuration.commitIntervalMilliseconds) / 1000
         self.poller = PollThread(name: "kafka-consumer-poll") {
+            if state.commitIsDue(interval: commitInterval) {
+                state.commitPendingOffsets(handle.pointer, synchronously: false)
+            }
             Self.pollOnce(handle: handle, state: state, batchLimit: batchLimit)
         }
         logger.info(
@@ -71,8 +76,7 @@ public final class KafkaConsumer: Sendable {
         let handle = self.handle
         let state = self.state
         let error = await runBlocking("kafka-commit") {
-            state.storePendingOffsets(handle.pointer)
-            return rd_kafka_commit(handle.pointer, nil, 0)
+            state.commitPendingOffsets(handle.pointer, synchronously: true)
         }
         // _NO_OFFSET: nothing new was processed since the last commit.
         if error.isError && error != RD_KAFKA_RESP_ERR__NO_OFFSET {
@@ -113,7 +117,7 @@ public final class KafkaConsumer: Sendable {
         let poller = self.poller
         let error = await runBlocking("kafka-consumer-close") {
             poller.stop()
-            state.storePendingOffsets(handle.pointer)
+            state.commitPendingOffsets(handle.pointer, synchronously: true)
             return rd_kafka_consumer_close(handle.pointer)
         }
         if error.isError {
@@ -126,12 +130,12 @@ public final class KafkaConsumer: Sendable {
     /// Stops without committing or leaving the group, as a crash would. For tests of recovery.
     public func abandon() {
         guard closed.set() else { return }
+        state.stopCommitting()
         poller.stop()
         state.buffer.finish(nil)
     }
 
     private static func pollOnce(handle: RdKafkaHandle, state: ConsumerState, batchLimit: Int) {
-        state.storePendingOffsets(handle.pointer)
         guard state.buffer.hasRoom else {
             // Backpressure: stop fetching. librdkafka's background thread keeps heartbeating;
             // a handler slower than max.poll.interval.ms leaves the group, as in any Kafka client.
