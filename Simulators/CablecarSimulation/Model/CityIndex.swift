@@ -45,9 +45,4 @@ struct CityIndex: Sendable {
         cameras = sites(.camera)
         arterials = city.segments.indices.filter { city.segments[$0].lanes >= 2 }
     }
-
-    func segments(inNeighborhoods names: [String]?) -> [Int] {
-        guard let names, !names.isEmpty else { return Array(segments.indices) }
-        return segments.indices.filter { names.contains(segments[$0].neighborhood) }
-    }
 }
