@@ -28,7 +28,6 @@ public final class SimulationEngine {
     var faults: FaultInjector
     var trafficRandom: SeededRandom
     var measurementRandom: SeededRandom
-    let encoder = WireCodec.encoder()
 
     var day = 0
     var mood: [Double]
@@ -187,10 +186,10 @@ public final class SimulationEngine {
     }
 
     /// Encodes a message, gives it a publish time, and hands it to fault injection.
-    func enqueue<Message: SchemaVersioned>(
+    func enqueue<Message: FastWireEncodable>(
         _ message: Message, topic: Topic, key: [UInt8], subject: String, publishDelay: EpochMillis, stuck: Bool = false
     ) throws {
-        let value = Array(try encoder.encode(message))
+        let value = message.wireBytes()
         let record = FeedRecord(topic: topic, key: key, value: value, eventTime: message.eventTime, publishTime: message.eventTime + publishDelay)
         var out: [FaultInjector.Outgoing] = []
         if stuck {
