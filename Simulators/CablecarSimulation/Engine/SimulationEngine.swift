@@ -55,6 +55,10 @@ public final class SimulationEngine {
         self.calendar = calendar
         scenario = try ResolvedScenario(configuration.scenario, index: index)
         dayStarts = try (0...configuration.days).map { try calendar.midnight(of: configuration.start, plusDays: $0) }
+        // Calendar quietly rolls 2025-02-30 over to March 2; a typo should fail instead.
+        guard calendar.localDate(at: dayStarts[0] + 12 * 3_600_000) == configuration.start else {
+            throw SimulationError.invalidConfiguration("\(configuration.start) is not a date")
+        }
         now = dayStarts[0]
         let seed = configuration.seed
         var setup = SeededRandom.stream("city", seed: seed)
