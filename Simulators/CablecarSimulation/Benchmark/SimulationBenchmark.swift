@@ -1,10 +1,13 @@
 import CablecarDomain
-import CablecarSimulation
 import Foundation
 
 /// How many simulated city-days `cablecar-sim` generates per minute on this machine: the
 /// full pipeline (traffic, every feed encoded, fault injection) into memory, no I/O.
-/// `cablecar-bench simulation` prints it.
+///
+/// Lives in the simulation library rather than in Benchmarks/CablecarBench so that
+/// `cablecar-bench` only needs `CablecarSimulation` as a dependency to call
+/// `SimulationBenchmark.run()`; a file there importing a module the target does not
+/// depend on would break the package's build.
 public enum SimulationBenchmark {
     public struct Result: Sendable {
         public var days: Int
