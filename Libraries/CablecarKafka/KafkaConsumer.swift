@@ -65,6 +65,13 @@ public final class KafkaConsumer: Sendable {
     /// The messages of the subscribed topics, in partition order. Ends after `close()`.
     public var messages: KafkaMessageSequence { KafkaMessageSequence(buffer: state.buffer) }
 
+    /// Everything fetched and not yet handed out (at most `bufferCapacity` messages), waiting while
+    /// there is nothing; nil once closed. For pipelines that handle messages in batches (one
+    /// transaction per batch); use either this or `messages`, not both.
+    public func nextBatch() async throws -> [KafkaMessage]? {
+        try await state.buffer.takeAll()
+    }
+
     /// Records that `message` is handled; its offset (and every earlier one of its partition)
     /// becomes eligible for commit.
     public func markProcessed(_ message: KafkaMessage) {

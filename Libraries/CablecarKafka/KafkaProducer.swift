@@ -65,10 +65,13 @@ public final class KafkaProducer: Sendable {
 
     /// Hands one message to librdkafka without waiting for the broker. When librdkafka's queue
     /// is full this waits for room, so a fast caller is slowed instead of buffering without bound.
-    public func enqueue(topic: String, key: [UInt8]?, value: [UInt8]) async throws {
+    /// `timestamp` (ms since the epoch) sets the message's CreateTime; nil lets librdkafka use
+    /// the current time. Replays set it to the simulated publish time, so consumers can judge
+    /// "future" event times against when a record was published rather than the wall clock.
+    public func enqueue(topic: String, key: [UInt8]?, value: [UInt8], timestamp: Int64? = nil) async throws {
         let topicHandle = try topics.handle(for: topic)
         while true {
-            let error = produceOnce(topicHandle, key: key, value: value, opaque: nil)
+            let error = produceOnce(topicHandle, key: key, value: value, opaque: nil, timestamp: timestamp)
             if !error.isError { return }
             guard error == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
                 throw KafkaError(error, operation: "producing to topic \(topic)")
@@ -78,8 +81,11 @@ public final class KafkaProducer: Sendable {
     }
 
     private func produceOnce(
-        _ topicHandle: OpaquePointer, key: [UInt8]?, value: [UInt8], opaque: UnsafeMutableRawPointer?
+        _ topicHandle: OpaquePointer, key: [UInt8]?, value: [UInt8], opaque: UnsafeMutableRawPointer?, timestamp: Int64? = nil
     ) -> rd_kafka_resp_err_t {
+        if let timestamp {
+            return produceWithTimestamp(topicHandle, key: key, value: value, opaque: opaque, timestamp: timestamp)
+        }
         let result = value.withUnsafeBytes { valueBytes in
             withOptionalBytes(key) { keyBytes in
                 rd_kafka_produce(
@@ -91,6 +97,44 @@ public final class KafkaProducer: Sendable {
         guard result == 0 else { return rd_kafka_last_error() }
         state.recordEnqueued()
         return RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
+    /// `rd_kafka_produce` cannot carry a timestamp; `rd_kafka_produceva` (the array form of the
+    /// variadic `producev`, which Swift cannot call) can.
+    private func produceWithTimestamp(
+        _ topicHandle: OpaquePointer, key: [UInt8]?, value: [UInt8], opaque: UnsafeMutableRawPointer?, timestamp: Int64
+    ) -> rd_kafka_resp_err_t {
+        let error: OpaquePointer? = value.withUnsafeBytes { valueBytes in
+            withOptionalBytes(key) { keyBytes in
+                var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 5)
+                fields[0].vtype = RD_KAFKA_VTYPE_RKT
+                fields[0].u.rkt = topicHandle
+                fields[1].vtype = RD_KAFKA_VTYPE_VALUE
+                fields[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: valueBytes.baseAddress)
+                fields[1].u.mem.size = valueBytes.count
+                fields[2].vtype = RD_KAFKA_VTYPE_KEY
+                fields[2].u.mem.ptr = keyBytes.flatMap { UnsafeMutableRawPointer(mutating: $0.baseAddress) }
+                fields[2].u.mem.size = keyBytes?.count ?? 0
+                fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                fields[3].u.i = RD_KAFKA_MSG_F_COPY
+                fields[4].vtype = RD_KAFKA_VTYPE_TIMESTAMP
+                fields[4].u.i64 = timestamp
+                if let opaque {
+                    var opaqueField = rd_kafka_vu_t()
+                    opaqueField.vtype = RD_KAFKA_VTYPE_OPAQUE
+                    opaqueField.u.ptr = opaque
+                    fields.append(opaqueField)
+                }
+                return rd_kafka_produceva(handle.pointer, fields, fields.count)
+            }
+        }
+        guard let error else {
+            state.recordEnqueued()
+            return RD_KAFKA_RESP_ERR_NO_ERROR
+        }
+        let code = rd_kafka_error_code(error)
+        rd_kafka_error_destroy(error)
+        return code
     }
 
     /// Waits until every enqueued message is delivered or failed. Throws the first delivery

@@ -1,0 +1,77 @@
+import CablecarDomain
+
+/// Sums of one sensor's readings in one five-minute interval. Sums, not means, so partials from
+/// several batches (and a late reading) add up exactly.
+public struct SensorPartial: Sendable, Equatable {
+    /// Vehicles per hour, summed over readings (`count × 3600 / interval_s`).
+    public var rateSum: Double = 0
+    public var rateCount: Int = 0
+    public var speedSum: Double = 0
+    public var speedCount: Int = 0
+    public var occupancySum: Double = 0
+    public var occupancyCount: Int = 0
+
+    public init() {}
+
+    public init(rateSum: Double, rateCount: Int, speedSum: Double, speedCount: Int, occupancySum: Double, occupancyCount: Int) {
+        self.rateSum = rateSum
+        self.rateCount = rateCount
+        self.speedSum = speedSum
+        self.speedCount = speedCount
+        self.occupancySum = occupancySum
+        self.occupancyCount = occupancyCount
+    }
+
+    /// A loop reading contributes flow, speed and occupancy.
+    public static func loop(_ reading: LoopDetectorReading) -> SensorPartial {
+        SensorPartial(
+            rateSum: Double(reading.vehicleCount) * 3600 / Double(reading.intervalSeconds), rateCount: 1,
+            speedSum: reading.speedKmh, speedCount: 1, occupancySum: reading.occupancy, occupancyCount: 1)
+    }
+
+    /// A camera counts motor vehicles (bicycles are not part of road flow).
+    public static func camera(_ count: CameraCount) -> SensorPartial {
+        SensorPartial(
+            rateSum: Double(count.motorVehicles) * 3600 / Double(count.intervalSeconds), rateCount: 1,
+            speedSum: 0, speedCount: 0, occupancySum: 0, occupancyCount: 0)
+    }
+
+    public mutating func add(_ other: SensorPartial) {
+        rateSum += other.rateSum
+        rateCount += other.rateCount
+        speedSum += other.speedSum
+        speedCount += other.speedCount
+        occupancySum += other.occupancySum
+        occupancyCount += other.occupancyCount
+    }
+}
+
+/// Turns one segment-interval's sensor partials into its observation.
+///
+/// Every sensor covers all lanes of its segment (docs/scenarios.md), so flow is the mean over
+/// sensors of each sensor's mean count rate — not their sum. Speed and occupancy are plain means
+/// over loop readings, which is what the ground truth's minute means correspond to.
+public enum TrafficAggregation {
+    public static func observation(
+        segmentID: String, neighborhood: String, intervalStart: EpochMillis, partials: [SensorPartial], revision: Int,
+        ingestTime: EpochMillis
+    ) -> TrafficObservation? {
+        let reporting = partials.filter { $0.rateCount > 0 }
+        guard !reporting.isEmpty else { return nil }
+        let flow = reporting.map { $0.rateSum / Double($0.rateCount) }.reduce(0, +) / Double(reporting.count)
+        let speedCount = partials.reduce(0) { $0 + $1.speedCount }
+        let occupancyCount = partials.reduce(0) { $0 + $1.occupancyCount }
+        let speed = speedCount > 0 ? partials.reduce(0) { $0 + $1.speedSum } / Double(speedCount) : nil
+        let occupancy = occupancyCount > 0 ? partials.reduce(0) { $0 + $1.occupancySum } / Double(occupancyCount) : nil
+        return TrafficObservation(
+            segmentID: segmentID, neighborhood: neighborhood, eventTime: intervalStart, flowVehiclesPerHour: rounded(flow, 1),
+            speedKmh: speed.map { rounded($0, 2) }, occupancy: occupancy.map { rounded($0, 4) },
+            sampleCount: reporting.reduce(0) { $0 + $1.rateCount }, revision: revision, ingestTime: ingestTime)
+    }
+
+    static func rounded(_ value: Double, _ digits: Int) -> Double {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        return (value * scale).rounded() / scale
+    }
+}

@@ -1,0 +1,48 @@
+import CablecarDomain
+import CablecarService
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// The ingest API: accounting and quality reports, and the push endpoint.
+public enum IngestRoutes {
+    public static func add<Context: RequestContext>(
+        to router: Router<Context>, database: PostgresClient, catalog: CityCatalog, push: PushHandler, logger: Logger
+    ) {
+        router.get("/api/v1/accounting") { _, _ in
+            do {
+                return OperationalRoutes.jsonResponse(.ok, try await AccountingReport.load(from: database, logger: logger))
+            } catch {
+                return OperationalRoutes.jsonResponse(.serviceUnavailable, ["error": "accounting unavailable: \(error)"])
+            }
+        }
+        router.get("/api/v1/quality") { _, _ in
+            do {
+                return OperationalRoutes.jsonResponse(.ok, try await QualityReport.load(from: database, catalog: catalog, logger: logger))
+            } catch {
+                return OperationalRoutes.jsonResponse(.serviceUnavailable, ["error": "quality report unavailable: \(error)"])
+            }
+        }
+        router.post("/api/v1/ingest/:feed") { request, context in
+            let feed = context.parameters.get("feed") ?? ""
+            var body: [UInt8]?
+            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > push.bodyLimit {
+                body = nil
+            } else {
+                do {
+                    var buffer = try await request.body.collect(upTo: push.bodyLimit)
+                    body = buffer.readBytes(length: buffer.readableBytes) ?? []
+                } catch {
+                    body = nil
+                }
+            }
+            let now = EpochMillis(Date().timeIntervalSince1970 * 1000)
+            let answer = await push.handle(feedName: feed, body: body, now: now)
+            if answer.status >= 400 {
+                logger.info("Push refused", metadata: ["feed": "\(feed)", "status": "\(answer.status)", "reason": "\(answer.reason ?? "")"])
+            }
+            return OperationalRoutes.jsonResponse(HTTPResponse.Status(code: answer.status), answer)
+        }
+    }
+}

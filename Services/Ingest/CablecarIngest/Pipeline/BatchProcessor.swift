@@ -1,0 +1,222 @@
+import CablecarDomain
+import CablecarKafka
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Counts of one batch's outcomes, for metrics and logs.
+public struct BatchOutcome: Sendable, Equatable {
+    public var received = 0
+    public var accepted = 0
+    public var duplicates = 0
+    public var rejected: [RejectReason: Int] = [:]
+    /// Messages seen before (redelivered after a restart): not counted again.
+    public var redelivered = 0
+    public var trafficEmitted = 0
+    public var contextEmitted = 0
+    /// Accepted / rejected / duplicate per feed of this batch.
+    public var byFeed: [Feed: (accepted: Int, rejected: Int, duplicate: Int)] = [:]
+
+    public static func == (lhs: BatchOutcome, rhs: BatchOutcome) -> Bool {
+        lhs.received == rhs.received && lhs.accepted == rhs.accepted && lhs.duplicates == rhs.duplicates && lhs.rejected == rhs.rejected
+    }
+}
+
+/// Handles one batch of raw messages: validation, lateness, duplicates, ledger, aggregation
+/// state and emission, all in one transaction; returns the rejections to send.
+///
+/// One pipeline task owns it, the way one consumer owns its partitions (an actor only to keep
+/// the compiler's concurrency checks simple). Its in-memory watermarks and sensor states mirror
+/// rows written in the same transaction; if a transaction fails the pipeline stops and a
+/// restart reloads them.
+actor BatchProcessor {
+    let validator: RecordValidator
+    let configuration: IngestConfiguration
+    let logger: Logger
+    private var watermarks: [Feed.Stream: Watermark]
+    private var sensors: [String: SensorQuality]
+
+    static func restore(
+        validator: RecordValidator, configuration: IngestConfiguration, database: PostgresClient, logger: Logger
+    ) async throws -> BatchProcessor {
+        let stored = try await AggregateStore.loadWatermarks(on: database, logger: logger)
+        var watermarks: [Feed.Stream: Watermark] = [:]
+        for stream in Feed.Stream.allCases {
+            watermarks[stream] = Watermark(
+                maxEventTime: stored[stream.rawValue], allowedLatenessMillis: configuration.allowedLatenessMillis,
+                tooLateMillis: configuration.tooLateMillis)
+        }
+        let sensors = try await QualityStore.load(on: database, logger: logger)
+        return BatchProcessor(validator: validator, configuration: configuration, logger: logger, watermarks: watermarks, sensors: sensors)
+    }
+
+    private init(
+        validator: RecordValidator, configuration: IngestConfiguration, logger: Logger, watermarks: [Feed.Stream: Watermark],
+        sensors: [String: SensorQuality]
+    ) {
+        self.validator = validator
+        self.configuration = configuration
+        self.logger = logger
+        self.watermarks = watermarks
+        self.sensors = sensors
+    }
+
+    struct Result: Sendable {
+        var outcome = BatchOutcome()
+        var rejections: [(key: [UInt8]?, value: [UInt8])] = []
+    }
+
+    func process(_ messages: [KafkaMessage], database: PostgresClient, now: EpochMillis) async throws -> Result {
+        let positions = messages.map { MessagePosition(topic: $0.topic, partition: $0.partition, offset: $0.offset) }
+        return try await database.withConnection { connection in
+            try await connection.withTransaction(logger: self.logger) { transaction in
+                try await self.processLocked(messages, positions: positions, connection: transaction, now: now)
+            }
+        }
+    }
+
+    private func processLocked(
+        _ messages: [KafkaMessage], positions: [MessagePosition], connection: PostgresConnection, now: EpochMillis
+    ) async throws -> Result {
+        var result = Result()
+        let known = try await LedgerStore.knownPositions(positions, on: connection, logger: logger)
+        var ledger: [LedgerEntry] = []
+        var candidates: [(index: Int, record: AcceptedRecord)] = []
+        var watermarks = self.watermarks
+        for (index, message) in messages.enumerated() {
+            guard let feed = configuration.feed(ofTopic: message.topic) else { continue }
+            let position = positions[index]
+            let isRedelivery = known.contains(position)
+            let verdict = validator.validate(message.value, feed: feed, referenceTime: message.timestamp ?? now)
+            var rejection: Rejection?
+            switch verdict {
+            case .failure(let failure):
+                rejection = failure
+            case .success(let record):
+                let stream = feed.stream
+                if watermarks[stream]?.timeliness(of: record.eventTime) == .tooLate {
+                    rejection = Rejection(
+                        .tooLate, "event_time \(record.eventTime) is more than \(configuration.tooLateMillis / 1000) s behind the newest",
+                        eventTime: record.eventTime, neighborhood: record.neighborhood)
+                } else if !isRedelivery {
+                    watermarks[stream]?.advance(to: record.eventTime)
+                    candidates.append((index, record))
+                }
+            }
+            if let rejection {
+                // Re-sent for redeliveries too: the first run may have died before its flush.
+                result.rejections.append((message.key, rejectedRecord(message, rejection, now: now)))
+                if !isRedelivery {
+                    ledger.append(LedgerEntry(
+                        position: position, feed: feed, outcome: .rejected, reason: rejection.reason,
+                        neighborhood: rejection.neighborhood, eventTime: rejection.eventTime))
+                    result.outcome.rejected[rejection.reason, default: 0] += 1
+                    result.outcome.byFeed[feed, default: (0, 0, 0)].rejected += 1
+                }
+            }
+            if isRedelivery { result.outcome.redelivered += 1 } else { result.outcome.received += 1 }
+        }
+        let accepted = try await deduplicate(candidates, positions: positions, ledger: &ledger, outcome: &result.outcome, connection: connection)
+        try await LedgerStore.record(ledger, on: connection, logger: logger)
+        try await apply(accepted, connection: connection)
+        for (stream, watermark) in watermarks where watermark != self.watermarks[stream] {
+            if let time = watermark.maxEventTime {
+                try await AggregateStore.saveWatermark(stream.rawValue, time, on: connection, logger: logger)
+            }
+        }
+        if let watermark = watermarks[.traffic]?.watermark {
+            result.outcome.trafficEmitted = try await EmissionStore.emitTraffic(
+                watermark: watermark, now: now, topic: configuration.name(of: .observedTraffic), on: connection, logger: logger)
+        }
+        if let watermark = watermarks[.context]?.watermark {
+            result.outcome.contextEmitted = try await EmissionStore.emitContext(
+                watermark: watermark, now: now, topic: configuration.name(of: .observedContext), on: connection, logger: logger)
+        }
+        self.watermarks = watermarks
+        return result
+    }
+
+    /// Splits candidates into first sightings and duplicates: within the batch by key, then
+    /// against every key accepted before (Postgres, so it survives restarts).
+    private func deduplicate(
+        _ candidates: [(index: Int, record: AcceptedRecord)], positions: [MessagePosition], ledger: inout [LedgerEntry],
+        outcome: inout BatchOutcome, connection: PostgresConnection
+    ) async throws -> [AcceptedRecord] {
+        var firstByKey: [String: Int] = [:]
+        var keys: [(feed: Feed, key: String)] = []
+        for (slot, candidate) in candidates.enumerated() {
+            let key = candidate.record.feed.rawValue + "|" + candidate.record.idempotencyKey
+            if firstByKey[key] == nil {
+                firstByKey[key] = slot
+                keys.append((candidate.record.feed, candidate.record.idempotencyKey))
+            }
+        }
+        let fresh = try await LedgerStore.insertKeys(keys, on: connection, logger: logger)
+        var accepted: [AcceptedRecord] = []
+        for (slot, candidate) in candidates.enumerated() {
+            let record = candidate.record
+            let key = record.feed.rawValue + "|" + record.idempotencyKey
+            let isFirst = firstByKey[key] == slot && fresh.contains(key)
+            ledger.append(LedgerEntry(
+                position: positions[candidate.index], feed: record.feed, outcome: isFirst ? .accepted : .duplicate, reason: nil,
+                neighborhood: record.neighborhood, eventTime: record.eventTime))
+            if isFirst {
+                accepted.append(record)
+                outcome.accepted += 1
+                outcome.byFeed[record.feed, default: (0, 0, 0)].accepted += 1
+            } else {
+                outcome.duplicates += 1
+                outcome.byFeed[record.feed, default: (0, 0, 0)].duplicate += 1
+            }
+        }
+        return accepted
+    }
+
+    /// Adds accepted records to the partial sums, event lifecycles and sensor quality.
+    private func apply(_ records: [AcceptedRecord], connection: PostgresConnection) async throws {
+        var traffic: [SensorIntervalKey: SensorPartial] = [:]
+        var context: [NeighborhoodIntervalKey: ContextPartial] = [:]
+        var events: [CityEvent] = []
+        var touchedSensors: Set<String> = []
+        for record in records {
+            let interval = Interval.start(containing: record.eventTime)
+            switch record {
+            case .loop(let reading, let segment, let neighborhood):
+                traffic[SensorIntervalKey(segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sensorID: reading.sensorID),
+                        default: SensorPartial()].add(.loop(reading))
+                observeQuality(record, sensorID: reading.sensorID, segment: segment, interval: reading.intervalSeconds)
+                touchedSensors.insert(reading.sensorID)
+            case .camera(let count, let segment, let neighborhood):
+                traffic[SensorIntervalKey(segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sensorID: count.sensorID),
+                        default: SensorPartial()].add(.camera(count))
+                observeQuality(record, sensorID: count.sensorID, segment: segment, interval: count.intervalSeconds)
+                touchedSensors.insert(count.sensorID)
+            case .event(let event):
+                events.append(event)
+                context[NeighborhoodIntervalKey(neighborhood: record.neighborhood, intervalStart: interval), default: ContextPartial()].add(record)
+            case .gps, .weather:
+                context[NeighborhoodIntervalKey(neighborhood: record.neighborhood, intervalStart: interval), default: ContextPartial()].add(record)
+            }
+        }
+        try await AggregateStore.addTraffic(traffic, on: connection, logger: logger)
+        try await AggregateStore.addContext(context, on: connection, logger: logger)
+        try await AggregateStore.recordEvents(events, on: connection, logger: logger)
+        try await QualityStore.save(touchedSensors.compactMap { sensors[$0] }, on: connection, logger: logger)
+    }
+
+    private func observeQuality(_ record: AcceptedRecord, sensorID: String, segment: String, interval: Int) {
+        guard let (values, zero) = SensorQuality.values(of: record) else { return }
+        sensors[sensorID, default: SensorQuality(
+            sensorID: sensorID, feed: record.feed, segmentID: segment, neighborhood: record.neighborhood, intervalSeconds: interval,
+            firstEventTime: record.eventTime, lastEventTime: record.eventTime)]
+            .observe(eventTime: record.eventTime, intervalSeconds: interval, values: values, countsAreZero: zero)
+    }
+
+    private func rejectedRecord(_ message: KafkaMessage, _ rejection: Rejection, now: EpochMillis) -> [UInt8] {
+        let record = RejectedRecord(
+            sourceTopic: message.topic, partition: message.partition, offset: message.offset, reason: rejection.reason,
+            detail: rejection.detail, original: Data(message.value).base64EncodedString(), eventTime: rejection.eventTime ?? now,
+            rejectedAt: now)
+        return (try? WireCodec.encode(record)) ?? []
+    }
+}

@@ -1,0 +1,176 @@
+import CablecarDomain
+import CablecarKafka
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The consuming half of ingest: raw topics in, `obs.*` out, one transaction per batch.
+///
+/// Order per batch: validate and write ledger + state + outbox in one transaction; enqueue the
+/// rejections and the outbox; flush the producer; delete the sent outbox rows; only then mark
+/// the batch processed. A crash anywhere redelivers the batch, and the ledger keeps it from
+/// being counted twice; the outbox keeps committed emissions from being lost.
+public final class IngestPipeline: Service, Sendable {
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let database: PostgresClient
+    private let validator: RecordValidator
+    private let configuration: IngestConfiguration
+    private let logger: Logger
+    private let startup: StartupSignal
+    private let lifecycle = PipelineLifecycle()
+    private let metrics = IngestMetrics()
+    private let totals = OutcomeTotals()
+
+    /// Waits for the database schema and topics before consuming (the service's start-up gate).
+    public typealias StartupSignal = @Sendable () async -> Void
+
+    public init(
+        brokers: String, database: PostgresClient, catalog: CityCatalog, configuration: IngestConfiguration, logger: Logger,
+        clientID: String = "cablecar-ingest", startup: @escaping StartupSignal = {}
+    ) throws {
+        let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID)
+        consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
+            logger: logger)
+        producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 10), logger: logger)
+        self.database = database
+        self.validator = RecordValidator(catalog: catalog, futureToleranceMillis: configuration.futureToleranceMillis)
+        self.configuration = configuration
+        self.logger = logger
+        self.startup = startup
+    }
+
+    /// Totals of what this instance handled since it started.
+    public var handled: BatchOutcome { totals.value }
+
+    public func run() async throws {
+        await startup()
+        try consumer.subscribe(to: Topic.rawFeeds.map(configuration.name(of:)))
+        let processor = try await BatchProcessor.restore(
+            validator: validator, configuration: configuration, database: database, logger: logger)
+        try await sendOutbox()
+        logger.info("Ingest pipeline consuming", metadata: ["group": "\(configuration.consumerGroup)"])
+        try await withGracefulShutdownHandler {
+            try await self.consume(processor)
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    /// Stops after the batch in flight (if any) is fully handled; idempotent.
+    public func stop() {
+        if lifecycle.requestStop() {
+            // Idle: nothing in flight, so close now to end the wait for the next batch.
+            Task { await self.consumer.close() }
+        }
+    }
+
+    /// Stops as a crash would: nothing more is committed, so uncommitted batches are
+    /// redelivered to the next instance. For recovery tests.
+    public func crash() {
+        _ = lifecycle.requestStop()
+        consumer.abandon()
+    }
+
+    private func consume(_ processor: BatchProcessor) async throws {
+        defer { logger.info("Ingest pipeline stopped", metadata: ["received": "\(totals.value.received)"]) }
+        while let batch = try await consumer.nextBatch() {
+            guard lifecycle.begin() else { break }
+            do {
+                try await handle(batch, processor)
+            } catch {
+                lifecycle.end()
+                logger.error("Ingest batch failed; stopping so that a restart redelivers it", metadata: ["error": "\(error)"])
+                consumer.abandon()
+                await producer.close()
+                throw error
+            }
+            if lifecycle.end() { break }
+        }
+        await consumer.close()
+        await producer.close()
+    }
+
+    private func handle(_ batch: [KafkaMessage], _ processor: BatchProcessor) async throws {
+        let now = EpochMillis(Date().timeIntervalSince1970 * 1000)
+        let result = try await processor.process(batch, database: database, now: now)
+        for rejection in result.rejections {
+            try await producer.enqueue(topic: configuration.name(of: .rejected), key: rejection.key, value: rejection.value)
+        }
+        try await sendOutbox()
+        for message in batch { consumer.markProcessed(message) }
+        metrics.record(result.outcome)
+        totals.add(result.outcome)
+        logger.debug(
+            "Batch handled",
+            metadata: ["received": "\(result.outcome.received)", "accepted": "\(result.outcome.accepted)",
+                       "redelivered": "\(result.outcome.redelivered)", "traffic": "\(result.outcome.trafficEmitted)"])
+    }
+
+    /// Sends every committed-but-unsent observation, waits for the broker, then forgets them.
+    private func sendOutbox() async throws {
+        let pending = try await EmissionStore.pendingOutbox(on: database, logger: logger)
+        for message in pending {
+            try await producer.enqueue(topic: message.topic, key: Array(message.key.utf8), value: message.payload)
+        }
+        try await producer.flush()
+        if let last = pending.last {
+            try await EmissionStore.deleteOutbox(upTo: last.id, on: database, logger: logger)
+        }
+    }
+}
+
+/// Whether a batch is in flight and whether a stop was asked for, so a stop never cuts a
+/// batch in half.
+final class PipelineLifecycle: @unchecked Sendable {
+    private let lock = NSLock()
+    private var inFlight = false
+    private var stopping = false
+
+    /// Returns true when the pipeline is idle and the caller should close the consumer now.
+    func requestStop() -> Bool {
+        lock.withLock {
+            stopping = true
+            return !inFlight
+        }
+    }
+
+    /// Returns false when a stop was requested: do not start the batch.
+    func begin() -> Bool {
+        lock.withLock {
+            if stopping { return false }
+            inFlight = true
+            return true
+        }
+    }
+
+    /// Returns true when the loop should stop after this batch.
+    @discardableResult
+    func end() -> Bool {
+        lock.withLock {
+            inFlight = false
+            return stopping
+        }
+    }
+}
+
+final class OutcomeTotals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var totals = BatchOutcome()
+
+    func add(_ outcome: BatchOutcome) {
+        lock.withLock {
+            totals.received += outcome.received
+            totals.accepted += outcome.accepted
+            totals.duplicates += outcome.duplicates
+            totals.redelivered += outcome.redelivered
+            totals.trafficEmitted += outcome.trafficEmitted
+            totals.contextEmitted += outcome.contextEmitted
+            for (reason, count) in outcome.rejected { totals.rejected[reason, default: 0] += count }
+        }
+    }
+
+    var value: BatchOutcome { lock.withLock { totals } }
+}

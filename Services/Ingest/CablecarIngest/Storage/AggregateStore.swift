@@ -1,0 +1,119 @@
+import CablecarDomain
+import Logging
+import PostgresNIO
+
+/// Key of one sensor's partial in one interval.
+struct SensorIntervalKey: Hashable, Sendable {
+    var segmentID: String
+    var neighborhood: String
+    var intervalStart: EpochMillis
+    var sensorID: String
+}
+
+struct NeighborhoodIntervalKey: Hashable, Sendable {
+    var neighborhood: String
+    var intervalStart: EpochMillis
+}
+
+/// Aggregation state in Postgres: partial sums, dirty intervals, watermarks, event lifecycles.
+/// Partials are added (`sum + excluded.sum`), which is safe because the ledger guarantees each
+/// message is applied once: both writes happen in the same transaction.
+enum AggregateStore {
+    static func loadWatermarks(on client: PostgresClient, logger: Logger) async throws -> [String: EpochMillis] {
+        var result: [String: EpochMillis] = [:]
+        let rows = try await client.query("SELECT stream, max_event_time FROM ingest_watermarks", logger: logger)
+        for try await (stream, time) in rows.decode((String, Int64).self) { result[stream] = time }
+        return result
+    }
+
+    static func saveWatermark(_ stream: String, _ time: EpochMillis, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            INSERT INTO ingest_watermarks (stream, max_event_time) VALUES (\(stream), \(time))
+            ON CONFLICT (stream) DO UPDATE SET max_event_time = GREATEST(ingest_watermarks.max_event_time, excluded.max_event_time)
+            """, logger: logger)
+    }
+
+    static func addTraffic(_ partials: [SensorIntervalKey: SensorPartial], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !partials.isEmpty else { return }
+        let entries = Array(partials)
+        let segments = entries.map(\.key.segmentID)
+        let intervals = entries.map(\.key.intervalStart)
+        let sensors = entries.map(\.key.sensorID)
+        let rateSums = entries.map(\.value.rateSum)
+        let rateCounts = entries.map { Int32($0.value.rateCount) }
+        let speedSums = entries.map(\.value.speedSum)
+        let speedCounts = entries.map { Int32($0.value.speedCount) }
+        let occupancySums = entries.map(\.value.occupancySum)
+        let occupancyCounts = entries.map { Int32($0.value.occupancyCount) }
+        try await connection.query(
+            """
+            INSERT INTO ingest_traffic_partials AS t
+                (segment_id, interval_start, sensor_id, rate_sum, rate_count, speed_sum, speed_count, occupancy_sum, occupancy_count)
+            SELECT * FROM UNNEST(\(segments)::text[], \(intervals)::int8[], \(sensors)::text[], \(rateSums)::float8[],
+                                 \(rateCounts)::int4[], \(speedSums)::float8[], \(speedCounts)::int4[], \(occupancySums)::float8[],
+                                 \(occupancyCounts)::int4[])
+            ON CONFLICT (segment_id, interval_start, sensor_id) DO UPDATE SET
+                rate_sum = t.rate_sum + excluded.rate_sum, rate_count = t.rate_count + excluded.rate_count,
+                speed_sum = t.speed_sum + excluded.speed_sum, speed_count = t.speed_count + excluded.speed_count,
+                occupancy_sum = t.occupancy_sum + excluded.occupancy_sum, occupancy_count = t.occupancy_count + excluded.occupancy_count
+            """, logger: logger)
+        let touchedSegments = partials.keys.reduce(into: [String: SensorIntervalKey]()) { $0["\($1.segmentID)@\($1.intervalStart)"] = $1 }
+            .values.map { $0 }
+        let touchedIDs = touchedSegments.map(\.segmentID)
+        let touchedIntervals = touchedSegments.map(\.intervalStart)
+        let touchedNeighborhoods = touchedSegments.map(\.neighborhood)
+        try await connection.query(
+            """
+            INSERT INTO ingest_traffic_intervals (segment_id, interval_start, neighborhood, dirty)
+            SELECT s, i, n, true FROM UNNEST(\(touchedIDs)::text[], \(touchedIntervals)::int8[], \(touchedNeighborhoods)::text[]) AS u(s, i, n)
+            ON CONFLICT (segment_id, interval_start) DO UPDATE SET dirty = true
+            """, logger: logger)
+    }
+
+    static func addContext(_ partials: [NeighborhoodIntervalKey: ContextPartial], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !partials.isEmpty else { return }
+        let entries = Array(partials)
+        let neighborhoods = entries.map(\.key.neighborhood)
+        let intervals = entries.map(\.key.intervalStart)
+        let temperatures = entries.map(\.value.temperatureSum)
+        let precipitations = entries.map(\.value.precipitationSum)
+        let visibilities = entries.map(\.value.visibilitySum)
+        let weatherCounts = entries.map { Int32($0.value.weatherCount) }
+        let delays = entries.map(\.value.delaySum)
+        let delayCounts = entries.map { Int32($0.value.delayCount) }
+        let eventUpdates = entries.map { Int32($0.value.eventUpdates) }
+        try await connection.query(
+            """
+            INSERT INTO ingest_context_partials AS c
+                (neighborhood, interval_start, temperature_sum, precipitation_sum, visibility_sum, weather_count, delay_sum,
+                 delay_count, event_updates, dirty)
+            SELECT n, i, t, p, v, w, d, dc, e, true
+            FROM UNNEST(\(neighborhoods)::text[], \(intervals)::int8[], \(temperatures)::float8[], \(precipitations)::float8[],
+                        \(visibilities)::float8[], \(weatherCounts)::int4[], \(delays)::float8[], \(delayCounts)::int4[],
+                        \(eventUpdates)::int4[]) AS u(n, i, t, p, v, w, d, dc, e)
+            ON CONFLICT (neighborhood, interval_start) DO UPDATE SET
+                temperature_sum = c.temperature_sum + excluded.temperature_sum,
+                precipitation_sum = c.precipitation_sum + excluded.precipitation_sum,
+                visibility_sum = c.visibility_sum + excluded.visibility_sum, weather_count = c.weather_count + excluded.weather_count,
+                delay_sum = c.delay_sum + excluded.delay_sum, delay_count = c.delay_count + excluded.delay_count,
+                event_updates = c.event_updates + excluded.event_updates, dirty = true
+            """, logger: logger)
+    }
+
+    /// Tracks when each city event started and ended, to count the events active in an interval.
+    static func recordEvents(_ events: [CityEvent], on connection: PostgresConnection, logger: Logger) async throws {
+        for event in events {
+            let started: Int64? = event.status == .started ? event.eventTime : nil
+            let ended: Int64? = event.status == .ended || event.status == .cleared ? event.eventTime : nil
+            try await connection.query(
+                """
+                INSERT INTO ingest_city_events (event_id, kind, neighborhood, started_at, ended_at)
+                VALUES (\(event.eventID), \(event.kind.rawValue), \(event.neighborhood), \(started), \(ended))
+                ON CONFLICT (event_id) DO UPDATE SET
+                    started_at = COALESCE(excluded.started_at, ingest_city_events.started_at),
+                    ended_at = COALESCE(excluded.ended_at, ingest_city_events.ended_at)
+                """, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import CablecarDomain
+import Logging
+import PostgresNIO
+
+/// Where a raw message sits in Kafka: its identity for exactly-once accounting.
+public struct MessagePosition: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
+}
+
+/// One ledger row: what became of one raw message.
+struct LedgerEntry: Sendable {
+    enum Outcome: String, Sendable { case accepted, rejected, duplicate }
+    var position: MessagePosition
+    var feed: Feed
+    var outcome: Outcome
+    var reason: RejectReason?
+    var neighborhood: String?
+    var eventTime: EpochMillis?
+}
+
+/// The ledger and the idempotency keys. Every statement takes whole batches as arrays
+/// (`UNNEST`), bound as parameters, so a batch costs a few round trips, not one per record.
+enum LedgerStore {
+    /// The positions of `positions` that an earlier run already recorded (redeliveries).
+    static func knownPositions(_ positions: [MessagePosition], on connection: PostgresConnection, logger: Logger) async throws
+        -> Set<MessagePosition>
+    {
+        guard !positions.isEmpty else { return [] }
+        let topics = positions.map(\.topic)
+        let partitions = positions.map { Int32($0.partition) }
+        let offsets = positions.map(\.offset)
+        let rows = try await connection.query(
+            """
+            SELECT l.topic, l.kafka_partition, l.kafka_offset
+            FROM ingest_ledger l
+            JOIN UNNEST(\(topics)::text[], \(partitions)::int4[], \(offsets)::int8[]) AS b(topic, kafka_partition, kafka_offset)
+              ON l.topic = b.topic AND l.kafka_partition = b.kafka_partition AND l.kafka_offset = b.kafka_offset
+            """, logger: logger)
+        var known = Set<MessagePosition>()
+        for try await (topic, partition, offset) in rows.decode((String, Int32, Int64).self) {
+            known.insert(MessagePosition(topic: topic, partition: partition, offset: offset))
+        }
+        return known
+    }
+
+    /// Inserts idempotency keys; returns the ones that were new (the others are duplicates of
+    /// records accepted before, possibly before a restart).
+    static func insertKeys(_ keys: [(feed: Feed, key: String)], on connection: PostgresConnection, logger: Logger) async throws
+        -> Set<String>
+    {
+        guard !keys.isEmpty else { return [] }
+        let feeds = keys.map(\.feed.rawValue)
+        let values = keys.map(\.key)
+        let rows = try await connection.query(
+            """
+            INSERT INTO ingest_dedup (feed, idempotency_key)
+            SELECT * FROM UNNEST(\(feeds)::text[], \(values)::text[])
+            ON CONFLICT DO NOTHING
+            RETURNING feed, idempotency_key
+            """, logger: logger)
+        var inserted = Set<String>()
+        for try await (feed, key) in rows.decode((String, String).self) { inserted.insert(feed + "|" + key) }
+        return inserted
+    }
+
+    static func record(_ entries: [LedgerEntry], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !entries.isEmpty else { return }
+        let topics = entries.map(\.position.topic)
+        let partitions = entries.map { Int32($0.position.partition) }
+        let offsets = entries.map(\.position.offset)
+        let feeds = entries.map(\.feed.rawValue)
+        let outcomes = entries.map(\.outcome.rawValue)
+        // Arrays of optionals do not bind; '' and Int64.min stand for NULL and are mapped back below.
+        let reasons = entries.map { $0.reason?.rawValue ?? "" }
+        let neighborhoods = entries.map { $0.neighborhood ?? "" }
+        let eventTimes = entries.map { $0.eventTime ?? Int64.min }
+        try await connection.query(
+            """
+            INSERT INTO ingest_ledger (topic, kafka_partition, kafka_offset, feed, outcome, reason, neighborhood, event_time)
+            SELECT t, p, o, f, oc, NULLIF(r, ''), NULLIF(n, ''), NULLIF(e, \(Int64.min))
+            FROM UNNEST(\(topics)::text[], \(partitions)::int4[], \(offsets)::int8[], \(feeds)::text[],
+                        \(outcomes)::text[], \(reasons)::text[], \(neighborhoods)::text[], \(eventTimes)::int8[])
+                 AS u(t, p, o, f, oc, r, n, e)
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+}

@@ -1,0 +1,156 @@
+import CablecarDomain
+import Foundation
+
+/// Decides whether one raw record is acceptable, and if not, why (a `RejectReason`).
+///
+/// Pure: the same bytes, city and reference time always give the same answer, so a
+/// redelivered message is judged as it was the first time. Checks run in a fixed order —
+/// JSON, schema version, fields and types, future event time, ranges, known ids — so that
+/// a record with several problems always gets the same reason. Lateness depends on the
+/// stream's watermark and is judged later, by `Watermark`.
+public struct RecordValidator: Sendable {
+    public let catalog: CityCatalog
+    public let futureToleranceMillis: Int64
+
+    public init(catalog: CityCatalog, futureToleranceMillis: Int64) {
+        self.catalog = catalog
+        self.futureToleranceMillis = futureToleranceMillis
+    }
+
+    /// - Parameter referenceTime: when the record was published (the Kafka message timestamp,
+    ///   or the wall clock for pushed records); event times beyond it plus the tolerance are future.
+    public func validate(_ bytes: [UInt8], feed: Feed, referenceTime: EpochMillis) -> Result<AcceptedRecord, Rejection> {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(bytes))
+        } catch {
+            return .failure(Rejection(.malformedJSON, "not valid JSON"))
+        }
+        guard let object = parsed as? [String: Any] else {
+            return .failure(Rejection(.malformedJSON, "not a JSON object"))
+        }
+        var fields = JSONFields(object)
+        fields.eventTime = (object["event_time"] as? NSNumber).map { $0.int64Value }
+        fields.neighborhood = neighborhoodHint(object, feed: feed)
+        do {
+            guard object["v"] != nil else { throw Rejection(.missingField, "v (schema version) is missing") }
+            guard let version = object["v"] as? NSNumber, version.doubleValue == 1 else {
+                throw Rejection(.unsupportedVersion, "schema version \(object["v"].map { "\($0)" } ?? "?") is not readable; this build reads v1")
+            }
+            let record = try decode(feed, fields)
+            if record.eventTime > referenceTime + futureToleranceMillis {
+                throw Rejection(
+                    .futureTimestamp, "event_time \(record.eventTime) is \((record.eventTime - referenceTime) / 1000) s after its publish time")
+            }
+            try checkRangesAndIDs(record, fields)
+            return .success(record)
+        } catch let rejection as Rejection {
+            var rejection = rejection
+            rejection.eventTime = rejection.eventTime ?? fields.eventTime
+            rejection.neighborhood = rejection.neighborhood ?? fields.neighborhood
+            return .failure(rejection)
+        } catch {
+            return .failure(Rejection(.malformedJSON, "\(error)", eventTime: fields.eventTime))
+        }
+    }
+
+    /// The neighborhood a (possibly broken) record speaks for, for accounting per neighborhood.
+    private func neighborhoodHint(_ object: [String: Any], feed: Feed) -> String? {
+        switch feed {
+        case .loop, .camera:
+            return (object["sensor_id"] as? String).flatMap { catalog.sensors[$0]?.neighborhood }
+        case .gps:
+            return (object["segment_id"] as? String).flatMap { catalog.segments[$0] }
+        case .weather, .events:
+            return (object["neighborhood"] as? String).flatMap { catalog.neighborhoods.contains($0) ? $0 : nil }
+        }
+    }
+
+    /// Reads the feed's fields in their documented order (missing and type errors first).
+    private func decode(_ feed: Feed, _ f: JSONFields) throws -> AcceptedRecord {
+        switch feed {
+        case .loop:
+            let reading = LoopDetectorReading(
+                sensorID: try f.string("sensor_id"), eventTime: try f.int64("event_time"), intervalSeconds: try f.int("interval_s"),
+                vehicleCount: try f.int("vehicle_count"), occupancy: try f.double("occupancy"), speedKmh: try f.double("speed_kmh"))
+            let sensor = catalog.sensors[reading.sensorID]
+            return .loop(reading, segment: sensor?.segment ?? "", neighborhood: sensor?.neighborhood ?? "")
+        case .camera:
+            let count = CameraCount(
+                sensorID: try f.string("sensor_id"), eventTime: try f.int64("event_time"), intervalSeconds: try f.int("interval_s"),
+                cars: try f.int("cars"), trucks: try f.int("trucks"), buses: try f.int("buses"), bicycles: try f.int("bicycles"))
+            let sensor = catalog.sensors[count.sensorID]
+            return .camera(count, segment: sensor?.segment ?? "", neighborhood: sensor?.neighborhood ?? "")
+        case .gps:
+            let position = TransitPosition(
+                vehicleID: try f.string("vehicle_id"), routeID: try f.string("route_id"), eventTime: try f.int64("event_time"),
+                segmentID: try f.string("segment_id"), distanceMeters: try f.double("distance_m"), speedKmh: try f.double("speed_kmh"),
+                delaySeconds: try f.double("delay_s"))
+            return .gps(position, neighborhood: catalog.segments[position.segmentID] ?? "")
+        case .weather:
+            return .weather(WeatherReport(
+                stationID: try f.string("station_id"), neighborhood: try f.string("neighborhood"), eventTime: try f.int64("event_time"),
+                temperatureCelsius: try f.double("temperature_c"), precipitationMmPerHour: try f.double("precipitation_mm_h"),
+                visibilityMeters: try f.double("visibility_m")))
+        case .events:
+            let eventID = try f.string("event_id")
+            let kindText = try f.string("kind")
+            let statusText = try f.string("status")
+            let eventTime = try f.int64("event_time")
+            let neighborhood = try f.string("neighborhood")
+            let segments = try f.strings("segments")
+            let startsAt = try f.int64("starts_at")
+            let endsAt = try f.optionalInt("ends_at").map(Int64.init)
+            guard let kind = CityEvent.Kind(rawValue: kindText) else { throw f.outOfRange("kind \(kindText) is not a known event kind") }
+            guard let status = CityEvent.Status(rawValue: statusText) else { throw f.outOfRange("status \(statusText) is not a known status") }
+            return .event(CityEvent(
+                eventID: eventID, kind: kind, status: status, eventTime: eventTime, neighborhood: neighborhood, segments: segments,
+                startsAt: startsAt, endsAt: endsAt, expectedAttendance: try f.optionalInt("expected_attendance"),
+                lanesBlocked: try f.optionalInt("lanes_blocked")))
+        }
+    }
+
+    /// Units and physical ranges (see docs/ingest.md), then ids against the city.
+    private func checkRangesAndIDs(_ record: AcceptedRecord, _ f: JSONFields) throws {
+        switch record {
+        case .loop(let r, _, _):
+            guard r.intervalSeconds > 0 else { throw f.outOfRange("interval_s \(r.intervalSeconds) must be positive") }
+            guard r.vehicleCount >= 0 else { throw f.outOfRange("vehicle_count \(r.vehicleCount) is negative") }
+            guard (0...1).contains(r.occupancy) else { throw f.outOfRange("occupancy \(r.occupancy) is outside 0...1") }
+            guard (0...200).contains(r.speedKmh) else { throw f.outOfRange("speed_kmh \(r.speedKmh) is outside 0...200") }
+            guard catalog.sensors[r.sensorID]?.kind == .loopDetector else {
+                throw f.unknown(.unknownSensor, "\(r.sensorID) is not a loop detector of this city")
+            }
+        case .camera(let c, _, _):
+            guard c.intervalSeconds > 0 else { throw f.outOfRange("interval_s \(c.intervalSeconds) must be positive") }
+            guard min(c.cars, c.trucks, c.buses, c.bicycles) >= 0 else { throw f.outOfRange("a vehicle count is negative") }
+            guard catalog.sensors[c.sensorID]?.kind == .camera else {
+                throw f.unknown(.unknownSensor, "\(c.sensorID) is not a camera of this city")
+            }
+        case .gps(let p, _):
+            guard p.distanceMeters >= 0 else { throw f.outOfRange("distance_m \(p.distanceMeters) is negative") }
+            guard (0...200).contains(p.speedKmh) else { throw f.outOfRange("speed_kmh \(p.speedKmh) is outside 0...200") }
+            guard abs(p.delaySeconds) <= 86_400 else { throw f.outOfRange("delay_s \(p.delaySeconds) exceeds a day") }
+            guard catalog.routes.contains(p.routeID) else { throw f.unknown(.unknownRoute, "route \(p.routeID) is not in this city") }
+            guard catalog.segments[p.segmentID] != nil else {
+                throw f.unknown(.unknownSegment, "segment \(p.segmentID) is not in this city")
+            }
+        case .weather(let w):
+            guard (-40...60).contains(w.temperatureCelsius) else { throw f.outOfRange("temperature_c \(w.temperatureCelsius) is outside -40...60") }
+            guard (0...300).contains(w.precipitationMmPerHour) else {
+                throw f.outOfRange("precipitation_mm_h \(w.precipitationMmPerHour) is outside 0...300")
+            }
+            guard w.visibilityMeters >= 0 else { throw f.outOfRange("visibility_m \(w.visibilityMeters) is negative") }
+            guard catalog.neighborhoods.contains(w.neighborhood) else {
+                throw f.unknown(.unknownNeighborhood, "neighborhood \(w.neighborhood) is not in this city")
+            }
+        case .event(let e):
+            guard catalog.neighborhoods.contains(e.neighborhood) else {
+                throw f.unknown(.unknownNeighborhood, "neighborhood \(e.neighborhood) is not in this city")
+            }
+            if let unknown = e.segments.first(where: { catalog.segments[$0] == nil }) {
+                throw f.unknown(.unknownSegment, "segment \(unknown) is not in this city")
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import CablecarIngest
+import CablecarService
+
+await ServiceMain.run(IngestService.definition)

@@ -1,0 +1,98 @@
+import CablecarDomain
+@testable import CablecarIngest
+import Testing
+
+@Suite("Watermarks, partial sums and sensor quality")
+struct AggregationTests {
+    let t0: EpochMillis = 1_741_017_600_000  // an interval start
+
+    @Test func watermarkClassifiesOnTimeLateAndTooLate() {
+        var watermark = Watermark(allowedLatenessMillis: 240_000, tooLateMillis: 7_200_000)
+        #expect(watermark.timeliness(of: t0) == .onTime, "nothing seen yet")
+        #expect(!watermark.isDue(intervalStart: t0))
+        watermark.advance(to: t0 + 8 * 60_000)  // watermark = t0 + 4 min
+        #expect(!watermark.isDue(intervalStart: t0), "interval ends at +5 min, the watermark is at +4")
+        #expect(watermark.timeliness(of: t0 + 60_000) == .onTime)
+        watermark.advance(to: t0 + 9 * 60_000)
+        #expect(watermark.isDue(intervalStart: t0))
+        #expect(watermark.timeliness(of: t0 + 60_000) == .late, "its interval was emitted: a correction")
+        #expect(watermark.timeliness(of: t0 + 5 * 60_000) == .onTime)
+        watermark.advance(to: t0 + 3 * 3_600_000)
+        #expect(watermark.timeliness(of: t0) == .tooLate)
+        watermark.advance(to: t0)
+        #expect(watermark.maxEventTime == t0 + 3 * 3_600_000, "never moves back")
+    }
+
+    @Test func flowIsTheMeanOverSensorsOfEachSensorsMeanRate() throws {
+        var loop = SensorPartial()
+        for count in [10, 20] {
+            loop.add(.loop(LoopDetectorReading(sensorID: "l", eventTime: t0, intervalSeconds: 60, vehicleCount: count, occupancy: 0.1, speedKmh: 40)))
+        }
+        let camera = SensorPartial.camera(CameraCount(sensorID: "c", eventTime: t0, intervalSeconds: 60, cars: 28, trucks: 1, buses: 1, bicycles: 9))
+        let observation = try #require(TrafficAggregation.observation(
+            segmentID: "s", neighborhood: "n", intervalStart: t0, partials: [loop, camera], revision: 0, ingestTime: 0))
+        // loop: mean(600, 1200) = 900 veh/h; camera: 30 motor vehicles/min = 1800; mean = 1350.
+        #expect(observation.flowVehiclesPerHour == 1350)
+        #expect(observation.speedKmh == 40, "only loops measure speed")
+        #expect(observation.occupancy == 0.1)
+        #expect(observation.sampleCount == 3)
+    }
+
+    @Test func partialsAddUpToTheSameAggregateInAnyGrouping() throws {
+        let readings = (0..<5).map {
+            LoopDetectorReading(sensorID: "l", eventTime: t0 + Int64($0) * 60_000, intervalSeconds: 60, vehicleCount: 10 + $0, occupancy: 0.1, speedKmh: 30 + Double($0))
+        }
+        var whole = SensorPartial()
+        readings.forEach { whole.add(.loop($0)) }
+        var first = SensorPartial()
+        readings.prefix(3).forEach { first.add(.loop($0)) }
+        var late = SensorPartial()
+        readings.suffix(2).forEach { late.add(.loop($0)) }
+        first.add(late)
+        #expect(first == whole)
+        let observation = try #require(TrafficAggregation.observation(
+            segmentID: "s", neighborhood: "n", intervalStart: t0, partials: [whole], revision: 1, ingestTime: 0))
+        #expect(observation.flowVehiclesPerHour == 720)
+        #expect(observation.speedKmh == 32)
+        #expect(observation.revision == 1)
+    }
+
+    @Test func noReadingsNoObservation() {
+        #expect(TrafficAggregation.observation(segmentID: "s", neighborhood: "n", intervalStart: t0, partials: [], revision: 0, ingestTime: 0) == nil)
+    }
+
+    @Test func contextLeavesUnreportedMeasuresAbsent() {
+        var partial = ContextPartial()
+        partial.add(.gps(TransitPosition(vehicleID: "b", routeID: "r", eventTime: t0, segmentID: "s", distanceMeters: 1, speedKmh: 10, delaySeconds: 30), neighborhood: "n"))
+        partial.add(.gps(TransitPosition(vehicleID: "b", routeID: "r", eventTime: t0, segmentID: "s", distanceMeters: 1, speedKmh: 10, delaySeconds: 90), neighborhood: "n"))
+        let observation = partial.observation(neighborhood: "n", intervalStart: t0, activeScheduledEvents: 1, activeIncidents: 0, revision: 0, ingestTime: 0)
+        #expect(observation.transitDelaySeconds == 60)
+        #expect(observation.transitReports == 2)
+        #expect(observation.temperatureCelsius == nil)
+        #expect(observation.activeScheduledEvents == 1)
+    }
+
+    @Test func stuckSensorIsFlaggedAfterIdenticalReadingsAndClearedByChange() {
+        var quality = SensorQuality(sensorID: "l", feed: .loop, segmentID: "s", neighborhood: "n", intervalSeconds: 60, firstEventTime: t0, lastEventTime: t0)
+        for index in 0..<SensorQuality.stuckThreshold {
+            #expect(!quality.stuck)
+            quality.observe(eventTime: t0 + Int64(index) * 60_000, intervalSeconds: 60, values: "12|0.1|40.0", countsAreZero: false)
+        }
+        #expect(quality.stuck)
+        #expect(quality.stuckEpisodes == 1)
+        quality.observe(eventTime: t0 + 10 * 60_000, intervalSeconds: 60, values: "13|0.1|41.0", countsAreZero: false)
+        #expect(!quality.stuck)
+        #expect(quality.stuckEpisodes == 1)
+        // 6 readings over 10 minutes at one per minute: 11 expected.
+        #expect(quality.expectedReadings == 11)
+        #expect(abs(quality.completeness - 6.0 / 11.0) < 1e-9)
+    }
+
+    @Test func zeroCountsAtNightAreNotStuck() {
+        var quality = SensorQuality(sensorID: "c", feed: .camera, segmentID: "s", neighborhood: "n", intervalSeconds: 60, firstEventTime: t0, lastEventTime: t0)
+        for index in 0..<20 {
+            quality.observe(eventTime: t0 + Int64(index) * 60_000, intervalSeconds: 60, values: "0|0|0|0", countsAreZero: true)
+        }
+        #expect(!quality.stuck)
+    }
+}
