@@ -22,7 +22,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -143,7 +142,8 @@ let package = Package(
             dependencies: [
                 "CablecarLocalStack",
                 "CablecarDrift",
-                "CablecarService",
+                "CablecarDomain",
+                "CablecarKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -156,8 +156,9 @@ let package = Package(
             dependencies: [
                 "CablecarKafka",
                 "CablecarDrift",
-                "CablecarLocalStack",
+                "CablecarSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/CablecarBench"
         ),
@@ -178,8 +179,26 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CablecarKafkaTests", dependencies: ["CablecarKafka", "CablecarLocalStack", "CablecarTestSupport"]),
-        .testTarget(name: "CablecarPostgresTests", dependencies: ["CablecarPostgres", "CablecarTestSupport"]),
-        .testTarget(name: "CablecarServiceTests", dependencies: ["CablecarService", "CablecarTestSupport"]),
+        .testTarget(
+            name: "CablecarPostgresTests",
+            dependencies: ["CablecarPostgres", "CablecarTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
+        .testTarget(
+            name: "CablecarServiceTests",
+            dependencies: [
+                "CablecarService", "CablecarTestSupport", "CablecarLocalStack",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "CablecarIngestTests",
+            dependencies: [
+                "CablecarIngest", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarSimulation", "CablecarTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "CablecarSimulationTests", dependencies: ["CablecarSimulation", "CablecarDomain"]),
     ]
 )

@@ -59,6 +59,25 @@ public final class KafkaAdmin: Sendable {
         }.get()
     }
 
+    /// The end offset (high watermark) of every partition of `topic`: how many messages it holds
+    /// since offset 0 when nothing was deleted. Operators compare it with consumed counts (lag).
+    public func endOffsets(of topic: String, timeout: Duration = .seconds(5)) async throws -> [Int32: Int64] {
+        let partitions = try await partitionCount(of: topic, timeout: timeout)
+        let handle = self.handle
+        let milliseconds = Int32(timeout.components.seconds * 1000)
+        return try await runBlocking("kafka-watermarks") { () -> Result<[Int32: Int64], KafkaError> in
+            var offsets: [Int32: Int64] = [:]
+            for partition in 0..<Int32(partitions) {
+                var low: Int64 = 0
+                var high: Int64 = 0
+                let error = rd_kafka_query_watermark_offsets(handle.pointer, topic, partition, &low, &high, milliseconds)
+                if error.isError { return .failure(KafkaError(error, operation: "reading end offsets of \(topic)[\(partition)]")) }
+                offsets[partition] = high
+            }
+            return .success(offsets)
+        }.get()
+    }
+
     private static func createTopics(
         _ handle: OpaquePointer, _ topics: [TopicSpecification], _ timeoutMilliseconds: Int32
     ) -> Result<[(String, KafkaError?)], KafkaError> {

@@ -60,6 +60,12 @@ public struct PostgresCluster: Sendable {
         }
     }
 
+    /// Creates another database in this cluster (tests give each case its own).
+    public func createDatabase(_ name: String) throws -> String {
+        try ProcessRunner.run(command("createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", name]))
+        return "postgres://postgres@127.0.0.1:\(port)/\(name)"
+    }
+
     public var isRunning: Bool {
         guard isInitialized, let status = try? command("pg_ctl", ["-D", dataDirectory.path, "status"]) else { return false }
         return (try? ProcessRunner.run(status)) != nil

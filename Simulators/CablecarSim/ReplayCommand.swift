@@ -73,7 +73,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try makeConfiguration()
-        let sink = try makeSink(output)
+        let sink = try await makeSink(output)
         let truthWriter = try groundTruth.map { try GroundTruthWriter(url: URL(fileURLWithPath: $0)) }
         let bar = quiet ? nil : ProgressBar(days: days)
         var progress: SimulationReplay.ProgressHandler?

@@ -26,6 +26,14 @@ public actor TestStack {
         return endpoints
     }
 
+    /// A new, empty database in the test cluster, so tests do not see each other's tables.
+    public func freshDatabaseURL() async throws -> String {
+        let endpoints = try await endpoints()
+        let cluster = PostgresCluster(directory: URL(fileURLWithPath: "/nonexistent"), port: endpoints.postgresPort)
+        let name = Self.uniqueName("db").replacingOccurrences(of: "-", with: "_")
+        return try await offThePool { try cluster.createDatabase(name) }
+    }
+
     /// The checkout this test binary was built from: tests find the bootstrapped broker there.
     public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -1,0 +1,63 @@
+import CablecarKafka
+import CablecarPostgres
+import Logging
+
+/// What every Cablecar service reads. Defaults match `cablecar stack up`, so a local run
+/// needs no configuration at all.
+public struct CommonConfiguration: Sendable {
+    public enum LogFormat: String, Sendable { case text, json }
+
+    public static let databaseURL = ConfigurationVariable(
+        "CABLECAR_DATABASE_URL", default: "postgres://postgres@127.0.0.1:55432/cablecar",
+        expected: DatabaseConfiguration.expectedForm, summary: "Metadata database (Postgres).", isSecret: true)
+    public static let kafkaBrokers = ConfigurationVariable(
+        "CABLECAR_KAFKA_BROKERS", default: "127.0.0.1:19092", expected: "a comma-separated host:port list",
+        summary: "Kafka bootstrap brokers.")
+    public static let httpHost = ConfigurationVariable(
+        "CABLECAR_HTTP_HOST", default: "127.0.0.1", expected: "an address to bind, e.g. 0.0.0.0",
+        summary: "Address the service's HTTP server binds.")
+    public static func httpPort(default port: Int) -> ConfigurationVariable {
+        ConfigurationVariable(
+            "CABLECAR_HTTP_PORT", default: String(port), expected: "an integer from 0 to 65535",
+            summary: "Port of the service's HTTP server (health, metrics, API); each service has its own default.")
+    }
+    public static let logLevel = ConfigurationVariable(
+        "CABLECAR_LOG_LEVEL", default: "info", expected: "trace, debug, info, notice, warning, error or critical",
+        summary: "Minimum log level.")
+    public static let logFormat = ConfigurationVariable(
+        "CABLECAR_LOG_FORMAT", default: "text", expected: "text or json", summary: "Log line format (json for log shippers).")
+    public static let topicPartitions = ConfigurationVariable(
+        "CABLECAR_TOPIC_PARTITIONS", default: "3", expected: "an integer from 1 to 1024",
+        summary: "Partitions of topics a service creates when they are missing.")
+
+    public static func variables(defaultHTTPPort: Int) -> [ConfigurationVariable] {
+        [databaseURL, kafkaBrokers, httpHost, httpPort(default: defaultHTTPPort), logLevel, logFormat, topicPartitions]
+    }
+
+    public var database: DatabaseConfiguration
+    public var kafkaBrokers: String
+    public var httpHost: String
+    public var httpPort: Int
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    public var topicPartitions: Int
+
+    public init(environment: EnvironmentReader, defaultHTTPPort: Int) throws {
+        database = try environment.parsed(Self.databaseURL) { try DatabaseConfiguration(url: $0) }
+        kafkaBrokers = try environment.parsed(Self.kafkaBrokers) { text in
+            let brokers = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !brokers.isEmpty, brokers.allSatisfy({ broker in
+                let parts = broker.split(separator: ":")
+                return parts.count == 2 && !parts[0].isEmpty && Int(parts[1]).map { (1...65535).contains($0) } == true
+            }) else { throw InvalidValue("\(text) is not a list of host:port") }
+            return brokers.joined(separator: ",")
+        }
+        httpHost = try environment.string(Self.httpHost)
+        httpPort = try environment.int(Self.httpPort(default: defaultHTTPPort), in: 0...65535)
+        logLevel = try environment.choice(Self.logLevel, as: Logger.Level.self)
+        logFormat = try environment.choice(Self.logFormat, as: LogFormat.self)
+        topicPartitions = try environment.int(Self.topicPartitions, in: 1...1024)
+    }
+
+    public var kafkaClient: KafkaClientConfiguration { KafkaClientConfiguration(brokers: kafkaBrokers) }
+}

@@ -1,0 +1,45 @@
+import CablecarKafka
+import CablecarPostgres
+import Logging
+import PostgresNIO
+
+/// Something a service needs before it can do useful work (the database, the broker, its own
+/// start-up). `/health/ready` answers 200 only when every check passes.
+public protocol ReadinessCheck: Sendable {
+    var name: String { get }
+    func isReady() async -> Bool
+}
+
+public struct DatabaseReadiness: ReadinessCheck {
+    public let name = "database"
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func isReady() async -> Bool { await Database.ping(client, logger: logger) }
+}
+
+public struct BrokerReadiness: ReadinessCheck {
+    public let name = "broker"
+    let admin: KafkaAdmin
+
+    public init(admin: KafkaAdmin) { self.admin = admin }
+
+    public func isReady() async -> Bool { await admin.ping(timeout: .seconds(2)) }
+}
+
+/// A readiness flag the service flips itself, e.g. once migrations ran and topics exist.
+public final class StartupReadiness: ReadinessCheck, @unchecked Sendable {
+    public let name = "startup"
+    private let lock = NSLockShim()
+    private var done = false
+
+    public init() {}
+
+    public func markReady() { lock.withLock { done = true } }
+    public func isReady() async -> Bool { lock.withLock { done } }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `cablecar`: the operator CLI.
+@main
+struct Cablecar: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cablecar",
+        abstract: "Operate Cablecar: the local stack, replays, drift reports.",
+        subcommands: [StackCommand.self, RunCommand.self, DriftCommand.self]
+    )
+}

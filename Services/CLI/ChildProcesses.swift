@@ -1,0 +1,72 @@
+import Foundation
+
+/// The services `cablecar run` starts: executables beside `cablecar` itself, output to log files.
+final class ChildProcesses: @unchecked Sendable {
+    let logDirectory: URL
+    private var processes: [(name: String, process: Process)] = []
+    private let lock = NSLock()
+
+    init(logDirectory: URL) {
+        self.logDirectory = logDirectory
+        try? FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
+    }
+
+    static func executable(_ name: String) throws -> URL {
+        let own = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let candidate = own.deletingLastPathComponent().appendingPathComponent(name)
+        guard FileManager.default.isExecutableFile(atPath: candidate.path) else {
+            throw ValidationErrorText("\(name) not found beside \(own.path): build all products with `swift build -c release`")
+        }
+        return candidate
+    }
+
+    func start(_ name: String, arguments: [String] = [], environment: [String: String]) throws {
+        let process = Process()
+        process.executableURL = try Self.executable(name)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let log = logDirectory.appendingPathComponent("\(name).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        lock.lock(); processes.append((name, process)); lock.unlock()
+        print("started \(name) (pid \(process.processIdentifier), log \(log.path))")
+    }
+
+    /// Runs with this terminal's output, waiting for the exit; a non-zero exit is an error.
+    func runToCompletion(_ name: String, arguments: [String], environment: [String: String]) throws {
+        let process = Process()
+        process.executableURL = try Self.executable(name)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ValidationErrorText("\(name) \(arguments.first ?? "") exited with status \(process.terminationStatus)")
+        }
+    }
+
+    var allRunning: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return processes.allSatisfy { $0.process.isRunning }
+    }
+
+    /// SIGTERM to each, then wait up to 20 s for graceful exits.
+    func stopAll() {
+        lock.lock()
+        let running = processes
+        processes.removeAll()
+        lock.unlock()
+        for (_, process) in running where process.isRunning { process.terminate() }
+        let deadline = Date().addingTimeInterval(20)
+        for (name, process) in running {
+            while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+            if process.isRunning {
+                print("\(name) did not stop within 20 s; killing it")
+                kill(process.processIdentifier, SIGKILL)
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import CablecarKafka
+import CablecarLocalStack
+import Foundation
+import Logging
+
+/// Runs the loop on the local stack: the services as child processes, a simulated replay into
+/// the raw topics, then waits until ingest has accounted for every raw record and prints the
+/// report. Children are stopped (SIGTERM, graceful) on the way out, also on failure.
+struct LoopRunner {
+    let endpoints: LocalStack.Endpoints
+    let days: Int
+    let seed: Int
+    let scenario: String?
+
+    static let ingestPort = 8081
+
+    func run() async throws {
+        let children = ChildProcesses(logDirectory: LocalStack.defaultHome().appendingPathComponent("logs"))
+        defer { children.stopAll() }
+        let environment = [
+            "CABLECAR_DATABASE_URL": endpoints.databaseURL, "CABLECAR_KAFKA_BROKERS": endpoints.kafkaBrokers,
+        ]
+        try children.start("cablecar-ingest", environment: environment.merging(["CABLECAR_HTTP_PORT": "\(Self.ingestPort)"]) { $1 })
+        try await waitUntilReady(service: "cablecar-ingest", port: Self.ingestPort, children: children)
+
+        var replay = ["replay", "--brokers", endpoints.kafkaBrokers, "--days", "\(days)", "--seed", "\(seed)", "--speed", "max",
+                      "--faults", "light", "--ground-truth", LocalStack.defaultHome().appendingPathComponent("ground-truth.jsonl").path]
+        if let scenario { replay += ["--scenario", scenario] }
+        print("replaying \(days) simulated day(s) of the city into the raw topics ...")
+        try children.runToCompletion("cablecar-sim", arguments: replay, environment: environment)
+
+        print("waiting for ingest to account for every raw record ...")
+        let report = try await IngestProgress(brokers: endpoints.kafkaBrokers, ingestPort: Self.ingestPort).waitUntilCaughtUp()
+        print(report)
+    }
+
+    private func waitUntilReady(service: String, port: Int, children: ChildProcesses) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            if let status = try? await HTTPGet.fetch("http://127.0.0.1:\(port)/health/ready").status, status == 200 { return }
+            guard children.allRunning else {
+                throw ValidationErrorText("\(service) exited during start-up; see \(children.logDirectory.path)/\(service).log")
+            }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        throw ValidationErrorText("\(service) did not become ready within 120 s; see \(children.logDirectory.path)/\(service).log")
+    }
+}
+
+struct ValidationErrorText: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,32 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Minimal HTTP GET for tests that talk to a real service process.
+public enum HTTPProbe {
+    public struct Response: Sendable {
+        public let status: Int
+        public let body: String
+    }
+
+    public static func get(_ url: String, timeout: TimeInterval = 5) async throws -> Response {
+        guard let target = URL(string: url) else { throw URLError(.badURL) }
+        var request = URLRequest(url: target)
+        request.timeoutInterval = timeout
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return Response(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: String(decoding: data, as: UTF8.self))
+    }
+
+    /// Polls `url` until it answers `status` or `timeout` passes; returns the last answer.
+    public static func waitFor(_ url: String, status: Int, timeout: Duration) async -> Response? {
+        let deadline = ContinuousClock.now + timeout
+        var last: Response?
+        while ContinuousClock.now < deadline {
+            last = try? await get(url, timeout: 2)
+            if last?.status == status { return last }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return last
+    }
+}
