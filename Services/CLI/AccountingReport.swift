@@ -1,52 +1,49 @@
 import Foundation
 
-/// Ingest's `GET /api/v1/accounting` answer, as the CLI prints it.
+/// Ingest's `GET /api/v1/accounting` answer (docs/ingest.md), as the CLI prints it.
 struct AccountingReport: Decodable {
-    struct Feed: Decodable {
-        let feed: String
+    struct Counts: Decodable {
         let received: Int
         let accepted: Int
         let rejected: Int
         let duplicate: Int
-        let rejectedByReason: [String: Int]?
+        let rejectedByReason: [String: Int]
+
+        enum CodingKeys: String, CodingKey {
+            case received, accepted, rejected, duplicate
+            case rejectedByReason = "rejected_by_reason"
+        }
+
+        var addsUp: Bool { accepted + rejected + duplicate == received }
     }
 
-    struct Neighborhood: Decodable {
-        let neighborhood: String
-        let received: Int
-        let accepted: Int
-        let rejected: Int
-        let duplicate: Int
-    }
+    let feeds: [String: Counts]
+    let neighborhoods: [String: Counts]
+    let total: Counts
 
-    let feeds: [Feed]
-    let neighborhoods: [Neighborhood]?
-
-    var totalReceived: Int { feeds.reduce(0) { $0 + $1.received } }
+    var totalReceived: Int { total.received }
 
     func rendered(expected: Int) -> String {
-        var lines = ["", "ingest accounting (raw records on the topics: \(expected))", ""]
-        lines.append(row(["feed", "received", "accepted", "rejected", "duplicate", "adds up"]))
-        for feed in feeds.sorted(by: { $0.feed < $1.feed }) {
-            let addsUp = feed.accepted + feed.rejected + feed.duplicate == feed.received
-            lines.append(row([feed.feed, "\(feed.received)", "\(feed.accepted)", "\(feed.rejected)", "\(feed.duplicate)", addsUp ? "yes" : "NO"]))
-        }
-        let reasons = feeds.flatMap { ($0.rejectedByReason ?? [:]).map { ($0.key, $0.value) } }
-        if !reasons.isEmpty {
+        var lines = ["", "ingest accounting: \(total.received) of \(expected) raw records on the topics accounted for", ""]
+        let header = ["", "received", "accepted", "rejected", "duplicate", "adds up"]
+        lines.append(row(["feed"] + header.dropFirst()))
+        for (feed, counts) in feeds.sorted(by: { $0.key < $1.key }) { lines.append(row(feed, counts)) }
+        lines.append(row("total", total))
+        lines.append("")
+        lines.append(row(["neighborhood"] + header.dropFirst()))
+        for (neighborhood, counts) in neighborhoods.sorted(by: { $0.key < $1.key }) { lines.append(row(neighborhood, counts)) }
+        if !total.rejectedByReason.isEmpty {
             lines.append("")
-            lines.append("rejected by reason:")
-            for (reason, count) in Dictionary(reasons, uniquingKeysWith: +).sorted(by: { $0.value > $1.value }) {
-                lines.append("  \(reason.padding(toLength: 24, withPad: " ", startingAt: 0)) \(count)")
-            }
-        }
-        if let neighborhoods, !neighborhoods.isEmpty {
-            lines.append("")
-            lines.append(row(["neighborhood", "received", "accepted", "rejected", "duplicate", ""]))
-            for entry in neighborhoods.sorted(by: { $0.neighborhood < $1.neighborhood }) {
-                lines.append(row([entry.neighborhood, "\(entry.received)", "\(entry.accepted)", "\(entry.rejected)", "\(entry.duplicate)", ""]))
+            lines.append("rejected, by reason:")
+            for (reason, count) in total.rejectedByReason.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
+                lines.append("  " + reason.padding(toLength: 24, withPad: " ", startingAt: 0) + String(count))
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    private func row(_ name: String, _ counts: Counts) -> String {
+        row([name, "\(counts.received)", "\(counts.accepted)", "\(counts.rejected)", "\(counts.duplicate)", counts.addsUp ? "yes" : "NO"])
     }
 
     private func row(_ cells: [String]) -> String {
