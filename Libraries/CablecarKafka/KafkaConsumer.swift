@@ -150,6 +150,9 @@ public final class KafkaConsumer: Sendable {
             return
         }
         var batch: [KafkaMessage] = []
+        batch.reserveCapacity(batchLimit)
+        // One String per topic per batch, not per message.
+        var topicNames: [OpaquePointer: String] = [:]
         var timeout: Int32 = 100
         while batch.count < batchLimit, let raw = rd_kafka_consumer_poll(handle.pointer, timeout) {
             timeout = 0
@@ -165,18 +168,30 @@ public final class KafkaConsumer: Sendable {
                 }
                 continue
             }
-            batch.append(copyMessage(message))
+            batch.append(copyMessage(raw, topicNames: &topicNames))
         }
         state.buffer.append(batch)
     }
 
-    private static func copyMessage(_ message: rd_kafka_message_t) -> KafkaMessage {
-        let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+    /// Takes librdkafka's pointer, not a copy: `rd_kafka_message_timestamp` finds the timestamp
+    /// in the message's enclosing internal struct, so a copied `rd_kafka_message_t` yields garbage.
+    private static func copyMessage(
+        _ raw: UnsafeMutablePointer<rd_kafka_message_t>, topicNames: inout [OpaquePointer: String]
+    ) -> KafkaMessage {
+        let message = raw.pointee
+        var topic = ""
+        if let rkt = message.rkt {
+            if let known = topicNames[rkt] {
+                topic = known
+            } else {
+                topic = String(cString: rd_kafka_topic_name(rkt))
+                topicNames[rkt] = topic
+            }
+        }
         let value = message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) } ?? []
         let key = message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        var rawMessage = message
-        let timestamp = rd_kafka_message_timestamp(&rawMessage, &timestampType)
+        let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
         return KafkaMessage(
             topic: topic, partition: message.partition, offset: message.offset, key: key, value: value,
             timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)

@@ -54,6 +54,11 @@ let producerDeliveryCallback: @convention(c) (
     guard let messagePointer, let opaque else { return }
     let state = Unmanaged<ProducerState>.fromOpaque(opaque).takeUnretainedValue()
     let message = messagePointer.pointee
+    // The common case, a successful enqueue-only message, allocates nothing here.
+    guard message.err.isError || message._private != nil else {
+        state.recordDelivery(nil)
+        return
+    }
     let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
     let failure: KafkaError? =
         message.err.isError ? KafkaError(message.err, operation: "delivering a message to topic \(topic)") : nil

@@ -46,6 +46,10 @@ public struct LocalStack: Sendable {
     public func up(postgresPort: Int = defaultPostgresPort, brokerPort: Int = defaultBrokerPort) throws -> Endpoints {
         if case .running(let endpoints) = status() { return endpoints }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if getuid() == 0 {
+            // The cluster runs as the postgres user, which must be able to reach its directory.
+            for path in [home.path, directory.path] { chmod(path, 0o755) }
+        }
         let previous = readState()
         let postgres = cluster(port: previous?.postgresPort ?? postgresPort)
         try postgres.start()

