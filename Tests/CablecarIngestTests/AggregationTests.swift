@@ -8,19 +8,31 @@ struct AggregationTests {
 
     @Test func watermarkClassifiesOnTimeLateAndTooLate() {
         var watermark = Watermark(allowedLatenessMillis: 240_000, tooLateMillis: 7_200_000)
-        #expect(watermark.timeliness(of: t0) == .onTime, "nothing seen yet")
+        let p0 = "raw.loop:0"
+        #expect(watermark.timeliness(of: t0, partition: p0) == .onTime, "nothing seen yet")
         #expect(!watermark.isDue(intervalStart: t0))
-        watermark.advance(to: t0 + 8 * 60_000)  // watermark = t0 + 4 min
+        watermark.advance(to: t0 + 8 * 60_000, partition: p0)  // watermark = t0 + 4 min
         #expect(!watermark.isDue(intervalStart: t0), "interval ends at +5 min, the watermark is at +4")
-        #expect(watermark.timeliness(of: t0 + 60_000) == .onTime)
-        watermark.advance(to: t0 + 9 * 60_000)
+        #expect(watermark.timeliness(of: t0 + 60_000, partition: p0) == .onTime)
+        watermark.advance(to: t0 + 9 * 60_000, partition: p0)
         #expect(watermark.isDue(intervalStart: t0))
-        #expect(watermark.timeliness(of: t0 + 60_000) == .late, "its interval was emitted: a correction")
-        #expect(watermark.timeliness(of: t0 + 5 * 60_000) == .onTime)
-        watermark.advance(to: t0 + 3 * 3_600_000)
-        #expect(watermark.timeliness(of: t0) == .tooLate)
-        watermark.advance(to: t0)
+        #expect(watermark.timeliness(of: t0 + 60_000, partition: p0) == .late, "its interval was emitted: a correction")
+        #expect(watermark.timeliness(of: t0 + 5 * 60_000, partition: p0) == .onTime)
+        watermark.advance(to: t0 + 3 * 3_600_000, partition: p0)
+        #expect(watermark.timeliness(of: t0, partition: p0) == .tooLate)
+        watermark.advance(to: t0, partition: p0)
         #expect(watermark.maxEventTime == t0 + 3 * 3_600_000, "never moves back")
+    }
+
+    @Test func slowestPartitionHoldsTheWatermarkAndLatenessIsPerPartition() {
+        var watermark = Watermark(allowedLatenessMillis: 240_000, tooLateMillis: 7_200_000)
+        watermark.advance(to: t0 + 12 * 3_600_000, partition: "raw.loop:0")  // a backlog read ahead
+        watermark.advance(to: t0 + 9 * 60_000, partition: "raw.loop:1")
+        #expect(watermark.watermark == t0 + 5 * 60_000)
+        #expect(watermark.isDue(intervalStart: t0))
+        #expect(!watermark.isDue(intervalStart: t0 + 5 * 60_000), "partition 1 has not finished the next interval")
+        #expect(watermark.timeliness(of: t0 + 6 * 60_000, partition: "raw.loop:1") == .onTime, "not too late in its own partition")
+        #expect(watermark.timeliness(of: t0 + 6 * 60_000, partition: "raw.loop:0") == .tooLate)
     }
 
     @Test func flowIsTheMeanOverSensorsOfEachSensorsMeanRate() throws {

@@ -26,8 +26,8 @@ CREATE TABLE ingest_dedup (
     PRIMARY KEY (feed, idempotency_key)
 );
 
--- Highest event time seen per stream ('traffic', 'context'); the watermark is this minus the
--- allowed lateness.
+-- Highest event time seen per stream and partition ("traffic|raw.loop:0"); the watermark is the
+-- slowest partition's minus the allowed lateness.
 CREATE TABLE ingest_watermarks (
     stream text PRIMARY KEY,
     max_event_time bigint NOT NULL

@@ -43,7 +43,7 @@ actor BatchProcessor {
         var watermarks: [Feed.Stream: Watermark] = [:]
         for stream in Feed.Stream.allCases {
             watermarks[stream] = Watermark(
-                maxEventTime: stored[stream.rawValue], allowedLatenessMillis: configuration.allowedLatenessMillis,
+                partitions: stored[stream.rawValue] ?? [:], allowedLatenessMillis: configuration.allowedLatenessMillis,
                 tooLateMillis: configuration.tooLateMillis)
         }
         let sensors = try await QualityStore.load(on: database, logger: logger)
@@ -94,12 +94,13 @@ actor BatchProcessor {
                 rejection = failure
             case .success(let record):
                 let stream = feed.stream
-                if watermarks[stream]?.timeliness(of: record.eventTime) == .tooLate {
+                let partition = "\(message.topic):\(message.partition)"
+                if watermarks[stream]?.timeliness(of: record.eventTime, partition: partition) == .tooLate {
                     rejection = Rejection(
-                        .tooLate, "event_time \(record.eventTime) is more than \(configuration.tooLateMillis / 1000) s behind the newest",
+                        .tooLate, "event_time \(record.eventTime) is more than \(configuration.tooLateMillis / 1000) s behind the newest of its partition",
                         eventTime: record.eventTime, neighborhood: record.neighborhood)
                 } else if !isRedelivery {
-                    watermarks[stream]?.advance(to: record.eventTime)
+                    watermarks[stream]?.advance(to: record.eventTime, partition: partition)
                     candidates.append((index, record))
                 }
             }
@@ -120,9 +121,7 @@ actor BatchProcessor {
         try await LedgerStore.record(ledger, on: connection, logger: logger)
         try await apply(accepted, connection: connection)
         for (stream, watermark) in watermarks where watermark != self.watermarks[stream] {
-            if let time = watermark.maxEventTime {
-                try await AggregateStore.saveWatermark(stream.rawValue, time, on: connection, logger: logger)
-            }
+            try await AggregateStore.saveWatermark(stream.rawValue, watermark.partitions, on: connection, logger: logger)
         }
         if let watermark = watermarks[.traffic]?.watermark {
             result.outcome.trafficEmitted = try await EmissionStore.emitTraffic(

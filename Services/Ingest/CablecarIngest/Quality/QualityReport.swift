@@ -64,7 +64,7 @@ public struct QualityReport: Codable, Sendable, Equatable {
 
     public static func load(from client: PostgresClient, catalog: CityCatalog, logger: Logger) async throws -> QualityReport {
         let watermarks = try await AggregateStore.loadWatermarks(on: client, logger: logger)
-        let reference = watermarks[Feed.Stream.traffic.rawValue]
+        let reference = watermarks[Feed.Stream.traffic.rawValue]?.values.max()
         let states = try await QualityStore.load(on: client, logger: logger)
         let sensors = states.values.sorted { $0.sensorID < $1.sensorID }.map { state in
             SensorRow(

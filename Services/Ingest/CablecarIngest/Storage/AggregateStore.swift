@@ -19,17 +19,27 @@ struct NeighborhoodIntervalKey: Hashable, Sendable {
 /// Partials are added (`sum + excluded.sum`), which is safe because the ledger guarantees each
 /// message is applied once: both writes happen in the same transaction.
 enum AggregateStore {
-    static func loadWatermarks(on client: PostgresClient, logger: Logger) async throws -> [String: EpochMillis] {
-        var result: [String: EpochMillis] = [:]
+    /// Newest event time per stream and partition. Rows are keyed "stream|topic:partition".
+    static func loadWatermarks(on client: PostgresClient, logger: Logger) async throws -> [String: [String: EpochMillis]] {
+        var result: [String: [String: EpochMillis]] = [:]
         let rows = try await client.query("SELECT stream, max_event_time FROM ingest_watermarks", logger: logger)
-        for try await (stream, time) in rows.decode((String, Int64).self) { result[stream] = time }
+        for try await (key, time) in rows.decode((String, Int64).self) {
+            guard let bar = key.firstIndex(of: "|") else { continue }
+            result[String(key[..<bar]), default: [:]][String(key[key.index(after: bar)...])] = time
+        }
         return result
     }
 
-    static func saveWatermark(_ stream: String, _ time: EpochMillis, on connection: PostgresConnection, logger: Logger) async throws {
+    static func saveWatermark(
+        _ stream: String, _ partitions: [String: EpochMillis], on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        guard !partitions.isEmpty else { return }
+        let keys = partitions.keys.map { stream + "|" + $0 }
+        let times = partitions.keys.map { partitions[$0] ?? 0 }
         try await connection.query(
             """
-            INSERT INTO ingest_watermarks (stream, max_event_time) VALUES (\(stream), \(time))
+            INSERT INTO ingest_watermarks (stream, max_event_time)
+            SELECT * FROM UNNEST(\(keys)::text[], \(times)::int8[])
             ON CONFLICT (stream) DO UPDATE SET max_event_time = GREATEST(ingest_watermarks.max_event_time, excluded.max_event_time)
             """, logger: logger)
     }

@@ -1,0 +1,123 @@
+import CablecarDomain
+@testable import CablecarIngest
+import CablecarKafka
+import CablecarPostgres
+import CablecarSimulation
+import CablecarTestSupport
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A migrated database, a topic prefix and a consumer group of a test's own, against the test
+/// process's real Postgres and broker.
+struct IngestHarness: Sendable {
+    let brokers: String
+    let database: PostgresClient
+    let configuration: IngestConfiguration
+    let catalog: CityCatalog
+
+    static let city: CityDefinition = try! CityDefinition.bundledDefault()
+
+    /// Runs `body` with a fresh, migrated database whose client runs around it.
+    static func with<T: Sendable>(
+        allowedLatenessMillis: Int64 = 240_000, batchSize: Int = 2_000, _ body: @Sendable @escaping (IngestHarness) async throws -> T
+    ) async throws -> T {
+        let endpoints = try await TestStack.shared.endpoints()
+        let url = try await TestStack.shared.freshDatabaseURL()
+        let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { await client.run(); return nil }
+            defer { group.cancelAll() }
+            try await Migrator(migrations: try Migration.bundled(), logger: TestStack.logger).migrate(client)
+            let prefix = TestStack.uniqueName("ingest") + "."
+            let configuration = IngestConfiguration(
+                allowedLatenessMillis: allowedLatenessMillis, batchSize: batchSize, consumerGroup: TestStack.uniqueName("ingest-group"),
+                topicPrefix: prefix)
+            let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(brokers: endpoints.kafkaBrokers), logger: TestStack.logger)
+            try await admin.ensureTopics(
+                (Topic.rawFeeds + [.observedTraffic, .observedContext, .rejected]).map {
+                    TopicSpecification(name: configuration.name(of: $0), partitions: 3)
+                })
+            let harness = IngestHarness(
+                brokers: endpoints.kafkaBrokers, database: client, configuration: configuration, catalog: CityCatalog(city: city))
+            return try await body(harness)
+        }
+    }
+
+    func pipeline() throws -> IngestPipeline {
+        try IngestPipeline(brokers: brokers, database: database, catalog: catalog, configuration: configuration, logger: TestStack.logger)
+    }
+
+    /// Publishes simulated records as the simulator would, with their publish time as the
+    /// Kafka timestamp.
+    func publish(_ records: ArraySlice<FeedRecord>) async throws {
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokers: brokers, clientID: "ingest-test-sim"), lingerMilliseconds: 20),
+            logger: TestStack.logger)
+        for record in records {
+            try await producer.enqueue(
+                topic: configuration.name(of: record.topic), key: record.key, value: record.value, timestamp: record.publishTime)
+        }
+        try await producer.flush()
+        await producer.close()
+    }
+
+    func scalar(_ query: PostgresQuery) async throws -> Int64 {
+        try await database.query(query, logger: TestStack.logger).decode(Int64.self).reduce(0) { $0 + $1 }
+    }
+
+    /// Waits until the ledger holds `count` messages and every committed emission was sent.
+    func waitUntilProcessed(_ count: Int, timeout: Duration = .seconds(600)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let ledger = try await scalar("SELECT count(*) FROM ingest_ledger")
+            let outbox = try await scalar("SELECT count(*) FROM ingest_outbox")
+            if ledger >= count && outbox == 0 { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw HarnessError("ingest did not process \(count) messages within \(timeout)")
+    }
+
+    /// Every message of an output topic, read by a consumer group of its own until the topic
+    /// has been quiet for `quiet`.
+    func drain(_ topic: Topic, quiet: Duration = .seconds(4)) async throws -> [[UInt8]] {
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(
+                client: KafkaClientConfiguration(brokers: brokers, clientID: "ingest-test-reader"), groupID: TestStack.uniqueName("reader")),
+            logger: TestStack.logger)
+        try consumer.subscribe(to: [configuration.name(of: topic)])
+        let collected = Collected()
+        let reader = Task {
+            while let batch = try await consumer.nextBatch() { collected.append(batch.map(\.value)) }
+        }
+        var lastCount = -1
+        var quietSince = ContinuousClock.now
+        let start = ContinuousClock.now
+        while true {
+            try await Task.sleep(for: .milliseconds(250))
+            let count = collected.count
+            if count != lastCount {
+                lastCount = count
+                quietSince = ContinuousClock.now
+            } else if ContinuousClock.now - quietSince > quiet && (count > 0 || ContinuousClock.now - start > .seconds(20)) {
+                break
+            }
+        }
+        await consumer.close()
+        _ = try? await reader.value
+        return collected.values
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [[UInt8]] = []
+    func append(_ values: [[UInt8]]) { lock.withLock { stored += values } }
+    var count: Int { lock.withLock { stored.count } }
+    var values: [[UInt8]] { lock.withLock { stored } }
+}
