@@ -76,7 +76,7 @@ public struct PushHandler: Sendable {
     private func split(_ body: [UInt8]) -> Result<[[UInt8]], Rejection> {
         let parsed: Any
         do {
-            parsed = try JSONSerialization.jsonObject(with: Data(body))
+            parsed = try JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
         } catch {
             return .failure(Rejection(.malformedJSON, "the body is not valid JSON"))
         }
