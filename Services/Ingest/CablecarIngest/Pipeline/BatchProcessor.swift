@@ -86,8 +86,22 @@ actor BatchProcessor {
         for (index, message) in messages.enumerated() {
             guard let feed = configuration.feed(ofTopic: message.topic) else { continue }
             let position = positions[index]
-            let isRedelivery = known.contains(position)
             let verdict = validator.validate(message.value, feed: feed, referenceTime: message.timestamp ?? now)
+            if let earlier = known[position] {
+                // Redelivered: counted already. Re-send its rejection (the first run may have died
+                // before its flush) with the reason recorded then; lateness may differ now.
+                result.outcome.redelivered += 1
+                if let reason = earlier {
+                    let rejection: Rejection
+                    if case .failure(let failure) = verdict, failure.reason == reason {
+                        rejection = failure
+                    } else {
+                        rejection = Rejection(reason, "as recorded when first processed", eventTime: (try? verdict.get())?.eventTime)
+                    }
+                    result.rejections.append((message.key, rejectedRecord(message, rejection, now: now)))
+                }
+                continue
+            }
             var rejection: Rejection?
             switch verdict {
             case .failure(let failure):
@@ -99,23 +113,20 @@ actor BatchProcessor {
                     rejection = Rejection(
                         .tooLate, "event_time \(record.eventTime) is more than \(configuration.tooLateMillis / 1000) s behind the newest of its partition",
                         eventTime: record.eventTime, neighborhood: record.neighborhood)
-                } else if !isRedelivery {
+                } else {
                     watermarks[stream]?.advance(to: record.eventTime, partition: partition)
                     candidates.append((index, record))
                 }
             }
             if let rejection {
-                // Re-sent for redeliveries too: the first run may have died before its flush.
                 result.rejections.append((message.key, rejectedRecord(message, rejection, now: now)))
-                if !isRedelivery {
-                    ledger.append(LedgerEntry(
-                        position: position, feed: feed, outcome: .rejected, reason: rejection.reason,
-                        neighborhood: rejection.neighborhood, eventTime: rejection.eventTime))
-                    result.outcome.rejected[rejection.reason, default: 0] += 1
-                    result.outcome.byFeed[feed, default: (0, 0, 0)].rejected += 1
-                }
+                ledger.append(LedgerEntry(
+                    position: position, feed: feed, outcome: .rejected, reason: rejection.reason,
+                    neighborhood: rejection.neighborhood, eventTime: rejection.eventTime))
+                result.outcome.rejected[rejection.reason, default: 0] += 1
+                result.outcome.byFeed[feed, default: (0, 0, 0)].rejected += 1
             }
-            if isRedelivery { result.outcome.redelivered += 1 } else { result.outcome.received += 1 }
+            result.outcome.received += 1
         }
         let accepted = try await deduplicate(candidates, positions: positions, ledger: &ledger, outcome: &result.outcome, connection: connection)
         try await LedgerStore.record(ledger, on: connection, logger: logger)

@@ -22,6 +22,7 @@ public final class IngestPipeline: Service, Sendable {
     private let lifecycle = PipelineLifecycle()
     private let metrics = IngestMetrics()
     private let totals = OutcomeTotals()
+    private let qualityRefresh = Throttle()
 
     /// Waits for the database schema and topics before consuming (the service's start-up gate).
     public typealias StartupSignal = @Sendable () async -> Void
@@ -103,10 +104,22 @@ public final class IngestPipeline: Service, Sendable {
         for message in batch { consumer.markProcessed(message) }
         metrics.record(result.outcome)
         totals.add(result.outcome)
+        await refreshQualityGauges()
         logger.debug(
             "Batch handled",
             metadata: ["received": "\(result.outcome.received)", "accepted": "\(result.outcome.accepted)",
                        "redelivered": "\(result.outcome.redelivered)", "traffic": "\(result.outcome.trafficEmitted)"])
+    }
+
+    /// Quality gauges come from Postgres (the truth across restarts), at most every 15 s: the
+    /// report scans the ledger, which is too much per batch. A failure only skips a refresh.
+    private func refreshQualityGauges() async {
+        guard qualityRefresh.isDue(interval: .seconds(15)) else { return }
+        do {
+            metrics.record(try await QualityReport.load(from: database, catalog: validator.catalog, logger: logger))
+        } catch {
+            logger.warning("Could not refresh quality gauges", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Sends every committed-but-unsent observation, waits for the broker, then forgets them.
@@ -173,4 +186,19 @@ final class OutcomeTotals: @unchecked Sendable {
     }
 
     var value: BatchOutcome { lock.withLock { totals } }
+}
+
+/// Says yes at most once per interval.
+final class Throttle: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last: ContinuousClock.Instant?
+
+    func isDue(interval: Duration) -> Bool {
+        lock.withLock {
+            let now = ContinuousClock.now
+            if let last, now - last < interval { return false }
+            last = now
+            return true
+        }
+    }
 }

@@ -29,24 +29,25 @@ struct LedgerEntry: Sendable {
 /// The ledger and the idempotency keys. Every statement takes whole batches as arrays
 /// (`UNNEST`), bound as parameters, so a batch costs a few round trips, not one per record.
 enum LedgerStore {
-    /// The positions of `positions` that an earlier run already recorded (redeliveries).
+    /// The positions of `positions` that an earlier run already recorded (redeliveries), with
+    /// the reason when that run rejected the message (nil: accepted or duplicate).
     static func knownPositions(_ positions: [MessagePosition], on connection: PostgresConnection, logger: Logger) async throws
-        -> Set<MessagePosition>
+        -> [MessagePosition: RejectReason?]
     {
-        guard !positions.isEmpty else { return [] }
+        guard !positions.isEmpty else { return [:] }
         let topics = positions.map(\.topic)
         let partitions = positions.map { Int32($0.partition) }
         let offsets = positions.map(\.offset)
         let rows = try await connection.query(
             """
-            SELECT l.topic, l.kafka_partition, l.kafka_offset
+            SELECT l.topic, l.kafka_partition, l.kafka_offset, l.reason
             FROM ingest_ledger l
             JOIN UNNEST(\(topics)::text[], \(partitions)::int4[], \(offsets)::int8[]) AS b(topic, kafka_partition, kafka_offset)
               ON l.topic = b.topic AND l.kafka_partition = b.kafka_partition AND l.kafka_offset = b.kafka_offset
             """, logger: logger)
-        var known = Set<MessagePosition>()
-        for try await (topic, partition, offset) in rows.decode((String, Int32, Int64).self) {
-            known.insert(MessagePosition(topic: topic, partition: partition, offset: offset))
+        var known: [MessagePosition: RejectReason?] = [:]
+        for try await (topic, partition, offset, reason) in rows.decode((String, Int32, Int64, String?).self) {
+            known[MessagePosition(topic: topic, partition: partition, offset: offset)] = .some(reason.flatMap(RejectReason.init(rawValue:)))
         }
         return known
     }

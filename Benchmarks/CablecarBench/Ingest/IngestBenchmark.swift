@@ -1,0 +1,49 @@
+import ArgumentParser
+import CablecarDomain
+import CablecarIngest
+import CablecarSimulation
+import Foundation
+import Logging
+
+/// `cablecar-bench ingest`: raw records/s through one ingest process, end to end (raw topics
+/// in, observations acknowledged on obs.* out), against a running broker and Postgres
+/// (`cablecar stack up`). Records are a simulated city with light faults; the run gets a
+/// database and topics of its own.
+public enum IngestBenchmark {
+    public static func run(
+        records: Int, brokers: String = "127.0.0.1:19092", databaseURL: String = "postgres://postgres@127.0.0.1:55432/cablecar",
+        batchSize: Int = 5_000
+    ) async throws {
+        var logger = Logger(label: "cablecar-bench")
+        logger.logLevel = .warning
+        let city = try CityDefinition.bundledDefault()
+        let days = max(1, (records + 249_999) / 250_000)
+        let generateStart = ContinuousClock.now
+        let simulated = try SimulationReplay.collect(SimulationConfiguration(city: city, days: days, seed: 3, faults: .light))
+        let raw = simulated.records.prefix(records).map {
+            IngestThroughput.RawRecord(topic: $0.topic, key: $0.key, value: $0.value, publishTime: $0.publishTime)
+        }
+        print("ingest: generated \(raw.count) raw records (\(days) simulated day(s)) in \(ContinuousClock.now - generateStart)")
+        let result = try await IngestThroughput.measure(
+            Array(raw), brokers: brokers, databaseURL: databaseURL, catalog: CityCatalog(city: city), batchSize: batchSize, logger: logger)
+        let rejected = result.outcome.rejected.values.reduce(0, +)
+        print(String(
+            format: "ingest: %d raw records in %.2f s = %.0f records/s end to end (accepted %d, rejected %d, duplicate %d, obs.traffic %d, obs.context %d)",
+            result.records, result.seconds, result.recordsPerSecond, result.outcome.accepted, rejected, result.outcome.duplicates,
+            result.outcome.trafficEmitted, result.outcome.contextEmitted))
+    }
+}
+
+/// The `ingest` subcommand; wired into `cablecar-bench` by adding `IngestBench.self` to its subcommands.
+struct IngestBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ingest", abstract: "Raw records/s through ingest, end to end.")
+    @Option var records = 250_000
+    @Option(help: "Broker list of a running stack (cablecar stack up).") var brokers = "127.0.0.1:19092"
+    @Option(help: "Postgres URL of a running stack; the run creates a database of its own there.")
+    var database = "postgres://postgres@127.0.0.1:55432/cablecar"
+    @Option(help: "Raw messages per database transaction.") var batchSize = 5_000
+
+    func run() async throws {
+        try await IngestBenchmark.run(records: records, brokers: brokers, databaseURL: database, batchSize: batchSize)
+    }
+}

@@ -1,0 +1,81 @@
+import CablecarDomain
+import CablecarKafka
+import CablecarPostgres
+import Foundation
+import Logging
+import PostgresNIO
+
+/// End-to-end ingest throughput: raw records already on their topics, one in-process pipeline
+/// consuming them, the clock stopping when every record is in the ledger and every emitted
+/// observation has been acknowledged by the broker. Runs in a database and on topics of its
+/// own, so repeated runs never see each other's state.
+public enum IngestThroughput {
+    public struct RawRecord: Sendable {
+        public var topic: Topic
+        public var key: [UInt8]
+        public var value: [UInt8]
+        public var publishTime: EpochMillis
+
+        public init(topic: Topic, key: [UInt8], value: [UInt8], publishTime: EpochMillis) {
+            self.topic = topic
+            self.key = key
+            self.value = value
+            self.publishTime = publishTime
+        }
+    }
+
+    public struct Result: Sendable {
+        public var records: Int
+        public var seconds: Double
+        public var outcome: BatchOutcome
+        public var recordsPerSecond: Double { Double(records) / seconds }
+    }
+
+    public static func measure(
+        _ records: [RawRecord], brokers: String, databaseURL: String, catalog: CityCatalog, batchSize: Int = 5_000, logger: Logger
+    ) async throws -> Result {
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let server = try DatabaseConfiguration(url: databaseURL)
+        var own = server
+        own.database = "ingest_bench_\(suffix)"
+        let admin = Database.client(server, logger: logger)
+        let client = Database.client(own, logger: logger)
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask { await admin.run(); return nil }
+            group.addTask { await client.run(); return nil }
+            defer { group.cancelAll() }
+            // An identifier cannot be a bind parameter; this one is built from hex digits only.
+            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(own.database)"), logger: logger)
+            try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(client)
+            let configuration = IngestConfiguration(
+                batchSize: batchSize, consumerGroup: "ingest-bench-\(suffix)", topicPrefix: "bench-\(suffix).")
+            let kafka = KafkaClientConfiguration(brokers: brokers, clientID: "ingest-bench")
+            try await KafkaAdmin(configuration: kafka, logger: logger).ensureTopics(
+                (Topic.rawFeeds + [.observedTraffic, .observedContext, .rejected]).map {
+                    TopicSpecification(name: configuration.name(of: $0), partitions: 3)
+                })
+            let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka, lingerMilliseconds: 20), logger: logger)
+            for record in records {
+                try await producer.enqueue(
+                    topic: configuration.name(of: record.topic), key: record.key, value: record.value, timestamp: record.publishTime)
+            }
+            try await producer.flush(timeout: .seconds(300))
+            await producer.close()
+
+            let pipeline = try IngestPipeline(brokers: brokers, database: client, catalog: catalog, configuration: configuration, logger: logger)
+            let start = ContinuousClock.now
+            let run = Task { try await pipeline.run() }
+            while true {
+                let ledger = try await client.query("SELECT count(*) FROM ingest_ledger", logger: logger).decode(Int64.self).reduce(0, +)
+                let outbox = try await client.query("SELECT count(*) FROM ingest_outbox", logger: logger).decode(Int64.self).reduce(0, +)
+                if ledger >= records.count && outbox == 0 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let elapsed = ContinuousClock.now - start
+            pipeline.stop()
+            try await run.value
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            return Result(records: records.count, seconds: seconds, outcome: pipeline.handled)
+        }
+    }
+}
