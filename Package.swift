@@ -157,6 +157,7 @@ let package = Package(
                 "CablecarKafka",
                 "CablecarDrift",
                 "CablecarSimulation",
+                "CablecarIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -195,8 +196,10 @@ let package = Package(
             name: "CablecarIngestTests",
             dependencies: [
                 "CablecarIngest", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarSimulation", "CablecarTestSupport",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "CablecarSimulationTests", dependencies: ["CablecarSimulation", "CablecarDomain"]),
