@@ -14,9 +14,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Random seed of the simulated city.") var seed = 42
     @Option(help: "Scenario file (see docs/scenarios.md).") var scenario: String?
     @Flag(help: "Stop the local stack when done.") var stopStack = false
+    @Flag(help: "Keep the data of a running stack instead of starting from an empty one.") var reuseStack = false
 
     func run() async throws {
         let stack = LocalStack(home: LocalStack.defaultHome())
+        // The local broker keeps its log in memory: after a broker restart, offsets start again
+        // at 0 while Postgres still remembers the old ones. A fresh stack keeps the two in step.
+        if !reuseStack { try stack.down() }
         let endpoints = try stack.up()
         print("stack: postgres \(endpoints.databaseURL), broker \(endpoints.kafkaBrokers)")
         try await LoopRunner(endpoints: endpoints, days: days, seed: seed, scenario: scenario).run()
