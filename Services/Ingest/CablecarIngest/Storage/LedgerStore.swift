@@ -31,13 +31,37 @@ struct LedgerEntry: Sendable {
 enum LedgerStore {
     /// The positions of `positions` that an earlier run already recorded (redeliveries), with
     /// the reason when that run rejected the message (nil: accepted or duplicate).
+    ///
+    /// A partition's messages are handled in offset order and each batch's ledger rows commit
+    /// together, so a delivered offset at or below the highest one recorded for its partition
+    /// was handled before. One index lookup per partition answers that; only the (rare) batches
+    /// that hold redeliveries then read their rows.
     static func knownPositions(_ positions: [MessagePosition], on connection: PostgresConnection, logger: Logger) async throws
         -> [MessagePosition: RejectReason?]
     {
         guard !positions.isEmpty else { return [:] }
-        let topics = positions.map(\.topic)
-        let partitions = positions.map { Int32($0.partition) }
-        let offsets = positions.map(\.offset)
+        var lowest: [String: (topic: String, partition: Int32, offset: Int64)] = [:]
+        for position in positions {
+            let key = "\(position.topic):\(position.partition)"
+            if position.offset < lowest[key]?.offset ?? .max { lowest[key] = (position.topic, position.partition, position.offset) }
+        }
+        let partitionTopics = lowest.values.map(\.topic)
+        let partitionNumbers = lowest.values.map(\.partition)
+        var highest: [String: Int64] = [:]
+        let maxima = try await connection.query(
+            """
+            SELECT b.topic, b.kafka_partition,
+                   (SELECT max(l.kafka_offset) FROM ingest_ledger l WHERE l.topic = b.topic AND l.kafka_partition = b.kafka_partition)
+            FROM UNNEST(\(partitionTopics)::text[], \(partitionNumbers)::int4[]) AS b(topic, kafka_partition)
+            """, logger: logger)
+        for try await (topic, partition, offset) in maxima.decode((String, Int32, Int64?).self) {
+            if let offset { highest["\(topic):\(partition)"] = offset }
+        }
+        let redelivered = positions.filter { $0.offset <= highest["\($0.topic):\($0.partition)"] ?? -1 }
+        guard !redelivered.isEmpty else { return [:] }
+        let topics = redelivered.map(\.topic)
+        let partitions = redelivered.map { Int32($0.partition) }
+        let offsets = redelivered.map(\.offset)
         let rows = try await connection.query(
             """
             SELECT l.topic, l.kafka_partition, l.kafka_offset, l.reason
