@@ -66,17 +66,34 @@ actor BatchProcessor {
         var rejections: [(key: [UInt8]?, value: [UInt8])] = []
     }
 
-    func process(_ messages: [KafkaMessage], database: PostgresClient, now: EpochMillis) async throws -> Result {
+    /// Validation is pure, so the pipeline runs it for the next batch while this one is in the
+    /// database; `verdicts` line up with `messages` (see `validate`).
+    func process(
+        _ messages: [KafkaMessage], verdicts: [Swift.Result<AcceptedRecord, Rejection>?], database: PostgresClient, now: EpochMillis
+    ) async throws -> Result {
         let positions = messages.map { MessagePosition(topic: $0.topic, partition: $0.partition, offset: $0.offset) }
         return try await database.withConnection { connection in
             try await connection.withTransaction(logger: self.logger) { transaction in
-                try await self.processLocked(messages, positions: positions, connection: transaction, now: now)
+                try await self.processLocked(messages, verdicts: verdicts, positions: positions, connection: transaction, now: now)
+            }
+        }
+    }
+
+    /// One verdict per message (nil for a topic that is not a raw feed). The reference time for
+    /// "future" is the message's timestamp (its publish time), else `now`.
+    static func validate(
+        _ messages: [KafkaMessage], validator: RecordValidator, configuration: IngestConfiguration, now: EpochMillis
+    ) -> [Swift.Result<AcceptedRecord, Rejection>?] {
+        messages.map { message in
+            configuration.feed(ofTopic: message.topic).map {
+                validator.validate(message.value, feed: $0, referenceTime: message.timestamp ?? now)
             }
         }
     }
 
     private func processLocked(
-        _ messages: [KafkaMessage], positions: [MessagePosition], connection: PostgresConnection, now: EpochMillis
+        _ messages: [KafkaMessage], verdicts: [Swift.Result<AcceptedRecord, Rejection>?], positions: [MessagePosition],
+        connection: PostgresConnection, now: EpochMillis
     ) async throws -> Result {
         var result = Result()
         let known = try await LedgerStore.knownPositions(positions, on: connection, logger: logger)
@@ -84,9 +101,8 @@ actor BatchProcessor {
         var candidates: [(index: Int, record: AcceptedRecord)] = []
         var watermarks = self.watermarks
         for (index, message) in messages.enumerated() {
-            guard let feed = configuration.feed(ofTopic: message.topic) else { continue }
+            guard let feed = configuration.feed(ofTopic: message.topic), let verdict = verdicts[index] else { continue }
             let position = positions[index]
-            let verdict = validator.validate(message.value, feed: feed, referenceTime: message.timestamp ?? now)
             if let earlier = known[position] {
                 // Redelivered: counted already. Re-send its rejection (the first run may have died
                 // before its flush) with the reason recorded then; lateness may differ now.

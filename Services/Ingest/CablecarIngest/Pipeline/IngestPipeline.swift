@@ -75,28 +75,54 @@ public final class IngestPipeline: Service, Sendable {
         consumer.abandon()
     }
 
+    /// A fetched batch with its validation running (or done) beside the previous batch's
+    /// database work: validation is CPU in this process, the transaction mostly Postgres.
+    private typealias Prepared = (batch: [KafkaMessage], verdicts: Task<[Result<AcceptedRecord, Rejection>?], Never>)
+
+    private func fetch() async throws -> Prepared? {
+        guard let batch = try await consumer.nextBatch() else { return nil }
+        let validator = self.validator
+        let configuration = self.configuration
+        let verdicts = Task {
+            BatchProcessor.validate(batch, validator: validator, configuration: configuration, now: Self.currentTime())
+        }
+        return (batch, verdicts)
+    }
+
     private func consume(_ processor: BatchProcessor) async throws {
         defer { logger.info("Ingest pipeline stopped", metadata: ["received": "\(totals.value.received)"]) }
-        while let batch = try await consumer.nextBatch() {
+        var current = try await fetch()
+        while let prepared = current {
             guard lifecycle.begin() else { break }
+            // Fetch (and validate) the next batch while this one is written and flushed.
+            let next = Task { try await self.fetch() }
             do {
-                try await handle(batch, processor)
+                try await handle(prepared.batch, verdicts: await prepared.verdicts.value, processor)
             } catch {
                 lifecycle.end()
                 logger.error("Ingest batch failed; stopping so that a restart redelivers it", metadata: ["error": "\(error)"])
                 consumer.abandon()
+                _ = try? await next.value
                 await producer.close()
                 throw error
             }
-            if lifecycle.end() { break }
+            if lifecycle.end() {
+                // Stopping: the prefetched batch is not marked processed, so it is redelivered.
+                await consumer.close()
+                _ = try? await next.value
+                break
+            }
+            current = try await next.value
         }
         await consumer.close()
         await producer.close()
     }
 
-    private func handle(_ batch: [KafkaMessage], _ processor: BatchProcessor) async throws {
-        let now = EpochMillis(Date().timeIntervalSince1970 * 1000)
-        let result = try await processor.process(batch, database: database, now: now)
+    private static func currentTime() -> EpochMillis { EpochMillis(Date().timeIntervalSince1970 * 1000) }
+
+    private func handle(_ batch: [KafkaMessage], verdicts: [Result<AcceptedRecord, Rejection>?], _ processor: BatchProcessor) async throws {
+        let now = Self.currentTime()
+        let result = try await processor.process(batch, verdicts: verdicts, database: database, now: now)
         for rejection in result.rejections {
             try await producer.enqueue(topic: configuration.name(of: .rejected), key: rejection.key, value: rejection.value)
         }
