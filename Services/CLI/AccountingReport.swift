@@ -23,8 +23,8 @@ struct AccountingReport: Decodable {
 
     var totalReceived: Int { total.received }
 
-    func rendered(expected: Int) -> String {
-        var lines = ["", "ingest accounting: \(total.received) of \(expected) raw records on the topics accounted for", ""]
+    func rendered() -> String {
+        var lines = ["", "ingest accounting: \(total.received) raw records, each accepted, rejected or a duplicate", ""]
         let header = ["", "received", "accepted", "rejected", "duplicate", "adds up"]
         lines.append(row(["feed"] + header.dropFirst()))
         for (feed, counts) in feeds.sorted(by: { $0.key < $1.key }) { lines.append(row(feed, counts)) }

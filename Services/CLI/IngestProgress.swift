@@ -19,19 +19,24 @@ struct IngestProgress {
         return total
     }
 
-    /// Returns ingest's accounting report once its received count equals the raw topics' total.
+    /// Returns ingest's accounting report once it has accounted for at least what the raw topics
+    /// hold and its count has stopped moving (the broker's end offsets can lag its last batch).
     func waitUntilCaughtUp(timeout: Duration = .seconds(1800)) async throws -> String {
         let expected = try await rawTotal()
         let deadline = ContinuousClock.now + timeout
         var lastReceived = -1
+        var unchangedPolls = 0
         while ContinuousClock.now < deadline {
             let (status, body) = try await HTTPGet.fetch("http://127.0.0.1:\(ingestPort)/api/v1/accounting")
             guard status == 200 else { throw ValidationErrorText("ingest answered \(status) for its accounting") }
             let report = try JSONDecoder().decode(AccountingReport.self, from: body)
-            if report.totalReceived >= expected { return report.rendered(expected: expected) }
-            if report.totalReceived != lastReceived {
-                print("  ingest has accounted for \(report.totalReceived) of \(expected) raw records")
+            if report.totalReceived == lastReceived {
+                unchangedPolls += 1
+                if report.totalReceived >= expected && unchangedPolls >= 3 { return report.rendered() }
+            } else {
+                print("  ingest has accounted for \(report.totalReceived) raw records (the topics report at least \(expected))")
                 lastReceived = report.totalReceived
+                unchangedPolls = 0
             }
             try await Task.sleep(for: .seconds(2))
         }

@@ -3,7 +3,8 @@ import CablecarKafka
 import CablecarSimulation
 import Logging
 
-/// Publishes replayed records to their `raw.*` topics, creating the topics when missing.
+/// Publishes replayed records to their `raw.*` topics, creating the topics when missing. The
+/// Kafka timestamp is the simulated publish time: ingest judges "from the future" against it.
 /// Records are enqueued (librdkafka batches them) and each batch is flushed, so a replay
 /// that returns has had every record acknowledged by the broker.
 final class KafkaFeedSink: FeedSink {
@@ -18,7 +19,7 @@ final class KafkaFeedSink: FeedSink {
 
     func publish(_ records: [FeedRecord]) async throws {
         for record in records {
-            try await producer.enqueue(topic: record.topic.rawValue, key: record.key, value: record.value)
+            try await producer.enqueue(topic: record.topic.rawValue, key: record.key, value: record.value, timestamp: record.publishTime)
         }
         try await producer.flush()
     }
