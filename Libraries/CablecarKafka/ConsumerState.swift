@@ -22,14 +22,28 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
         self.buffer = buffer
     }
 
+    /// The partition marked last and its next offset, kept out of the dictionary: messages come
+    /// in runs from one partition, and this spares a hash per message on the hot path.
+    private var recentPartition: TopicPartition?
+    private var recentOffset: Int64 = 0
+
     func markProcessed(_ partition: TopicPartition, offset: Int64) {
         lock.lock()
-        if let existing = pendingOffsets[partition], existing > offset + 1 {
-            lock.unlock()
+        defer { lock.unlock() }
+        if let recent = recentPartition, recent == partition {
+            recentOffset = max(recentOffset, offset + 1)
             return
         }
-        pendingOffsets[partition] = offset + 1
-        lock.unlock()
+        foldRecentOffset()
+        recentPartition = partition
+        recentOffset = max(pendingOffsets[partition] ?? 0, offset + 1)
+    }
+
+    /// Moves the recent partition's offset into `pendingOffsets`. Call with the lock held.
+    private func foldRecentOffset() {
+        guard let recent = recentPartition else { return }
+        pendingOffsets[recent] = max(pendingOffsets[recent] ?? 0, recentOffset)
+        recentPartition = nil
     }
 
     var assignment: Set<TopicPartition> {
@@ -43,6 +57,7 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
     @discardableResult
     func commitPendingOffsets(_ handle: OpaquePointer, synchronously: Bool) -> rd_kafka_resp_err_t {
         lock.lock()
+        foldRecentOffset()
         let pending = commitsStopped ? [:] : pendingOffsets.filter { assigned.contains($0.key) }
         pendingOffsets.removeAll(keepingCapacity: true)
         lastCommit = Date()

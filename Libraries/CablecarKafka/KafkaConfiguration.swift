@@ -76,7 +76,7 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
 
     public init(
         client: KafkaClientConfiguration, groupID: String, offsetReset: OffsetReset = .earliest,
-        bufferCapacity: Int = 10_000, prefetchKilobytes: Int = 16_384, sessionTimeoutMilliseconds: Int = 10_000,
+        bufferCapacity: Int = 10_000, prefetchKilobytes: Int = 65_536, sessionTimeoutMilliseconds: Int = 10_000,
         commitIntervalMilliseconds: Int = 1_000
     ) {
         self.client = client
