@@ -20,6 +20,35 @@ public struct RecordValidator: Sendable {
     /// - Parameter referenceTime: when the record was published (the Kafka message timestamp,
     ///   or the wall clock for pushed records); event times beyond it plus the tolerance are future.
     public func validate(_ bytes: [UInt8], feed: Feed, referenceTime: EpochMillis) -> Result<AcceptedRecord, Rejection> {
+        if let object = FlatJSONScanner.scan(bytes), let fields = scannedFields(object, feed: feed) {
+            return judge(fields, versionProblem: nil, feed: feed, referenceTime: referenceTime)
+        }
+        return validateWithFoundation(bytes, feed: feed, referenceTime: referenceTime)
+    }
+
+    /// The scanner's object as fields, or nil when a hint or the version would need Foundation's
+    /// exact `NSNumber` reading (a fractional event_time, a version other than the number 1): the
+    /// Foundation path then judges the record, with its exact details.
+    private func scannedFields(_ object: [String: JSONValue], feed: Feed) -> JSONFields? {
+        var fields = JSONFields(object)
+        switch object["event_time"] {
+        case .number(let value):
+            guard value.rounded() == value, abs(value) < 9e15 else { return nil }
+            fields.eventTime = Int64(value)
+        case .foundation: return nil
+        case .string, .null, .strings, nil: break
+        }
+        switch object["v"] {
+        case .number(let version) where version == 1: break
+        case nil: break
+        default: return nil
+        }
+        fields.neighborhood = neighborhoodHint(object, feed: feed)
+        return fields
+    }
+
+    /// The reference reading, with `JSONSerialization`: every record the scanner leaves alone.
+    func validateWithFoundation(_ bytes: [UInt8], feed: Feed, referenceTime: EpochMillis) -> Result<AcceptedRecord, Rejection> {
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: Data(bytes))
@@ -29,14 +58,21 @@ public struct RecordValidator: Sendable {
         guard let object = parsed as? [String: Any] else {
             return .failure(Rejection(.malformedJSON, "not a JSON object"))
         }
-        var fields = JSONFields(object)
+        var fields = JSONFields(object.mapValues(JSONValue.foundation))
         fields.eventTime = (object["event_time"] as? NSNumber).map { $0.int64Value }
-        fields.neighborhood = neighborhoodHint(object, feed: feed)
+        fields.neighborhood = neighborhoodHint(fields.object, feed: feed)
+        var versionProblem: Rejection?
+        if object["v"] != nil, !((object["v"] as? NSNumber).map { $0.doubleValue == 1 } ?? false) {
+            versionProblem = Rejection(
+                .unsupportedVersion, "schema version \(object["v"].map { "\($0)" } ?? "?") is not readable; this build reads v1")
+        }
+        return judge(fields, versionProblem: versionProblem, feed: feed, referenceTime: referenceTime)
+    }
+
+    private func judge(_ fields: JSONFields, versionProblem: Rejection?, feed: Feed, referenceTime: EpochMillis) -> Result<AcceptedRecord, Rejection> {
         do {
-            guard object["v"] != nil else { throw Rejection(.missingField, "v (schema version) is missing") }
-            guard let version = object["v"] as? NSNumber, version.doubleValue == 1 else {
-                throw Rejection(.unsupportedVersion, "schema version \(object["v"].map { "\($0)" } ?? "?") is not readable; this build reads v1")
-            }
+            guard fields.object["v"] != nil else { throw Rejection(.missingField, "v (schema version) is missing") }
+            if let versionProblem { throw versionProblem }
             let record = try decode(feed, fields)
             if record.eventTime > referenceTime + futureToleranceMillis {
                 throw Rejection(
@@ -55,14 +91,14 @@ public struct RecordValidator: Sendable {
     }
 
     /// The neighborhood a (possibly broken) record speaks for, for accounting per neighborhood.
-    private func neighborhoodHint(_ object: [String: Any], feed: Feed) -> String? {
+    private func neighborhoodHint(_ object: [String: JSONValue], feed: Feed) -> String? {
         switch feed {
         case .loop, .camera:
-            return (object["sensor_id"] as? String).flatMap { catalog.sensors[$0]?.neighborhood }
+            return object["sensor_id"]?.asString.flatMap { catalog.sensors[$0]?.neighborhood }
         case .gps:
-            return (object["segment_id"] as? String).flatMap { catalog.segments[$0] }
+            return object["segment_id"]?.asString.flatMap { catalog.segments[$0] }
         case .weather, .events:
-            return (object["neighborhood"] as? String).flatMap { catalog.neighborhoods.contains($0) ? $0 : nil }
+            return object["neighborhood"]?.asString.flatMap { catalog.neighborhoods.contains($0) ? $0 : nil }
         }
     }
 
