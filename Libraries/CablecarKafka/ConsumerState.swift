@@ -46,6 +46,11 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
         recentPartition = nil
     }
 
+    var rebalanceCount: Int {
+        lock.lock(); defer { lock.unlock() }
+        return rebalances
+    }
+
     var assignment: Set<TopicPartition> {
         lock.lock(); defer { lock.unlock() }
         return assigned

@@ -113,6 +113,9 @@ public final class KafkaConsumer: Sendable {
         }.get()
     }
 
+    /// Rebalance callbacks seen (assignments and revocations): each revocation commits.
+    public var rebalanceCount: Int { state.rebalanceCount }
+
     /// The partitions this member owns right now.
     public var assignment: Set<TopicPartition> { state.assignment }
 

@@ -9,34 +9,45 @@ struct KafkaRecoveryTests {
     private func consumeHalf(
         kafka: KafkaTestContext, topic: String, group: String, limit: Int, commitIntervalMilliseconds: Int = 1_000,
         stop: (KafkaConsumer) async -> Void
-    ) async throws -> Set<Numbered> {
+    ) async throws -> FirstMember {
         let consumer = try kafka.consumer(
             group: group, topics: [topic], bufferCapacity: 100, commitIntervalMilliseconds: commitIntervalMilliseconds)
-        var processed = Set<Numbered>()
+        var member = FirstMember()
         for try await message in consumer.messages {
-            processed.insert(try #require(Numbered(message.value)))
+            let body = try #require(Numbered(message.value))
+            member.processed.insert(body)
+            member.positions[body] = (message.partition, message.offset)
             consumer.markProcessed(message)
-            if processed.count == limit { break }
+            if member.processed.count == limit { break }
         }
+        member.rebalances = consumer.rebalanceCount
         await stop(consumer)
-        return processed
+        return member
+    }
+
+    struct FirstMember {
+        var processed = Set<Numbered>()
+        var positions: [Numbered: (partition: Int32, offset: Int64)] = [:]
+        var rebalances = 0
     }
 
     private func consumeRest(kafka: KafkaTestContext, topic: String, group: String, alreadySeen: Set<Numbered>, total: Int)
-        async throws -> (all: Set<Numbered>, redelivered: Int)
+        async throws -> (all: Set<Numbered>, redelivered: Int, firstOffsets: [Int32: Int64])
     {
         let consumer = try kafka.consumer(group: group, topics: [topic])
         var all = alreadySeen
         var redelivered = 0
+        var firstOffsets: [Int32: Int64] = [:]
         for try await message in consumer.messages {
             let body = try #require(Numbered(message.value))
+            if firstOffsets[message.partition] == nil { firstOffsets[message.partition] = message.offset }
             if alreadySeen.contains(body) { redelivered += 1 }
             all.insert(body)
             consumer.markProcessed(message)
             if all.count == total { break }
         }
         await consumer.close()
-        return (all, redelivered)
+        return (all, redelivered, firstOffsets)
     }
 
     private func produce(kafka: KafkaTestContext, topic: String, total: Int) async throws {
@@ -55,8 +66,8 @@ struct KafkaRecoveryTests {
         let total = 2_000
         try await produce(kafka: kafka, topic: topic, total: total)
         let group = TestStack.uniqueName("resume")
-        let firstHalf = try await consumeHalf(kafka: kafka, topic: topic, group: group, limit: total / 2) { await $0.close() }
-        let (all, redelivered) = try await consumeRest(kafka: kafka, topic: topic, group: group, alreadySeen: firstHalf, total: total)
+        let firstHalf = try await consumeHalf(kafka: kafka, topic: topic, group: group, limit: total / 2) { await $0.close() }.processed
+        let (all, redelivered, _) = try await consumeRest(kafka: kafka, topic: topic, group: group, alreadySeen: firstHalf, total: total)
         #expect(all.count == total, "no message may be lost")
         // A clean close commits everything processed, so nothing processed is seen again.
         #expect(redelivered == 0)
@@ -70,14 +81,25 @@ struct KafkaRecoveryTests {
         let total = 2_000
         try await produce(kafka: kafka, topic: topic, total: total)
         let group = TestStack.uniqueName("crash")
-        // A commit interval longer than the test: the crash comes before any background commit,
-        // so everything processed must come back.
-        let firstHalf = try await consumeHalf(
+        // A commit interval longer than the test: only a rebalance (which commits on revoke) can
+        // commit before the crash, so exactly the processed-but-uncommitted work must come back.
+        let first = try await consumeHalf(
             kafka: kafka, topic: topic, group: group, limit: total / 2, commitIntervalMilliseconds: 600_000
         ) { $0.abandon() }
-        let (all, redelivered) = try await consumeRest(kafka: kafka, topic: topic, group: group, alreadySeen: firstHalf, total: total)
+        let firstHalf = first.processed
+        let (all, redelivered, firstOffsets) = try await consumeRest(
+            kafka: kafka, topic: topic, group: group, alreadySeen: firstHalf, total: total)
         #expect(all.count == total, "no message may be lost")
-        #expect(redelivered == firstHalf.count)
-        print("crash: processed \(firstHalf.count) before crashing, redelivered \(redelivered) (at-least-once)")
+        let processedEnd = Dictionary(first.positions.values.map { ($0.partition, $0.offset + 1) }, uniquingKeysWith: max)
+        for (partition, resumedAt) in firstOffsets {
+            // Never past what was processed: an uncommitted offset can only be re-read, not skipped.
+            #expect(resumedAt <= processedEnd[partition] ?? 0, "partition \(partition) resumed at \(resumedAt)")
+            if first.rebalances == 1 {
+                // Only the initial assignment, so nothing was committed: the new member starts over.
+                #expect(resumedAt == 0, "partition \(partition) resumed at \(resumedAt) though nothing was committed")
+            }
+        }
+        #expect(!firstOffsets.isEmpty)
+        print("crash: processed \(firstHalf.count) before crashing (\(first.rebalances) rebalance callbacks), redelivered \(redelivered) (at-least-once)")
     }
 }
