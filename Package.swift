@@ -109,6 +109,7 @@ let package = Package(
                 "CablecarKafka",
                 "CablecarPostgres",
                 "CablecarService",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Services/Ingest/CablecarIngest"
         ),

@@ -66,11 +66,11 @@ struct IngestHarness: Sendable {
         try await database.query(query, logger: TestStack.logger).decode(Int64.self).reduce(0) { $0 + $1 }
     }
 
-    /// Waits until the ledger holds `count` messages and every committed emission was sent.
+    /// Waits until the ledger has counted `count` messages and every committed emission was sent.
     func waitUntilProcessed(_ count: Int, timeout: Duration = .seconds(600)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let ledger = try await scalar("SELECT count(*) FROM ingest_ledger")
+            let ledger = try await scalar("SELECT COALESCE(sum(count), 0)::int8 FROM ingest_outcome_counts")
             let outbox = try await scalar("SELECT count(*) FROM ingest_outbox")
             if ledger >= count && outbox == 0 { return }
             try await Task.sleep(for: .milliseconds(200))

@@ -13,13 +13,13 @@ struct ReplayIntegrationTests {
         try! SimulationReplay.collect(SimulationConfiguration(city: IngestHarness.city, days: 1, seed: 11, faults: .heavy))
     }()
 
-    /// Runs one instance until the ledger holds `count` messages, then kills it as a crash would
+    /// Runs one instance until the ledger has counted `count` messages, then kills it as a crash would
     /// (no commit, no group leave): whatever it had not committed is redelivered to the next one.
     private func runAndCrash(_ harness: IngestHarness, after count: Int) async throws {
         let pipeline = try harness.pipeline()
         let task = Task { try await pipeline.run() }
         let deadline = ContinuousClock.now + .seconds(600)
-        while try await harness.scalar("SELECT count(*) FROM ingest_ledger") < count, ContinuousClock.now < deadline {
+        while try await harness.scalar("SELECT COALESCE(sum(count), 0)::int8 FROM ingest_outcome_counts") < count, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
         }
         pipeline.crash()
@@ -38,7 +38,7 @@ struct ReplayIntegrationTests {
             let half = records.count / 2
             try await harness.publish(records[..<half])
             try await runAndCrash(harness, after: half / 2)
-            let crashedAt = try await harness.scalar("SELECT count(*) FROM ingest_ledger")
+            let crashedAt = try await harness.scalar("SELECT COALESCE(sum(count), 0)::int8 FROM ingest_outcome_counts")
             let second = try harness.pipeline()
             let task = Task { try await second.run() }
             try await harness.publish(records[half...])

@@ -31,6 +31,13 @@ public enum IngestBenchmark {
             format: "ingest: %d raw records in %.2f s = %.0f records/s end to end (accepted %d, rejected %d, duplicate %d, obs.traffic %d, obs.context %d)",
             result.records, result.seconds, result.recordsPerSecond, result.outcome.accepted, rejected, result.outcome.duplicates,
             result.outcome.trafficEmitted, result.outcome.contextEmitted))
+        print(String(
+            format: "ingest: steady state (after %.2f s joining the consumer group): %.0f records/s",
+            result.startupSeconds, result.steadyRecordsPerSecond))
+        print("ingest: where the pipeline's time went (db steps are inside the transaction):")
+        for (phase, seconds) in result.phases {
+            print("  " + phase.padding(toLength: 38, withPad: " ", startingAt: 0) + String(format: "%7.2f s", seconds))
+        }
     }
 }
 

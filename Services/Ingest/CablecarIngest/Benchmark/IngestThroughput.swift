@@ -28,7 +28,12 @@ public enum IngestThroughput {
         public var records: Int
         public var seconds: Double
         public var outcome: BatchOutcome
+        public var phases: [(phase: String, seconds: Double)]
         public var recordsPerSecond: Double { Double(records) / seconds }
+        /// Seconds spent before the first batch arrived (joining the consumer group).
+        public var startupSeconds: Double { phases.first { $0.phase == PhaseTimings.firstBatch }?.seconds ?? 0 }
+        /// Throughput once partitions are assigned: what a running service sustains.
+        public var steadyRecordsPerSecond: Double { Double(records) / (seconds - startupSeconds) }
     }
 
     public static func measure(
@@ -66,16 +71,16 @@ public enum IngestThroughput {
             let start = ContinuousClock.now
             let run = Task { try await pipeline.run() }
             while true {
-                let ledger = try await client.query("SELECT count(*) FROM ingest_ledger", logger: logger).decode(Int64.self).reduce(0, +)
+                let ledger = try await LedgerStore.handledCount(on: client, logger: logger)
                 let outbox = try await client.query("SELECT count(*) FROM ingest_outbox", logger: logger).decode(Int64.self).reduce(0, +)
                 if ledger >= records.count && outbox == 0 { break }
-                try await Task.sleep(for: .milliseconds(20))
+                try await Task.sleep(for: .milliseconds(50))
             }
             let elapsed = ContinuousClock.now - start
             pipeline.stop()
             try await run.value
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            return Result(records: records.count, seconds: seconds, outcome: pipeline.handled)
+            return Result(records: records.count, seconds: seconds, outcome: pipeline.handled, phases: pipeline.timings.seconds)
         }
     }
 }

@@ -33,11 +33,15 @@ actor BatchProcessor {
     let validator: RecordValidator
     let configuration: IngestConfiguration
     let logger: Logger
+    let timings: PhaseTimings
     private var watermarks: [Feed.Stream: Watermark]
     private var sensors: [String: SensorQuality]
+    private var dedup = DedupIndex()
+    private var rebalancesSeen = 0
 
     static func restore(
-        validator: RecordValidator, configuration: IngestConfiguration, database: PostgresClient, logger: Logger
+        validator: RecordValidator, configuration: IngestConfiguration, database: PostgresClient, logger: Logger,
+        timings: PhaseTimings = PhaseTimings()
     ) async throws -> BatchProcessor {
         let stored = try await AggregateStore.loadWatermarks(on: database, logger: logger)
         var watermarks: [Feed.Stream: Watermark] = [:]
@@ -47,13 +51,15 @@ actor BatchProcessor {
                 tooLateMillis: configuration.tooLateMillis)
         }
         let sensors = try await QualityStore.load(on: database, logger: logger)
-        return BatchProcessor(validator: validator, configuration: configuration, logger: logger, watermarks: watermarks, sensors: sensors)
+        return BatchProcessor(
+            validator: validator, configuration: configuration, logger: logger, timings: timings, watermarks: watermarks, sensors: sensors)
     }
 
     private init(
-        validator: RecordValidator, configuration: IngestConfiguration, logger: Logger, watermarks: [Feed.Stream: Watermark],
-        sensors: [String: SensorQuality]
+        validator: RecordValidator, configuration: IngestConfiguration, logger: Logger, timings: PhaseTimings,
+        watermarks: [Feed.Stream: Watermark], sensors: [String: SensorQuality]
     ) {
+        self.timings = timings
         self.validator = validator
         self.configuration = configuration
         self.logger = logger
@@ -64,17 +70,29 @@ actor BatchProcessor {
     struct Result: Sendable {
         var outcome = BatchOutcome()
         var rejections: [(key: [UInt8]?, value: [UInt8])] = []
+        /// Observations committed to the outbox by this batch, to send after the commit.
+        var emitted: [OutboxMessage] = []
     }
 
     /// Validation is pure, so the pipeline runs it for the next batch while this one is in the
     /// database; `verdicts` line up with `messages` (see `validate`).
+    ///
+    /// `rebalances` is the consumer's rebalance count: when it changes, partitions may have been
+    /// handled by another instance meanwhile, so cached duplicate keys are read again.
     func process(
-        _ messages: [KafkaMessage], verdicts: [Swift.Result<AcceptedRecord, Rejection>?], database: PostgresClient, now: EpochMillis
+        _ messages: [KafkaMessage], verdicts: [Swift.Result<AcceptedRecord, Rejection>?], database: PostgresClient, now: EpochMillis,
+        rebalances: Int = 0
     ) async throws -> Result {
+        if rebalances != rebalancesSeen {
+            rebalancesSeen = rebalances
+            dedup.invalidate()
+        }
         let positions = messages.map { MessagePosition(topic: $0.topic, partition: $0.partition, offset: $0.offset) }
-        return try await database.withConnection { connection in
-            try await connection.withTransaction(logger: self.logger) { transaction in
-                try await self.processLocked(messages, verdicts: verdicts, positions: positions, connection: transaction, now: now)
+        return try await timings.measure("transaction (all db steps + commit)") {
+            try await database.withConnection { connection in
+                try await connection.withTransaction(logger: self.logger) { transaction in
+                    try await self.processLocked(messages, verdicts: verdicts, positions: positions, connection: transaction, now: now)
+                }
             }
         }
     }
@@ -96,7 +114,10 @@ actor BatchProcessor {
         connection: PostgresConnection, now: EpochMillis
     ) async throws -> Result {
         var result = Result()
-        let known = try await LedgerStore.knownPositions(positions, on: connection, logger: logger)
+        let known = try await timings.measure("db: redeliveries") {
+            try await LedgerStore.lockPartitions(positions, on: connection, logger: logger)
+            return try await LedgerStore.knownPositions(positions, on: connection, logger: logger)
+        }
         var ledger: [LedgerEntry] = []
         var candidates: [(index: Int, record: AcceptedRecord)] = []
         var watermarks = self.watermarks
@@ -144,45 +165,50 @@ actor BatchProcessor {
             }
             result.outcome.received += 1
         }
+        let start = ContinuousClock.now
         let accepted = try await deduplicate(candidates, positions: positions, ledger: &ledger, outcome: &result.outcome, connection: connection)
-        try await LedgerStore.record(ledger, on: connection, logger: logger)
+        timings.add("db: duplicates", ContinuousClock.now - start)
+        try await timings.measure("db: ledger") { try await LedgerStore.record(ledger, on: connection, logger: logger) }
         try await apply(accepted, connection: connection)
         for (stream, watermark) in watermarks where watermark != self.watermarks[stream] {
             try await AggregateStore.saveWatermark(stream.rawValue, watermark.partitions, on: connection, logger: logger)
         }
+        let emitStart = ContinuousClock.now
         if let watermark = watermarks[.traffic]?.watermark {
-            result.outcome.trafficEmitted = try await EmissionStore.emitTraffic(
-                watermark: watermark, now: now, topic: configuration.name(of: .observedTraffic), on: connection, logger: logger)
+            let traffic = try await EmissionStore.emitTraffic(
+                watermark: watermark, now: now, topic: configuration.name(of: .observedTraffic), on: connection, logger: logger,
+                timings: timings)
+            result.outcome.trafficEmitted = traffic.count
+            result.emitted += traffic
         }
         if let watermark = watermarks[.context]?.watermark {
-            result.outcome.contextEmitted = try await EmissionStore.emitContext(
+            let context = try await EmissionStore.emitContext(
                 watermark: watermark, now: now, topic: configuration.name(of: .observedContext), on: connection, logger: logger)
+            result.outcome.contextEmitted = context.count
+            result.emitted += context
         }
+        timings.add("db: emit", ContinuousClock.now - emitStart)
         self.watermarks = watermarks
+        if let newest = watermarks.values.compactMap(\.maxEventTime).max() {
+            dedup.evict(olderThan: newest, retention: 2 * configuration.tooLateMillis)
+        }
         return result
     }
 
     /// Splits candidates into first sightings and duplicates: within the batch by key, then
-    /// against every key accepted before (Postgres, so it survives restarts).
+    /// against every key accepted before (`DedupIndex`, kept in Postgres across restarts).
     private func deduplicate(
         _ candidates: [(index: Int, record: AcceptedRecord)], positions: [MessagePosition], ledger: inout [LedgerEntry],
         outcome: inout BatchOutcome, connection: PostgresConnection
     ) async throws -> [AcceptedRecord] {
-        var firstByKey: [String: Int] = [:]
-        var keys: [(feed: Feed, key: String)] = []
-        for (slot, candidate) in candidates.enumerated() {
-            let key = candidate.record.feed.rawValue + "|" + candidate.record.idempotencyKey
-            if firstByKey[key] == nil {
-                firstByKey[key] = slot
-                keys.append((candidate.record.feed, candidate.record.idempotencyKey))
-            }
-        }
-        let fresh = try await LedgerStore.insertKeys(keys, on: connection, logger: logger)
+        // Actor state cannot be mutated in place across a suspension: work on a copy.
+        var index = dedup
+        let firstSeen = try await index.admit(candidates.map(\.record), on: connection, logger: logger)
+        dedup = index
         var accepted: [AcceptedRecord] = []
         for (slot, candidate) in candidates.enumerated() {
             let record = candidate.record
-            let key = record.feed.rawValue + "|" + record.idempotencyKey
-            let isFirst = firstByKey[key] == slot && fresh.contains(key)
+            let isFirst = firstSeen[slot]
             ledger.append(LedgerEntry(
                 position: positions[candidate.index], feed: record.feed, outcome: isFirst ? .accepted : .duplicate, reason: nil,
                 neighborhood: record.neighborhood, eventTime: record.eventTime))
@@ -224,10 +250,14 @@ actor BatchProcessor {
                 context[NeighborhoodIntervalKey(neighborhood: record.neighborhood, intervalStart: interval), default: ContextPartial()].add(record)
             }
         }
-        try await AggregateStore.addTraffic(traffic, on: connection, logger: logger)
-        try await AggregateStore.addContext(context, on: connection, logger: logger)
-        try await AggregateStore.recordEvents(events, on: connection, logger: logger)
-        try await QualityStore.save(touchedSensors.compactMap { sensors[$0] }, on: connection, logger: logger)
+        try await timings.measure("db: partial sums") {
+            try await AggregateStore.addTraffic(traffic, on: connection, logger: logger)
+            try await AggregateStore.addContext(context, on: connection, logger: logger)
+            try await AggregateStore.recordEvents(events, on: connection, logger: logger)
+        }
+        try await timings.measure("db: sensor quality") {
+            try await QualityStore.save(touchedSensors.compactMap { sensors[$0] }, on: connection, logger: logger)
+        }
     }
 
     private func observeQuality(_ record: AcceptedRecord, sensorID: String, segment: String, interval: Int) {

@@ -23,6 +23,8 @@ public final class IngestPipeline: Service, Sendable {
     private let metrics = IngestMetrics()
     private let totals = OutcomeTotals()
     private let qualityRefresh = Throttle()
+    /// Where the time goes, per phase (see `PhaseTimings`).
+    public let timings = PhaseTimings()
 
     /// Waits for the database schema and topics before consuming (the service's start-up gate).
     public typealias StartupSignal = @Sendable () async -> Void
@@ -50,7 +52,7 @@ public final class IngestPipeline: Service, Sendable {
         await startup()
         try consumer.subscribe(to: Topic.rawFeeds.map(configuration.name(of:)))
         let processor = try await BatchProcessor.restore(
-            validator: validator, configuration: configuration, database: database, logger: logger)
+            validator: validator, configuration: configuration, database: database, logger: logger, timings: timings)
         try await sendOutbox()
         logger.info("Ingest pipeline consuming", metadata: ["group": "\(configuration.consumerGroup)"])
         try await withGracefulShutdownHandler {
@@ -91,13 +93,15 @@ public final class IngestPipeline: Service, Sendable {
 
     private func consume(_ processor: BatchProcessor) async throws {
         defer { logger.info("Ingest pipeline stopped", metadata: ["received": "\(totals.value.received)"]) }
-        var current = try await fetch()
+        // The first fetch includes joining the consumer group (partition assignment).
+        var current = try await timings.measure(PhaseTimings.firstBatch) { try await fetch() }
         while let prepared = current {
             guard lifecycle.begin() else { break }
             // Fetch (and validate) the next batch while this one is written and flushed.
             let next = Task { try await self.fetch() }
             do {
-                try await handle(prepared.batch, verdicts: await prepared.verdicts.value, processor)
+                let verdicts = await timings.measure("wait for validation") { await prepared.verdicts.value }
+                try await handle(prepared.batch, verdicts: verdicts, processor)
             } catch {
                 lifecycle.end()
                 logger.error("Ingest batch failed; stopping so that a restart redelivers it", metadata: ["error": "\(error)"])
@@ -112,7 +116,7 @@ public final class IngestPipeline: Service, Sendable {
                 _ = try? await next.value
                 break
             }
-            current = try await next.value
+            current = try await timings.measure("wait for next batch") { try await next.value }
         }
         await consumer.close()
         await producer.close()
@@ -122,15 +126,18 @@ public final class IngestPipeline: Service, Sendable {
 
     private func handle(_ batch: [KafkaMessage], verdicts: [Result<AcceptedRecord, Rejection>?], _ processor: BatchProcessor) async throws {
         let now = Self.currentTime()
-        let result = try await processor.process(batch, verdicts: verdicts, database: database, now: now)
-        for rejection in result.rejections {
-            try await producer.enqueue(topic: configuration.name(of: .rejected), key: rejection.key, value: rejection.value)
+        let result = try await processor.process(
+            batch, verdicts: verdicts, database: database, now: now, rebalances: consumer.rebalanceCount)
+        try await timings.measure("publish") {
+            for rejection in result.rejections {
+                try await producer.enqueue(topic: configuration.name(of: .rejected), key: rejection.key, value: rejection.value)
+            }
+            try await send(result.emitted)
         }
-        try await sendOutbox()
         for message in batch { consumer.markProcessed(message) }
         metrics.record(result.outcome)
         totals.add(result.outcome)
-        await refreshQualityGauges()
+        await timings.measure("quality gauges") { await refreshQualityGauges() }
         logger.debug(
             "Batch handled",
             metadata: ["received": "\(result.outcome.received)", "accepted": "\(result.outcome.accepted)",
@@ -148,16 +155,19 @@ public final class IngestPipeline: Service, Sendable {
         }
     }
 
-    /// Sends every committed-but-unsent observation, waits for the broker, then forgets them.
+    /// At start-up: sends what a previous run committed but may not have sent.
     private func sendOutbox() async throws {
-        let pending = try await EmissionStore.pendingOutbox(on: database, logger: logger)
-        for message in pending {
+        try await send(try await EmissionStore.pendingOutbox(on: database, logger: logger))
+    }
+
+    /// Sends committed observations, waits for the broker (and for the rejections enqueued
+    /// before), then forgets them.
+    private func send(_ messages: [OutboxMessage]) async throws {
+        for message in messages {
             try await producer.enqueue(topic: message.topic, key: Array(message.key.utf8), value: message.payload)
         }
         try await producer.flush()
-        if let last = pending.last {
-            try await EmissionStore.deleteOutbox(upTo: last.id, on: database, logger: logger)
-        }
+        try await EmissionStore.deleteOutbox(messages.map(\.id), on: database, logger: logger)
     }
 }
 

@@ -3,8 +3,8 @@ import Logging
 import PostgresNIO
 
 /// What happened to every raw message, from the ledger: per feed and per neighborhood,
-/// `accepted + rejected + duplicate = received` holds by construction (one ledger row per
-/// message, one outcome per row).
+/// `accepted + rejected + duplicate = received` holds by construction (every message adds one
+/// to exactly one outcome count, in the transaction that handles it).
 public struct AccountingReport: Codable, Sendable, Equatable {
     public struct Counts: Codable, Sendable, Equatable {
         public var received = 0
@@ -39,8 +39,8 @@ public struct AccountingReport: Codable, Sendable, Equatable {
         var report = AccountingReport()
         let rows = try await client.query(
             """
-            SELECT feed, COALESCE(neighborhood, 'unknown'), outcome, reason, count(*)
-            FROM ingest_ledger GROUP BY 1, 2, 3, 4
+            SELECT feed, COALESCE(neighborhood, 'unknown'), outcome, reason, sum(count)::int8
+            FROM ingest_outcome_counts GROUP BY 1, 2, 3, 4
             """, logger: logger)
         for try await (feed, neighborhood, outcome, reason, count) in rows.decode((String, String, String, String?, Int64).self) {
             report.feeds[feed, default: Counts()].add(outcome: outcome, reason: reason, count: Int(count))

@@ -15,7 +15,17 @@ struct OutboxMessage: Sendable {
 /// revision, clears the dirty flag and writes the observation to the outbox — all inside the
 /// caller's transaction, so an emission is either fully recorded or not at all.
 enum EmissionStore {
-    static func emitTraffic(watermark: EpochMillis, now: EpochMillis, topic: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+    /// Returns the outbox rows written, for the caller to send after the commit.
+    static func emitTraffic(
+        watermark: EpochMillis, now: EpochMillis, topic: String, on connection: PostgresConnection, logger: Logger,
+        timings: PhaseTimings = PhaseTimings()
+    ) async throws -> [OutboxMessage] {
+        var clock = ContinuousClock.now
+        func lap(_ phase: String) {
+            let now = ContinuousClock.now
+            timings.add(phase, now - clock)
+            clock = now
+        }
         let horizon = watermark - Interval.lengthMillis
         let rows = try await connection.query(
             """
@@ -27,16 +37,20 @@ enum EmissionStore {
         for try await (segment, interval, neighborhood, revision) in rows.decode((String, Int64, String, Int32).self) {
             due.append((segment, interval, neighborhood, revision))
         }
-        guard !due.isEmpty else { return 0 }
+        lap("db: emit: due intervals")
+        guard !due.isEmpty else { return [] }
         let segments = due.map(\.segment)
         let intervals = due.map(\.interval)
         var partials: [String: [SensorPartial]] = [:]
+        // LATERAL: one primary-key lookup per due interval. A plain join lets the planner hash
+        // the whole partials table, whose size grows with history.
         let partialRows = try await connection.query(
             """
             SELECT p.segment_id, p.interval_start, p.rate_sum, p.rate_count, p.speed_sum, p.speed_count, p.occupancy_sum, p.occupancy_count
-            FROM ingest_traffic_partials p
-            JOIN UNNEST(\(segments)::text[], \(intervals)::int8[]) AS d(segment_id, interval_start)
-              ON p.segment_id = d.segment_id AND p.interval_start = d.interval_start
+            FROM UNNEST(\(segments)::text[], \(intervals)::int8[]) AS d(segment_id, interval_start)
+            CROSS JOIN LATERAL (
+                SELECT * FROM ingest_traffic_partials t WHERE t.segment_id = d.segment_id AND t.interval_start = d.interval_start
+            ) p
             """, logger: logger)
         for try await (segment, interval, rateSum, rateCount, speedSum, speedCount, occupancySum, occupancyCount) in partialRows.decode(
             (String, Int64, Double, Int32, Double, Int32, Double, Int32).self)
@@ -46,6 +60,7 @@ enum EmissionStore {
                     rateSum: rateSum, rateCount: Int(rateCount), speedSum: speedSum, speedCount: Int(speedCount),
                     occupancySum: occupancySum, occupancyCount: Int(occupancyCount)))
         }
+        lap("db: emit: read partials")
         var messages: [(String, [UInt8])] = []
         for row in due {
             guard let observation = TrafficAggregation.observation(
@@ -54,11 +69,14 @@ enum EmissionStore {
             else { continue }
             messages.append((row.segment, try WireCodec.encode(observation)))
         }
-        try await insertOutbox(topic: topic, messages, on: connection, logger: logger)
-        return messages.count
+        lap("db: emit: encode")
+        defer { lap("db: emit: outbox") }
+        return try await insertOutbox(topic: topic, messages, on: connection, logger: logger)
     }
 
-    static func emitContext(watermark: EpochMillis, now: EpochMillis, topic: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+    static func emitContext(
+        watermark: EpochMillis, now: EpochMillis, topic: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [OutboxMessage] {
         let horizon = watermark - Interval.lengthMillis
         let rows = try await connection.query(
             """
@@ -87,20 +105,31 @@ enum EmissionStore {
                 revision: Int(revision), ingestTime: now)
             messages.append((neighborhood, try WireCodec.encode(observation)))
         }
-        try await insertOutbox(topic: topic, messages, on: connection, logger: logger)
-        return messages.count
+        return try await insertOutbox(topic: topic, messages, on: connection, logger: logger)
     }
 
-    private static func insertOutbox(topic: String, _ messages: [(String, [UInt8])], on connection: PostgresConnection, logger: Logger) async throws {
-        guard !messages.isEmpty else { return }
+    private static func insertOutbox(
+        topic: String, _ messages: [(String, [UInt8])], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [OutboxMessage] {
+        guard !messages.isEmpty else { return [] }
         let keys = messages.map(\.0)
         // bytea[] does not bind from [[UInt8]]; base64 text decoded by Postgres keeps it parameterized.
         let payloads = messages.map { Data($0.1).base64EncodedString() }
-        try await connection.query(
+        // WITH ORDINALITY keeps the ids in the order of `messages`.
+        let rows = try await connection.query(
             """
             INSERT INTO ingest_outbox (topic, message_key, payload)
-            SELECT \(topic), k, decode(p, 'base64') FROM UNNEST(\(keys)::text[], \(payloads)::text[]) AS u(k, p)
+            SELECT \(topic), k, decode(p, 'base64') FROM UNNEST(\(keys)::text[], \(payloads)::text[]) WITH ORDINALITY AS u(k, p, n)
+            ORDER BY n
+            RETURNING id
             """, logger: logger)
+        var ids: [Int64] = []
+        ids.reserveCapacity(messages.count)
+        for try await id in rows.decode(Int64.self) { ids.append(id) }
+        guard ids.count == messages.count else {
+            throw IngestStorageError("outbox insert returned \(ids.count) ids for \(messages.count) messages")
+        }
+        return zip(ids, messages).map { OutboxMessage(id: $0, topic: topic, key: $1.0, payload: $1.1) }
     }
 
     static func pendingOutbox(on client: PostgresClient, logger: Logger) async throws -> [OutboxMessage] {
@@ -112,7 +141,9 @@ enum EmissionStore {
         return messages
     }
 
-    static func deleteOutbox(upTo id: Int64, on client: PostgresClient, logger: Logger) async throws {
-        try await client.query("DELETE FROM ingest_outbox WHERE id <= \(id)", logger: logger)
+    /// Deletes exactly the sent rows: another instance's unsent rows are never touched.
+    static func deleteOutbox(_ ids: [Int64], on client: PostgresClient, logger: Logger) async throws {
+        guard !ids.isEmpty else { return }
+        try await client.query("DELETE FROM ingest_outbox WHERE id = ANY(\(ids)::int8[])", logger: logger)
     }
 }

@@ -1,4 +1,5 @@
 import CablecarDomain
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -15,7 +16,7 @@ public struct MessagePosition: Sendable, Hashable {
     }
 }
 
-/// One ledger row: what became of one raw message.
+/// What became of one raw message.
 struct LedgerEntry: Sendable {
     enum Outcome: String, Sendable { case accepted, rejected, duplicate }
     var position: MessagePosition
@@ -26,32 +27,32 @@ struct LedgerEntry: Sendable {
     var eventTime: EpochMillis?
 }
 
-/// The ledger and the idempotency keys. Every statement takes whole batches as arrays
-/// (`UNNEST`), bound as parameters, so a batch costs a few round trips, not one per record.
+/// The ledger: which offsets each batch handled (`ingest_batches`), how many messages ended how
+/// (`ingest_outcome_counts`) and the rejected messages one by one (`ingest_ledger`). Per
+/// message, only a rejection costs an indexed row; the rest is a few rows per batch.
+///
+/// Every statement takes whole batches as arrays (`UNNEST`), bound as parameters.
 enum LedgerStore {
-    /// The positions of `positions` that an earlier run already recorded (redeliveries), with
+    /// The positions of `positions` that an earlier run already handled (redeliveries), with
     /// the reason when that run rejected the message (nil: accepted or duplicate).
     ///
-    /// A partition's messages are handled in offset order and each batch's ledger rows commit
+    /// A partition's messages are handled in offset order and each batch's rows commit
     /// together, so a delivered offset at or below the highest one recorded for its partition
     /// was handled before. One index lookup per partition answers that; only the (rare) batches
-    /// that hold redeliveries then read their rows.
+    /// that hold redeliveries then read rejection rows.
     static func knownPositions(_ positions: [MessagePosition], on connection: PostgresConnection, logger: Logger) async throws
         -> [MessagePosition: RejectReason?]
     {
         guard !positions.isEmpty else { return [:] }
-        var lowest: [String: (topic: String, partition: Int32, offset: Int64)] = [:]
-        for position in positions {
-            let key = "\(position.topic):\(position.partition)"
-            if position.offset < lowest[key]?.offset ?? .max { lowest[key] = (position.topic, position.partition, position.offset) }
-        }
-        let partitionTopics = lowest.values.map(\.topic)
-        let partitionNumbers = lowest.values.map(\.partition)
+        var partitions: [String: (topic: String, partition: Int32)] = [:]
+        for position in positions { partitions["\(position.topic):\(position.partition)"] = (position.topic, position.partition) }
+        let partitionTopics = partitions.values.map(\.topic)
+        let partitionNumbers = partitions.values.map(\.partition)
         var highest: [String: Int64] = [:]
         let maxima = try await connection.query(
             """
             SELECT b.topic, b.kafka_partition,
-                   (SELECT max(l.kafka_offset) FROM ingest_ledger l WHERE l.topic = b.topic AND l.kafka_partition = b.kafka_partition)
+                   (SELECT max(r.last_offset) FROM ingest_batches r WHERE r.topic = b.topic AND r.kafka_partition = b.kafka_partition)
             FROM UNNEST(\(partitionTopics)::text[], \(partitionNumbers)::int4[]) AS b(topic, kafka_partition)
             """, logger: logger)
         for try await (topic, partition, offset) in maxima.decode((String, Int32, Int64?).self) {
@@ -59,62 +60,122 @@ enum LedgerStore {
         }
         let redelivered = positions.filter { $0.offset <= highest["\($0.topic):\($0.partition)"] ?? -1 }
         guard !redelivered.isEmpty else { return [:] }
+        var known: [MessagePosition: RejectReason?] = [:]
+        for position in redelivered { known[position] = .some(nil) }
         let topics = redelivered.map(\.topic)
-        let partitions = redelivered.map { Int32($0.partition) }
+        let partitionsOfRedelivered = redelivered.map(\.partition)
         let offsets = redelivered.map(\.offset)
         let rows = try await connection.query(
             """
             SELECT l.topic, l.kafka_partition, l.kafka_offset, l.reason
             FROM ingest_ledger l
-            JOIN UNNEST(\(topics)::text[], \(partitions)::int4[], \(offsets)::int8[]) AS b(topic, kafka_partition, kafka_offset)
+            JOIN UNNEST(\(topics)::text[], \(partitionsOfRedelivered)::int4[], \(offsets)::int8[]) AS b(topic, kafka_partition, kafka_offset)
               ON l.topic = b.topic AND l.kafka_partition = b.kafka_partition AND l.kafka_offset = b.kafka_offset
             """, logger: logger)
-        var known: [MessagePosition: RejectReason?] = [:]
         for try await (topic, partition, offset, reason) in rows.decode((String, Int32, Int64, String?).self) {
             known[MessagePosition(topic: topic, partition: partition, offset: offset)] = .some(reason.flatMap(RejectReason.init(rawValue:)))
         }
         return known
     }
 
-    /// Inserts idempotency keys; returns the ones that were new (the others are duplicates of
-    /// records accepted before, possibly before a restart).
-    static func insertKeys(_ keys: [(feed: Feed, key: String)], on connection: PostgresConnection, logger: Logger) async throws
-        -> Set<String>
-    {
-        guard !keys.isEmpty else { return [] }
-        let feeds = keys.map(\.feed.rawValue)
-        let values = keys.map(\.key)
-        let rows = try await connection.query(
+    /// Serializes batches of the same partitions across instances: during a rebalance the old
+    /// owner may still be writing a batch the new owner has fetched again. Taken first in the
+    /// transaction, in a fixed order (no deadlocks), so the second sees the first's ranges.
+    static func lockPartitions(_ positions: [MessagePosition], on connection: PostgresConnection, logger: Logger) async throws {
+        let keys = Set(positions.map { Self.lockKey(topic: $0.topic, partition: $0.partition) }).sorted()
+        guard !keys.isEmpty else { return }
+        try await connection.query(
             """
-            INSERT INTO ingest_dedup (feed, idempotency_key)
-            SELECT * FROM UNNEST(\(feeds)::text[], \(values)::text[])
-            ON CONFLICT DO NOTHING
-            RETURNING feed, idempotency_key
+            SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM UNNEST(\(keys)::int8[]) WITH ORDINALITY AS u(k, n) ORDER BY n) s
             """, logger: logger)
-        var inserted = Set<String>()
-        for try await (feed, key) in rows.decode((String, String).self) { inserted.insert(feed + "|" + key) }
-        return inserted
     }
 
+    /// A stable 64-bit key per partition (FNV-1a; Swift's `Hasher` is seeded per process).
+    static func lockKey(topic: String, partition: Int32) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "cablecar-ingest|\(topic):\(partition)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
+    }
+
+    /// Records one batch: its offset range per partition, its outcome counts, its rejections.
     static func record(_ entries: [LedgerEntry], on connection: PostgresConnection, logger: Logger) async throws {
         guard !entries.isEmpty else { return }
+        try await recordRanges(entries, on: connection, logger: logger)
+        try await recordCounts(entries, on: connection, logger: logger)
+        try await recordRejections(entries.filter { $0.outcome == .rejected }, on: connection, logger: logger)
+    }
+
+    private static func recordRanges(_ entries: [LedgerEntry], on connection: PostgresConnection, logger: Logger) async throws {
+        var ranges: [String: (topic: String, partition: Int32, first: Int64, last: Int64)] = [:]
+        for entry in entries {
+            let position = entry.position
+            let key = "\(position.topic):\(position.partition)"
+            if let range = ranges[key] {
+                ranges[key] = (range.topic, range.partition, min(range.first, position.offset), max(range.last, position.offset))
+            } else {
+                ranges[key] = (position.topic, position.partition, position.offset, position.offset)
+            }
+        }
+        let values = Array(ranges.values)
+        try await connection.query(
+            """
+            INSERT INTO ingest_batches (topic, kafka_partition, first_offset, last_offset)
+            SELECT * FROM UNNEST(\(values.map(\.topic))::text[], \(values.map(\.partition))::int4[],
+                                 \(values.map(\.first))::int8[], \(values.map(\.last))::int8[])
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
+    private struct CountKey: Hashable {
+        var feed: String
+        var neighborhood: String
+        var outcome: String
+        var reason: String
+    }
+
+    private static func recordCounts(_ entries: [LedgerEntry], on connection: PostgresConnection, logger: Logger) async throws {
+        var counts: [CountKey: Int32] = [:]
+        for entry in entries {
+            counts[CountKey(
+                feed: entry.feed.rawValue, neighborhood: entry.neighborhood ?? "", outcome: entry.outcome.rawValue,
+                reason: entry.reason?.rawValue ?? ""), default: 0] += 1
+        }
+        let keys = Array(counts.keys)
+        // Arrays of optionals do not bind; '' stands for NULL and is mapped back in SQL.
+        try await connection.query(
+            """
+            INSERT INTO ingest_outcome_counts (feed, neighborhood, outcome, reason, count)
+            SELECT f, NULLIF(n, ''), o, NULLIF(r, ''), c
+            FROM UNNEST(\(keys.map(\.feed))::text[], \(keys.map(\.neighborhood))::text[], \(keys.map(\.outcome))::text[],
+                        \(keys.map(\.reason))::text[], \(keys.map { counts[$0] ?? 0 })::int4[]) AS u(f, n, o, r, c)
+            """, logger: logger)
+    }
+
+    private static func recordRejections(_ entries: [LedgerEntry], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !entries.isEmpty else { return }
         let topics = entries.map(\.position.topic)
-        let partitions = entries.map { Int32($0.position.partition) }
+        let partitions = entries.map(\.position.partition)
         let offsets = entries.map(\.position.offset)
         let feeds = entries.map(\.feed.rawValue)
-        let outcomes = entries.map(\.outcome.rawValue)
-        // Arrays of optionals do not bind; '' and Int64.min stand for NULL and are mapped back below.
         let reasons = entries.map { $0.reason?.rawValue ?? "" }
         let neighborhoods = entries.map { $0.neighborhood ?? "" }
         let eventTimes = entries.map { $0.eventTime ?? Int64.min }
         try await connection.query(
             """
             INSERT INTO ingest_ledger (topic, kafka_partition, kafka_offset, feed, outcome, reason, neighborhood, event_time)
-            SELECT t, p, o, f, oc, NULLIF(r, ''), NULLIF(n, ''), NULLIF(e, \(Int64.min))
+            SELECT t, p, o, f, 'rejected', NULLIF(r, ''), NULLIF(n, ''), NULLIF(e, \(Int64.min))
             FROM UNNEST(\(topics)::text[], \(partitions)::int4[], \(offsets)::int8[], \(feeds)::text[],
-                        \(outcomes)::text[], \(reasons)::text[], \(neighborhoods)::text[], \(eventTimes)::int8[])
-                 AS u(t, p, o, f, oc, r, n, e)
+                        \(reasons)::text[], \(neighborhoods)::text[], \(eventTimes)::int8[])
+                 AS u(t, p, o, f, r, n, e)
             ON CONFLICT DO NOTHING
             """, logger: logger)
+    }
+
+    /// Messages handled so far (all outcomes), for progress checks.
+    static func handledCount(on client: PostgresClient, logger: Logger) async throws -> Int {
+        let rows = try await client.query("SELECT COALESCE(sum(count), 0)::int8 FROM ingest_outcome_counts", logger: logger)
+        return Int(try await rows.decode(Int64.self).reduce(0, +))
     }
 }
