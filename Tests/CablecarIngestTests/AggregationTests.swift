@@ -35,6 +35,33 @@ struct AggregationTests {
         #expect(watermark.timeliness(of: t0 + 6 * 60_000, partition: "raw.loop:0") == .tooLate)
     }
 
+    @Test func silentPartitionStopsHoldingTheWatermarkAfterTheIdleTimeAndCountsAgainWhenItSpeaks() {
+        let wall: EpochMillis = 1_800_000_000_000
+        var watermark = Watermark(allowedLatenessMillis: 240_000, tooLateMillis: 7_200_000, idleAfterMillis: 60_000, now: wall)
+        watermark.advance(to: t0 + 9 * 60_000, partition: "raw.events:0")
+        watermark.advance(to: t0 + 9 * 60_000, partition: "raw.gps:0")
+        #expect(watermark.watermark == t0 + 5 * 60_000)
+        // raw.gps keeps going; raw.events falls silent.
+        for second in stride(from: 10, through: 60, by: 10) {
+            watermark.tick(now: wall + EpochMillis(second) * 1000)
+            watermark.advance(to: t0 + 9 * 60_000 + EpochMillis(second) * 60_000, partition: "raw.gps:0")
+        }
+        #expect(watermark.watermark == t0 + 5 * 60_000, "60 s of silence is not yet idle")
+        watermark.tick(now: wall + 61_000)
+        watermark.advance(to: t0 + 80 * 60_000, partition: "raw.gps:0")
+        #expect(watermark.watermark == t0 + 76 * 60_000, "the idle partition no longer holds emission back")
+        #expect(watermark.isDue(intervalStart: t0 + 70 * 60_000))
+        watermark.advance(to: t0 + 20 * 60_000, partition: "raw.events:0")
+        #expect(watermark.watermark == t0 + 16 * 60_000, "a partition that speaks again counts again")
+        #expect(watermark.timeliness(of: t0 + 20 * 60_000, partition: "raw.events:0") == .onTime)
+
+        var never = Watermark(allowedLatenessMillis: 240_000, tooLateMillis: 7_200_000, idleAfterMillis: nil, now: wall)
+        never.advance(to: t0, partition: "raw.events:0")
+        never.tick(now: wall + 86_400_000)
+        never.advance(to: t0 + 3_600_000, partition: "raw.gps:0")
+        #expect(never.watermark == t0 - 240_000, "without an idle timeout a silent partition holds the watermark")
+    }
+
     @Test func flowIsTheMeanOverSensorsOfEachSensorsMeanRate() throws {
         var loop = SensorPartial()
         for count in [10, 20] {

@@ -6,8 +6,12 @@ import CablecarDomain
 /// backlog may read one partition hours ahead of another. So lateness is judged within the
 /// record's own partition, and the stream's watermark is the slowest partition's newest event
 /// time minus the allowed lateness: an interval is emitted only when every partition that has
-/// carried data has moved past its end. (A partition that falls silent holds the watermark back;
-/// that is the price of never emitting an interval that is still filling.)
+/// carried data has moved past its end.
+///
+/// A partition that falls silent (a dead detector group, an events topic on a quiet day) would
+/// hold the watermark back for everyone, so a partition that has accepted nothing for
+/// `idleAfterMillis` of processing time stops counting until it speaks again; what it then
+/// brings for intervals already emitted becomes a correction, as any late reading does.
 ///
 /// A reading for an interval that is already past the watermark is late: accepted, and its
 /// interval re-emitted as a correction. A reading older than its partition's newest event time
@@ -17,11 +21,41 @@ public struct Watermark: Sendable, Equatable {
     public private(set) var partitions: [String: EpochMillis]
     public let allowedLatenessMillis: Int64
     public let tooLateMillis: Int64
+    /// Processing time without accepted records after which a partition is idle; nil: never.
+    public let idleAfterMillis: Int64?
+    /// Processing time each partition last accepted a record (restored ones: their restore time).
+    private var lastActive: [String: EpochMillis]
+    /// The processing time idleness is judged at (see `tick`).
+    private var clock: EpochMillis
 
-    public init(partitions: [String: EpochMillis] = [:], allowedLatenessMillis: Int64, tooLateMillis: Int64) {
+    public init(
+        partitions: [String: EpochMillis] = [:], allowedLatenessMillis: Int64, tooLateMillis: Int64, idleAfterMillis: Int64? = nil,
+        now: EpochMillis = 0
+    ) {
         self.partitions = partitions
         self.allowedLatenessMillis = allowedLatenessMillis
         self.tooLateMillis = tooLateMillis
+        self.idleAfterMillis = idleAfterMillis
+        self.lastActive = partitions.mapValues { _ in now }
+        self.clock = now
+    }
+
+    /// Equal when the persisted part (newest event time per partition) is.
+    public static func == (lhs: Watermark, rhs: Watermark) -> Bool {
+        lhs.partitions == rhs.partitions && lhs.allowedLatenessMillis == rhs.allowedLatenessMillis
+            && lhs.tooLateMillis == rhs.tooLateMillis
+    }
+
+    /// Sets the processing time at which idleness is judged (once per batch).
+    public mutating func tick(now: EpochMillis) {
+        clock = max(clock, now)
+    }
+
+    /// Partitions that count for the watermark: all but the idle ones (all, if all are idle).
+    private var activePartitions: [EpochMillis] {
+        guard let idleAfterMillis else { return Array(partitions.values) }
+        let active = partitions.filter { clock - (lastActive[$0.key] ?? clock) <= idleAfterMillis }.map(\.value)
+        return active.isEmpty ? Array(partitions.values) : active
     }
 
     public enum Timeliness: Sendable, Equatable {
@@ -34,7 +68,7 @@ public struct Watermark: Sendable, Equatable {
     }
 
     /// Event times up to here are complete; intervals ending at or before it are due.
-    public var watermark: EpochMillis? { partitions.values.min().map { $0 - allowedLatenessMillis } }
+    public var watermark: EpochMillis? { activePartitions.min().map { $0 - allowedLatenessMillis } }
 
     /// The newest event time over all partitions.
     public var maxEventTime: EpochMillis? { partitions.values.max() }
@@ -45,9 +79,11 @@ public struct Watermark: Sendable, Equatable {
         return .onTime
     }
 
-    /// Moves the partition forward (never back) with an accepted event time.
+    /// Moves the partition forward (never back) with an accepted event time; the partition is
+    /// active as of the last `tick`.
     public mutating func advance(to eventTime: EpochMillis, partition: String) {
         partitions[partition] = max(partitions[partition] ?? eventTime, eventTime)
+        lastActive[partition] = clock
     }
 
     /// True when the interval starting at `intervalStart` may be emitted.

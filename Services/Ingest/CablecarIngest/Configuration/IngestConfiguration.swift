@@ -16,6 +16,9 @@ public struct IngestConfiguration: Sendable, Equatable {
     public static let tooLateLimit = ConfigurationVariable(
         "CABLECAR_INGEST_TOO_LATE_S", default: "7200", expected: "seconds, 60 to 2592000",
         summary: "Readings older than the newest event time minus this are rejected as too_late.")
+    public static let idlePartition = ConfigurationVariable(
+        "CABLECAR_INGEST_IDLE_PARTITION_S", default: "60", expected: "seconds, 0 (never idle) to 86400",
+        summary: "A raw partition that accepts nothing for this long (processing time) stops holding back emission until it speaks again.")
     public static let futureTolerance = ConfigurationVariable(
         "CABLECAR_INGEST_FUTURE_TOLERANCE_S", default: "300", expected: "seconds, 0 to 86400",
         summary: "How far an event time may lie after the record's publish time (Kafka timestamp) before it is rejected as future_timestamp.")
@@ -34,12 +37,14 @@ public struct IngestConfiguration: Sendable, Equatable {
         summary: "Prefix of the topics ingest reads and writes (raw.*, obs.*), for running several isolated platforms on one cluster.")
 
     public static let variables = [
-        cityPath, allowedLateness, tooLateLimit, futureTolerance, batchSize, pushBodyLimit, consumerGroup, topicPrefix,
+        cityPath, allowedLateness, tooLateLimit, idlePartition, futureTolerance, batchSize, pushBodyLimit, consumerGroup, topicPrefix,
     ]
 
     public var cityPath: String
     public var allowedLatenessMillis: Int64
     public var tooLateMillis: Int64
+    /// nil: partitions never count as idle.
+    public var idlePartitionMillis: Int64?
     public var futureToleranceMillis: Int64
     public var batchSize: Int
     public var pushBodyLimit: Int
@@ -57,12 +62,14 @@ public struct IngestConfiguration: Sendable, Equatable {
 
     public init(
         cityPath: String = "Simulators/CablecarSimulation/Resources/city.json", allowedLatenessMillis: Int64 = 240_000,
-        tooLateMillis: Int64 = 7_200_000, futureToleranceMillis: Int64 = 300_000, batchSize: Int = 5_000,
+        tooLateMillis: Int64 = 7_200_000, idlePartitionMillis: Int64? = 60_000, futureToleranceMillis: Int64 = 300_000,
+        batchSize: Int = 5_000,
         pushBodyLimit: Int = 1_048_576, consumerGroup: String = "cablecar-ingest", topicPrefix: String = ""
     ) {
         self.cityPath = cityPath
         self.allowedLatenessMillis = allowedLatenessMillis
         self.tooLateMillis = tooLateMillis
+        self.idlePartitionMillis = idlePartitionMillis
         self.futureToleranceMillis = futureToleranceMillis
         self.batchSize = batchSize
         self.pushBodyLimit = pushBodyLimit
@@ -74,6 +81,8 @@ public struct IngestConfiguration: Sendable, Equatable {
         cityPath = try environment.string(Self.cityPath)
         allowedLatenessMillis = Int64(try environment.int(Self.allowedLateness, in: 0...86_400)) * 1000
         tooLateMillis = Int64(try environment.int(Self.tooLateLimit, in: 60...2_592_000)) * 1000
+        let idleSeconds = try environment.int(Self.idlePartition, in: 0...86_400)
+        idlePartitionMillis = idleSeconds == 0 ? nil : Int64(idleSeconds) * 1000
         futureToleranceMillis = Int64(try environment.int(Self.futureTolerance, in: 0...86_400)) * 1000
         batchSize = try environment.int(Self.batchSize, in: 1...100_000)
         pushBodyLimit = try environment.int(Self.pushBodyLimit, in: 1...104_857_600)

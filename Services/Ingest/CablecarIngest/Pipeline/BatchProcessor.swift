@@ -48,7 +48,8 @@ actor BatchProcessor {
         for stream in Feed.Stream.allCases {
             watermarks[stream] = Watermark(
                 partitions: stored[stream.rawValue] ?? [:], allowedLatenessMillis: configuration.allowedLatenessMillis,
-                tooLateMillis: configuration.tooLateMillis)
+                tooLateMillis: configuration.tooLateMillis, idleAfterMillis: configuration.idlePartitionMillis,
+                now: EpochMillis(Date().timeIntervalSince1970 * 1000))
         }
         let sensors = try await QualityStore.load(on: database, logger: logger)
         return BatchProcessor(
@@ -121,6 +122,7 @@ actor BatchProcessor {
         var ledger: [LedgerEntry] = []
         var candidates: [(index: Int, record: AcceptedRecord)] = []
         var watermarks = self.watermarks
+        for stream in Array(watermarks.keys) { watermarks[stream]?.tick(now: now) }
         for (index, message) in messages.enumerated() {
             guard let feed = configuration.feed(ofTopic: message.topic), let verdict = verdicts[index] else { continue }
             let position = positions[index]
