@@ -81,6 +81,21 @@ let package = Package(
             ],
             path: "Libraries/CablecarLocalStack"
         ),
+        .target(
+            name: "CablecarRegistry",
+            dependencies: [
+                "CablecarDomain",
+                "CablecarKafka",
+                "CablecarPostgres",
+                "CablecarService",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Libraries/CablecarRegistry"
+        ),
 
         // MARK: Simulators
         .target(
@@ -144,6 +159,7 @@ let package = Package(
                 "CablecarDrift",
                 "CablecarDomain",
                 "CablecarKafka",
+                "CablecarRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -203,5 +219,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CablecarSimulationTests", dependencies: ["CablecarSimulation", "CablecarDomain"]),
+        .testTarget(
+            name: "CablecarRegistryTests",
+            dependencies: [
+                "CablecarRegistry", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarTestSupport", "CablecarLocalStack",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )
