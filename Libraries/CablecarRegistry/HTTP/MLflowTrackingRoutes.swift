@@ -54,6 +54,15 @@ enum MLflowTrackingRoutes {
             try await store.deleteExperiment(id: try RegistryHandlers.parseID(try body.required("experiment_id"), "experiment_id"), actor: actor)
             return JSONBody.ok([:])
         })
+        // Cablecar keeps no MLflow 3 "logged models" (models are registered from run artifacts);
+        // the client searches them when resolving runs:/ URIs, and the true answer is: none.
+        router.post(RouterPath("\(prefix)/logged-models/search"), use: RegistryHandlers.guarded { request, _ in
+            _ = try await h.body(request)
+            return JSONBody.ok(["models": [Any]()])
+        })
+        router.get(RouterPath("\(prefix)/logged-models/:id"), use: RegistryHandlers.guarded { _, context in
+            throw APIError.notFound("Logged model with ID '\(context.parameters.get("id") ?? "")' not found.")
+        })
         addRunRoutes(to: router, h)
     }
 
