@@ -27,7 +27,7 @@ struct MLflowClientCompatibilityTests {
     from mlflow.entities import Metric, Param, RunTag
 
     mlflow.set_tracking_uri(os.environ["MLFLOW_TRACKING_URI"])
-    experiment_id = mlflow.set_experiment("mlflow-compat").experiment_id
+    experiment_id = mlflow.set_experiment("traffic compat+1").experiment_id
     with mlflow.start_run(run_name="ridge-fit") as run:
         run_id = run.info.run_id
         mlflow.log_param("alpha", 0.5)
@@ -112,7 +112,7 @@ struct MLflowClientCompatibilityTests {
 
                 // Cablecar's CLI reads it back over the same API.
                 let environment = ["CABLECAR_TRAINER_URL": base, "CABLECAR_REGISTRY_ADMIN_TOKEN": ""]
-                let runs = try await ProcessCapture.run(cli, ["runs", "list", "--experiment", "mlflow-compat"], environment: environment)
+                let runs = try await ProcessCapture.run(cli, ["runs", "list", "--experiment", "traffic compat+1"], environment: environment)
                 #expect(runs.status == 0, "\(runs.stderr)")
                 #expect(runs.stdout.contains(run.id))
                 #expect(runs.stdout.contains("FINISHED"))
@@ -139,7 +139,7 @@ struct MLflowClientCompatibilityTests {
                 #expect(try await h.store.version(modelName: "mlflow-speed", version: 1)?.stage == .production)
                 let lineage = try await ProcessCapture.run(cli, ["models", "lineage", "mlflow-speed", "1"], environment: environment)
                 #expect(lineage.stdout.contains("gates passed"))
-                #expect(lineage.stdout.contains("mlflow-compat"))
+                #expect(lineage.stdout.contains("traffic compat+1"))
             }
         }
     }

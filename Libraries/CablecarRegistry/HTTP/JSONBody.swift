@@ -13,9 +13,7 @@ struct JSONBody: @unchecked Sendable {
     /// The JSON object of a POST/PATCH/DELETE body, or the query string of a GET.
     static func read(_ request: Request, limit: Int) async throws -> JSONBody {
         var object: [String: Any] = [:]
-        for (key, value) in request.uri.queryParameters {
-            let key = String(key)
-            let value = String(value).removingPercentEncoding ?? String(value)
+        for (key, value) in formDecoded(request.uri.query ?? "") {
             if let existing = object[key] {
                 object[key] = ((existing as? [Any]) ?? [existing]) + [value]
             } else {
@@ -31,6 +29,19 @@ struct JSONBody: @unchecked Sendable {
         guard let body = parsed as? [String: Any] else { throw APIError.invalid("request body must be a JSON object") }
         object.merge(body) { _, new in new }
         return JSONBody(object)
+    }
+
+    /// Query string pairs, decoded as HTML forms encode them (Python's requests sends a space
+    /// as "+", and a literal "+" as "%2B"), so both must be decoded here from the raw query.
+    static func formDecoded(_ query: String) -> [(String, String)] {
+        query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                let spaced = text.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
     }
 
     /// The raw body, refused beyond `limit` (by Content-Length up front, or while reading).

@@ -72,7 +72,9 @@ struct RegistryClient {
         let message: String
     }
 
+    /// Percent-encodes all but RFC 3986's unreserved characters: safe in a path segment and
+    /// in a query value (where "+" would otherwise read as a space).
     static func escape(_ segment: String) -> String {
-        segment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? segment
+        segment.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? segment
     }
 }
