@@ -132,4 +132,28 @@ struct ModelRegistryTests {
             #expect(try await h.store.version(modelName: "lin", alias: "champion") == nil)
         }
     }
+
+    @Test func deletesRefuseProductionAndLeaveAnAuditTrail() async throws {
+        try await RegistryHarness.with { h in
+            let run = try await h.trainedRun()
+            try await h.store.ensureRegisteredModel(name: "gone")
+            for _ in 0..<2 { _ = try await h.store.createModelVersion(modelName: "gone", runID: run.id, artifactPath: "model") }
+            try await h.store.transition(modelName: "gone", version: 2, to: .production, actor: "gate", reason: "ok")
+            try await h.store.setModelTag(modelName: "gone", version: 1, key: "note", value: "old")
+            #expect(try await h.store.version(modelName: "gone", version: 1)?.tags == ["note": "old"])
+            let refused = await #expect(throws: RegistryError.self) {
+                try await h.store.deleteModelVersion(modelName: "gone", version: 2, actor: "alice", reason: "cleanup")
+            }
+            #expect(refused?.code == .invalidState)
+            await #expect(throws: RegistryError.self) { try await h.store.deleteRegisteredModel(name: "gone", actor: "alice", reason: "cleanup") }
+            try await h.store.deleteModelVersion(modelName: "gone", version: 1, actor: "alice", reason: "cleanup")
+            #expect(try await h.store.versions(modelName: "gone").map(\.version) == [2])
+            #expect(try await h.count("SELECT count(*)::bigint FROM audit_log WHERE action = 'model.version.delete' AND actor = 'alice'") == 1)
+            try await h.store.transition(modelName: "gone", version: 2, to: .archived, actor: "alice", reason: "retire")
+            try await h.store.deleteRegisteredModel(name: "gone", actor: "alice", reason: "retired")
+            #expect(try await h.store.registeredModel(name: "gone") == nil)
+            let events = try await h.consumeEvents(expected: 6)
+            #expect(events.filter { $0.kind == .deleted }.map(\.modelVersion).sorted() == [1, 2])
+        }
+    }
 }

@@ -101,6 +101,15 @@ struct RegistryHTTPTests {
                 try await client.execute(uri: "/api/v1/models/guarded/rollback", method: .post, body: try Self.body(["version": 1, "reason": "r"])) { response in
                     #expect(response.status == .unauthorized)
                 }
+                try await client.execute(
+                    uri: "/api/2.0/mlflow/model-versions/delete", method: .delete, body: try Self.body(["name": "guarded", "version": "2"])
+                ) { response in
+                    #expect(response.status == .unauthorized)
+                }
+                try await client.execute(uri: "/api/2.0/mlflow/runs/delete", method: .post, body: try Self.body(["run_id": run.id])) { response in
+                    #expect(response.status == .unauthorized)
+                }
+                #expect(try await h.store.versions(modelName: "guarded").count == 2)
                 #expect(try await h.store.versions(modelName: "guarded", stage: .production).isEmpty)
 
                 var headers: HTTPFields = [.authorization: "Bearer s3cret"]

@@ -27,6 +27,8 @@ public struct ModelEvent: SchemaVersioned, Hashable {
         case aliasSet = "alias_set"
         /// An alias was removed.
         case aliasDeleted = "alias_deleted"
+        /// The version was deleted (never a production version: those must be replaced first).
+        case deleted
     }
 
     public var version: Int

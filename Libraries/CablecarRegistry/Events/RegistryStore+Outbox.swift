@@ -46,6 +46,7 @@ extension RegistryStore {
                     try await events.publish(modelName: model, payload: Array(payload.readableBytesView))
                     sent.append(id)
                 } catch {
+                    RegistryMetrics.eventPublishFailed()
                     // Keep order: stop at the first failure, later events wait for it.
                     logger.warning("publishing a model event failed", metadata: ["model": "\(model)", "error": "\(error)"])
                     break
@@ -54,6 +55,7 @@ extension RegistryStore {
             if !sent.isEmpty {
                 try await connection.query("DELETE FROM registry_event_outbox WHERE id = ANY(\(sent))", logger: logger)
             }
+            RegistryMetrics.eventsPublished(sent.count)
             return sent.count
         }
     }

@@ -13,6 +13,7 @@ public enum RegistryRoutes {
         let handlers = RegistryHandlers(store: store, configuration: configuration, logger: logger)
         MLflowTrackingRoutes.add(to: router, handlers)
         MLflowModelRoutes.add(to: router, handlers)
+        MLflowModelAdminRoutes.add(to: router, handlers)
         MLflowArtifactRoutes.add(to: router, handlers)
         NativeRegistryRoutes.add(to: router, handlers)
     }

@@ -23,6 +23,7 @@ extension RegistryStore {
                 SET content = EXCLUDED.content, sha256 = EXCLUDED.sha256, size_bytes = EXCLUDED.size_bytes, created_at = now()
                 """, logger: logger)
         }
+        RegistryMetrics.artifactStored(bytes: bytes.count)
         return digest
     }
 

@@ -150,6 +150,8 @@ extension RegistryStore {
             try await enqueue([event], on: connection)
             return (next, [event])
         }
+        RegistryMetrics.versionRegistered()
+        logger.info("Model version registered", metadata: ["model": "\(modelName)", "version": "\(version)", "run": "\(runID ?? "")", "actor": "\(actor)"])
         await flushEvents(expected: pending.count)
         return try await requireVersion(modelName, version)
     }

@@ -27,6 +27,8 @@ extension RegistryStore {
                     "INSERT INTO registry_run_tags (run_id, key, value) VALUES (\(id), \(key), \(value))", logger: logger)
             }
         }
+        RegistryMetrics.runCreated()
+        logger.debug("Run started", metadata: ["run": "\(id)", "experiment": "\(experimentID)"])
         return try await requireRun(id)
     }
 
@@ -169,6 +171,7 @@ extension RegistryStore {
                 }
             }
         }
+        RegistryMetrics.metricPoints(metrics.count)
     }
 
     public func deleteTag(runID: String, key: String) async throws {
@@ -229,6 +232,10 @@ extension RegistryStore {
                     name = coalesce(nullif(\(name ?? ""), ''), name)
                 WHERE id = \(runID)
                 """, logger: logger)
+        }
+        if status.isTerminal {
+            RegistryMetrics.runFinished(status)
+            logger.info("Run ended", metadata: ["run": "\(runID)", "status": "\(status.rawValue)", "reason": "\(failureReason ?? "")"])
         }
         return try await requireRun(runID)
     }

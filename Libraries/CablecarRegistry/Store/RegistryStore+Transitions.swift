@@ -12,6 +12,7 @@ extension RegistryStore {
         let pending = try await transaction { connection in
             try await changeStage(modelName: modelName, version: version, to: stage, kind: .transitioned, actor: actor, reason: reason, on: connection)
         }
+        report(pending)
         await flushEvents(expected: pending.count)
         return try await requireVersion(modelName, version)
     }
@@ -30,6 +31,7 @@ extension RegistryStore {
             return try await changeStage(
                 modelName: modelName, version: version, to: .production, kind: .rolledBack, actor: actor, reason: reason, on: connection)
         }
+        report(pending)
         await flushEvents(expected: pending.count)
         return try await requireVersion(modelName, version)
     }
@@ -134,6 +136,19 @@ extension RegistryStore {
                 on: connection))
         try await enqueue(events, on: connection)
         return events
+    }
+
+    /// Metrics and a log line per committed stage change.
+    func report(_ events: [ModelEvent]) {
+        for event in events {
+            RegistryMetrics.transitioned(to: event.toStage, kind: event.kind)
+            logger.info(
+                "Model version stage changed",
+                metadata: [
+                    "model": "\(event.modelName)", "version": "\(event.modelVersion)", "from": "\(event.fromStage?.rawValue ?? "-")",
+                    "to": "\(event.toStage.rawValue)", "kind": "\(event.kind.rawValue)", "actor": "\(event.actor)", "reason": "\(event.reason)",
+                ])
+        }
     }
 
     private func record(
