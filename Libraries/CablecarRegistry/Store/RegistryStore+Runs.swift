@@ -136,39 +136,47 @@ extension RegistryStore {
         for (key, value) in tags { try validateTag(key, value) }
         try await transaction { connection in
             try await requireActiveRun(runID, on: connection)
-            for (key, value) in parameters.sorted(by: { $0.key < $1.key }) {
+            // One statement per kind (arrays unnested server-side): a batch of 1000 points is
+            // one round trip, not 1000.
+            if !parameters.isEmpty {
+                let keys = Array(parameters.keys)
+                let values = keys.map { parameters[$0] ?? "" }
                 // The no-op update makes RETURNING yield the stored value on a conflict.
-                var stored: String?
-                for try await existing in try await connection.query(
+                for try await (key, stored) in try await connection.query(
                     """
-                    INSERT INTO registry_run_params (run_id, key, value) VALUES (\(runID), \(key), \(value))
-                    ON CONFLICT (run_id, key) DO UPDATE SET value = registry_run_params.value RETURNING value
+                    INSERT INTO registry_run_params (run_id, key, value)
+                    SELECT \(runID), k, v FROM unnest(\(keys)::text[], \(values)::text[]) AS p(k, v)
+                    ON CONFLICT (run_id, key) DO UPDATE SET value = registry_run_params.value RETURNING key, value
                     """, logger: logger
-                ).decode(String.self) {
-                    stored = existing
-                }
-                if let stored, stored != value {
-                    throw RegistryError.invalid(
-                        "Changing param values is not allowed. Param with key='\(key)' was already logged with value='\(stored)' "
-                            + "for run ID='\(runID)'. Attempted logging new value '\(value)'.")
+                ).decode((String, String).self) {
+                    if let wanted = parameters[key], stored != wanted {
+                        throw RegistryError.invalid(
+                            "Changing param values is not allowed. Param with key='\(key)' was already logged with value='\(stored)' "
+                                + "for run ID='\(runID)'. Attempted logging new value '\(wanted)'.")
+                    }
                 }
             }
-            for metric in metrics {
+            if !metrics.isEmpty {
                 try await connection.query(
                     """
                     INSERT INTO registry_run_metrics (run_id, key, value, timestamp_ms, step)
-                    VALUES (\(runID), \(metric.key), \(metric.value), \(metric.timestamp), \(metric.step))
+                    SELECT \(runID), k, v, t, s
+                    FROM unnest(\(metrics.map(\.key))::text[], \(metrics.map(\.value))::float8[], \(metrics.map(\.timestamp))::int8[],
+                                \(metrics.map(\.step))::int8[]) AS m(k, v, t, s)
                     """, logger: logger)
             }
-            for (key, value) in tags {
+            if !tags.isEmpty {
+                let keys = Array(tags.keys)
+                let values = keys.map { tags[$0] ?? "" }
                 try await connection.query(
                     """
-                    INSERT INTO registry_run_tags (run_id, key, value) VALUES (\(runID), \(key), \(value))
+                    INSERT INTO registry_run_tags (run_id, key, value)
+                    SELECT \(runID), k, v FROM unnest(\(keys)::text[], \(values)::text[]) AS p(k, v)
                     ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value
                     """, logger: logger)
-                if key == "mlflow.runName" {
-                    try await connection.query("UPDATE registry_runs SET name = \(value) WHERE id = \(runID)", logger: logger)
-                }
+            }
+            if let value = tags["mlflow.runName"] {
+                try await connection.query("UPDATE registry_runs SET name = \(value) WHERE id = \(runID)", logger: logger)
             }
         }
         RegistryMetrics.metricPoints(metrics.count)
