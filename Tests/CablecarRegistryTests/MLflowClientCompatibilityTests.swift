@@ -47,6 +47,11 @@ struct MLflowClientCompatibilityTests {
         mlflow.log_artifact(path, artifact_path="model")
 
     client = MlflowClient()
+    # Without set_experiment the client logs to experiment "0", which MLflow servers provide.
+    assert client.get_experiment("0").name == "Default"
+    default_run = client.create_run("0")
+    client.set_terminated(default_run.info.run_id)
+    assert client.get_run(default_run.info.run_id).info.status == "FINISHED"
     fetched = client.get_run(run_id)
     assert fetched.info.status == "FINISHED", fetched.info.status
     assert fetched.data.params["alpha"] == "0.5", fetched.data.params

@@ -11,6 +11,10 @@ CREATE TABLE registry_experiments (
     updated_at_ms bigint NOT NULL
 );
 
+-- MLflow clients log to experiment "0" ("Default") when none is chosen; MLflow servers create it.
+INSERT INTO registry_experiments (id, name, artifact_location, created_at_ms, updated_at_ms)
+VALUES (0, 'Default', 'mlflow-artifacts:/0', (extract(epoch FROM now()) * 1000)::bigint, (extract(epoch FROM now()) * 1000)::bigint);
+
 CREATE TABLE registry_experiment_tags (
     experiment_id bigint NOT NULL REFERENCES registry_experiments (id) ON DELETE CASCADE,
     key text NOT NULL,
