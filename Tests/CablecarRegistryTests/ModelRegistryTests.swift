@@ -156,4 +156,24 @@ struct ModelRegistryTests {
             #expect(events.filter { $0.kind == .deleted }.map(\.modelVersion).sorted() == [1, 2])
         }
     }
+
+    @Test func uploadAndRegistrationAreOneTransaction() async throws {
+        try await RegistryHarness.with { h in
+            let experiment = try await h.store.ensureExperiment(name: "upload")
+            let run = try await h.store.createRun(experimentID: experiment.id)
+            let bytes = Array("ridge coefficients".utf8)
+            // The model does not exist: the registration fails and the upload is rolled back with it.
+            await #expect(throws: RegistryError.self) {
+                try await h.store.createModelVersion(modelName: "missing", runID: run.id, artifactPath: "model.bin", artifact: bytes)
+            }
+            #expect(try await h.store.artifacts(runID: run.id).isEmpty)
+            try await h.store.ensureRegisteredModel(name: "uploaded")
+            let version = try await h.store.createModelVersion(modelName: "uploaded", runID: run.id, artifactPath: "model.bin", artifact: bytes)
+            #expect(version.artifactSHA256 == RegistryStore.sha256Hex(bytes))
+            #expect(try await h.store.artifact(of: version) == bytes)
+            try await h.store.transition(modelName: "uploaded", version: version.version, to: .production, actor: "gate", reason: "ok")
+            let production = try #require(try await h.store.latestVersion(modelName: "uploaded", stage: .production))
+            #expect(try await h.store.artifact(of: production) == bytes)
+        }
+    }
 }

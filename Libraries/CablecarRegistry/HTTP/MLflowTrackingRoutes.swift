@@ -93,9 +93,10 @@ enum MLflowTrackingRoutes {
                 }
                 status = parsed
             }
+            // An update without a status (e.g. a rename) keeps the recorded end time.
+            let endTime = try body.int64("end_time") ?? (body.string("status") == nil ? current.endTime : nil)
             let run = try await store.finishRun(
-                runID: id, status: status, failureReason: current.failureReason, endTime: try body.int64("end_time"),
-                name: body.string("run_name"))
+                runID: id, status: status, failureReason: current.failureReason, endTime: endTime, name: body.string("run_name"))
             return JSONBody.ok(["run_info": MLflowJSON.runInfo(run, experimentLocation: try await h.experimentLocation(run.experimentID))])
         })
         router.post(RouterPath("\(prefix)/runs/delete"), use: RegistryHandlers.guarded { request, _ in

@@ -12,19 +12,25 @@ extension RegistryStore {
                 .tooLarge, "artifact '\(path)' has \(bytes.count) bytes; the limit is \(limits.maxArtifactBytes) (CABLECAR_REGISTRY_MAX_ARTIFACT_BYTES)")
         }
         let digest = Self.sha256Hex(bytes)
-        let size = Int64(bytes.count)
         try await transaction { connection in
-            try await requireActiveRun(runID, on: connection)
-            try await connection.query(
-                """
-                INSERT INTO registry_artifacts (run_id, path, content, sha256, size_bytes)
-                VALUES (\(runID), \(path), \(ByteBuffer(bytes: bytes)), \(digest), \(size))
-                ON CONFLICT (run_id, path) DO UPDATE
-                SET content = EXCLUDED.content, sha256 = EXCLUDED.sha256, size_bytes = EXCLUDED.size_bytes, created_at = now()
-                """, logger: logger)
+            try await storeArtifact(runID: runID, path: path, bytes: bytes, on: connection)
         }
-        RegistryMetrics.artifactStored(bytes: bytes.count)
         return digest
+    }
+
+    /// The artifact upsert, in the caller's transaction (`path` already normalized).
+    func storeArtifact(runID: String, path: String, bytes: [UInt8], on connection: PostgresConnection) async throws {
+        try await requireActiveRun(runID, on: connection)
+        let digest = Self.sha256Hex(bytes)
+        let size = Int64(bytes.count)
+        try await connection.query(
+            """
+            INSERT INTO registry_artifacts (run_id, path, content, sha256, size_bytes)
+            VALUES (\(runID), \(path), \(ByteBuffer(bytes: bytes)), \(digest), \(size))
+            ON CONFLICT (run_id, path) DO UPDATE
+            SET content = EXCLUDED.content, sha256 = EXCLUDED.sha256, size_bytes = EXCLUDED.size_bytes, created_at = now()
+            """, logger: logger)
+        RegistryMetrics.artifactStored(bytes: bytes.count)
     }
 
     /// The artifact's bytes, checked against the stored sha256.

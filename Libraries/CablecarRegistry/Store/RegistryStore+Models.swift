@@ -90,12 +90,39 @@ extension RegistryStore {
         modelName: String, runID: String?, artifactPath: String = "", description: String = "", source: String? = nil,
         tags: [String: String] = [:], actor: String = "cablecar"
     ) async throws -> ModelVersion {
+        try await registerVersion(
+            modelName: modelName, runID: runID, artifactPath: artifactPath, upload: nil, description: description, source: source,
+            tags: tags, actor: actor)
+    }
+
+    /// Stores `artifact` at `artifactPath` of the run and registers it as a new version, in one
+    /// transaction: either the version exists with its artifact, digest and lineage, or nothing
+    /// of it does (a crash in between leaves no orphan).
+    public func createModelVersion(
+        modelName: String, runID: String, artifactPath: String, artifact: [UInt8], description: String = "",
+        tags: [String: String] = [:], actor: String = "cablecar"
+    ) async throws -> ModelVersion {
+        guard artifact.count <= limits.maxArtifactBytes else {
+            throw RegistryError(.tooLarge, "artifact has \(artifact.count) bytes; the limit is \(limits.maxArtifactBytes)")
+        }
+        return try await registerVersion(
+            modelName: modelName, runID: runID, artifactPath: try Self.normalizedArtifactPath(artifactPath), upload: artifact,
+            description: description, source: nil, tags: tags, actor: actor)
+    }
+
+    private func registerVersion(
+        modelName: String, runID: String?, artifactPath: String, upload: [UInt8]?, description: String, source: String?,
+        tags: [String: String], actor: String
+    ) async throws -> ModelVersion {
         for (key, value) in tags { try validateTag(key, value) }
         if let runID, !Self.isRunID(runID) { throw RegistryError.notFound("Run with id=\(runID) not found") }
         let now = Self.now()
         let resolvedSource = source ?? (runID.map { "runs:/\($0)/\(artifactPath.trimmingSlashes)" } ?? "")
         let (version, pending) = try await transaction { connection -> (Int, [ModelEvent]) in
             try await lockModel(modelName, on: connection)
+            if let upload, let runID {
+                try await storeArtifact(runID: runID, path: artifactPath, bytes: upload, on: connection)
+            }
             var next = 1
             for try await highest in try await connection.query(
                 "SELECT coalesce(max(version), 0) FROM registry_model_versions WHERE model_name = \(modelName)", logger: logger
@@ -246,6 +273,20 @@ extension RegistryStore {
                     toStage: ModelStage(rawValue: to) ?? .candidate, actor: actor, reason: reason, occurredAt: at))
         }
         return result
+    }
+
+    /// The bytes of a version's artifact (a single stored file), checked against the sha256
+    /// recorded at registration: what a serving process loads.
+    public func artifact(of version: ModelVersion) async throws -> [UInt8] {
+        guard let runID = version.runID, !version.artifactPath.isEmpty else {
+            throw RegistryError.notFound("\(version.modelName) version \(version.version) has no artifact stored in the registry")
+        }
+        let bytes = try await artifact(runID: runID, path: version.artifactPath)
+        if let recorded = version.artifactSHA256, Self.sha256Hex(bytes) != recorded {
+            throw RegistryError(
+                .invalidState, "artifact of \(version.modelName) version \(version.version) changed since registration (sha256 \(recorded))")
+        }
+        return bytes
     }
 
     static func validateModelName(_ name: String) throws {
