@@ -125,6 +125,15 @@ struct MLflowClientCompatibilityTests {
                 let shown = try await ProcessCapture.run(cli, ["runs", "show", run.id], environment: environment)
                 #expect(shown.stdout.contains("alpha = 0.5"))
                 #expect(shown.stdout.contains("team = traffic"))
+                let other = try await h.store.createRun(experimentID: run.experimentID, name: "other")
+                try await h.store.logBatch(
+                    runID: other.id, metrics: [MetricPoint(key: "mae", value: 1.75, timestamp: 1, step: 0)], parameters: ["alpha": "0.7", "horizon": "15"])
+                let compared = try await ProcessCapture.run(cli, ["runs", "compare", run.id, other.id], environment: environment)
+                #expect(compared.status == 0, "\(compared.stderr)")
+                let alphaRow = compared.stdout.split(separator: "\n").first { $0.hasPrefix("param alpha") }
+                #expect(alphaRow?.contains("*") == true && alphaRow?.contains("0.5") == true && alphaRow?.contains("0.7") == true)
+                let horizonRow = compared.stdout.split(separator: "\n").first { $0.hasPrefix("param horizon") }
+                #expect(horizonRow?.contains("*") == false)
                 let models = try await ProcessCapture.run(cli, ["models", "show", "mlflow-speed"], environment: environment)
                 #expect(models.status == 0, "\(models.stderr)")
                 #expect(models.stdout.contains("candidate"))

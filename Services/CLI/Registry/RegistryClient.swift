@@ -55,7 +55,7 @@ struct RegistryClient {
         guard (200..<300).contains(status) else {
             let problem = try? JSONDecoder().decode(ErrorBody.self, from: data)
             var message = "registry answered \(status): \(problem?.message ?? String(decoding: data.prefix(500), as: UTF8.self))"
-            if status == 401 || status == 403, token == nil {
+            if status == 401 || status == 403, token == nil, !message.contains(RegistryHTTPConfiguration.adminTokenVariable) {
                 message += " (set \(RegistryHTTPConfiguration.adminTokenVariable) for admin actions)"
             }
             throw ValidationErrorText(message)
