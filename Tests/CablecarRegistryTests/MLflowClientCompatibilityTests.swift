@@ -65,6 +65,8 @@ struct MLflowClientCompatibilityTests {
     assert open(local).read() == "coefficients=1,2,3"
     found = client.search_runs([experiment_id], "tags.team = 'traffic'")
     assert [r.info.run_id for r in found] == [run_id], found
+    ordered = client.search_runs([experiment_id, "0"], "", order_by=["metrics.mae ASC", "attributes.start_time DESC"])
+    assert [r.info.run_id for r in ordered][0] == run_id, ordered
 
     client.create_registered_model("mlflow-speed", description="registered by the mlflow client")
     version = client.create_model_version("mlflow-speed", f"runs:/{run_id}/model", run_id, description="first")

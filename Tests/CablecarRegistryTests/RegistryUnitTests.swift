@@ -62,4 +62,21 @@ struct RegistryUnitTests {
         #expect(text.contains("\"kind\":\"rolled_back\""))
         #expect(try WireCodec.decode(ModelEvent.self, from: bytes) == event)
     }
+
+    @Test func runSearchOrderingSortsByMetricsAndAttributesWithMissingLast() throws {
+        func run(_ id: Character, start: Int64, mae: Double?) -> Run {
+            Run(
+                id: String(repeating: id, count: 32), experimentID: 1, name: "r\(id)", status: .finished, failureReason: nil, startTime: start,
+                endTime: nil, lifecycleStage: "active", userID: "", host: "", params: [:],
+                latestMetrics: mae.map { ["mae": MetricPoint(key: "mae", value: $0, timestamp: 0, step: 0)] } ?? [:], tags: [:],
+                lineage: RunLineage())
+        }
+        let runs = [run("a", start: 3, mae: 2.0), run("b", start: 2, mae: nil), run("c", start: 1, mae: 1.0)]
+        #expect(try RunOrdering(["metrics.mae ASC"]).sorted(runs).map(\.name) == ["rc", "ra", "rb"])
+        #expect(try RunOrdering(["metrics.`mae` DESC"]).sorted(runs).map(\.name) == ["ra", "rc", "rb"])
+        #expect(try RunOrdering(["attributes.start_time"]).sorted(runs).map(\.name) == ["rc", "rb", "ra"])
+        #expect(try RunOrdering([]).sorted(runs).map(\.name) == ["ra", "rb", "rc"])
+        #expect(throws: APIError.self) { try RunOrdering(["metrics.mae SIDEWAYS"]) }
+        #expect(throws: APIError.self) { try RunOrdering(["attributes.artifact_uri"]) }
+    }
 }

@@ -150,6 +150,7 @@ enum MLflowTrackingRoutes {
             let clauses = try SearchFilter.parse(body.string("filter") ?? "")
             var runs = try await store.runs(experimentIDs: ids, filter: RunFilter(limit: 50_000))
             runs = try runs.filter { run in try clauses.allSatisfy { try $0.matchesRun(run) } }
+            runs = try RunOrdering(body.strings("order_by")).sorted(runs)
             var result: [[String: Any]] = []
             for run in runs.prefix(max(1, min(limit, 50_000))) { result.append(try await h.runJSON(run)) }
             return JSONBody.ok(["runs": result])
