@@ -1,4 +1,6 @@
 import CablecarDomain
+import CablecarKafka
+import CablecarLocalStack
 @testable import CablecarRegistry
 import CablecarTestSupport
 import Foundation
@@ -174,6 +176,35 @@ struct ModelRegistryTests {
             try await h.store.transition(modelName: "uploaded", version: version.version, to: .production, actor: "gate", reason: "ok")
             let production = try #require(try await h.store.latestVersion(modelName: "uploaded", stage: .production))
             #expect(try await h.store.artifact(of: production) == bytes)
+        }
+    }
+
+    @Test func eventsOfChangesMadeWhileTheBrokerIsDownArePublishedLater() async throws {
+        try await RegistryHarness.with { h in
+            let run = try await h.trainedRun()
+            // A real producer aimed at a port where no broker listens: deliveries time out.
+            let unreachable = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(
+                    client: KafkaClientConfiguration(brokers: "127.0.0.1:\(try Network.freePort())", clientID: "registry-test-down"),
+                    lingerMilliseconds: 0, deliveryTimeoutMilliseconds: 1_500),
+                logger: TestStack.logger)
+            let offline = RegistryStore(
+                client: h.database, events: KafkaModelEventPublisher(producer: unreachable, topic: h.eventsTopic), logger: TestStack.logger)
+            try await offline.ensureRegisteredModel(name: "outage")
+            let version = try await offline.createModelVersion(modelName: "outage", runID: run.id, artifactPath: "model")
+            try await offline.transition(modelName: "outage", version: version.version, to: .production, actor: "gate", reason: "during outage")
+            // The changes are committed; their events wait in the outbox.
+            #expect(try await h.store.version(modelName: "outage", version: 1)?.stage == .production)
+            #expect(try await h.store.pendingEventCount() == 2)
+            await unreachable.close(timeout: .seconds(1))
+            // The relay (any registry process with a working broker) sends them, in order.
+            let relay = RegistryOutboxRelay(store: h.store, startup: nil, interval: .milliseconds(100), logger: TestStack.logger)
+            let relaying = Task { try await relay.run() }
+            let events = try await h.consumeEvents(expected: 2)
+            relaying.cancel()
+            #expect(events.map(\.kind) == [.registered, .transitioned])
+            #expect(events.last?.toStage == .production)
+            #expect(try await h.store.pendingEventCount() == 0)
         }
     }
 }
