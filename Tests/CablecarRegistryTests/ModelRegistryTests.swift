@@ -87,6 +87,14 @@ struct ModelRegistryTests {
             }
             #expect(numbers.sorted() == Array(1...24))
             #expect(try await h.store.versions(modelName: "race").count == 24)
+            // Every registration's event reaches the broker (senders take turns; the relay,
+            // running in every registry service, picks up anything a turn missed).
+            let relay = RegistryOutboxRelay(store: h.store, startup: nil, interval: .milliseconds(200), logger: TestStack.logger)
+            let relaying = Task { try await relay.run() }
+            let events = try await h.consumeEvents(expected: 24)
+            relaying.cancel()
+            #expect(events.map(\.modelVersion).sorted() == Array(1...24))
+            #expect(Set(events.map(\.eventID)).count == 24)
         }
     }
 

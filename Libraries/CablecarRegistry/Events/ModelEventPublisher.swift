@@ -23,7 +23,9 @@ public struct KafkaModelEventPublisher: ModelEventPublisher {
     public init(brokers: String, topic: String = Topic.modelEvents.rawValue, logger: Logger) throws {
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(
-                client: KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-registry"), lingerMilliseconds: 0),
+                client: KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-registry"), lingerMilliseconds: 0,
+                // Bounded: a registry call waits at most this for the broker; the outbox relay retries.
+                deliveryTimeoutMilliseconds: 10_000),
             logger: logger)
         self.init(producer: producer, topic: topic)
     }
