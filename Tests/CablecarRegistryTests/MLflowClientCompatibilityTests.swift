@@ -45,6 +45,10 @@ struct MLflowClientCompatibilityTests {
         with open(path, "w") as f:
             f.write("coefficients=1,2,3")
         mlflow.log_artifact(path, artifact_path="model")
+        # An MLflow model directory (MLmodel descriptor) lets mlflow.register_model take runs:/ URIs.
+        with open(os.path.join(directory, "MLmodel"), "w") as f:
+            f.write("artifact_path: model\nflavors: {}\n")
+        mlflow.log_artifact(os.path.join(directory, "MLmodel"), artifact_path="model")
 
     client = MlflowClient()
     # Without set_experiment the client logs to experiment "0", which MLflow servers provide.
@@ -60,7 +64,7 @@ struct MLflowClientCompatibilityTests {
     assert fetched.data.tags["team"] == "traffic", fetched.data.tags
     assert len(client.get_metric_history(run_id, "mae")) == 3
     listed = [a.path for a in client.list_artifacts(run_id, "model")]
-    assert listed == ["model/model.txt"], listed
+    assert listed == ["model/MLmodel", "model/model.txt"], listed
     local = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="model/model.txt")
     assert open(local).read() == "coefficients=1,2,3"
     found = client.search_runs([experiment_id], "tags.team = 'traffic'")
@@ -74,6 +78,10 @@ struct MLflowClientCompatibilityTests {
     client.set_registered_model_alias("mlflow-speed", "champion", version.version)
     assert str(client.get_model_version_by_alias("mlflow-speed", "champion").version) == "1"
     assert client.get_registered_model("mlflow-speed").aliases == {"champion": "1"}
+    # The fluent one-liner: registers a second version of the same run's model directory.
+    second = mlflow.register_model(f"runs:/{run_id}/model", "mlflow-speed")
+    assert str(second.version) == "2", second.version
+    assert [str(v.version) for v in client.search_model_versions("name='mlflow-speed'")] == ["2", "1"]
     print("RESULT " + json.dumps({"run_id": run_id, "experiment_id": experiment_id, "version": str(version.version)}))
     """#
 
@@ -111,6 +119,9 @@ struct MLflowClientCompatibilityTests {
                 #expect(run.params["horizon"] == "15")
                 #expect(try await h.store.metricHistory(runID: run.id, key: "mae").map(\.value) == [3.5, 2.25, 1.5])
                 #expect(try await h.store.artifact(runID: run.id, path: "model/model.txt") == Array("coefficients=1,2,3".utf8))
+                let second = try #require(try await h.store.version(modelName: "mlflow-speed", version: 2))
+                #expect(second.runID == run.id)
+                #expect(second.source.hasPrefix("mlflow-artifacts:/"))
                 let version = try #require(try await h.store.version(modelName: "mlflow-speed", version: 1))
                 #expect(version.runID == run.id)
                 #expect(version.artifactPath == "model")
