@@ -227,7 +227,8 @@ let package = Package(
         .testTarget(
             name: "CablecarRegistryTests",
             dependencies: [
-                "CablecarRegistry", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarTestSupport", "CablecarLocalStack",
+                "CablecarRegistry", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarService", "CablecarTestSupport",
+                "CablecarLocalStack",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
