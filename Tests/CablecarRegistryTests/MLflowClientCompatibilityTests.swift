@@ -21,7 +21,7 @@ struct MLflowClientCompatibilityTests {
     }
 
     static let script = #"""
-    import json, os, sys, tempfile, time
+    import json, math, os, sys, tempfile, time
     import mlflow
     from mlflow import MlflowClient
     from mlflow.entities import Metric, Param, RunTag
@@ -38,6 +38,7 @@ struct MLflowClientCompatibilityTests {
         MlflowClient().log_batch(
             run_id, metrics=[Metric("mae", 1.5, int(time.time() * 1000), 2)],
             params=[Param("solver", "ridge")], tags=[RunTag("batch", "yes")])
+        mlflow.log_metric("diverged_loss", float("nan"))
         mlflow.set_tag("team", "traffic")
         mlflow.set_tags({"city": "sf"})
         directory = tempfile.mkdtemp()
@@ -62,6 +63,7 @@ struct MLflowClientCompatibilityTests {
     assert fetched.data.params["solver"] == "ridge", fetched.data.params
     assert fetched.data.metrics["mae"] == 1.5, fetched.data.metrics
     assert fetched.data.tags["team"] == "traffic", fetched.data.tags
+    assert math.isnan(fetched.data.metrics["diverged_loss"]), fetched.data.metrics
     assert len(client.get_metric_history(run_id, "mae")) == 3
     listed = [a.path for a in client.list_artifacts(run_id, "model")]
     assert listed == ["model/MLmodel", "model/model.txt"], listed
@@ -134,6 +136,7 @@ struct MLflowClientCompatibilityTests {
                 #expect(runs.status == 0, "\(runs.stderr)")
                 #expect(runs.stdout.contains(run.id))
                 #expect(runs.stdout.contains("FINISHED"))
+                #expect(runs.stdout.contains("diverged_loss=nan"))
                 #expect(runs.stdout.contains("mae=1.5"))
                 let shown = try await ProcessCapture.run(cli, ["runs", "show", run.id], environment: environment)
                 #expect(shown.stdout.contains("alpha = 0.5"))

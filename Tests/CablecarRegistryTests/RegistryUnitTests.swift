@@ -79,4 +79,13 @@ struct RegistryUnitTests {
         #expect(throws: APIError.self) { try RunOrdering(["metrics.mae SIDEWAYS"]) }
         #expect(throws: APIError.self) { try RunOrdering(["attributes.artifact_uri"]) }
     }
+
+    @Test func bareNonFiniteNumbersFromPythonBecomeStringsOutsideStrings() {
+        let input = #"{"value": NaN, "b": [Infinity, -Infinity, -1.5], "k": "NaN \" Infinity", "n": 2}"#
+        let output = String(decoding: JSONBody.quotingNonFiniteNumbers(Array(input.utf8)), as: UTF8.self)
+        #expect(output == #"{"value": "NaN", "b": ["Infinity", "-Infinity", -1.5], "k": "NaN \" Infinity", "n": 2}"#)
+        #expect(MLflowJSON.number(.nan) as? String == "NaN")
+        #expect(MLflowJSON.number(-.infinity) as? String == "-Infinity")
+        #expect(MLflowJSON.number(2.5) as? Double == 2.5)
+    }
 }

@@ -23,12 +23,52 @@ struct JSONBody: @unchecked Sendable {
         if request.method == .get || request.method == .head { return JSONBody(object) }
         let bytes = try await readBytes(request, limit: limit)
         guard !bytes.isEmpty else { return JSONBody(object) }
-        guard let parsed = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
+        guard let parsed = try? JSONSerialization.jsonObject(with: Data(quotingNonFiniteNumbers(bytes)), options: [.fragmentsAllowed]) else {
             throw APIError.invalid("request body is not valid JSON")
         }
         guard let body = parsed as? [String: Any] else { throw APIError.invalid("request body must be a JSON object") }
         object.merge(body) { _, new in new }
         return JSONBody(object)
+    }
+
+    /// Python's json module writes NaN, Infinity and -Infinity as bare tokens (MLflow clients
+    /// log NaN losses); JSONSerialization refuses them. Outside strings they become the strings
+    /// proto3 JSON uses ("NaN", ...), which the numeric accessors parse.
+    static func quotingNonFiniteNumbers(_ bytes: [UInt8]) -> [UInt8] {
+        let tokens: [[UInt8]] = [Array("-Infinity".utf8), Array("Infinity".utf8), Array("NaN".utf8)]
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var inString = false
+        var escaped = false
+        var index = 0
+        outer: while index < bytes.count {
+            let byte = bytes[index]
+            if inString {
+                output.append(byte)
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                index += 1
+                continue
+            }
+            if byte == UInt8(ascii: "\"") { inString = true }
+            if byte == UInt8(ascii: "N") || byte == UInt8(ascii: "I") || byte == UInt8(ascii: "-") {
+                for token in tokens where bytes.count - index >= token.count && Array(bytes[index..<index + token.count]) == token {
+                    output.append(UInt8(ascii: "\""))
+                    output.append(contentsOf: token)
+                    output.append(UInt8(ascii: "\""))
+                    index += token.count
+                    continue outer
+                }
+            }
+            output.append(byte)
+            index += 1
+        }
+        return output
     }
 
     /// Query string pairs, decoded as HTML forms encode them (Python's requests sends a space

@@ -48,7 +48,14 @@ enum MLflowJSON {
     }
 
     static func metric(_ point: MetricPoint) -> [String: Any] {
-        ["key": point.key, "value": point.value, "timestamp": point.timestamp, "step": point.step]
+        ["key": point.key, "value": number(point.value), "timestamp": point.timestamp, "step": point.step]
+    }
+
+    /// JSON has no NaN or infinities; proto3 JSON (what MLflow clients parse) spells them as strings.
+    static func number(_ value: Double) -> Any {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "Infinity" : "-Infinity" }
+        return value
     }
 
     static func stageName(_ stage: ModelStage) -> String {

@@ -61,7 +61,10 @@ struct RegistryClient {
             throw ValidationErrorText(message)
         }
         do {
-            return try JSONDecoder().decode(type, from: data)
+            let decoder = JSONDecoder()
+            // The API spells non-finite metric values as strings (a diverged loss is NaN).
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+            return try decoder.decode(type, from: data)
         } catch {
             throw ValidationErrorText("unexpected answer from \(path): \(error)")
         }
