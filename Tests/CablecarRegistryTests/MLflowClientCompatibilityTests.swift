@@ -167,8 +167,20 @@ struct MLflowClientCompatibilityTests {
                     cli, ["models", "promote", "mlflow-speed", "1", "--reason", "gates passed"], environment: admin)
                 #expect(promoted.status == 0, "\(promoted.stderr)")
                 #expect(try await h.store.version(modelName: "mlflow-speed", version: 1)?.stage == .production)
+                let listed = try await ProcessCapture.run(cli, ["models", "list"], environment: environment)
+                #expect(listed.stdout.contains("mlflow-speed") && listed.stdout.contains("champion=v1"))
+                // Promote version 2, then roll back to 1 in one call.
+                let second2 = try await ProcessCapture.run(
+                    cli, ["models", "promote", "mlflow-speed", "2", "--reason", "newer"], environment: admin)
+                #expect(second2.status == 0, "\(second2.stderr)")
+                let rolledBack = try await ProcessCapture.run(
+                    cli, ["models", "rollback", "mlflow-speed", "1", "--reason", "v2 regressed"], environment: admin)
+                #expect(rolledBack.status == 0, "\(rolledBack.stderr)")
+                #expect(try await h.store.versions(modelName: "mlflow-speed", stage: .production).map(\.version) == [1])
+                #expect(try await h.store.version(modelName: "mlflow-speed", version: 2)?.stage == .archived)
                 let lineage = try await ProcessCapture.run(cli, ["models", "lineage", "mlflow-speed", "1"], environment: environment)
                 #expect(lineage.stdout.contains("gates passed"))
+                #expect(lineage.stdout.contains("v2 regressed"))
                 #expect(lineage.stdout.contains("traffic compat+1"))
             }
         }
