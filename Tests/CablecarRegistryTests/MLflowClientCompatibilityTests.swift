@@ -4,6 +4,7 @@ import CablecarTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
 
 /// The stock `mlflow` Python client (mlflow-skinny from PyPI, installed by scripts/bootstrap)
@@ -100,7 +101,10 @@ struct MLflowClientCompatibilityTests {
             let router = Router()
             RegistryRoutes.add(
                 to: router, store: h.store, configuration: RegistryHTTPConfiguration(adminToken: "t0ken"), logger: TestStack.logger)
-            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            // The server's own shutdown chatter (cancelled child channels) is not a finding here.
+            var serverLogger = Logger(label: "registry-test-server")
+            serverLogger.logLevel = .critical
+            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: serverLogger)
             try await app.test(.live) { client in
                 let port = try #require(client.port)
                 let base = "http://127.0.0.1:\(port)"

@@ -57,6 +57,8 @@ public struct RegistryOutboxRelay: Service {
             do {
                 let sent = try await store.publishPendingEvents()
                 if sent > 0 { logger.info("Re-published model events from the outbox", metadata: ["count": "\(sent)"]) }
+            } catch is CancellationError {
+                return
             } catch {
                 logger.warning("Outbox relay could not publish model events", metadata: ["error": "\(error)"])
             }
