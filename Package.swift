@@ -81,6 +81,22 @@ let package = Package(
             ],
             path: "Libraries/CablecarLocalStack"
         ),
+        .target(
+            name: "CablecarRegistry",
+            dependencies: [
+                "CablecarDomain",
+                "CablecarKafka",
+                "CablecarPostgres",
+                "CablecarService",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Libraries/CablecarRegistry"
+        ),
 
         // MARK: Simulators
         .target(
@@ -145,6 +161,7 @@ let package = Package(
                 "CablecarDrift",
                 "CablecarDomain",
                 "CablecarKafka",
+                "CablecarRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -159,6 +176,10 @@ let package = Package(
                 "CablecarDrift",
                 "CablecarSimulation",
                 "CablecarIngest",
+                "CablecarRegistry",
+                "CablecarPostgres",
+                "CablecarDomain",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -204,5 +225,16 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CablecarSimulationTests", dependencies: ["CablecarSimulation", "CablecarDomain"]),
+        .testTarget(
+            name: "CablecarRegistryTests",
+            dependencies: [
+                "CablecarRegistry", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarService", "CablecarTestSupport",
+                "CablecarLocalStack",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )
