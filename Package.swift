@@ -74,6 +74,12 @@ let package = Package(
             name: "CablecarDrift",
             path: "Libraries/CablecarDrift"
         ),
+        // Feature store libraries (issue 4).
+        .target(
+            name: "CablecarFeatures",
+            dependencies: ["CablecarDomain", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Libraries/CablecarFeatures"
+        ),
         .target(
             name: "CablecarLocalStack",
             dependencies: [
@@ -200,6 +206,12 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CablecarFeaturesTests",
+            dependencies: [
+                "CablecarFeatures", "CablecarDomain", "CablecarSimulation", "CablecarTestSupport",
             ]
         ),
         .testTarget(name: "CablecarSimulationTests", dependencies: ["CablecarSimulation", "CablecarDomain"]),
