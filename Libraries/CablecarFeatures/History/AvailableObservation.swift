@@ -28,11 +28,14 @@ public struct AvailableContext: Sendable, Hashable {
 /// Why not just `ingestTime`: `ingestTime` is the ingest process's wall clock, so on a replay
 /// of past days every revision carries a time long after every instant of the replay, and
 /// nothing would ever be "available". Instants live on the event-time axis, so availability
-/// is measured there too: the stream's event-time clock when the revision arrived (the
-/// slowest partition's newest interval end), never before the interval's own end, and never
-/// after `ingestTime` (on a live stream that clock trails the wall clock, so the cap rarely
-/// binds). A late correction arrives when the clock is well past its interval, so it becomes
+/// is measured there too: the stream's event-time clock when the revision arrived (the slowest
+/// partition's newest interval end, never moving backwards), and never before the interval's
+/// own end. A late correction arrives when the clock is well past its interval, so it becomes
 /// available only then. `.ingestTime` applies the wall-clock rule literally (live streams).
+///
+/// Either way a revision is never available before the clock at its arrival: once the clock
+/// has passed an instant, nothing that arrives later can change that instant's features, which
+/// is what lets the streaming path compute a step once and backfill reproduce it exactly.
 public struct AvailabilityClock: Sendable {
     public enum Policy: String, Sendable, Codable {
         case streamTime = "stream_time"
@@ -40,27 +43,28 @@ public struct AvailabilityClock: Sendable {
     }
 
     public let policy: Policy
-    /// Newest interval end per source partition ("topic/partition").
+    /// Newest interval end per source partition ("topic:partition").
     public private(set) var highWater: [String: EpochMillis]
+    /// The clock so far; it never moves backwards (a partition seen for the first time may lag).
+    public private(set) var now: EpochMillis?
 
-    public init(policy: Policy = .streamTime, highWater: [String: EpochMillis] = [:]) {
+    public init(policy: Policy = .streamTime, highWater: [String: EpochMillis] = [:], now: EpochMillis? = nil) {
         self.policy = policy
         self.highWater = highWater
+        let slowest = highWater.values.min()
+        self.now = [now, slowest].compactMap { $0 }.max()
     }
-
-    /// The event-time clock: the slowest partition's newest interval end (nil before any arrival).
-    public var now: EpochMillis? { highWater.values.min() }
 
     /// Records an arrival on `partition` and returns its availability time.
     public mutating func arrive(eventTime: EpochMillis, ingestTime: EpochMillis, partition: String = "0") -> EpochMillis {
         let end = Interval.start(containing: eventTime) + Interval.lengthMillis
         highWater[partition] = max(highWater[partition] ?? end, end)
+        let slowest = highWater.values.min() ?? end
+        let clock = max(now ?? slowest, slowest)
+        now = clock
         switch policy {
-        case .ingestTime:
-            return ingestTime
-        case .streamTime:
-            let clock = now ?? end
-            return min(ingestTime, max(end, clock))
+        case .ingestTime: return max(ingestTime, clock)
+        case .streamTime: return max(end, clock)
         }
     }
 
