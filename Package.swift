@@ -87,6 +87,26 @@ let package = Package(
             ],
             path: "Libraries/CablecarLocalStack"
         ),
+        // Training numerics and forecasting models (trainer).
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Libraries/COpenBLAS",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(
+            name: "CablecarNumerics",
+            dependencies: ["COpenBLAS"],
+            path: "Libraries/CablecarNumerics"
+        ),
+        .target(
+            name: "CablecarForecasting",
+            dependencies: [
+                "CablecarDomain",
+                "CablecarNumerics",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Libraries/CablecarForecasting"
+        ),
 
         // MARK: Simulators
         .target(
@@ -128,9 +148,22 @@ let package = Package(
             dependencies: ["CablecarService"],
             path: "Services/Features/Main"
         ),
+        .target(
+            name: "CablecarTrainer",
+            dependencies: [
+                "CablecarDomain",
+                "CablecarFeatures",
+                "CablecarForecasting",
+                "CablecarKafka",
+                "CablecarPostgres",
+                "CablecarService",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Services/Trainer/CablecarTrainer"
+        ),
         .executableTarget(
             name: "CablecarTrainerMain",
-            dependencies: ["CablecarService"],
+            dependencies: ["CablecarTrainer", "CablecarService"],
             path: "Services/Trainer/Main"
         ),
         .executableTarget(
@@ -150,6 +183,7 @@ let package = Package(
                 "CablecarDrift",
                 "CablecarDomain",
                 "CablecarKafka",
+                "CablecarForecasting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -164,6 +198,9 @@ let package = Package(
                 "CablecarDrift",
                 "CablecarSimulation",
                 "CablecarIngest",
+                "CablecarFeatures",
+                "CablecarForecasting",
+                "CablecarNumerics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -215,5 +252,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CablecarSimulationTests", dependencies: ["CablecarSimulation", "CablecarDomain"]),
+        .testTarget(name: "CablecarNumericsTests", dependencies: ["CablecarNumerics"]),
+        .testTarget(
+            name: "CablecarTrainerTests",
+            dependencies: [
+                "CablecarTrainer", "CablecarForecasting", "CablecarNumerics", "CablecarFeatures", "CablecarDomain",
+                "CablecarSimulation", "CablecarTestSupport", "CablecarKafka", "CablecarPostgres", "CablecarService",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )

@@ -32,9 +32,13 @@ struct LoopRunner {
         print("waiting for ingest to account for every raw record ...")
         let report = try await IngestProgress(brokers: endpoints.kafkaBrokers, ingestPort: Self.ingestPort).waitUntilCaughtUp()
         print(report)
+
+        try await TrainingStep(
+            environment: environment, groundTruth: LocalStack.defaultHome().appendingPathComponent("ground-truth.jsonl")
+        ).run(children: children) { try await waitUntilReady(service: $0, port: $1, children: children) }
     }
 
-    private func waitUntilReady(service: String, port: Int, children: ChildProcesses) async throws {
+    func waitUntilReady(service: String, port: Int, children: ChildProcesses) async throws {
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
             if let status = try? await HTTPGet.fetch("http://127.0.0.1:\(port)/health/ready").status, status == 200 { return }
