@@ -107,6 +107,22 @@ let package = Package(
             ],
             path: "Libraries/CablecarForecasting"
         ),
+        .target(
+            name: "CablecarRegistry",
+            dependencies: [
+                "CablecarDomain",
+                "CablecarKafka",
+                "CablecarPostgres",
+                "CablecarService",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Libraries/CablecarRegistry"
+        ),
 
         // MARK: Simulators
         .target(
@@ -156,8 +172,14 @@ let package = Package(
                 "CablecarForecasting",
                 "CablecarKafka",
                 "CablecarPostgres",
+                "CablecarRegistry",
                 "CablecarService",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/Trainer/CablecarTrainer"
         ),
@@ -184,6 +206,7 @@ let package = Package(
                 "CablecarDomain",
                 "CablecarKafka",
                 "CablecarForecasting",
+                "CablecarRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -201,6 +224,10 @@ let package = Package(
                 "CablecarFeatures",
                 "CablecarForecasting",
                 "CablecarNumerics",
+                "CablecarRegistry",
+                "CablecarPostgres",
+                "CablecarDomain",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -258,6 +285,17 @@ let package = Package(
             dependencies: [
                 "CablecarTrainer", "CablecarForecasting", "CablecarNumerics", "CablecarFeatures", "CablecarDomain",
                 "CablecarSimulation", "CablecarTestSupport", "CablecarKafka", "CablecarPostgres", "CablecarService",
+                "CablecarRegistry",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CablecarRegistryTests",
+            dependencies: [
+                "CablecarRegistry", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarTestSupport", "CablecarLocalStack",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -5,7 +5,7 @@ import ArgumentParser
 struct Cablecar: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cablecar",
-        abstract: "Operate Cablecar: the local stack, replays, drift reports.",
-        subcommands: [StackCommand.self, RunCommand.self, DriftCommand.self]
+        abstract: "Operate Cablecar: the local stack, replays, drift reports, runs and models.",
+        subcommands: [StackCommand.self, RunCommand.self, DriftCommand.self, RunsCommand.self, ModelsCommand.self]
     )
 }

@@ -12,15 +12,22 @@ import CablecarNumerics
 public struct RidgeForecastModel: ForecastModel {
     public static let kind = "ridge"
 
+    /// The loss a model was fitted with: squared error (plain ridge) or absolute error
+    /// (`RobustRidge`), whichever scored better on the validation period.
+    public enum Loss: String, Codable, Sendable {
+        case squared, absolute
+    }
+
     /// What the penalty search found for one (target, horizon, neighborhood).
     public struct Selection: Codable, Sendable, Equatable {
         public var penalty: Double
+        public var loss: Loss
         public var validationMAE: Double?
         public var trainingRows: Int
         public var validationRows: Int
 
         enum CodingKeys: String, CodingKey {
-            case penalty
+            case penalty, loss
             case validationMAE = "validation_mae"
             case trainingRows = "training_rows"
             case validationRows = "validation_rows"

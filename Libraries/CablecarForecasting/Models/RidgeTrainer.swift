@@ -87,35 +87,55 @@ struct RidgeTrainer {
     }
 
     /// Tries every penalty on the training rows against the validation rows (lowest MAE wins; the
-    /// grid order breaks ties), then refits on all rows with the winner.
+    /// grid order breaks ties), then the same penalty with absolute-error loss (`RobustRidge`), and
+    /// keeps whichever loss scores better on validation; finally refits on all rows with both choices.
     private func selectAndFit(_ matrix: RidgeDesignMatrix) throws -> (RidgeSolution, RidgeForecastModel.Selection) {
         let validationRows = matrix.x.rows - matrix.trainingRows
         var best = parameters.penaltyGrid[parameters.penaltyGrid.count / 2]
         var bestMAE: Double?
+        var loss = RidgeForecastModel.Loss.absolute
         if validationRows > 0 {
             let problem = try RidgeProblem(x: matrix.x, y: matrix.y, rowCount: matrix.trainingRows)
+            var bestSolution: RidgeSolution?
             for penalty in parameters.penaltyGrid {
                 let solution = try problem.solve(penalty: penalty)
-                var errors = ErrorAccumulator()
-                matrix.x.values.withUnsafeBufferPointer { xs in
-                    let p = matrix.x.columns
-                    for r in matrix.trainingRows..<matrix.x.rows {
-                        let row = UnsafeBufferPointer(rebasing: xs[(r * p)..<((r + 1) * p)])
-                        errors.add(predicted: solution.predict(row), actual: matrix.y[r])
-                    }
-                }
-                if let mae = errors.mae, bestMAE.map({ mae < $0 }) ?? true {
+                if let mae = validationMAE(solution, matrix), bestMAE.map({ mae < $0 }) ?? true {
                     best = penalty
                     bestMAE = mae
+                    bestSolution = solution
                 }
             }
+            let robust = try RobustRidge.fitLeastAbsolute(
+                x: matrix.x, y: matrix.y, rowCount: matrix.trainingRows, penalty: best, start: bestSolution)
+            if let robustMAE = validationMAE(robust, matrix), let squaredMAE = bestMAE, robustMAE >= squaredMAE {
+                loss = .squared
+            } else {
+                bestMAE = validationMAE(robust, matrix)
+            }
         }
-        let final = try RidgeProblem(x: matrix.x, y: matrix.y).solve(penalty: best)
+        let final: RidgeSolution
+        switch loss {
+        case .squared: final = try RidgeProblem(x: matrix.x, y: matrix.y).solve(penalty: best)
+        case .absolute: final = try RobustRidge.fitLeastAbsolute(x: matrix.x, y: matrix.y, penalty: best)
+        }
         return (
             final,
             RidgeForecastModel.Selection(
-                penalty: best, validationMAE: bestMAE, trainingRows: matrix.trainingRows, validationRows: validationRows)
+                penalty: best, loss: loss, validationMAE: bestMAE, trainingRows: matrix.trainingRows,
+                validationRows: validationRows)
         )
+    }
+
+    private func validationMAE(_ solution: RidgeSolution, _ matrix: RidgeDesignMatrix) -> Double? {
+        var errors = ErrorAccumulator()
+        matrix.x.values.withUnsafeBufferPointer { xs in
+            let p = matrix.x.columns
+            for r in matrix.trainingRows..<matrix.x.rows {
+                let row = UnsafeBufferPointer(rebasing: xs[(r * p)..<((r + 1) * p)])
+                errors.add(predicted: solution.predict(row), actual: matrix.y[r])
+            }
+        }
+        return errors.mae
     }
 }
 

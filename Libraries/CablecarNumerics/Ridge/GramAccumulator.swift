@@ -18,20 +18,22 @@ struct GramAccumulator {
     let yMean: Double
 
     /// Upper and lower triangles both filled (p × p, row-major).
-    func gramAndRHS(x: DenseMatrix, y: [Double], rows n: Int) -> (gram: [Double], rhs: [Double]) {
+    func gramAndRHS(x: DenseMatrix, y: [Double], rows n: Int, weights: [Double]? = nil) -> (gram: [Double], rhs: [Double]) {
         let p = columns
         var partials = Array(repeating: (gram: [Double](), rhs: [Double]()), count: Self.partitions)
         let perPartition = (n + Self.partitions - 1) / Self.partitions
         partials.withUnsafeMutableBufferPointer { partialsBuffer in
             x.values.withUnsafeBufferPointer { xs in
                 y.withUnsafeBufferPointer { ys in
+                    let roots = weights.map { $0.prefix(n).map { $0.squareRoot() } }
                     // Each partition writes only its own slot and reads the shared inputs, which
                     // outlive concurrentPerform; hence the unchecked sharing.
                     let shared = SharedBuffers(out: partialsBuffer, xs: xs, ys: ys)
                     DispatchQueue.concurrentPerform(iterations: Self.partitions) { part in
                         let lower = min(n, part * perPartition)
                         let upper = min(n, lower + perPartition)
-                        shared.out[part] = accumulate(xs: shared.xs, ys: shared.ys, rows: lower..<upper, p: p)
+                        shared.out[part] = accumulate(
+                            xs: shared.xs, ys: shared.ys, roots: roots, rows: lower..<upper, p: p)
                     }
                 }
             }
@@ -49,8 +51,9 @@ struct GramAccumulator {
         return (gram, rhs)
     }
 
+    /// `roots`: square roots of the row weights (rows are scaled by them, so the Gram is weighted).
     private func accumulate(
-        xs: UnsafeBufferPointer<Double>, ys: UnsafeBufferPointer<Double>, rows: Range<Int>, p: Int
+        xs: UnsafeBufferPointer<Double>, ys: UnsafeBufferPointer<Double>, roots: [Double]?, rows: Range<Int>, p: Int
     ) -> (gram: [Double], rhs: [Double]) {
         var gram = Array(repeating: 0.0, count: p * p)
         var rhs = Array(repeating: 0.0, count: p)
@@ -64,10 +67,11 @@ struct GramAccumulator {
             for r in 0..<count {
                 let source = (start + r) * p
                 let destination = r * p
+                let root = roots?[start + r] ?? 1
                 for c in 0..<p {
-                    block[destination + c] = (xs[source + c] - means[c]) * inverseScales[c]
+                    block[destination + c] = (xs[source + c] - means[c]) * inverseScales[c] * root
                 }
-                target[r] = ys[start + r] - yMean
+                target[r] = (ys[start + r] - yMean) * root
             }
             block.withUnsafeBufferPointer { b in
                 gram.withUnsafeMutableBufferPointer { g in

@@ -20,50 +20,74 @@ public struct RidgeProblem: Sendable {
 
     /// Uses the first `rowCount` rows of `x` and `y` (all by default), so a training prefix of a
     /// train-then-validation matrix can be fitted without copying.
-    public init(x: DenseMatrix, y: [Double], rowCount: Int? = nil) throws {
+    ///
+    /// `weights` (one per used row, positive) make it weighted ridge: rows count `weights[i]`
+    /// times, centering uses weighted means. `scales` fixes the standardization (a robust fit
+    /// reweights repeatedly and keeps the penalty's scale); by default the population standard
+    /// deviations of the used rows.
+    public init(x: DenseMatrix, y: [Double], rowCount: Int? = nil, weights: [Double]? = nil, scales: [Double]? = nil) throws {
         let n = rowCount ?? x.rows
         guard n > 0 else { throw NumericsError.invalidInput("no training rows") }
         guard n <= x.rows, y.count >= n, y.count == x.rows else {
             throw NumericsError.invalidInput("\(x.rows) rows, \(y.count) targets, \(n) rows requested")
         }
+        if let weights {
+            guard weights.count >= n, weights.prefix(n).allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw NumericsError.invalidInput("weights must be positive and finite, one per row")
+            }
+        }
+        if let scales, scales.count != x.columns {
+            throw NumericsError.invalidInput("\(scales.count) scales for \(x.columns) columns")
+        }
         BLASRuntime.ensureDeterministic()
         let p = x.columns
         var sums = Array(repeating: 0.0, count: p)
         var ySum = 0.0
+        var weightSum = 0.0
         try x.values.withUnsafeBufferPointer { xs in
             for r in 0..<n {
                 let base = r * p
-                for c in 0..<p { sums[c] += xs[base + c] }
+                let w = weights?[r] ?? 1
+                for c in 0..<p { sums[c] += w * xs[base + c] }
                 guard y[r].isFinite else { throw NumericsError.invalidInput("target \(r) is not finite") }
-                ySum += y[r]
+                ySum += w * y[r]
+                weightSum += w
             }
         }
-        let means = sums.map { $0 / Double(n) }
-        var squares = Array(repeating: 0.0, count: p)
-        try x.values.withUnsafeBufferPointer { xs in
-            for r in 0..<n {
-                let base = r * p
-                for c in 0..<p {
-                    let d = xs[base + c] - means[c]
-                    squares[c] += d * d
+        let means = sums.map { $0 / weightSum }
+        let resolvedScales: [Double]
+        if let scales {
+            resolvedScales = scales
+        } else {
+            var squares = Array(repeating: 0.0, count: p)
+            x.values.withUnsafeBufferPointer { xs in
+                for r in 0..<n {
+                    let base = r * p
+                    for c in 0..<p {
+                        let d = xs[base + c] - means[c]
+                        squares[c] += d * d
+                    }
                 }
             }
             guard squares.allSatisfy({ $0.isFinite }) else {
                 throw NumericsError.invalidInput("a feature value is not finite; impute missing values first")
             }
+            resolvedScales = zip(squares, means).map { square, mean -> Double in
+                let sd = (square / Double(n)).squareRoot()
+                // Same rule as scikit-learn: a (numerically) constant column keeps scale 1.
+                return sd <= 10 * Double.ulpOfOne * max(1, abs(mean)) ? 1 : sd
+            }
         }
-        let scales = zip(squares, means).map { square, mean -> Double in
-            let sd = (square / Double(n)).squareRoot()
-            // Same rule as scikit-learn: a (numerically) constant column keeps scale 1.
-            return sd <= 10 * Double.ulpOfOne * max(1, abs(mean)) ? 1 : sd
+        guard means.allSatisfy({ $0.isFinite }) else {
+            throw NumericsError.invalidInput("a feature value is not finite; impute missing values first")
         }
-        let yMean = ySum / Double(n)
-        let accumulator = GramAccumulator(columns: p, means: means, scales: scales, yMean: yMean)
-        let (gram, rhs) = accumulator.gramAndRHS(x: x, y: y, rows: n)
+        let yMean = ySum / weightSum
+        let accumulator = GramAccumulator(columns: p, means: means, scales: resolvedScales, yMean: yMean)
+        let (gram, rhs) = accumulator.gramAndRHS(x: x, y: y, rows: n, weights: weights)
         self.rows = n
         self.columns = p
         self.means = means
-        self.scales = scales
+        self.scales = resolvedScales
         self.yMean = yMean
         self.gram = gram
         self.rhs = rhs

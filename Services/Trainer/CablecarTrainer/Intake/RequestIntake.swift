@@ -48,6 +48,11 @@ public final class RequestIntake: Service, Sendable {
         await consumer.close()
     }
 
+    /// Stops consuming (closes the consumer; processed offsets are committed).
+    public func stop() async {
+        await consumer.close()
+    }
+
     private func handle(_ message: KafkaMessage) async throws {
         let now = EpochMillis(Date().timeIntervalSince1970 * 1000)
         let request: TrainingRequest

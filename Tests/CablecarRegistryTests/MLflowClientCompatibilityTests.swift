@@ -1,0 +1,151 @@
+import CablecarDomain
+@testable import CablecarRegistry
+import CablecarTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The stock `mlflow` Python client (mlflow-skinny from PyPI, installed by scripts/bootstrap)
+/// against a real Cablecar registry server, then Cablecar's own CLI reading what it wrote.
+@Suite("MLflow client compatibility")
+struct MLflowClientCompatibilityTests {
+    /// The bootstrapped client; missing means the machine was not bootstrapped, which fails
+    /// the test (it is never skipped).
+    static func python() throws -> URL {
+        let python = TestStack.repositoryRoot.appendingPathComponent(".cablecar/mlflow-venv/bin/python")
+        guard FileManager.default.isExecutableFile(atPath: python.path) else {
+            throw TestFailure("the mlflow client is not installed at \(python.path): run scripts/bootstrap")
+        }
+        return python
+    }
+
+    static let script = #"""
+    import json, os, sys, tempfile, time
+    import mlflow
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric, Param, RunTag
+
+    mlflow.set_tracking_uri(os.environ["MLFLOW_TRACKING_URI"])
+    experiment_id = mlflow.set_experiment("traffic compat+1").experiment_id
+    with mlflow.start_run(run_name="ridge-fit") as run:
+        run_id = run.info.run_id
+        mlflow.log_param("alpha", 0.5)
+        mlflow.log_params({"horizon": 15, "features": "speed,flow"})
+        mlflow.log_metric("mae", 3.5, step=0)
+        mlflow.log_metric("mae", 2.25, step=1)
+        mlflow.log_metrics({"rmse": 4.0, "r2": 0.81}, step=1)
+        MlflowClient().log_batch(
+            run_id, metrics=[Metric("mae", 1.5, int(time.time() * 1000), 2)],
+            params=[Param("solver", "ridge")], tags=[RunTag("batch", "yes")])
+        mlflow.set_tag("team", "traffic")
+        mlflow.set_tags({"city": "sf"})
+        directory = tempfile.mkdtemp()
+        path = os.path.join(directory, "model.txt")
+        with open(path, "w") as f:
+            f.write("coefficients=1,2,3")
+        mlflow.log_artifact(path, artifact_path="model")
+
+    client = MlflowClient()
+    # Without set_experiment the client logs to experiment "0", which MLflow servers provide.
+    assert client.get_experiment("0").name == "Default"
+    default_run = client.create_run("0")
+    client.set_terminated(default_run.info.run_id)
+    assert client.get_run(default_run.info.run_id).info.status == "FINISHED"
+    fetched = client.get_run(run_id)
+    assert fetched.info.status == "FINISHED", fetched.info.status
+    assert fetched.data.params["alpha"] == "0.5", fetched.data.params
+    assert fetched.data.params["solver"] == "ridge", fetched.data.params
+    assert fetched.data.metrics["mae"] == 1.5, fetched.data.metrics
+    assert fetched.data.tags["team"] == "traffic", fetched.data.tags
+    assert len(client.get_metric_history(run_id, "mae")) == 3
+    listed = [a.path for a in client.list_artifacts(run_id, "model")]
+    assert listed == ["model/model.txt"], listed
+    local = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="model/model.txt")
+    assert open(local).read() == "coefficients=1,2,3"
+    found = client.search_runs([experiment_id], "tags.team = 'traffic'")
+    assert [r.info.run_id for r in found] == [run_id], found
+
+    client.create_registered_model("mlflow-speed", description="registered by the mlflow client")
+    version = client.create_model_version("mlflow-speed", f"runs:/{run_id}/model", run_id, description="first")
+    assert version.version in ("1", 1), version.version
+    client.set_registered_model_alias("mlflow-speed", "champion", version.version)
+    assert str(client.get_model_version_by_alias("mlflow-speed", "champion").version) == "1"
+    assert client.get_registered_model("mlflow-speed").aliases == {"champion": "1"}
+    print("RESULT " + json.dumps({"run_id": run_id, "experiment_id": experiment_id, "version": str(version.version)}))
+    """#
+
+    struct Result: Decodable {
+        let run_id: String
+        let experiment_id: String
+        let version: String
+    }
+
+    @Test func theStockMLflowClientTracksAndRegistersAndTheCLIShowsIt() async throws {
+        let python = try Self.python()
+        let cli = try ProductBinary.url("cablecar")
+        try await RegistryHarness.with { h in
+            let router = Router()
+            RegistryRoutes.add(
+                to: router, store: h.store, configuration: RegistryHTTPConfiguration(adminToken: "t0ken"), logger: TestStack.logger)
+            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            try await app.test(.live) { client in
+                let port = try #require(client.port)
+                let base = "http://127.0.0.1:\(port)"
+                let scriptFile = try TestStack.temporaryDirectory(prefix: "mlflow-script").appendingPathComponent("client.py")
+                try Self.script.write(to: scriptFile, atomically: true, encoding: .utf8)
+                let outcome = try await ProcessCapture.run(
+                    python, [scriptFile.path],
+                    environment: ["MLFLOW_TRACKING_URI": base, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "GIT_PYTHON_REFRESH": "quiet"])
+                let resultLine = outcome.stdout.split(separator: "\n").first { $0.hasPrefix("RESULT ") }
+                #expect(outcome.status == 0, "mlflow client failed:\n\(outcome.stderr.suffix(4000))")
+                let line = try #require(resultLine, "no result from the mlflow client:\n\(outcome.stdout)\n\(outcome.stderr.suffix(4000))")
+                let result = try JSONDecoder().decode(Result.self, from: Data(line.dropFirst("RESULT ".count).utf8))
+
+                // What the client wrote is in Cablecar's store.
+                let run = try #require(try await h.store.run(id: result.run_id))
+                #expect(run.status == .finished)
+                #expect(run.name == "ridge-fit")
+                #expect(run.params["horizon"] == "15")
+                #expect(try await h.store.metricHistory(runID: run.id, key: "mae").map(\.value) == [3.5, 2.25, 1.5])
+                #expect(try await h.store.artifact(runID: run.id, path: "model/model.txt") == Array("coefficients=1,2,3".utf8))
+                let version = try #require(try await h.store.version(modelName: "mlflow-speed", version: 1))
+                #expect(version.runID == run.id)
+                #expect(version.artifactPath == "model")
+                #expect(version.artifactSHA256 != nil)
+                #expect(version.aliases == ["champion"])
+
+                // Cablecar's CLI reads it back over the same API.
+                let environment = ["CABLECAR_TRAINER_URL": base, "CABLECAR_REGISTRY_ADMIN_TOKEN": ""]
+                let runs = try await ProcessCapture.run(cli, ["runs", "list", "--experiment", "traffic compat+1"], environment: environment)
+                #expect(runs.status == 0, "\(runs.stderr)")
+                #expect(runs.stdout.contains(run.id))
+                #expect(runs.stdout.contains("FINISHED"))
+                #expect(runs.stdout.contains("mae=1.5"))
+                let shown = try await ProcessCapture.run(cli, ["runs", "show", run.id], environment: environment)
+                #expect(shown.stdout.contains("alpha = 0.5"))
+                #expect(shown.stdout.contains("team = traffic"))
+                let models = try await ProcessCapture.run(cli, ["models", "show", "mlflow-speed"], environment: environment)
+                #expect(models.status == 0, "\(models.stderr)")
+                #expect(models.stdout.contains("candidate"))
+                #expect(models.stdout.contains("champion"))
+                #expect(models.stdout.contains(run.id))
+
+                // Promotion through the CLI: refused without the token, done with it.
+                let refused = try await ProcessCapture.run(
+                    cli, ["models", "promote", "mlflow-speed", "1", "--reason", "gates passed"], environment: environment)
+                #expect(refused.status != 0)
+                #expect(refused.stderr.contains("401") || refused.stdout.contains("401"))
+                var admin = environment
+                admin["CABLECAR_REGISTRY_ADMIN_TOKEN"] = "t0ken"
+                let promoted = try await ProcessCapture.run(
+                    cli, ["models", "promote", "mlflow-speed", "1", "--reason", "gates passed"], environment: admin)
+                #expect(promoted.status == 0, "\(promoted.stderr)")
+                #expect(try await h.store.version(modelName: "mlflow-speed", version: 1)?.stage == .production)
+                let lineage = try await ProcessCapture.run(cli, ["models", "lineage", "mlflow-speed", "1"], environment: environment)
+                #expect(lineage.stdout.contains("gates passed"))
+                #expect(lineage.stdout.contains("traffic compat+1"))
+            }
+        }
+    }
+}

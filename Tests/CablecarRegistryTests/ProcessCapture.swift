@@ -1,0 +1,38 @@
+import CablecarTestSupport
+import Foundation
+
+/// Runs a program to completion with extra environment, capturing its output (tests only).
+struct ProcessCapture: Sendable {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    static func run(_ executable: URL, _ arguments: [String], environment extra: [String: String], timeout: TimeInterval = 300) async throws -> ProcessCapture {
+        try await offThePool {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments
+            var environment = ProcessInfo.processInfo.environment
+            environment.merge(extra) { _, new in new }
+            process.environment = environment
+            let directory = try TestStack.temporaryDirectory(prefix: "registry-proc")
+            let out = directory.appendingPathComponent("stdout")
+            let err = directory.appendingPathComponent("stderr")
+            FileManager.default.createFile(atPath: out.path, contents: nil)
+            FileManager.default.createFile(atPath: err.path, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: out)
+            process.standardError = try FileHandle(forWritingTo: err)
+            try process.run()
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+                throw TestFailure("\(executable.lastPathComponent) \(arguments) did not finish within \(timeout)s")
+            }
+            return ProcessCapture(
+                status: process.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        }
+    }
+}
