@@ -81,6 +81,11 @@ let package = Package(
             path: "Libraries/CablecarFeatures"
         ),
         .target(
+            name: "CablecarFeatureClient",
+            dependencies: ["CablecarDomain", "CablecarFeatures"],
+            path: "Libraries/CablecarFeatureClient"
+        ),
+        .target(
             name: "CablecarLocalStack",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
@@ -159,16 +164,28 @@ let package = Package(
             dependencies: ["CablecarIngest", "CablecarService"],
             path: "Services/Ingest/Main"
         ),
+        .target(
+            name: "CablecarFeatureStore",
+            dependencies: [
+                "CablecarDomain",
+                "CablecarFeatures",
+                "CablecarKafka",
+                "CablecarPostgres",
+                "CablecarService",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Services/Features/CablecarFeatureStore"
+        ),
         .executableTarget(
             name: "CablecarFeaturesMain",
-            dependencies: ["CablecarService"],
+            dependencies: ["CablecarFeatureStore", "CablecarService"],
             path: "Services/Features/Main"
         ),
         .target(
             name: "CablecarTrainer",
             dependencies: [
                 "CablecarDomain",
-                "CablecarFeatures",
+                "CablecarFeatureClient",
                 "CablecarForecasting",
                 "CablecarKafka",
                 "CablecarPostgres",
@@ -228,6 +245,8 @@ let package = Package(
                 "CablecarPostgres",
                 "CablecarDomain",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                "CablecarFeatureStore",
+                "CablecarFeatureClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -275,7 +294,12 @@ let package = Package(
         .testTarget(
             name: "CablecarFeaturesTests",
             dependencies: [
-                "CablecarFeatures", "CablecarDomain", "CablecarSimulation", "CablecarTestSupport",
+                "CablecarFeatures", "CablecarFeatureStore", "CablecarFeatureClient", "CablecarDomain", "CablecarKafka",
+                "CablecarPostgres", "CablecarService", "CablecarSimulation", "CablecarTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "CablecarSimulationTests", dependencies: ["CablecarSimulation", "CablecarDomain"]),

@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarFeatureClient
 import CablecarKafka
 import CablecarRegistry
 import CablecarService
@@ -39,7 +40,7 @@ public enum TrainerService {
             let trainer = configuration.trainer
             let queue = RequestQueue(database: context.database, logger: context.logger)
             let job = TrainingJob(
-                source: HTTPSnapshotSource(baseURL: trainer.featuresURL),
+                source: FeatureClient(baseURL: trainer.featuresURL),
                 registry: RegistryTrainingRegistry(store: registry.store), configuration: trainer, logger: context.logger)
             let startup: @Sendable () async -> Void = { await context.startup.wait() }
             let intake = try RequestIntake(
