@@ -56,6 +56,9 @@ public struct TrainerConfiguration: Sendable, Equatable {
         productionMargin, neighborhoodMargin, baselineImprovement, penalties, alertWindowDays, bodyLimit,
     ]
 
+    /// The local stack's feature store (the variable's default).
+    public static let defaultFeaturesURL = URL(string: "http://127.0.0.1:8082") ?? URL(fileURLWithPath: "/")
+
     public var autoPromote: Bool
     public var featuresURL: URL
     public var modelName: String
@@ -71,7 +74,7 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public var bodyLimit: Int
 
     public init(
-        autoPromote: Bool = true, featuresURL: URL = URL(string: "http://127.0.0.1:8082")!,
+        autoPromote: Bool = true, featuresURL: URL = TrainerConfiguration.defaultFeaturesURL,
         modelName: String = "traffic-forecast", experiment: String = "traffic-forecast",
         consumerGroup: String = "cablecar-trainer", topicPrefix: String = "", pollMillis: Int = 500, leaseSeconds: Int = 1800,
         maxAttempts: Int = 3, gates: GateConfiguration = GateConfiguration(),

@@ -125,6 +125,10 @@ public struct TrainingJob: Sendable {
             decision = "candidate (gates failed)"
         } else if !configuration.autoPromote {
             decision = "candidate (auto-promotion off)"
+        } else if request.neighborhoods != nil {
+            // A model trained on some neighborhoods would serve the others from its fallback:
+            // never promote it automatically.
+            decision = "candidate (trained on a subset of neighborhoods; promote by hand)"
         } else {
             try await registry.transition(
                 model: configuration.modelName, version: version, to: "staging", actor: Self.actor, reason: verdict.summary)
