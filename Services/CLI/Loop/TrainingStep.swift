@@ -11,7 +11,7 @@ import Foundation
 /// per horizon and neighborhood against the baselines, the gates and the promotion decision.
 struct TrainingStep {
     static let trainerPort = 8083
-    static let featuresPort = 8082
+    static let featuresPort = FeatureStep.port
 
     let environment: [String: String]
     let groundTruth: URL
