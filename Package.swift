@@ -74,12 +74,43 @@ let package = Package(
             name: "CablecarDrift",
             path: "Libraries/CablecarDrift"
         ),
+        // Feature store libraries (issue 4).
+        .target(
+            name: "CablecarFeatures",
+            dependencies: ["CablecarDomain", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Libraries/CablecarFeatures"
+        ),
+        .target(
+            name: "CablecarFeatureClient",
+            dependencies: ["CablecarDomain", "CablecarFeatures"],
+            path: "Libraries/CablecarFeatureClient"
+        ),
         .target(
             name: "CablecarLocalStack",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Libraries/CablecarLocalStack"
+        ),
+        // Training numerics and forecasting models (trainer).
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Libraries/COpenBLAS",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(
+            name: "CablecarNumerics",
+            dependencies: ["COpenBLAS"],
+            path: "Libraries/CablecarNumerics"
+        ),
+        .target(
+            name: "CablecarForecasting",
+            dependencies: [
+                "CablecarDomain",
+                "CablecarNumerics",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Libraries/CablecarForecasting"
         ),
         .target(
             name: "CablecarRegistry",
@@ -134,14 +165,45 @@ let package = Package(
             dependencies: ["CablecarIngest", "CablecarService"],
             path: "Services/Ingest/Main"
         ),
+        .target(
+            name: "CablecarFeatureStore",
+            dependencies: [
+                "CablecarDomain",
+                "CablecarFeatures",
+                "CablecarKafka",
+                "CablecarPostgres",
+                "CablecarService",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Services/Features/CablecarFeatureStore"
+        ),
         .executableTarget(
             name: "CablecarFeaturesMain",
-            dependencies: ["CablecarService"],
+            dependencies: ["CablecarFeatureStore", "CablecarService"],
             path: "Services/Features/Main"
+        ),
+        .target(
+            name: "CablecarTrainer",
+            dependencies: [
+                "CablecarDomain",
+                "CablecarFeatureClient",
+                "CablecarForecasting",
+                "CablecarKafka",
+                "CablecarPostgres",
+                "CablecarRegistry",
+                "CablecarService",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/Trainer/CablecarTrainer"
         ),
         .executableTarget(
             name: "CablecarTrainerMain",
-            dependencies: ["CablecarService"],
+            dependencies: ["CablecarTrainer", "CablecarService"],
             path: "Services/Trainer/Main"
         ),
         .executableTarget(
@@ -161,6 +223,7 @@ let package = Package(
                 "CablecarDrift",
                 "CablecarDomain",
                 "CablecarKafka",
+                "CablecarForecasting",
                 "CablecarRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -176,10 +239,15 @@ let package = Package(
                 "CablecarDrift",
                 "CablecarSimulation",
                 "CablecarIngest",
+                "CablecarFeatures",
+                "CablecarForecasting",
+                "CablecarNumerics",
                 "CablecarRegistry",
                 "CablecarPostgres",
                 "CablecarDomain",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                "CablecarFeatureStore",
+                "CablecarFeatureClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -224,7 +292,29 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(
+            name: "CablecarFeaturesTests",
+            dependencies: [
+                "CablecarFeatures", "CablecarFeatureStore", "CablecarFeatureClient", "CablecarDomain", "CablecarKafka",
+                "CablecarPostgres", "CablecarService", "CablecarSimulation", "CablecarTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "CablecarSimulationTests", dependencies: ["CablecarSimulation", "CablecarDomain"]),
+        .testTarget(name: "CablecarNumericsTests", dependencies: ["CablecarNumerics"]),
+        .testTarget(
+            name: "CablecarTrainerTests",
+            dependencies: [
+                "CablecarTrainer", "CablecarForecasting", "CablecarNumerics", "CablecarFeatures", "CablecarDomain",
+                "CablecarSimulation", "CablecarTestSupport", "CablecarKafka", "CablecarPostgres", "CablecarService",
+                "CablecarRegistry",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "CablecarRegistryTests",
             dependencies: [

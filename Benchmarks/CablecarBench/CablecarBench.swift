@@ -1,5 +1,6 @@
 import ArgumentParser
 import CablecarSimulation
+import Foundation
 
 /// `cablecar-bench`: prints performance figures. Targets live here, not in timed tests.
 @main
@@ -7,7 +8,7 @@ struct CablecarBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cablecar-bench",
         abstract: "Measure Cablecar's components and print the figures.",
-        subcommands: [KafkaBench.self, DriftBench.self, SimulationBench.self, IngestBench.self, RegistryBench.self]
+        subcommands: [KafkaBench.self, DriftBench.self, SimulationBench.self, IngestBench.self, RegistryBench.self, FeaturesBench.self, TrainBench.self]
     )
 }
 
@@ -30,5 +31,21 @@ struct SimulationBench: AsyncParsableCommand {
 
     func run() async throws {
         try SimulationBenchmark.run(days: days)
+    }
+}
+
+struct TrainBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Training time on simulated days of the whole city; ridge fits against scikit-learn.")
+    @Option(help: "Simulated days.") var days = 30
+    @Option(help: "Minutes between training instants.") var stepMinutes = 5
+    @Option(help: "Where the design matrices are exported.") var output = ".cablecar/bench-train"
+    @Option(help: "Python with numpy and scikit-learn (scripts/bench-train passes one); without it the comparison is skipped.")
+    var python: String?
+
+    func run() async throws {
+        try await TrainBenchmark(
+            days: days, stepMinutes: stepMinutes, output: URL(fileURLWithPath: output), python: python
+        ).run()
     }
 }

@@ -22,6 +22,7 @@ struct LoopRunner {
         ]
         try children.start("cablecar-ingest", environment: environment.merging(["CABLECAR_HTTP_PORT": "\(Self.ingestPort)"]) { $1 })
         try await waitUntilReady(service: "cablecar-ingest", port: Self.ingestPort, children: children)
+        let features = try await FeatureStep.start(children: children, environment: environment, brokers: endpoints.kafkaBrokers)
 
         var replay = ["replay", "--brokers", endpoints.kafkaBrokers, "--days", "\(days)", "--seed", "\(seed)", "--speed", "max",
                       "--faults", "light", "--ground-truth", LocalStack.defaultHome().appendingPathComponent("ground-truth.jsonl").path]
@@ -32,9 +33,15 @@ struct LoopRunner {
         print("waiting for ingest to account for every raw record ...")
         let report = try await IngestProgress(brokers: endpoints.kafkaBrokers, ingestPort: Self.ingestPort).waitUntilCaughtUp()
         print(report)
+        print("waiting for the feature store to catch up with obs.* ...")
+        print(try await features.waitUntilCaughtUp())
+
+        try await TrainingStep(
+            environment: environment, groundTruth: LocalStack.defaultHome().appendingPathComponent("ground-truth.jsonl")
+        ).run(children: children) { try await waitUntilReady(service: $0, port: $1, children: children) }
     }
 
-    private func waitUntilReady(service: String, port: Int, children: ChildProcesses) async throws {
+    func waitUntilReady(service: String, port: Int, children: ChildProcesses) async throws {
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
             if let status = try? await HTTPGet.fetch("http://127.0.0.1:\(port)/health/ready").status, status == 200 { return }

@@ -1,0 +1,205 @@
+import CablecarDomain
+import CablecarFeatures
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+public enum FeatureClientError: Error, CustomStringConvertible, Equatable {
+    /// The service refused the request (4xx/5xx) with its reason code.
+    case refused(status: Int, reason: String, detail: String)
+    case malformedResponse(String)
+    /// The stream ended with an error line (the rows before it are incomplete).
+    case incomplete(String)
+    /// The rows received do not hash to the fingerprint the service sent.
+    case fingerprintMismatch(expected: String, computed: String)
+
+    public var description: String {
+        switch self {
+        case .refused(let status, let reason, let detail): "feature store refused the request (\(status) \(reason)): \(detail)"
+        case .malformedResponse(let detail): "feature store answered something unexpected: \(detail)"
+        case .incomplete(let detail): "feature snapshot incomplete: \(detail)"
+        case .fingerprintMismatch(let expected, let computed):
+            "snapshot rows hash to \(computed) but the feature store announced \(expected); the transfer was corrupted"
+        }
+    }
+}
+
+/// Client of the feature store's HTTP API: training sets (`FeatureSnapshotSource`) and online
+/// batch get with a read-through, TTL-bounded in-memory cache. Used by the trainer and the
+/// forecast service.
+public final class FeatureClient: FeatureSnapshotSource, Sendable {
+    public let baseURL: URL
+    private let session: URLSession
+    private let cache: TTLCache<CacheKey, CachedVector>
+    /// When true (default), `snapshot` records the snapshot in the store (`POST /api/v1/snapshots`).
+    public let recordSnapshots: Bool
+
+    struct CacheKey: Hashable, Sendable {
+        var segment: String
+        var features: [String]?
+    }
+
+    struct CachedVector: Sendable {
+        var vector: OnlineFeatureVector
+        var featureNames: [String]
+        var featureVersions: [String: Int]
+    }
+
+    public init(baseURL: URL, cacheTTL: Duration = .seconds(5), recordSnapshots: Bool = true, session: URLSession = .shared) {
+        self.baseURL = baseURL
+        self.session = session
+        self.cache = TTLCache(ttl: cacheTTL)
+        self.recordSnapshots = recordSnapshots
+    }
+
+    // MARK: Online
+
+    /// The newest vectors of `segments`: cached ones from memory, the rest in one request.
+    /// Segments the store has no vector for yet are listed in `missing` (and not cached).
+    public func online(segments: [String], features: [String]? = nil) async throws -> OnlineFeatureResponse {
+        var found: [String: CachedVector] = [:]
+        var misses: [String] = []
+        for segment in segments {
+            if let hit = cache.value(for: CacheKey(segment: segment, features: features)) {
+                found[segment] = hit
+            } else if !misses.contains(segment) {
+                misses.append(segment)
+            }
+        }
+        var missing: [String] = []
+        var names = found.values.first?.featureNames
+        var versions = found.values.first?.featureVersions
+        if !misses.isEmpty {
+            let response: OnlineFeatureResponse = try await post(
+                "api/v1/features/online", OnlineFeatureRequest(segments: misses, features: features))
+            names = response.featureNames
+            versions = response.featureVersions
+            missing = response.missing
+            for vector in response.vectors {
+                let cached = CachedVector(vector: vector, featureNames: response.featureNames, featureVersions: response.featureVersions)
+                cache.store(cached, for: CacheKey(segment: vector.segmentID, features: features))
+                found[vector.segmentID] = cached
+            }
+        }
+        let vectors = segments.compactMap { found[$0]?.vector }
+        return OnlineFeatureResponse(featureNames: names ?? [], featureVersions: versions ?? [:], vectors: vectors, missing: missing)
+    }
+
+    /// Puts the vectors of an online answer into the cache (warm-up, or vectors obtained elsewhere).
+    public func prime(_ response: OnlineFeatureResponse, features: [String]? = nil) {
+        for vector in response.vectors {
+            cache.store(
+                CachedVector(vector: vector, featureNames: response.featureNames, featureVersions: response.featureVersions),
+                for: CacheKey(segment: vector.segmentID, features: features))
+        }
+    }
+
+    /// Drops every cached vector.
+    public func clearCache() { cache.removeAll() }
+
+    // MARK: Historical
+
+    public func snapshot(_ request: SnapshotRequest) async throws -> FeatureSnapshot {
+        try await retrieve(request, path: recordSnapshots ? "api/v1/snapshots" : "api/v1/features/historical")
+    }
+
+    /// Point-in-time rows without recording a snapshot.
+    public func historical(_ request: SnapshotRequest) async throws -> FeatureSnapshot {
+        try await retrieve(request, path: "api/v1/features/historical")
+    }
+
+    private func retrieve(_ request: SnapshotRequest, path: String) async throws -> FeatureSnapshot {
+        let data = try await send(path, body: try JSONEncoder().encode(request))
+        let stream = try NDJSONSnapshot.parse(data)
+        let computed = SnapshotFingerprint.compute(
+            featureNames: stream.header.featureNames, featureVersions: stream.header.featureVersions, rows: stream.rows)
+        guard computed == stream.fingerprint else {
+            throw FeatureClientError.fingerprintMismatch(expected: stream.fingerprint, computed: computed)
+        }
+        return FeatureSnapshot(
+            fingerprint: stream.fingerprint, request: request, featureNames: stream.header.featureNames,
+            featureVersions: stream.header.featureVersions, rows: stream.rows)
+    }
+
+    // MARK: HTTP
+
+    private func post<Body: Encodable, Answer: Decodable>(_ path: String, _ body: Body) async throws -> Answer {
+        let data = try await send(path, body: try JSONEncoder().encode(body))
+        do {
+            return try JSONDecoder().decode(Answer.self, from: data)
+        } catch {
+            throw FeatureClientError.malformedResponse("\(error)")
+        }
+    }
+
+    private func send(_ path: String, body: Data) async throws -> Data {
+        var request = URLRequest(url: baseURL.appendingPathComponent(path))
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = body
+        let (data, response) = try await session.data(for: request)
+        guard let http = response as? HTTPURLResponse else { throw FeatureClientError.malformedResponse("not an HTTP response") }
+        guard (200..<300).contains(http.statusCode) else {
+            struct Problem: Decodable {
+                var reason: String
+                var detail: String
+            }
+            let problem = try? JSONDecoder().decode(Problem.self, from: data)
+            throw FeatureClientError.refused(
+                status: http.statusCode, reason: problem?.reason ?? "http_\(http.statusCode)",
+                detail: problem?.detail ?? String(decoding: data.prefix(500), as: UTF8.self))
+        }
+        return data
+    }
+}
+
+/// Parses the NDJSON stream of a retrieval: header, rows, trailer.
+public enum NDJSONSnapshot {
+    public struct Parsed: Sendable {
+        public var header: SnapshotHeader
+        public var rows: [FeatureRow]
+        public var fingerprint: String
+        public var snapshotID: Int64?
+    }
+
+    public static func parse(_ data: Data) throws -> Parsed {
+        let newline = UInt8(ascii: "\n")
+        var lines = data.split(separator: newline, omittingEmptySubsequences: true)
+        guard lines.count >= 2 else { throw FeatureClientError.malformedResponse("a snapshot stream needs a header and a trailer line") }
+        let decoder = JSONDecoder()
+        let header: SnapshotHeader
+        let trailer: SnapshotTrailer
+        do {
+            header = try decoder.decode(SnapshotHeader.self, from: Data(lines.removeFirst()))
+            trailer = try decoder.decode(SnapshotTrailer.self, from: Data(lines.removeLast()))
+        } catch {
+            throw FeatureClientError.malformedResponse("header or trailer: \(error)")
+        }
+        if let error = trailer.error { throw FeatureClientError.incomplete(error) }
+        guard let fingerprint = trailer.fingerprint else { throw FeatureClientError.incomplete("the stream carries no fingerprint") }
+        guard lines.count == trailer.rows else {
+            throw FeatureClientError.incomplete("received \(lines.count) rows, the store sent \(trailer.rows)")
+        }
+        // One decode per chunk of rows (as a JSON array) is much cheaper than one per line.
+        var rows: [FeatureRow] = []
+        rows.reserveCapacity(lines.count)
+        var index = 0
+        while index < lines.count {
+            let end = min(lines.count, index + 20_000)
+            var array = Data("[".utf8)
+            for i in index..<end {
+                if i > index { array.append(UInt8(ascii: ",")) }
+                array.append(contentsOf: lines[i])
+            }
+            array.append(UInt8(ascii: "]"))
+            do {
+                rows += try decoder.decode([FeatureRow].self, from: array)
+            } catch {
+                throw FeatureClientError.malformedResponse("rows \(index)..<\(end): \(error)")
+            }
+            index = end
+        }
+        return Parsed(header: header, rows: rows, fingerprint: fingerprint, snapshotID: trailer.snapshotID)
+    }
+}

@@ -1,0 +1,110 @@
+import CablecarDomain
+import Foundation
+
+/// How a `ModelInput` becomes the ridge model's feature vector, and the training-period
+/// statistics that make it deterministic: missing feature values are imputed with their
+/// training mean, and features that were ever missing get a 0/1 missing indicator.
+///
+/// Layout: snapshot features, missing indicators, last speed + missing flag, last flow + missing
+/// flag, historical average at the issue time, two daily harmonics of the target time, a weekend
+/// flag. The historical average at the target time is not a column: the model predicts the
+/// deviation from it (see `RidgeForecastModel`).
+struct RidgeDesign: Codable, Sendable, Equatable {
+    var featureNames: [String]
+    var imputation: PackedDoubles
+    var indicatorFeatures: [Int]
+    var lastSpeedMean: Double
+    var lastFlowMean: Double
+
+    enum CodingKeys: String, CodingKey {
+        case featureNames = "feature_names"
+        case imputation
+        case indicatorFeatures = "indicator_features"
+        case lastSpeedMean = "last_speed_mean"
+        case lastFlowMean = "last_flow_mean"
+    }
+
+    static let fixedColumns = ["last_speed", "last_speed_missing", "last_flow", "last_flow_missing",
+        "ha_issue_time", "day_sin", "day_cos", "day_sin2", "day_cos2", "weekend"]
+
+    var columnCount: Int { featureNames.count + indicatorFeatures.count + Self.fixedColumns.count }
+
+    var columnNames: [String] {
+        featureNames + indicatorFeatures.map { "\(featureNames[$0])_missing" } + Self.fixedColumns
+    }
+
+    init(data: TrainingData, period: Range<EpochMillis>) {
+        featureNames = data.featureNames
+        let p = data.featureNames.count
+        var sums = Array(repeating: 0.0, count: p)
+        var counts = Array(repeating: 0, count: p)
+        var missing = Array(repeating: false, count: p)
+        var speedSum = 0.0, speedCount = 0, flowSum = 0.0, flowCount = 0
+        for index in data.rows.indices where period.contains(data.rows[index].timestamp) {
+            let values = data.rows[index].values
+            for j in 0..<p {
+                if let value = values[j], value.isFinite {
+                    sums[j] += value
+                    counts[j] += 1
+                } else {
+                    missing[j] = true
+                }
+            }
+            if let speed = data.lastSpeed[index], speed.isFinite {
+                speedSum += speed
+                speedCount += 1
+            }
+            if let flow = data.lastFlow[index], flow.isFinite {
+                flowSum += flow
+                flowCount += 1
+            }
+        }
+        imputation = PackedDoubles(zip(sums, counts).map { sum, count in count > 0 ? sum / Double(count) : 0 })
+        indicatorFeatures = (0..<p).filter { missing[$0] && counts[$0] > 0 }
+        lastSpeedMean = speedCount > 0 ? speedSum / Double(speedCount) : 0
+        lastFlowMean = flowCount > 0 ? flowSum / Double(flowCount) : 0
+    }
+
+    /// Writes the row for `input` into `out[0..<columnCount]`.
+    func fill(_ out: UnsafeMutablePointer<Double>, input: ModelInput, horizonMinutes: Int, haIssue: Double) {
+        var column = 0
+        let imputed = imputation.values
+        for j in 0..<featureNames.count {
+            if j < input.features.count, let value = input.features[j], value.isFinite {
+                out[column] = value
+            } else {
+                out[column] = imputed[j]
+            }
+            column += 1
+        }
+        for j in indicatorFeatures {
+            let present = j < input.features.count && (input.features[j].map { $0.isFinite } ?? false)
+            out[column] = present ? 0 : 1
+            column += 1
+        }
+        if let speed = input.lastSpeedKmh, speed.isFinite {
+            out[column] = speed
+            out[column + 1] = 0
+        } else {
+            out[column] = lastSpeedMean
+            out[column + 1] = 1
+        }
+        if let flow = input.lastFlowVehiclesPerHour, flow.isFinite {
+            out[column + 2] = flow
+            out[column + 3] = 0
+        } else {
+            out[column + 2] = lastFlowMean
+            out[column + 3] = 1
+        }
+        column += 4
+        out[column] = haIssue
+        let targetTime = input.issueTime + EpochMillis(horizonMinutes) * 60_000
+        let day: EpochMillis = 86_400_000
+        let phase = 2 * Double.pi * Double(((targetTime % day) + day) % day) / Double(day)
+        out[column + 1] = sin(phase)
+        out[column + 2] = cos(phase)
+        out[column + 3] = sin(2 * phase)
+        out[column + 4] = cos(2 * phase)
+        out[column + 5] = Interval.slotOfWeek(targetTime) >= 5 * 288 ? 1 : 0
+    }
+}

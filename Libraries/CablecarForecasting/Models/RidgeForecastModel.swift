@@ -1,0 +1,122 @@
+import CablecarDomain
+import CablecarNumerics
+
+/// Model (c): one ridge regression per (target, horizon, neighborhood) over the snapshot
+/// features, the last observed values, the historical average at the issue time and calendar
+/// terms, predicting the deviation from the historical average at the target time
+/// (forecast = average + ridge). Predicting the deviation keeps the average's weight at exactly
+/// one: fitted as a regressor, a leave-one-out average over a few weeks is noisier in training
+/// than at serving time, and its weight would be shrunk (errors in variables). The penalty of each is chosen on the validation period from
+/// `ModelParameters.penaltyGrid`, then the model is refitted on train + validation.
+/// A neighborhood without a fitted model (or unknown) gets the historical average.
+public struct RidgeForecastModel: ForecastModel {
+    public static let kind = "ridge"
+
+    /// The loss a model was fitted with: squared error (plain ridge) or absolute error
+    /// (`RobustRidge`), whichever scored better on the validation period.
+    public enum Loss: String, Codable, Sendable {
+        case squared, absolute
+    }
+
+    /// What the penalty search found for one (target, horizon, neighborhood).
+    public struct Selection: Codable, Sendable, Equatable {
+        public var penalty: Double
+        public var loss: Loss
+        public var validationMAE: Double?
+        public var trainingRows: Int
+        public var validationRows: Int
+
+        enum CodingKeys: String, CodingKey {
+            case penalty, loss
+            case validationMAE = "validation_mae"
+            case trainingRows = "training_rows"
+            case validationRows = "validation_rows"
+        }
+    }
+
+    struct Body: Codable {
+        var targets: [ForecastTarget]
+        var horizons: [Int]
+        var design: RidgeDesign
+        var historicalAverage: [String: HistoricalAverageTable]
+        var solutions: [String: RidgeSolution]
+        var selections: [String: Selection]
+
+        enum CodingKeys: String, CodingKey {
+            case targets, horizons, design
+            case historicalAverage = "historical_average"
+            case solutions, selections
+        }
+    }
+
+    public let targets: [ForecastTarget]
+    public let horizons: [Int]
+    let design: RidgeDesign
+    let historicalAverage: [ForecastTarget: HistoricalAverageTable]
+    public let solutions: [String: RidgeSolution]
+    public let selections: [String: Selection]
+    let segmentIndex: [String: Int]
+
+    public var featureNames: [String] { design.featureNames }
+    public var designColumns: [String] { design.columnNames }
+
+    public static func key(_ target: ForecastTarget, _ horizon: Int, _ neighborhood: String) -> String {
+        "\(target.rawValue)|\(horizon)|\(neighborhood)"
+    }
+
+    init(
+        targets: [ForecastTarget], horizons: [Int], design: RidgeDesign,
+        historicalAverage: [ForecastTarget: HistoricalAverageTable], solutions: [String: RidgeSolution],
+        selections: [String: Selection]
+    ) {
+        self.targets = targets
+        self.horizons = horizons
+        self.design = design
+        self.historicalAverage = historicalAverage
+        self.solutions = solutions
+        self.selections = selections
+        let segments = historicalAverage.values.first?.segments ?? []
+        segmentIndex = Dictionary(uniqueKeysWithValues: segments.enumerated().map { ($1, $0) })
+    }
+
+    public static func fit(_ data: TrainingData, split: TimeSplit, parameters: ModelParameters) throws -> Self {
+        let trainer = RidgeTrainer(data: data, split: split, parameters: parameters)
+        return try trainer.fit()
+    }
+
+    public func predict(_ input: ModelInput, target: ForecastTarget, horizonMinutes: Int) -> Double? {
+        guard let table = historicalAverage[target] else { return nil }
+        let segment = segmentIndex[input.segmentID]
+        let haTarget = table.value(segment: segment, time: input.issueTime + EpochMillis(horizonMinutes) * 60_000)
+        guard let solution = solutions[Self.key(target, horizonMinutes, input.neighborhood)] else { return haTarget }
+        let haIssue = table.value(segment: segment, time: input.issueTime)
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: design.columnCount) { row in
+            guard let base = row.baseAddress else { return haTarget }
+            design.fill(base, input: input, horizonMinutes: horizonMinutes, haIssue: haIssue)
+            return haTarget + solution.predict(UnsafeBufferPointer(row))
+        }
+    }
+
+    public func artifact() throws -> [UInt8] {
+        try ArtifactCodec.encode(
+            kind: Self.kind,
+            body: Body(
+                targets: targets, horizons: horizons, design: design,
+                historicalAverage: Dictionary(uniqueKeysWithValues: historicalAverage.map { ($0.key.rawValue, $0.value) }),
+                solutions: solutions, selections: selections))
+    }
+
+    public static func load(artifact: [UInt8]) throws -> Self {
+        let body = try ArtifactCodec.decode(kind: kind, artifact, as: Body.self)
+        var tables: [ForecastTarget: HistoricalAverageTable] = [:]
+        for (name, table) in body.historicalAverage {
+            guard let target = ForecastTarget(rawValue: name) else {
+                throw ForecastingError.invalidArtifact("unknown target '\(name)'")
+            }
+            tables[target] = table
+        }
+        return Self(
+            targets: body.targets, horizons: body.horizons, design: body.design, historicalAverage: tables,
+            solutions: body.solutions, selections: body.selections)
+    }
+}

@@ -1,0 +1,151 @@
+import CablecarDomain
+import CablecarNumerics
+
+/// The design matrix of one (target, horizon, neighborhood): training rows first, then
+/// validation rows. `y` is the deviation of the actual from the historical average at the
+/// target time.
+public struct RidgeDesignMatrix: Sendable {
+    public var key: String
+    public var columns: [String]
+    public var x: DenseMatrix
+    public var y: [Double]
+    public var trainingRows: Int
+}
+
+/// Fits a `RidgeForecastModel`. Historical-average inputs of training rows are leave-one-out
+/// (see `HistoricalAverageAccumulator`), so the model does not learn to trust an average that
+/// contains its own label.
+struct RidgeTrainer {
+    let data: TrainingData
+    let split: TimeSplit
+    let parameters: ModelParameters
+
+    func fit(inspect: ((RidgeDesignMatrix, RidgeSolution) -> Void)? = nil) throws -> RidgeForecastModel {
+        try parameters.validate()
+        let design = RidgeDesign(data: data, period: split.fitting)
+        var tables: [ForecastTarget: HistoricalAverageTable] = [:]
+        var solutions: [String: RidgeSolution] = [:]
+        var selections: [String: RidgeForecastModel.Selection] = [:]
+        for target in parameters.targets {
+            let accumulator = HistoricalAverageAccumulator(data: data, target: target, period: split.fitting)
+            guard accumulator.totalCount > 0 else {
+                throw ForecastingError.emptyTrainingData("no \(target.rawValue) labels in the fitting period")
+            }
+            tables[target] = accumulator.table(segments: data.segments)
+            for horizon in parameters.horizons {
+                let training = data.examples(in: split.train, target: target, horizonMinutes: horizon)
+                let validation = data.examples(in: split.validation, target: target, horizonMinutes: horizon)
+                let byNeighborhood = group(training: training, validation: validation)
+                for neighborhood in data.neighborhoods {
+                    guard let (train, valid) = byNeighborhood[neighborhood], !train.isEmpty else { continue }
+                    let key = RidgeForecastModel.key(target, horizon, neighborhood)
+                    let matrix = buildMatrix(
+                        key: key, design: design, accumulator: accumulator, target: target, horizon: horizon,
+                        examples: train + valid, trainingRows: train.count)
+                    let (solution, selection) = try selectAndFit(matrix)
+                    solutions[key] = solution
+                    selections[key] = selection
+                    inspect?(matrix, solution)
+                }
+            }
+        }
+        return RidgeForecastModel(
+            targets: parameters.targets, horizons: parameters.horizons, design: design, historicalAverage: tables,
+            solutions: solutions, selections: selections)
+    }
+
+    private func group(training: [TrainingData.Example], validation: [TrainingData.Example])
+        -> [String: ([TrainingData.Example], [TrainingData.Example])]
+    {
+        var result: [String: ([TrainingData.Example], [TrainingData.Example])] = [:]
+        for example in training { result[data.rows[example.row].neighborhood, default: ([], [])].0.append(example) }
+        for example in validation { result[data.rows[example.row].neighborhood, default: ([], [])].1.append(example) }
+        return result
+    }
+
+    private func buildMatrix(
+        key: String, design: RidgeDesign, accumulator: HistoricalAverageAccumulator, target: ForecastTarget,
+        horizon: Int, examples: [TrainingData.Example], trainingRows: Int
+    ) -> RidgeDesignMatrix {
+        let p = design.columnCount
+        var x = DenseMatrix(zeroRows: examples.count, columns: p)
+        var y = Array(repeating: 0.0, count: examples.count)
+        x.values.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for (r, example) in examples.enumerated() {
+                let segment = data.segmentIndex(ofRow: example.row)
+                let labelTime = data.rows[example.labelRow].timestamp
+                let haTarget = accumulator.value(segment: segment, time: labelTime, leavingOut: example.actual)
+                let haIssue = accumulator.value(
+                    segment: segment, time: data.rows[example.row].timestamp,
+                    leavingOut: data.label(example.row, target).flatMap { $0.isFinite ? $0 : nil })
+                design.fill(base + r * p, input: data.input(example.row), horizonMinutes: horizon, haIssue: haIssue)
+                y[r] = example.actual - haTarget
+            }
+        }
+        return RidgeDesignMatrix(key: key, columns: design.columnNames, x: x, y: y, trainingRows: trainingRows)
+    }
+
+    /// Tries every penalty on the training rows against the validation rows (lowest MAE wins; the
+    /// grid order breaks ties), then the same penalty with absolute-error loss (`RobustRidge`), and
+    /// keeps whichever loss scores better on validation; finally refits on all rows with both choices.
+    private func selectAndFit(_ matrix: RidgeDesignMatrix) throws -> (RidgeSolution, RidgeForecastModel.Selection) {
+        let validationRows = matrix.x.rows - matrix.trainingRows
+        var best = parameters.penaltyGrid[parameters.penaltyGrid.count / 2]
+        var bestMAE: Double?
+        var loss = RidgeForecastModel.Loss.absolute
+        if validationRows > 0 {
+            let problem = try RidgeProblem(x: matrix.x, y: matrix.y, rowCount: matrix.trainingRows)
+            var bestSolution: RidgeSolution?
+            for penalty in parameters.penaltyGrid {
+                let solution = try problem.solve(penalty: penalty)
+                if let mae = validationMAE(solution, matrix), bestMAE.map({ mae < $0 }) ?? true {
+                    best = penalty
+                    bestMAE = mae
+                    bestSolution = solution
+                }
+            }
+            let robust = try RobustRidge.fitLeastAbsolute(
+                x: matrix.x, y: matrix.y, rowCount: matrix.trainingRows, penalty: best, start: bestSolution)
+            if let robustMAE = validationMAE(robust, matrix), let squaredMAE = bestMAE, robustMAE >= squaredMAE {
+                loss = .squared
+            } else {
+                bestMAE = validationMAE(robust, matrix)
+            }
+        }
+        let final: RidgeSolution
+        switch loss {
+        case .squared: final = try RidgeProblem(x: matrix.x, y: matrix.y).solve(penalty: best)
+        case .absolute: final = try RobustRidge.fitLeastAbsolute(x: matrix.x, y: matrix.y, penalty: best)
+        }
+        return (
+            final,
+            RidgeForecastModel.Selection(
+                penalty: best, loss: loss, validationMAE: bestMAE, trainingRows: matrix.trainingRows,
+                validationRows: validationRows)
+        )
+    }
+
+    private func validationMAE(_ solution: RidgeSolution, _ matrix: RidgeDesignMatrix) -> Double? {
+        var errors = ErrorAccumulator()
+        matrix.x.values.withUnsafeBufferPointer { xs in
+            let p = matrix.x.columns
+            for r in matrix.trainingRows..<matrix.x.rows {
+                let row = UnsafeBufferPointer(rebasing: xs[(r * p)..<((r + 1) * p)])
+                errors.add(predicted: solution.predict(row), actual: matrix.y[r])
+            }
+        }
+        return errors.mae
+    }
+}
+
+extension RidgeForecastModel {
+    /// Fits like `fit(_:split:parameters:)` and hands every design matrix and its final solution
+    /// to `inspect` (the benchmark exports them to compare against scikit-learn).
+    public static func fit(
+        _ data: TrainingData, split: TimeSplit, parameters: ModelParameters,
+        inspect: @escaping (RidgeDesignMatrix, RidgeSolution) -> Void
+    ) throws -> Self {
+        try RidgeTrainer(data: data, split: split, parameters: parameters).fit(inspect: inspect)
+    }
+}

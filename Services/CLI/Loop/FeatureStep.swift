@@ -1,0 +1,102 @@
+import CablecarDomain
+import CablecarKafka
+import Foundation
+import Logging
+
+/// The feature store's part of `cablecar run`: starts `cablecar-features` beside ingest, waits
+/// until it has consumed everything ingest wrote to `obs.*`, and summarizes the stores.
+struct FeatureStep {
+    static let port = 8082
+    let brokers: String
+
+    /// Starts the service and waits until it is ready (migrations, topics, definitions).
+    static func start(children: ChildProcesses, environment: [String: String], brokers: String) async throws -> FeatureStep {
+        try children.start("cablecar-features", environment: environment.merging(["CABLECAR_HTTP_PORT": "\(port)"]) { $1 })
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            if let status = try? await HTTPGet.fetch("http://127.0.0.1:\(port)/health/ready").status, status == 200 {
+                return FeatureStep(brokers: brokers)
+            }
+            guard children.allRunning else {
+                throw ValidationErrorText("cablecar-features exited during start-up; see \(children.logDirectory.path)/cablecar-features.log")
+            }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        throw ValidationErrorText("cablecar-features did not become ready within 120 s; see \(children.logDirectory.path)/cablecar-features.log")
+    }
+
+    struct Catalog: Decodable {
+        var features: [Feature]
+        var streamClock: Int64?
+        var lastStep: Int64?
+        var steps: Int
+        var offlineRows: Int
+        var onlineEntities: Int
+        var historyRevisions: Int
+        var consumedMessages: Int?
+
+        struct Feature: Decodable {}
+
+        enum CodingKeys: String, CodingKey {
+            case features
+            case streamClock = "stream_clock"
+            case lastStep = "last_step"
+            case steps
+            case offlineRows = "offline_rows"
+            case onlineEntities = "online_entities"
+            case historyRevisions = "history_revisions"
+            case consumedMessages = "consumed_messages"
+        }
+    }
+
+    func observationTotal() async throws -> Int {
+        var logger = Logger(label: "cablecar")
+        logger.logLevel = .error
+        let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-cli"), logger: logger)
+        var total = 0
+        for topic in [Topic.observedTraffic, .observedContext] {
+            total += Int(try await admin.endOffsets(of: topic.rawValue).values.reduce(0, +))
+        }
+        return total
+    }
+
+    /// Waits until the feature store has consumed every `obs.*` message and its counts stopped
+    /// moving, then returns a short summary.
+    func waitUntilCaughtUp(timeout: Duration = .seconds(1800)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var last = -1
+        var unchanged = 0
+        while ContinuousClock.now < deadline {
+            let expected = try await observationTotal()
+            let (status, body) = try await HTTPGet.fetch("http://127.0.0.1:\(Self.port)/api/v1/features/catalog", timeout: 30)
+            guard status == 200 else { throw ValidationErrorText("cablecar-features answered \(status) for its catalog") }
+            let catalog = try JSONDecoder().decode(Catalog.self, from: body)
+            let consumed = catalog.consumedMessages ?? 0
+            if consumed == last {
+                unchanged += 1
+                if consumed >= expected && unchanged >= 2 { return summary(catalog) }
+            } else {
+                print("  feature store has consumed \(consumed) of \(expected) observations (\(catalog.steps) five-minute steps done)")
+                last = consumed
+                unchanged = 0
+            }
+            try await Task.sleep(for: .seconds(2))
+        }
+        throw ValidationErrorText("cablecar-features did not catch up with obs.* within \(timeout)")
+    }
+
+    func summary(_ catalog: Catalog) -> String {
+        let formatter = ISO8601DateFormatter()
+        func time(_ ms: Int64?) -> String { ms.map { formatter.string(from: Date(timeIntervalSince1970: Double($0) / 1000)) } ?? "none" }
+        var freshness = "n/a"
+        if let clock = catalog.streamClock, let step = catalog.lastStep { freshness = "\((clock - step) / 1000) s behind the stream clock" }
+        return """
+            feature store:
+              features      \(catalog.features.count) definitions
+              revisions     \(catalog.historyRevisions) observation revisions stored (event + availability time)
+              offline rows  \(catalog.offlineRows) (\(catalog.steps) five-minute steps)
+              online        \(catalog.onlineEntities) segments with a current vector
+              newest step   \(time(catalog.lastStep)) (stream clock \(time(catalog.streamClock)); freshness \(freshness))
+            """
+    }
+}

@@ -1,0 +1,179 @@
+import CablecarDomain
+import CablecarFeatures
+import CablecarPostgres
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PostgresNIO
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `cablecar-bench features`: backfill time for `days` simulated days of a whole city,
+/// historical retrieval rows/s over HTTP, and online batch reads (the store's Postgres path).
+/// Runs in a database of its own on a running Postgres (`cablecar stack up`). The history is
+/// synthetic (smooth daily curves with noise and a few corrections): the work per row is what
+/// matters here, not realism.
+public enum FeatureStoreBenchmark {
+    public struct Figures: Sendable {
+        public var historyRevisions = 0
+        public var insertSeconds = 0.0
+        public var backfill = BackfillResult(start: 0, end: 0, steps: 0, rows: 0)
+        public var backfillSeconds = 0.0
+        public var retrievalRows = 0
+        public var retrievalSeconds = 0.0
+        public var onlinePostgres: [Double] = []
+    }
+
+    public static func run(city: CityDefinition, days: Int, retrievalDays: Int, databaseURL: String, logger: Logger) async throws -> Figures {
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let server = try DatabaseConfiguration(url: databaseURL)
+        var own = server
+        own.database = "features_bench_\(suffix)"
+        let admin = Database.client(server, logger: logger)
+        let client = Database.client(own, logger: logger)
+        return try await withThrowingTaskGroup(of: Figures?.self) { group in
+            group.addTask { await admin.run(); return nil }
+            group.addTask { await client.run(); return nil }
+            defer { group.cancelAll() }
+            // An identifier cannot be a bind parameter; this one is built from hex digits only.
+            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(own.database)"), logger: logger)
+            try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(client)
+            let computer = try FeatureComputer(city: city)
+            var figures = Figures()
+
+            // 1. History: every segment every five minutes, a few corrections.
+            let start: EpochMillis = 1_740_988_800_000
+            let end = start + EpochMillis(days) * 86_400_000
+            let insertStart = ContinuousClock.now
+            figures.historyRevisions = try await insertHistory(city: city, start: start, end: end, client: client, logger: logger)
+            figures.insertSeconds = seconds(since: insertStart)
+            print(String(format: "features: stored %d observation revisions (%d days, %d segments) in %.1f s",
+                         figures.historyRevisions, days, city.segments.count, figures.insertSeconds))
+
+            // 2. Backfill the whole range.
+            let materializer = StepMaterializer(computer: computer)
+            let backfillStart = ContinuousClock.now
+            figures.backfill = try await Backfill.run(
+                start: start, end: end, completedThrough: end - Interval.lengthMillis, materializer: materializer, database: client,
+                logger: logger)
+            figures.backfillSeconds = seconds(since: backfillStart)
+            print(String(format: "features: backfill of %d days = %d steps, %d rows in %.1f s (%.0f rows/s)",
+                         days, figures.backfill.steps, figures.backfill.rows, figures.backfillSeconds,
+                         Double(figures.backfill.rows) / figures.backfillSeconds))
+
+            // 3. Online store: the newest vector of every segment, then batch reads of 100.
+            var history = ObservationHistory()
+            try await HistoryStore.load(into: &history, from: end - 86_400_000, to: end, on: client, logger: logger)
+            let lastRows = computer.rows(instants: [end - Interval.lengthMillis], history: history)
+            try await client.withTransaction(logger: logger) { connection in
+                try await RowStore.writeOnline(lastRows, featureSet: computer.featureSetID, on: connection, logger: logger)
+            }
+            let online = OnlineHandler(computer: computer, maxEntities: 500, database: client, logger: logger)
+            let ids = city.segments.map(\.id)
+            var latencies: [Double] = []
+            for i in 0..<1_100 {
+                let batch = (0..<100).map { ids[(i * 37 + $0) % ids.count] }
+                let t0 = ContinuousClock.now
+                let answer = try await online.handle(OnlineFeatureRequest(segments: batch))
+                if i >= 100 { latencies.append(seconds(since: t0) * 1000) }
+                precondition(answer.vectors.count == 100, "online read returned \(answer.vectors.count) vectors")
+            }
+            figures.onlinePostgres = latencies
+
+            // 4. Historical retrieval over HTTP (NDJSON), the last `retrievalDays` days of the whole city.
+            let router = Router()
+            FeatureRoutes.add(
+                to: router, computer: computer,
+                configuration: FeatureStoreConfiguration(maxRetrievalRows: 100_000_000), database: client, logger: logger)
+            let port = Int.random(in: 20_000..<40_000)
+            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+            let server = Task { try await app.runService() }
+            defer { server.cancel() }
+            try await waitForPort(port)
+            let request = SnapshotRequest(start: end - EpochMillis(retrievalDays) * 86_400_000, end: end)
+            var urlRequest = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/features/historical")!)
+            urlRequest.httpMethod = "POST"
+            urlRequest.httpBody = try JSONEncoder().encode(request)
+            urlRequest.timeoutInterval = 600
+            let retrievalStart = ContinuousClock.now
+            let (data, _) = try await URLSession.shared.data(for: urlRequest)
+            figures.retrievalSeconds = seconds(since: retrievalStart)
+            figures.retrievalRows = data.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) } - 2
+            let trailer = data.split(separator: UInt8(ascii: "\n")).last.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            print(String(format: "features: historical retrieval of %d days = %d rows (%.1f MB NDJSON) in %.2f s = %.0f rows/s; trailer %@",
+                         retrievalDays, figures.retrievalRows, Double(data.count) / 1e6, figures.retrievalSeconds,
+                         Double(figures.retrievalRows) / figures.retrievalSeconds, String(trailer.prefix(140))))
+            return figures
+        }
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    static func waitForPort(_ port: Int) async throws {
+        for _ in 0..<100 {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/features/catalog")!)
+            request.timeoutInterval = 2
+            if let (_, response) = try? await URLSession.shared.data(for: request), (response as? HTTPURLResponse) != nil { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw APIError(503, "bench_server", "the benchmark's HTTP server did not start on port \(port)")
+    }
+
+    static func insertHistory(city: CityDefinition, start: EpochMillis, end: EpochMillis, client: PostgresClient, logger: Logger) async throws -> Int {
+        var total = 0
+        var state: UInt64 = 0x1234_5678
+        func noise() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let step = Interval.lengthMillis
+        var day = start
+        while day < end {
+            var traffic: [AvailableTraffic] = []
+            var context: [AvailableContext] = []
+            var t = day
+            while t < min(end, day + 86_400_000) {
+                let phase = Double((t - start) % 86_400_000) / 86_400_000 * 2 * Double.pi
+                for (index, segment) in city.segments.enumerated() {
+                    let speed = segment.freeFlowSpeedKmh * (0.7 + 0.2 * sin(phase + Double(index % 7))) + noise() * 3
+                    let flow = segment.capacityPerLane * Double(segment.lanes) * (0.4 + 0.3 * cos(phase)) + noise() * 50
+                    let o = TrafficObservation(
+                        segmentID: segment.id, neighborhood: segment.neighborhood, eventTime: t, flowVehiclesPerHour: flow,
+                        speedKmh: speed, occupancy: 0.2, sampleCount: 4, revision: 0, ingestTime: t + step)
+                    traffic.append(AvailableTraffic(o, availableAt: t + step))
+                    if noise() < 0.02 {
+                        var fixed = o
+                        fixed.revision = 1
+                        fixed.speedKmh = speed - 5
+                        traffic.append(AvailableTraffic(fixed, availableAt: t + 4 * step))
+                    }
+                }
+                for neighborhood in city.neighborhoods {
+                    let o = ContextObservation(
+                        neighborhood: neighborhood.id, eventTime: t, temperatureCelsius: 12 + 5 * sin(phase), precipitationMmPerHour: 0,
+                        visibilityMeters: 9_000, activeScheduledEvents: 0, activeIncidents: noise() < 0.05 ? 1 : 0,
+                        transitDelaySeconds: noise() * 90, transitReports: 4, revision: 0, ingestTime: t + step)
+                    context.append(AvailableContext(o, availableAt: t + step))
+                }
+                t += step
+            }
+            for chunk in stride(from: 0, to: traffic.count, by: 20_000) {
+                let part = Array(traffic[chunk..<min(traffic.count, chunk + 20_000)])
+                try await client.withTransaction(logger: logger) { connection in
+                    try await HistoryStore.insertTraffic(part, on: connection, logger: logger)
+                }
+            }
+            try await client.withTransaction(logger: logger) { connection in
+                try await HistoryStore.insertContext(context, on: connection, logger: logger)
+            }
+            total += traffic.count + context.count
+            day += 86_400_000
+        }
+        return total
+    }
+}

@@ -1,0 +1,135 @@
+import CablecarDomain
+import CablecarFeatures
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// Historical (point-in-time) retrieval from the offline store, streamed as NDJSON: a
+/// `SnapshotHeader` line, one row per line in canonical order, a `SnapshotTrailer` line with
+/// the fingerprint. With `record`, the snapshot is also recorded in `feature_snapshots`.
+struct HistoricalHandler: Sendable {
+    let computer: FeatureComputer
+    let maxRows: Int
+    let database: PostgresClient
+    let logger: Logger
+
+    struct Plan: Sendable {
+        var request: SnapshotRequest
+        var selected: FeatureComputer
+        var indices: [Int]
+        var segments: [String]
+        var instants: Int
+        var expectedRows: Int
+    }
+
+    func plan(_ request: SnapshotRequest) throws(APIError) -> Plan {
+        let selected: FeatureComputer
+        let segments: [String]
+        let instants: [EpochMillis]
+        do {
+            selected = try computer.selecting(request.features)
+            segments = try computer.segmentIDs(inNeighborhoods: request.neighborhoods)
+            instants = try FeatureComputer.instants(of: request)
+        } catch let error as FeatureError {
+            switch error {
+            case .unknownFeatures(let names): throw APIError(400, "unknown_features", error.description, unknown: names)
+            case .unknownNeighborhoods(let names): throw APIError(404, "unknown_entities", error.description, unknown: names)
+            default: throw APIError(400, "invalid_range", error.description)
+            }
+        } catch {
+            throw APIError(400, "invalid_request", "\(error)")
+        }
+        let expected = instants.count.multipliedReportingOverflow(by: segments.count)
+        guard !expected.overflow, expected.partialValue <= maxRows else {
+            throw APIError(400, "too_many_rows", "the request covers more than \(maxRows) rows; ask for a shorter range, a coarser step or fewer neighborhoods")
+        }
+        let indices = selected.featureNames.compactMap { computer.featureNames.firstIndex(of: $0) }
+        return Plan(
+            request: request, selected: selected, indices: indices, segments: segments, instants: instants.count,
+            expectedRows: expected.partialValue)
+    }
+
+    func response(_ plan: Plan, record: Bool) -> Response {
+        let database = self.database
+        let logger = self.logger
+        let featureSet = computer.featureSetID
+        let allSegments = plan.request.neighborhoods == nil
+        let body = ResponseBody { writer in
+            let header = SnapshotHeader(
+                request: plan.request, featureNames: plan.selected.featureNames, featureVersions: plan.selected.featureVersions,
+                expectedRows: plan.expectedRows)
+            var buffer = ByteBuffer()
+            buffer.writeBytes(try JSONEncoder().encode(header))
+            buffer.writeStaticString("\n")
+            var hasher = SnapshotFingerprint.Hasher(featureNames: plan.selected.featureNames, featureVersions: plan.selected.featureVersions)
+            var count = 0
+            var failure: String?
+            do {
+                try await RowStore.readRange(
+                    start: plan.request.start, end: plan.request.end, step: plan.request.stepMillis,
+                    segments: allSegments ? nil : plan.segments, on: database, logger: logger
+                ) { vector, speed, flow in
+                    guard vector.featureSet == featureSet else {
+                        throw APIError(409, "stale_rows", "rows at \(vector.timestamp) were computed with other feature definitions; backfill the range")
+                    }
+                    let values = VectorCodec.decode(vector.vals, picking: plan.indices)
+                    hasher.add(
+                        FeatureRow(
+                            segmentID: vector.segmentID, neighborhood: vector.neighborhood, timestamp: vector.timestamp, values: values,
+                            actualSpeedKmh: speed, actualFlowVehiclesPerHour: flow))
+                    RowJSON.append(
+                        segmentID: vector.segmentID, neighborhood: vector.neighborhood, timestamp: vector.timestamp, values: values,
+                        speed: speed, flow: flow, to: &buffer)
+                    count += 1
+                    if buffer.readableBytes > 1 << 16 {
+                        try await writer.write(buffer)
+                        buffer.clear()
+                    }
+                }
+                if count != plan.expectedRows {
+                    failure = "incomplete: \(count) of \(plan.expectedRows) rows are materialized; wait for the stream or backfill the range"
+                }
+            } catch {
+                failure = "\(error)"
+            }
+            var trailer = SnapshotTrailer(fingerprint: nil, rows: count, snapshotID: nil, error: failure)
+            if failure == nil {
+                let fingerprint = hasher.finalize()
+                trailer.fingerprint = fingerprint
+                if record {
+                    do {
+                        trailer.snapshotID = try await SnapshotStore.record(
+                            fingerprint: fingerprint, request: plan.request, versions: plan.selected.featureVersions, rows: count,
+                            on: database, logger: logger)
+                    } catch {
+                        trailer.error = "the snapshot was computed but could not be recorded: \(error)"
+                    }
+                }
+            }
+            buffer.writeBytes(try JSONEncoder().encode(trailer))
+            buffer.writeStaticString("\n")
+            try await writer.write(buffer)
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
+    }
+}
+
+enum SnapshotStore {
+    static func record(
+        fingerprint: String, request: SnapshotRequest, versions: [String: Int], rows: Int, on client: PostgresClient, logger: Logger
+    ) async throws -> Int64 {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let requestJSON = String(decoding: try encoder.encode(request), as: UTF8.self)
+        let versionsJSON = String(decoding: try encoder.encode(versions), as: UTF8.self)
+        let result = try await client.query(
+            """
+            INSERT INTO feature_snapshots (fingerprint, request, feature_versions, row_count)
+            VALUES (\(fingerprint), \(requestJSON)::jsonb, \(versionsJSON)::jsonb, \(Int64(rows))) RETURNING id
+            """, logger: logger)
+        for try await (id) in result.decode(Int64.self) { return id }
+        throw APIError(500, "snapshot_not_recorded", "the database returned no snapshot id")
+    }
+}

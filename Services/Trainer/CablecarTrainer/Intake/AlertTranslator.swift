@@ -1,0 +1,63 @@
+import CablecarDomain
+import Crypto
+import Foundation
+
+/// Turns a `monitor.alerts` message into a retraining request (continuous training).
+///
+/// Read leniently: the alert's id (`alert_id` or `id`), `event_time`, `neighborhood` and a kind
+/// or summary if present. The request id is derived from the alert id (or, lacking one, from the
+/// message bytes), so a redelivered alert is trained once. The new model trains on the whole
+/// city over the window before the alert: the gates, equity gate included, then judge it
+/// neighborhood by neighborhood.
+public struct AlertTranslator: Sendable {
+    public var windowDays: Int
+
+    public init(windowDays: Int) { self.windowDays = windowDays }
+
+    struct Alert: Decodable {
+        var alertID: String?
+        var id: String?
+        var eventTime: EpochMillis?
+        var neighborhood: String?
+        var kind: String?
+        var type: String?
+        var summary: String?
+        var message: String?
+
+        enum CodingKeys: String, CodingKey {
+            case alertID = "alert_id"
+            case id
+            case eventTime = "event_time"
+            case neighborhood, kind, type, summary, message
+        }
+    }
+
+    public enum AlertError: Error, CustomStringConvertible {
+        case unreadable(String)
+        public var description: String {
+            switch self {
+            case .unreadable(let why): return "monitor alert cannot be read: \(why)"
+            }
+        }
+    }
+
+    public func request(fromAlert bytes: [UInt8], receivedAt now: EpochMillis) throws -> TrainingRequest {
+        let alert: Alert
+        do {
+            alert = try JSONDecoder().decode(Alert.self, from: Data(bytes))
+        } catch {
+            throw AlertError.unreadable("not a JSON object (\(error))")
+        }
+        let identity = alert.alertID ?? alert.id
+            ?? SHA256.hash(data: bytes).prefix(16).map { String(format: "%02x", $0) }.joined()
+        let at = Interval.start(containing: alert.eventTime ?? now)
+        let start = at - EpochMillis(windowDays) * 86_400_000
+        var detail = "alert \(identity)"
+        if let kind = alert.kind ?? alert.type { detail += " (\(kind))" }
+        if let neighborhood = alert.neighborhood { detail += " in \(neighborhood)" }
+        if let summary = alert.summary ?? alert.message { detail += ": \(summary)" }
+        return TrainingRequest(
+            requestID: "alert-\(identity)", eventTime: alert.eventTime ?? now, start: start, end: at, reason: .alert,
+            detail: String(detail.prefix(1000)), requestedBy: "cablecar-monitor")
+    }
+}

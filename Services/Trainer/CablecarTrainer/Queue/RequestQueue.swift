@@ -1,0 +1,135 @@
+import CablecarDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The training queue in `trainer_requests` (migration 0006). Enqueueing is idempotent by request
+/// id; claiming takes the oldest queued request (or one whose worker's lease ran out) with
+/// `FOR UPDATE SKIP LOCKED`, so any number of trainers share the queue and each request runs on
+/// one worker at a time.
+public struct RequestQueue: Sendable {
+    public let database: PostgresClient
+    public let logger: Logger
+
+    public init(database: PostgresClient, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    /// Adds the request unless its id is already known; true when it was new.
+    @discardableResult
+    public func enqueue(_ request: TrainingRequest, source: String) async throws -> Bool {
+        let json = String(decoding: try Self.encoder.encode(request), as: UTF8.self)
+        let rows = try await database.query(
+            """
+            INSERT INTO trainer_requests (request_id, request, source, status)
+            VALUES (\(request.requestID), \(json)::jsonb, \(source), 'queued')
+            ON CONFLICT (request_id) DO NOTHING
+            RETURNING request_id
+            """, logger: logger)
+        var inserted = false
+        for try await _ in rows { inserted = true }
+        return inserted
+    }
+
+    /// A claimed request: run it, then `complete` or `fail` it.
+    public struct Claim: Sendable {
+        public var request: TrainingRequest
+        public var attempts: Int
+        /// The run of an earlier attempt whose worker stopped mid-run (crash), if it opened one.
+        public var abandonedRunID: String?
+    }
+
+    /// Claims the next request for `worker`. A request whose lease expired after `maxAttempts`
+    /// claims is failed here instead of being retried forever (a request that crashes its worker
+    /// every time must not take the queue down with it).
+    public func claim(worker: String, leaseSeconds: Int, maxAttempts: Int) async throws -> Claim? {
+        try await database.withTransaction(logger: logger) { connection in
+            let exhausted = try await connection.query(
+                """
+                UPDATE trainer_requests SET status = 'failed', finished_at = now(), updated_at = now(),
+                    error = 'gave up after ' || attempts || ' attempts: the worker stopped (crash or lease expiry) each time'
+                WHERE status = 'running' AND lease_expires_at < now() AND attempts >= \(maxAttempts)
+                """, logger: logger)
+            for try await _ in exhausted {}
+            let rows = try await connection.query(
+                """
+                WITH next AS (
+                    SELECT request_id, run_id AS previous_run FROM trainer_requests
+                    WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < now())
+                    ORDER BY created_at, request_id
+                    FOR UPDATE SKIP LOCKED
+                    LIMIT 1)
+                UPDATE trainer_requests AS t SET status = 'running', attempts = t.attempts + 1, claimed_by = \(worker),
+                    run_id = NULL, lease_expires_at = now() + make_interval(secs => \(Double(leaseSeconds))), updated_at = now()
+                FROM next WHERE t.request_id = next.request_id
+                RETURNING t.request::text, t.attempts, next.previous_run
+                """, logger: logger)
+            for try await (json, attempts, runID) in rows.decode((String, Int32, String?).self) {
+                let request = try JSONDecoder().decode(TrainingRequest.self, from: Data(json.utf8))
+                return Claim(request: request, attempts: Int(attempts), abandonedRunID: runID)
+            }
+            return nil
+        }
+    }
+
+    /// Records the run id as soon as the registry has it, so a crashed attempt's run can be found.
+    public func attach(runID: String, to requestID: String) async throws {
+        try await database.query(
+            "UPDATE trainer_requests SET run_id = \(runID), updated_at = now() WHERE request_id = \(requestID)", logger: logger)
+    }
+
+    public func complete(_ requestID: String, worker: String, outcome: TrainingOutcome) async throws {
+        let json = String(decoding: try Self.encoder.encode(outcome), as: UTF8.self)
+        try await database.query(
+            """
+            UPDATE trainer_requests SET status = 'succeeded', run_id = \(outcome.runID), model_name = \(outcome.modelName),
+                model_version = \(outcome.modelVersion), decision = \(outcome.decision), evaluation = \(json)::jsonb,
+                error = NULL, finished_at = now(), updated_at = now()
+            WHERE request_id = \(requestID) AND claimed_by = \(worker) AND status = 'running'
+            """, logger: logger)
+    }
+
+    public func fail(_ requestID: String, worker: String, runID: String?, error: String) async throws {
+        try await database.query(
+            """
+            UPDATE trainer_requests SET status = 'failed', run_id = COALESCE(\(runID), run_id), error = \(error),
+                finished_at = now(), updated_at = now()
+            WHERE request_id = \(requestID) AND claimed_by = \(worker) AND status = 'running'
+            """, logger: logger)
+    }
+
+    /// Gives the request back to the queue (graceful shutdown mid-run).
+    public func release(_ requestID: String, worker: String) async throws {
+        try await database.query(
+            """
+            UPDATE trainer_requests SET status = 'queued', claimed_by = NULL, lease_expires_at = NULL, updated_at = now()
+            WHERE request_id = \(requestID) AND claimed_by = \(worker) AND status = 'running'
+            """, logger: logger)
+    }
+
+    public func status(_ requestID: String) async throws -> RequestStatus? {
+        let rows = try await database.query(
+            """
+            SELECT request::text, source, status, attempts, run_id, model_name, model_version, decision, evaluation::text, error
+            FROM trainer_requests WHERE request_id = \(requestID)
+            """, logger: logger)
+        for try await (json, source, status, attempts, runID, modelName, modelVersion, decision, evaluation, error) in rows.decode(
+            (String, String, String, Int32, String?, String?, Int32?, String?, String?, String?).self)
+        {
+            let decoder = JSONDecoder()
+            return RequestStatus(
+                requestID: requestID, state: RequestStatus.State(rawValue: status) ?? .failed, source: source,
+                attempts: Int(attempts), request: try decoder.decode(TrainingRequest.self, from: Data(json.utf8)),
+                runID: runID, modelName: modelName, modelVersion: modelVersion.map(Int.init), decision: decision,
+                outcome: try evaluation.map { try decoder.decode(TrainingOutcome.self, from: Data($0.utf8)) }, error: error)
+        }
+        return nil
+    }
+}

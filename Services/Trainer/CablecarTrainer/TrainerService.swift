@@ -1,0 +1,53 @@
+import CablecarDomain
+import CablecarFeatureClient
+import CablecarKafka
+import CablecarRegistry
+import CablecarService
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// `cablecar-trainer` as a `ServiceMain.Definition`: the intake (train.requests, monitor.alerts),
+/// the training worker, the train API, and the model registry it hosts (MLflow-compatible API,
+/// outbox relay for model.events). The executable only calls `ServiceMain.run(TrainerService.definition)`.
+public enum TrainerService {
+    public static let defaultHTTPPort = 8083
+
+    public struct Configuration: Sendable {
+        public var trainer: TrainerConfiguration
+        public var registry: RegistryConfiguration
+    }
+
+    public static let definition = ServiceMain.Definition<Configuration>(
+        name: "cablecar-trainer",
+        defaultHTTPPort: defaultHTTPPort,
+        variables: TrainerConfiguration.variables + RegistryConfiguration.variables,
+        configure: { environment in
+            Configuration(
+                trainer: try TrainerConfiguration(environment: environment),
+                registry: try RegistryConfiguration(environment: environment))
+        },
+        topics: { common in
+            // The prefix is the trainer's own variable; read it again here (topics get only the common part).
+            let prefix = EnvironmentReader().values[TrainerConfiguration.topicPrefix.name] ?? ""
+            return RegistryService.topics(common)
+                + [Topic.trainRequests, .monitorAlerts].map {
+                    TopicSpecification(name: prefix + $0.rawValue, partitions: common.topicPartitions)
+                }
+        },
+        build: { context, configuration, router in
+            let registry = try RegistryService.mount(on: router, context: context, configuration: configuration.registry)
+            let trainer = configuration.trainer
+            let queue = RequestQueue(database: context.database, logger: context.logger)
+            let job = TrainingJob(
+                source: FeatureClient(baseURL: trainer.featuresURL),
+                registry: RegistryTrainingRegistry(store: registry.store), configuration: trainer, logger: context.logger)
+            let startup: @Sendable () async -> Void = { await context.startup.wait() }
+            let intake = try RequestIntake(
+                brokers: context.configuration.kafkaBrokers, queue: queue, configuration: trainer, logger: context.logger,
+                startup: startup)
+            let worker = TrainingWorker(queue: queue, job: job, configuration: trainer, logger: context.logger, startup: startup)
+            TrainerRoutes.add(to: router, queue: queue, bodyLimit: trainer.bodyLimit, logger: context.logger)
+            return [registry.relay, intake, worker]
+        })
+}

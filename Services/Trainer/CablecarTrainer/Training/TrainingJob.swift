@@ -1,0 +1,208 @@
+import CablecarDomain
+import CablecarForecasting
+import Foundation
+import Logging
+
+/// One training request, end to end: snapshot → fit (ridge and both baselines) → evaluate on the
+/// held-out test period against the baselines and the current production model → record the run
+/// (params, metrics, dataset lineage) → register the candidate → gates → promotion.
+///
+/// The run is closed as failed, with the reason, whenever a step after its creation throws.
+public struct TrainingJob: Sendable {
+    public static let actor = "cablecar-trainer"
+
+    public var source: any FeatureSnapshotSource
+    public var registry: any TrainingRegistry
+    public var configuration: TrainerConfiguration
+    public var logger: Logger
+
+    public init(
+        source: any FeatureSnapshotSource, registry: any TrainingRegistry, configuration: TrainerConfiguration,
+        logger: Logger
+    ) {
+        self.source = source
+        self.registry = registry
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// `onRun` hears the run id as soon as it exists (the queue stores it).
+    public func run(
+        _ request: TrainingRequest, attempt: Int = 1, onRun: @Sendable (String) async throws -> Void = { _ in }
+    ) async throws -> TrainingOutcome {
+        let problems = request.problems()
+        guard problems.isEmpty else { throw TrainingFailure.invalidRequest(problems) }
+        let parameters = ModelParameters(
+            targets: request.targets.compactMap(ForecastTarget.init(rawValue:)), horizons: request.horizons,
+            penaltyGrid: configuration.penalties)
+        let runID: String
+        do {
+            runID = try await registry.startRun(
+                experiment: configuration.experiment, name: "train \(request.requestID)",
+                tags: [
+                    "request_id": request.requestID, "reason": request.reason.rawValue, "requested_by": request.requestedBy,
+                    "attempt": "\(attempt)", "trainer": Self.actor,
+                ])
+        } catch {
+            throw TrainingFailure.registryFailed("could not open a run: \(error)")
+        }
+        try await onRun(runID)
+        do {
+            let outcome = try await train(request, runID: runID, parameters: parameters)
+            return outcome
+        } catch {
+            let reason = (error as? TrainingFailure)?.description ?? "\(error)"
+            do {
+                try await registry.finishRun(runID: runID, failure: reason)
+            } catch {
+                logger.error("Could not mark the run failed", metadata: ["run_id": "\(runID)", "error": "\(error)"])
+            }
+            throw error
+        }
+    }
+
+    private func train(_ request: TrainingRequest, runID: String, parameters: ModelParameters) async throws
+        -> TrainingOutcome
+    {
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await registry.logParams(runID: runID, params(request, parameters))
+        let snapshotRequest = SnapshotRequest(neighborhoods: request.neighborhoods, start: request.start, end: request.end)
+        let snapshot: FeatureSnapshot
+        do {
+            snapshot = try await source.snapshot(snapshotRequest)
+        } catch {
+            throw TrainingFailure.snapshotUnavailable("\(error)")
+        }
+        try await registry.logDataset(
+            runID: runID, fingerprint: snapshot.fingerprint, featureVersions: snapshot.featureVersions,
+            description: [
+                "start": "\(request.start)", "end": "\(request.end)", "rows": "\(snapshot.rows.count)",
+                "neighborhoods": request.neighborhoods?.joined(separator: ",") ?? "all",
+                "features": snapshot.featureNames.joined(separator: ","),
+            ])
+
+        try Task.checkCancellation()
+        let fitted = try await OffThePool.run { try fit(snapshot: snapshot, parameters: parameters) }
+        let production = try await productionModel()
+        var models: [(ModelRole, any ForecastModel)] = [
+            (.candidate, fitted.ridge), (.historicalAverage, fitted.average), (.persistence, fitted.persistence),
+        ]
+        if let production { models.append((.production, production.model)) }
+        let report = ModelEvaluator.evaluate(
+            data: fitted.data, period: fitted.split.test, models: models, targets: parameters.targets,
+            horizons: parameters.horizons, mapeFloor: parameters.mapeFloor)
+        let verdict = PromotionGate.evaluate(report, configuration: configuration.gates)
+        let seconds = (clock.now - started) / .seconds(1)
+
+        var metrics = report.metrics()
+        metrics.append(("training_seconds", seconds))
+        metrics.append(("gates_passed", verdict.passed ? 1 : 0))
+        for (key, selection) in fitted.ridge.selections.sorted(by: { $0.key < $1.key }) {
+            metrics.append(("penalty.\(key.replacingOccurrences(of: "|", with: "."))", selection.penalty))
+            if let mae = selection.validationMAE {
+                metrics.append(("validation.\(key.replacingOccurrences(of: "|", with: ".")).mae", mae))
+            }
+        }
+        try await registry.logMetrics(runID: runID, metrics)
+
+        let artifact = try fitted.ridge.artifact()
+        let sha = ArtifactCodec.sha256Hex(artifact)
+        let version: Int
+        do {
+            version = try await registry.registerCandidate(
+                model: configuration.modelName, runID: runID, artifact: artifact, sha256: sha,
+                description: "ridge per neighborhood, \(parameters.targets.map(\.rawValue).joined(separator: "+")) "
+                    + "h\(parameters.horizons.map(String.init).joined(separator: "/")), request \(request.requestID)")
+        } catch {
+            throw TrainingFailure.registryFailed("could not register the candidate: \(error)")
+        }
+        try await registry.finishRun(runID: runID, failure: nil)
+
+        var promoted = false
+        let decision: String
+        if !verdict.passed {
+            decision = "candidate (gates failed)"
+        } else if !configuration.autoPromote {
+            decision = "candidate (auto-promotion off)"
+        } else if request.neighborhoods != nil {
+            // A model trained on some neighborhoods would serve the others from its fallback:
+            // never promote it automatically.
+            decision = "candidate (trained on a subset of neighborhoods; promote by hand)"
+        } else {
+            try await registry.transition(
+                model: configuration.modelName, version: version, to: "staging", actor: Self.actor, reason: verdict.summary)
+            try await registry.transition(
+                model: configuration.modelName, version: version, to: "production", actor: Self.actor,
+                reason: verdict.summary)
+            promoted = true
+            decision = "promoted to production"
+        }
+        logger.info(
+            "Training finished",
+            metadata: ["request_id": "\(request.requestID)", "run_id": "\(runID)", "version": "\(version)",
+                       "decision": "\(decision)", "seconds": "\(seconds)"])
+        return TrainingOutcome(
+            runID: runID, modelName: configuration.modelName, modelVersion: version, artifactSHA256: sha,
+            datasetFingerprint: snapshot.fingerprint, productionVersion: production?.version, evaluation: report,
+            verdict: verdict, promoted: promoted, decision: decision, trainingSeconds: seconds)
+    }
+
+    struct Fitted: Sendable {
+        var data: TrainingData
+        var split: TimeSplit
+        var ridge: RidgeForecastModel
+        var average: HistoricalAverageModel
+        var persistence: PersistenceModel
+    }
+
+    func fit(snapshot: FeatureSnapshot, parameters: ModelParameters) throws -> Fitted {
+        do {
+            let data = try TrainingData(snapshot: snapshot, parameters: parameters)
+            let split = try TimeSplit(
+                start: data.start, end: data.end, stepMillis: data.stepMillis, trainFraction: parameters.trainFraction,
+                validationFraction: parameters.validationFraction)
+            return Fitted(
+                data: data, split: split, ridge: try RidgeForecastModel.fit(data, split: split, parameters: parameters),
+                average: try HistoricalAverageModel.fit(data, split: split, parameters: parameters),
+                persistence: try PersistenceModel.fit(data, split: split, parameters: parameters))
+        } catch {
+            throw TrainingFailure.trainingFailed("\(error)")
+        }
+    }
+
+    private func productionModel() async throws -> (version: Int, model: any ForecastModel)? {
+        guard let production = try await registry.productionModel(configuration.modelName) else { return nil }
+        do {
+            return (production.version, try ModelCatalog.load(artifact: production.artifact))
+        } catch {
+            // An unreadable production artifact must not block a better model: evaluate without it
+            // (the gates then only require beating the baselines) and say so.
+            logger.warning(
+                "Production model unreadable; evaluating without it",
+                metadata: ["version": "\(production.version)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    private func params(_ request: TrainingRequest, _ parameters: ModelParameters) -> [String: String] {
+        [
+            "model": RidgeForecastModel.kind,
+            "targets": parameters.targets.map(\.rawValue).joined(separator: ","),
+            "horizons": parameters.horizons.map(String.init).joined(separator: ","),
+            "penalty_grid": parameters.penaltyGrid.map { "\($0)" }.joined(separator: ","),
+            "train_fraction": "\(parameters.trainFraction)",
+            "validation_fraction": "\(parameters.validationFraction)",
+            "seed": "\(parameters.seed)",
+            "mape_floor": "\(parameters.mapeFloor)",
+            "start": "\(request.start)",
+            "end": "\(request.end)",
+            "neighborhoods": request.neighborhoods?.joined(separator: ",") ?? "all",
+            "reason": request.reason.rawValue,
+            "artifact_format": "\(ArtifactCodec.formatVersion)",
+            "gate_production_margin": "\(configuration.gates.productionMargin)",
+            "gate_neighborhood_margin": "\(configuration.gates.neighborhoodMargin)",
+            "gate_baseline_improvement": "\(configuration.gates.baselineImprovement)",
+        ]
+    }
+}

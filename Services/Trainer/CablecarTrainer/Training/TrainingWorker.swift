@@ -1,0 +1,106 @@
+import CablecarDomain
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Takes requests off the queue one at a time and runs them. A failing request is recorded as
+/// failed with its reason and the worker goes on; only a database outage stops the loop (the
+/// service then exits and its supervisor restarts it; the lease hands the request back).
+public final class TrainingWorker: Service, Sendable {
+    private let queue: RequestQueue
+    private let job: TrainingJob
+    private let configuration: TrainerConfiguration
+    private let workerID: String
+    private let logger: Logger
+    private let startup: @Sendable () async -> Void
+    private let succeeded = Counter(label: "cablecar_trainer_requests_total", dimensions: [("outcome", "succeeded")])
+    private let failed = Counter(label: "cablecar_trainer_requests_total", dimensions: [("outcome", "failed")])
+    private let promoted = Counter(label: "cablecar_trainer_promotions_total")
+    private let duration = Timer(label: "cablecar_trainer_training_duration_seconds")
+
+    public init(
+        queue: RequestQueue, job: TrainingJob, configuration: TrainerConfiguration, logger: Logger,
+        workerID: String = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))",
+        startup: @escaping @Sendable () async -> Void = {}
+    ) {
+        self.queue = queue
+        self.job = job
+        self.configuration = configuration
+        self.workerID = workerID
+        self.logger = logger
+        self.startup = startup
+    }
+
+    public func run() async throws {
+        await startup()
+        logger.info("Training worker ready", metadata: ["worker": "\(workerID)"])
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    if try await !self.runNext() {
+                        try? await Task.sleep(for: .milliseconds(self.configuration.pollMillis))
+                    }
+                } catch is CancellationError {
+                    break
+                } catch {
+                    self.logger.error("Training queue unavailable; retrying", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(2))
+                }
+            }
+        }
+    }
+
+    /// Claims and runs one request; false when the queue was empty.
+    @discardableResult
+    public func runNext() async throws -> Bool {
+        guard
+            let claim = try await queue.claim(
+                worker: workerID, leaseSeconds: configuration.leaseSeconds, maxAttempts: configuration.maxAttempts)
+        else { return false }
+        let request = claim.request
+        logger.info(
+            "Training request claimed",
+            metadata: ["request_id": "\(request.requestID)", "attempt": "\(claim.attempts)", "reason": "\(request.reason.rawValue)"])
+        if let abandoned = claim.abandonedRunID {
+            // The previous attempt's worker died mid-run: close its run so it does not stay RUNNING.
+            do {
+                try await job.registry.finishRun(
+                    runID: abandoned,
+                    failure: "abandoned: the worker stopped mid-run (attempt \(claim.attempts - 1)); retried as attempt \(claim.attempts)")
+            } catch {
+                logger.info("Abandoned run not closed", metadata: ["run_id": "\(abandoned)", "error": "\(error)"])
+            }
+        }
+        let started = ContinuousClock.now
+        let runID = RunIDBox()
+        do {
+            let outcome = try await job.run(request, attempt: claim.attempts) { id in
+                runID.set(id)
+                try await self.queue.attach(runID: id, to: request.requestID)
+            }
+            try await queue.complete(request.requestID, worker: workerID, outcome: outcome)
+            succeeded.increment()
+            if outcome.promoted { promoted.increment() }
+        } catch is CancellationError {
+            // Shutting down mid-run: hand the request back for the next worker.
+            try? await queue.release(request.requestID, worker: workerID)
+            throw CancellationError()
+        } catch {
+            let reason = (error as? TrainingFailure)?.description ?? "\(error)"
+            logger.warning("Training request failed", metadata: ["request_id": "\(request.requestID)", "error": "\(reason)"])
+            try await queue.fail(request.requestID, worker: workerID, runID: runID.value, error: reason)
+            failed.increment()
+        }
+        duration.recordNanoseconds((ContinuousClock.now - started).components.seconds * 1_000_000_000)
+        return true
+    }
+}
+
+/// The run id, once the job opened it (set from the job's callback).
+private final class RunIDBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: String?
+    func set(_ value: String) { lock.withLock { stored = value } }
+    var value: String? { lock.withLock { stored } }
+}

@@ -1,0 +1,78 @@
+import CablecarForecasting
+import CablecarNumerics
+import Testing
+
+@Suite struct PromotionGateTests {
+    /// A report for one target and horizon: overall MAE per model, and per-neighborhood MAE for
+    /// candidate and production.
+    func report(
+        candidate: Double, average: Double, persistence: Double, production: Double?,
+        neighborhoods: [String: (candidate: Double, production: Double)] = [:]
+    ) -> EvaluationReport {
+        func cell(_ model: ModelRole, _ mae: Double, _ neighborhood: String? = nil) -> EvaluationCell {
+            EvaluationCell(
+                model: model, target: .speed, horizon: 15, neighborhood: neighborhood,
+                errors: ErrorSummary(count: 500, mae: mae, rmse: mae * 1.3, mape: mae * 2))
+        }
+        var cells = [cell(.candidate, candidate), cell(.historicalAverage, average), cell(.persistence, persistence)]
+        if let production { cells.append(cell(.production, production)) }
+        for (name, figures) in neighborhoods.sorted(by: { $0.key < $1.key }) {
+            cells.append(cell(.candidate, figures.candidate, name))
+            if production != nil { cells.append(cell(.production, figures.production, name)) }
+        }
+        return EvaluationReport(testStart: 0, testEnd: 1, cells: cells)
+    }
+
+    @Test func aCandidateBeatingEverythingPasses() {
+        let verdict = PromotionGate.evaluate(
+            report(
+                candidate: 3.0, average: 4.0, persistence: 3.5, production: 3.2,
+                neighborhoods: ["A": (2.9, 3.1), "B": (3.1, 3.3)]))
+        #expect(verdict.passed, "\(verdict.summary)")
+        #expect(verdict.checks.count == 4)
+    }
+
+    @Test func losingToABaselineFails() {
+        let verdict = PromotionGate.evaluate(report(candidate: 3.6, average: 4.0, persistence: 3.5, production: nil))
+        #expect(!verdict.passed)
+        #expect(verdict.checks.contains { $0.name.contains("persistence") && !$0.passed })
+        #expect(verdict.checks.contains { $0.name.contains("historical_average") && $0.passed })
+        #expect(verdict.summary.contains("persistence"))
+    }
+
+    @Test func productionMarginIsRespected() {
+        let within = PromotionGate.evaluate(report(candidate: 3.05, average: 4, persistence: 4, production: 3.0))
+        #expect(within.passed, "1.7 % worse is inside the 2 % margin")
+        let beyond = PromotionGate.evaluate(report(candidate: 3.1, average: 4, persistence: 4, production: 3.0))
+        #expect(!beyond.passed)
+        let strict = PromotionGate.evaluate(
+            report(candidate: 3.05, average: 4, persistence: 4, production: 3.0),
+            configuration: GateConfiguration(productionMargin: 0))
+        #expect(!strict.passed)
+    }
+
+    @Test func theEquityGateBlocksACandidateBetterOverallButWorseInOneNeighborhood() {
+        let verdict = PromotionGate.evaluate(
+            report(
+                candidate: 2.8, average: 4, persistence: 4, production: 3.0,
+                neighborhoods: ["Mission": (2.5, 3.0), "SoMa": (2.6, 3.0), "Bayview": (3.6, 3.0)]))
+        #expect(!verdict.passed)
+        let equity = verdict.checks.first { $0.name.hasPrefix("equity") }
+        #expect(equity?.passed == false)
+        #expect(equity?.detail.contains("Bayview") == true)
+        #expect(verdict.checks.first { $0.name.hasPrefix("vs production") }?.passed == true)
+    }
+
+    @Test func smallNeighborhoodCellsAreNotGated() {
+        let base = report(
+            candidate: 2.8, average: 4, persistence: 4, production: 3.0, neighborhoods: ["Tiny": (9.0, 3.0)])
+        let verdict = PromotionGate.evaluate(base, configuration: GateConfiguration(minimumNeighborhoodCount: 1000))
+        #expect(verdict.passed)
+    }
+
+    @Test func withoutProductionOnlyBaselinesDecide() {
+        let verdict = PromotionGate.evaluate(report(candidate: 3, average: 4, persistence: 3.5, production: nil))
+        #expect(verdict.passed)
+        #expect(verdict.checks.contains { $0.detail.contains("no production model") })
+    }
+}

@@ -1,0 +1,197 @@
+import CablecarDomain
+import CablecarForecasting
+import CablecarKafka
+import CablecarRegistry
+import CablecarTestSupport
+@testable import CablecarTrainer
+import Foundation
+import Testing
+
+/// A registry that stops forever inside `registerCandidate`, before touching the store: what the
+/// database sees when a trainer process dies right at registration (nothing after this point
+/// ever runs for that attempt).
+struct DyingRegistry: TrainingRegistry {
+    let inner: RegistryTrainingRegistry
+    let reached: AsyncStream<Void>.Continuation
+
+    func startRun(experiment: String, name: String, tags: [String: String]) async throws -> String {
+        try await inner.startRun(experiment: experiment, name: name, tags: tags)
+    }
+    func logParams(runID: String, _ params: [String: String]) async throws { try await inner.logParams(runID: runID, params) }
+    func logMetrics(runID: String, _ metrics: [(name: String, value: Double)]) async throws {
+        try await inner.logMetrics(runID: runID, metrics)
+    }
+    func logDataset(runID: String, fingerprint: String, featureVersions: [String: Int], description: [String: String]) async throws {
+        try await inner.logDataset(runID: runID, fingerprint: fingerprint, featureVersions: featureVersions, description: description)
+    }
+    func finishRun(runID: String, failure: String?) async throws { try await inner.finishRun(runID: runID, failure: failure) }
+    func productionModel(_ model: String) async throws -> (version: Int, artifact: [UInt8])? { try await inner.productionModel(model) }
+    func registerCandidate(model: String, runID: String, artifact: [UInt8], sha256: String, description: String) async throws -> Int {
+        reached.yield()
+        // Never returns, ignores cancellation: the process is gone.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in Graveyard.shared.bury(continuation) }
+        return -1
+    }
+    func transition(model: String, version: Int, to stage: String, actor: String, reason: String) async throws {
+        try await inner.transition(model: model, version: version, to: stage, actor: actor, reason: reason)
+    }
+}
+
+/// Keeps the continuations of "dead" calls alive (never resumed) so the runtime does not report
+/// them as leaked.
+final class Graveyard: @unchecked Sendable {
+    static let shared = Graveyard()
+    private let lock = NSLock()
+    private var buried: [CheckedContinuation<Void, Never>] = []
+    func bury(_ continuation: CheckedContinuation<Void, Never>) { lock.withLock { buried.append(continuation) } }
+}
+
+@Suite struct WorkerIntegrationTests {
+    @Test func twoTrainingRequestsAtOnceDoNotCorruptTheRegistry() async throws {
+        try await TrainerHarness.with { harness in
+            try await harness.queue.enqueue(TrainerHarness.request("first"), source: "http")
+            try await harness.queue.enqueue(TrainerHarness.request("second", days: 13), source: "http")
+            async let a = harness.worker("worker-a").runNext()
+            async let b = harness.worker("worker-b").runNext()
+            let (ranA, ranB) = try await (a, b)
+            #expect(ranA && ranB)
+            let first = try #require(try await harness.queue.status("first"))
+            let second = try #require(try await harness.queue.status("second"))
+            #expect(first.state == .succeeded, "\(first.error ?? "")")
+            #expect(second.state == .succeeded, "\(second.error ?? "")")
+            let versions = try await harness.store.versions(modelName: "traffic-test")
+            #expect(Set(versions.map(\.version)) == [1, 2])
+            #expect(Set([first.modelVersion, second.modelVersion]) == [1, 2])
+            #expect(versions.filter { $0.stage == .production }.count == 1)
+            for status in [first, second] {
+                let outcome = try #require(status.outcome)
+                let version = try #require(versions.first { $0.version == outcome.modelVersion })
+                #expect(version.runID == outcome.runID)
+                #expect(version.artifactSHA256 == outcome.artifactSHA256)
+                let bytes = try await harness.store.artifact(of: version)
+                #expect(ArtifactCodec.sha256Hex(bytes) == outcome.artifactSHA256)
+                _ = try RidgeForecastModel.load(artifact: bytes)
+                let run = try #require(try await harness.store.run(id: outcome.runID))
+                #expect(run.status == .finished)
+                let transitions = try await harness.store.transitions(modelName: "traffic-test", version: outcome.modelVersion)
+                // Whichever finished second was gated against the first as production.
+                if outcome.promoted {
+                    #expect(outcome.verdict.passed)
+                    #expect(
+                        transitions.contains {
+                            $0.toStage == .production && $0.actor == "cablecar-trainer" && $0.reason.contains("gates passed")
+                        })
+                } else {
+                    #expect(!outcome.verdict.passed)
+                    #expect(version.stage == .candidate)
+                }
+            }
+            #expect(first.outcome?.promoted == true || second.outcome?.promoted == true)
+        }
+    }
+
+    @Test func aFailingRequestIsRecordedAsFailedWithItsReasonAndTheWorkerGoesOn() async throws {
+        try await TrainerHarness.with { harness in
+            // A month no data exists for: the snapshot is empty.
+            try await harness.queue.enqueue(TrainerHarness.request("empty", days: 7, offsetDays: 400), source: "http")
+            try await harness.queue.enqueue(TrainerHarness.request("good"), source: "http")
+            let worker = harness.worker("worker-1")
+            #expect(try await worker.runNext())
+            #expect(try await worker.runNext())
+            #expect(try await !worker.runNext(), "the queue is empty")
+            let failed = try #require(try await harness.queue.status("empty"))
+            #expect(failed.state == .failed)
+            #expect(failed.error?.contains("no rows") == true, "\(failed.error ?? "")")
+            let runID = try #require(failed.runID)
+            let run = try #require(try await harness.store.run(id: runID))
+            #expect(run.status == .failed)
+            #expect(run.failureReason?.contains("no rows") == true)
+            let good = try #require(try await harness.queue.status("good"))
+            #expect(good.state == .succeeded, "\(good.error ?? "")")
+            #expect(try await harness.store.versions(modelName: "traffic-test").count == 1)
+        }
+    }
+
+    @Test func aCrashMidRunLeavesNoHalfRegisteredVersionAndTheRequestIsRetried() async throws {
+        try await TrainerHarness.with { harness in
+            try await harness.queue.enqueue(TrainerHarness.request("crashing"), source: "topic")
+            let (reached, continuation) = AsyncStream<Void>.makeStream()
+            let dying = DyingRegistry(inner: RegistryTrainingRegistry(store: harness.store), reached: continuation)
+            let doomed = harness.worker("doomed", registry: dying)
+            Task { _ = try? await doomed.runNext() }  // never finishes: the "process" died inside registration
+            var iterator = reached.makeAsyncIterator()
+            _ = await iterator.next()
+            let during = try #require(try await harness.queue.status("crashing"))
+            #expect(during.state == .running)
+            let abandonedRun = try #require(during.runID)
+            #expect(try await harness.store.versions(modelName: "traffic-test").isEmpty, "no version while the run is cut off")
+            #expect(try await harness.scalar("SELECT count(*) FROM registry_artifacts WHERE run_id = \(abandonedRun)") == 0)
+
+            // Before the lease runs out nobody else takes it; once it has (the dead worker renews
+            // nothing), a healthy worker does. Time is moved on in the table, not waited for.
+            let healthy = harness.worker("healthy")
+            #expect(try await !healthy.runNext())
+            try await harness.database.query(
+                "UPDATE trainer_requests SET lease_expires_at = now() - interval '1 second' WHERE request_id = 'crashing'",
+                logger: TestStack.logger)
+            #expect(try await healthy.runNext())
+            let done = try #require(try await harness.queue.status("crashing"))
+            #expect(done.state == .succeeded, "\(done.error ?? "")")
+            #expect(done.attempts == 2)
+            let versions = try await harness.store.versions(modelName: "traffic-test")
+            #expect(versions.count == 1)
+            #expect(versions.first?.runID == done.runID)
+            #expect(done.runID != abandonedRun)
+            let old = try #require(try await harness.store.run(id: abandonedRun))
+            #expect(old.status == .failed)
+            #expect(old.failureReason?.contains("abandoned") == true)
+        }
+    }
+
+    @Test func aDuplicateRequestIDIsTrainedOnceAndAnAlertBecomesARequest() async throws {
+        try await TrainerHarness.with { harness in
+            let request = TrainerHarness.request("dup-1")
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokers: harness.brokers, clientID: "trainer-test")),
+                logger: TestStack.logger)
+            let body = Array(try JSONEncoder().encode(request))
+            for _ in 0..<3 {
+                try await producer.enqueue(topic: harness.configuration.name(of: .trainRequests), key: Array("dup-1".utf8), value: body)
+            }
+            let alert = #"{"alert_id":"A-17","event_time":\#(SyntheticSnapshot.monday + 14 * 86_400_000),"neighborhood":"Beta","kind":"drift"}"#
+            try await producer.enqueue(topic: harness.configuration.name(of: .monitorAlerts), key: nil, value: Array(alert.utf8))
+            try await producer.enqueue(topic: harness.configuration.name(of: .monitorAlerts), key: nil, value: Array(alert.utf8))
+            try await producer.flush()
+            await producer.close()
+            #expect(try await harness.queue.enqueue(request, source: "http"), "first arrival (over HTTP) is queued")
+
+            let intake = try RequestIntake(
+                brokers: harness.brokers, queue: harness.queue, configuration: harness.configuration, logger: TestStack.logger)
+            let consuming = Task { try await intake.run() }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                if try await harness.scalar("SELECT count(*) FROM trainer_requests") >= 2 { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            try await Task.sleep(for: .seconds(1))  // let the redeliveries arrive too
+            await intake.stop()
+            _ = try? await consuming.value
+            #expect(try await harness.scalar("SELECT count(*) FROM trainer_requests") == 2)
+            let fromAlert = try #require(try await harness.queue.status("alert-A-17"))
+            #expect(fromAlert.request.reason == .alert)
+            #expect(fromAlert.source == "alert")
+            #expect(fromAlert.request.detail?.contains("Beta") == true)
+            #expect(fromAlert.request.end == SyntheticSnapshot.monday + 14 * 86_400_000)
+
+            let worker = harness.worker("worker-1")
+            while try await worker.runNext() {}
+            let status = try #require(try await harness.queue.status("dup-1"))
+            #expect(status.state == .succeeded)
+            #expect(status.attempts == 1)
+            let runs = try await harness.scalar(
+                "SELECT count(*) FROM registry_run_tags WHERE key = 'request_id' AND value = 'dup-1'")
+            #expect(runs == 1, "one run for the request, however often it arrived")
+            #expect(try await harness.queue.enqueue(request, source: "http") == false)
+        }
+    }
+}
