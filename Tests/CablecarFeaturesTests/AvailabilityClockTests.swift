@@ -33,6 +33,19 @@ import Testing
         #expect(restored.now == Fixtures.base + 5 * Fixtures.step)
     }
 
+    @Test func aCorrectionIsNotDatedBeforeItsPartitionsNewestInterval() {
+        var clock = AvailabilityClock()
+        clock.observe(eventTime: Fixtures.base + 9 * Fixtures.step, partition: "p0")
+        // The clock has not moved (another partition holds it back), but p0 is at interval 9.
+        #expect(clock.now == nil)
+        clock.observe(eventTime: Fixtures.base, partition: "p0")
+        #expect(clock.availability(eventTime: Fixtures.base, ingestTime: 0, partition: "p0") == Fixtures.base + 10 * Fixtures.step)
+        clock.advance(to: Fixtures.base + 12 * Fixtures.step)
+        #expect(clock.availability(eventTime: Fixtures.base, ingestTime: 0, partition: "p0") == Fixtures.base + 12 * Fixtures.step)
+        clock.advance(to: Fixtures.base)
+        #expect(clock.now == Fixtures.base + 12 * Fixtures.step)
+    }
+
     @Test func assignFollowsIngestOrder() {
         let wall: EpochMillis = 1_800_000_000_000
         let first = Fixtures.traffic("A", Fixtures.base, flow: 1, speed: 1).observation

@@ -24,12 +24,7 @@ struct FeatureStoreIntegrationTests {
             // 1. First instance consumes part of the stream, then dies without committing offsets.
             let half = scenario.messages.count / 2
             try await harness.publish(scenario.messages[..<half])
-            let first = try harness.pipeline()
-            let firstRun = Task { try await first.run() }
-            let midway = StreamScenario.start + EpochMillis(4 * 288) * Self.step
-            try await harness.waitForStep(midway, first)
-            first.crash()
-            _ = try? await firstRun.value
+            try await runAndCrash(harness, after: StreamScenario.start + EpochMillis(4 * 288) * Self.step)
             let stepsBefore = try await harness.scalar("SELECT count(*) FROM feature_steps")
             #expect(stepsBefore > 0)
 
@@ -57,14 +52,14 @@ struct FeatureStoreIntegrationTests {
             #expect(Set(ready.map(\.timestamp)) == Set(stride(from: firstStep, through: lastStep, by: Int(Self.step))))
             #expect(ready.allSatisfy { $0.rows == 6 && $0.featureSet == harness.computer.featureSetID })
 
-            // Availability: never before the interval ended; corrections later than their first revision.
+            // Availability: never before the interval ended; a correction never before its first revision.
             #expect(try await harness.scalar("SELECT count(*) FROM feature_traffic_history WHERE available_at < event_time + 300000") == 0)
             #expect(
                 try await harness.scalar(
                     """
                     SELECT count(*) FROM feature_traffic_history c JOIN feature_traffic_history o
                       ON o.segment_id = c.segment_id AND o.event_time = c.event_time AND o.revision = c.revision - 1
-                    WHERE c.available_at <= o.available_at
+                    WHERE c.available_at < o.available_at
                     """) == 0)
 
             let stored = try await harness.storedHistory()
@@ -228,6 +223,16 @@ struct FeatureStoreIntegrationTests {
             try await DefinitionRegistry.register(changed, on: harness.database, logger: TestStack.logger)
             #expect(try await harness.scalar("SELECT count(*) FROM feature_definitions WHERE name = \(changed[0].name)") == 2)
         }
+    }
+
+    /// Runs a pipeline until it wrote `step`, then crashes it. The pipeline (and its consumer)
+    /// is gone when this returns, so its group membership expires and a successor gets the partitions.
+    func runAndCrash(_ harness: FeatureStoreHarness, after step: EpochMillis) async throws {
+        let pipeline = try harness.pipeline()
+        let task = Task { try await pipeline.run() }
+        try await harness.waitForStep(step, pipeline)
+        pipeline.crash()
+        _ = try? await task.value
     }
 
     /// Runs the feature routes on a real port and hands out a `FeatureClient` for it.

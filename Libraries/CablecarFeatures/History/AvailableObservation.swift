@@ -55,16 +55,37 @@ public struct AvailabilityClock: Sendable {
         self.now = [now, slowest].compactMap { $0 }.max()
     }
 
-    /// Records an arrival on `partition` and returns its availability time.
+    /// Records an arrival on `partition` and returns its availability time, with the clock at
+    /// the slowest partition seen so far. Right for one reader that sees every partition's data
+    /// in step (in-memory histories); a consumer catching up on a backlog reads partitions at
+    /// different speeds and should drive the clock itself (`observe`, `advance`, `availability`).
     public mutating func arrive(eventTime: EpochMillis, ingestTime: EpochMillis, partition: String = "0") -> EpochMillis {
+        observe(eventTime: eventTime, partition: partition)
+        if let slowest = highWater.values.min() { advance(to: slowest) }
+        return availability(eventTime: eventTime, ingestTime: ingestTime, partition: partition)
+    }
+
+    /// Records that `partition` delivered an observation of the interval containing `eventTime`.
+    public mutating func observe(eventTime: EpochMillis, partition: String) {
         let end = Interval.start(containing: eventTime) + Interval.lengthMillis
         highWater[partition] = max(highWater[partition] ?? end, end)
-        let slowest = highWater.values.min() ?? end
-        let clock = max(now ?? slowest, slowest)
-        now = clock
+    }
+
+    /// Moves the clock forward to `candidate` (never back).
+    public mutating func advance(to candidate: EpochMillis) {
+        now = max(now ?? candidate, candidate)
+    }
+
+    /// The availability time of a revision arriving now on `partition`: never before the clock,
+    /// nor (stream time) before the newest interval its own partition has delivered, so a
+    /// correction read right after newer intervals of its partition is not dated back even
+    /// while the clock cannot move yet.
+    public func availability(eventTime: EpochMillis, ingestTime: EpochMillis, partition: String? = nil) -> EpochMillis {
+        let end = Interval.start(containing: eventTime) + Interval.lengthMillis
+        let clock = now ?? end
         switch policy {
         case .ingestTime: return max(ingestTime, clock)
-        case .streamTime: return max(end, clock)
+        case .streamTime: return max(end, clock, partition.flatMap { highWater[$0] } ?? end)
         }
     }
 

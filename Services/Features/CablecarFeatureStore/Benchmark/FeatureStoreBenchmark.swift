@@ -24,6 +24,8 @@ public enum FeatureStoreBenchmark {
         public var retrievalRows = 0
         public var retrievalSeconds = 0.0
         public var onlinePostgres: [Double] = []
+        public var storeRetrievalRows = 0
+        public var storeRetrievalSeconds = 0.0
     }
 
     public static func run(city: CityDefinition, days: Int, retrievalDays: Int, databaseURL: String, logger: Logger) async throws -> Figures {
@@ -105,6 +107,32 @@ public enum FeatureStoreBenchmark {
             print(String(format: "features: historical retrieval of %d days = %d rows (%.1f MB NDJSON) in %.2f s = %.0f rows/s; trailer %@",
                          retrievalDays, figures.retrievalRows, Double(data.count) / 1e6, figures.retrievalSeconds,
                          Double(figures.retrievalRows) / figures.retrievalSeconds, String(trailer.prefix(140))))
+
+            // 5. The same retrieval without HTTP: store read, decoding, NDJSON encoding and the
+            //    fingerprint, as the endpoint does them (the bytes are discarded).
+            let plan = try HistoricalHandler(computer: computer, maxRows: 100_000_000, database: client, logger: logger).plan(request)
+            var hasher = SnapshotFingerprint.Hasher(featureNames: plan.selected.featureNames, featureVersions: plan.selected.featureVersions)
+            var buffer = ByteBuffer()
+            var count = 0
+            let storeStart = ContinuousClock.now
+            try await RowStore.readRange(
+                start: request.start, end: request.end, step: request.stepMillis, segments: nil, on: client, logger: logger
+            ) { vector, speed, flow in
+                let values = VectorCodec.decode(vector.vals, picking: plan.indices)
+                hasher.add(
+                    FeatureRow(
+                        segmentID: vector.segmentID, neighborhood: vector.neighborhood, timestamp: vector.timestamp, values: values,
+                        actualSpeedKmh: speed, actualFlowVehiclesPerHour: flow))
+                RowJSON.append(
+                    segmentID: vector.segmentID, neighborhood: vector.neighborhood, timestamp: vector.timestamp, values: values,
+                    speed: speed, flow: flow, to: &buffer)
+                count += 1
+                if buffer.readableBytes > 1 << 16 { buffer.clear() }
+            }
+            figures.storeRetrievalSeconds = seconds(since: storeStart)
+            figures.storeRetrievalRows = count
+            print(String(format: "features: the same retrieval in process (no HTTP): %d rows in %.2f s = %.0f rows/s, fingerprint %@",
+                         count, figures.storeRetrievalSeconds, Double(count) / figures.storeRetrievalSeconds, hasher.finalize()))
             return figures
         }
     }

@@ -17,6 +17,7 @@ import ServiceLifecycle
 public final class FeaturePipeline: Service, Sendable {
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
+    private let partitionIdleAfter: Duration
     private let database: PostgresClient
     private let materializer: StepMaterializer
     private let configuration: FeatureStoreConfiguration
@@ -29,13 +30,15 @@ public final class FeaturePipeline: Service, Sendable {
 
     public init(
         brokers: String, database: PostgresClient, computer: FeatureComputer, configuration: FeatureStoreConfiguration,
-        logger: Logger, clientID: String = "cablecar-features", startup: @escaping @Sendable () async -> Void = {}
+        logger: Logger, clientID: String = "cablecar-features", partitionIdleAfter: Duration = .seconds(10),
+        startup: @escaping @Sendable () async -> Void = {}
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID)
         consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
             logger: logger)
         producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 5), logger: logger)
+        self.partitionIdleAfter = partitionIdleAfter
         self.database = database
         self.materializer = StepMaterializer(computer: computer)
         self.configuration = configuration
@@ -50,6 +53,7 @@ public final class FeaturePipeline: Service, Sendable {
         var lastStep: EpochMillis?
         var firstInterval: EpochMillis?
         var quality = QualityTracker()
+        var partitions: PartitionProgress
     }
 
     public func run() async throws {
@@ -61,8 +65,31 @@ public final class FeaturePipeline: Service, Sendable {
         logger.info(
             "Feature pipeline consuming",
             metadata: ["group": "\(configuration.consumerGroup)", "last_step": "\(state.lastStep.map(String.init) ?? "none")"])
+        let mailbox = BatchMailbox()
+        let consumer = self.consumer
+        let fetcher = Task {
+            while let batch = try? await consumer.nextBatch() { await mailbox.put(batch) }
+            await mailbox.finish()
+        }
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await mailbox.tick()
+            }
+        }
+        defer {
+            ticker.cancel()
+            fetcher.cancel()
+        }
         try await withGracefulShutdownHandler {
-            while let batch = try await self.consumer.nextBatch() {
+            loop: while true {
+                let event = await mailbox.next()
+                let batch: [KafkaMessage]
+                switch event {
+                case .end: break loop
+                case .tick: batch = []
+                case .batch(let messages): batch = messages
+                }
                 // Stopping: leave the fetched batch unprocessed, the next instance gets it.
                 guard self.stopFlag.begin() else { break }
                 do {
@@ -71,12 +98,14 @@ public final class FeaturePipeline: Service, Sendable {
                     self.stopFlag.end()
                     self.logger.error("Feature batch failed; stopping so that a restart redelivers it", metadata: ["error": "\(error)"])
                     self.consumer.abandon()
+                    await mailbox.finish()
                     await self.producer.close()
                     throw error
                 }
                 if self.stopFlag.end() { break }
             }
             await self.consumer.close()
+            await mailbox.finish()
             await self.producer.close()
         } onGracefulShutdown: {
             self.stop()
@@ -99,7 +128,7 @@ public final class FeaturePipeline: Service, Sendable {
 
     private func restore() async throws -> State {
         let clock = try await StreamStateStore.loadClock(policy: configuration.availability, on: database, logger: logger)
-        var state = State(clock: clock)
+        var state = State(clock: clock, partitions: PartitionProgress(idleAfter: partitionIdleAfter))
         state.lastStep = try await StreamStateStore.lastStep(on: database, logger: logger)
         state.firstInterval = try await HistoryStore.trafficRange(on: database, logger: logger)?.first
         if let now = clock.now {
@@ -112,17 +141,21 @@ public final class FeaturePipeline: Service, Sendable {
     private func handle(_ batch: [KafkaMessage], state: inout State) async throws {
         let trafficTopic = configuration.name(of: .observedTraffic)
         let contextTopic = configuration.name(of: .observedContext)
+        refreshPartitions(&state)
         var traffic: [AvailableTraffic] = []
         var context: [AvailableContext] = []
         for message in batch {
-            let source = "\(message.topic):\(message.partition)"
+            let source = PartitionProgress.key(message.topic, message.partition)
+            if message.topic != trafficTopic && message.topic != contextTopic { continue }
+            // Delivered even if undecodable: the partition is active.
+            state.partitions.delivered(source)
             if message.topic == trafficTopic {
                 guard let o = try? WireCodec.decode(TrafficObservation.self, from: message.value), o.version == TrafficObservation.currentVersion else {
                     metrics.invalid(topic: message.topic)
                     logger.warning("Skipping undecodable obs.traffic message", metadata: ["source": "\(source)", "offset": "\(message.offset)"])
                     continue
                 }
-                let at = state.clock.arrive(eventTime: o.eventTime, ingestTime: o.ingestTime, partition: source)
+                let at = arrive(&state, eventTime: o.eventTime, ingestTime: o.ingestTime, source: source)
                 traffic.append(AvailableTraffic(o, availableAt: at))
             } else if message.topic == contextTopic {
                 guard let o = try? WireCodec.decode(ContextObservation.self, from: message.value), o.version == ContextObservation.currentVersion else {
@@ -130,7 +163,7 @@ public final class FeaturePipeline: Service, Sendable {
                     logger.warning("Skipping undecodable obs.context message", metadata: ["source": "\(source)", "offset": "\(message.offset)"])
                     continue
                 }
-                let at = state.clock.arrive(eventTime: o.eventTime, ingestTime: o.ingestTime, partition: source)
+                let at = arrive(&state, eventTime: o.eventTime, ingestTime: o.ingestTime, source: source)
                 context.append(AvailableContext(o, availableAt: at))
             }
         }
@@ -140,6 +173,8 @@ public final class FeaturePipeline: Service, Sendable {
             state.firstInterval = min(state.firstInterval ?? first, first)
         }
         let steps = completedSteps(state)
+        // A tick that moved nothing forward has nothing to write.
+        if batch.isEmpty && steps.isEmpty { return }
         let rows = materializer.rows(for: steps, history: state.history)
         let counts = steps.map { step in (ts: step, rows: rows.lazy.filter { $0.timestamp == step }.count) }
         let clock = state.clock
@@ -164,6 +199,21 @@ public final class FeaturePipeline: Service, Sendable {
         metrics.clock(state.clock.now, lastStep: state.lastStep)
         progress.update(clock: state.clock.now, lastStep: state.lastStep, observations: batch.count, rows: rows.count)
         if let now = state.clock.now, steps.count > 0 { state.history.trim(before: now - Backfill.lookbackMillis) }
+    }
+
+    /// Stamps an arrival: the partition's mark moves, the clock moves as far as every partition
+    /// with unread data allows, and the revision is available from the clock on.
+    private func arrive(_ state: inout State, eventTime: EpochMillis, ingestTime: EpochMillis, source: String) -> EpochMillis {
+        state.clock.observe(eventTime: eventTime, partition: source)
+        if let candidate = state.partitions.clockCandidate(state.clock) { state.clock.advance(to: candidate) }
+        return state.clock.availability(eventTime: eventTime, ingestTime: ingestTime, partition: source)
+    }
+
+    /// The assignment, before each batch; then, after the batch's arrivals, a last chance for the
+    /// clock to move (partitions that went idle while waiting for this batch).
+    private func refreshPartitions(_ state: inout State) {
+        state.partitions.refresh(assignment: consumer.assignment)
+        if let candidate = state.partitions.clockCandidate(state.clock) { state.clock.advance(to: candidate) }
     }
 
     /// Steps the clock has passed (t + 5 min <= clock) and that are not written yet.
