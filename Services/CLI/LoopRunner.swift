@@ -34,10 +34,12 @@ struct LoopRunner {
         let report = try await IngestProgress(brokers: endpoints.kafkaBrokers, ingestPort: Self.ingestPort).waitUntilCaughtUp()
         print(report)
         print("waiting for the feature store to catch up with obs.* ...")
-        print(try await features.waitUntilCaughtUp())
+        let caughtUp = try await features.waitUntilCaughtUp()
+        print(caughtUp.summary)
 
         try await TrainingStep(
-            environment: environment, groundTruth: LocalStack.defaultHome().appendingPathComponent("ground-truth.jsonl")
+            environment: environment, groundTruth: LocalStack.defaultHome().appendingPathComponent("ground-truth.jsonl"),
+            materializedFrom: caughtUp.firstStep, materializedUntil: caughtUp.lastStep.map { $0 + 5 * 60_000 }
         ).run(children: children) { try await waitUntilReady(service: $0, port: $1, children: children) }
     }
 

@@ -60,9 +60,17 @@ struct FeatureStep {
         return total
     }
 
+    /// What the store holds once caught up: a printable summary and the newest materialized step.
+    struct CaughtUp {
+        var summary: String
+        var lastStep: Int64?
+        /// The oldest step, when the steps are contiguous (the stream materializes them in order).
+        var firstStep: Int64?
+    }
+
     /// Waits until the feature store has consumed every `obs.*` message and its counts stopped
-    /// moving, then returns a short summary.
-    func waitUntilCaughtUp(timeout: Duration = .seconds(1800)) async throws -> String {
+    /// moving, then returns a short summary and the newest materialized step.
+    func waitUntilCaughtUp(timeout: Duration = .seconds(1800)) async throws -> CaughtUp {
         let deadline = ContinuousClock.now + timeout
         var last = -1
         var unchanged = 0
@@ -74,7 +82,11 @@ struct FeatureStep {
             let consumed = catalog.consumedMessages ?? 0
             if consumed == last {
                 unchanged += 1
-                if consumed >= expected && unchanged >= 2 { return summary(catalog) }
+                if consumed >= expected && unchanged >= 2 { 
+                    return CaughtUp(
+                        summary: summary(catalog), lastStep: catalog.lastStep,
+                        firstStep: catalog.lastStep.map { $0 - Int64(max(catalog.steps - 1, 0)) * 5 * 60_000 })
+                }
             } else {
                 print("  feature store has consumed \(consumed) of \(expected) observations (\(catalog.steps) five-minute steps done)")
                 last = consumed

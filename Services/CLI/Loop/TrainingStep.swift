@@ -15,6 +15,9 @@ struct TrainingStep {
 
     let environment: [String: String]
     let groundTruth: URL
+    /// The steps the feature store has materialized, `[from, until)`, when known.
+    let materializedFrom: Int64?
+    let materializedUntil: Int64?
     var timeout: Duration = .seconds(3600)
 
     /// What GET /api/v1/train/{id} returns, as far as the CLI reads it.
@@ -55,7 +58,11 @@ struct TrainingStep {
                 "CABLECAR_TRAINER_FEATURES_URL": "http://127.0.0.1:\(Self.featuresPort)",
             ]) { $1 })
         try await waitUntilReady("cablecar-trainer", Self.trainerPort)
-        let (start, end) = try replayedRange()
+        let (replayStart, replayEnd) = try replayedRange()
+        // The first step of a replay has no history and its last steps are never closed
+        // (nothing arrives after them): train on what the store has materialized.
+        let start = max(replayStart, materializedFrom ?? replayStart)
+        let end = min(replayEnd, materializedUntil ?? replayEnd)
         let requestID = "loop-\(start)-\(end)-\(UUID().uuidString.prefix(8).lowercased())"
         let body: [String: Any] = [
             "request_id": requestID, "start": start, "end": end, "reason": "loop", "requested_by": "cablecar run",
