@@ -7,7 +7,7 @@ import Foundation
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the whole loop locally: stack, simulated city replay, ingest, with a closing report."
+        abstract: "Run the whole loop locally: stack, simulated city replay, ingest, features, training, registry and promotion, with closing reports."
     )
 
     @Option(help: "Simulated days to replay.") var days = 1
