@@ -1,6 +1,7 @@
 import CablecarDomain
 import CablecarFeatures
 import CablecarKafka
+import CablecarService
 import Foundation
 import Logging
 import PostgresNIO
@@ -24,7 +25,7 @@ public final class FeaturePipeline: Service, Sendable {
     private let logger: Logger
     private let startup: @Sendable () async -> Void
     private let metrics = FeatureMetrics()
-    private let stopFlag = StopFlag()
+    private let stopFlag = BatchLifecycle()
     /// What the pipeline has done, for the catalog and for callers waiting for it to catch up.
     public let progress = PipelineProgress()
 
@@ -275,39 +276,6 @@ public final class PipelineProgress: @unchecked Sendable {
             state.lastStep = lastStep
             state.observations += observations
             state.rows += rows
-        }
-    }
-}
-
-/// Stop requests versus the batch in flight: a stop waits for the batch to be fully handled.
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stopping = false
-    private var inFlight = false
-
-    /// Returns true when idle (the caller should close the consumer now).
-    func requestStop() -> Bool {
-        lock.withLock {
-            stopping = true
-            return !inFlight
-        }
-    }
-
-    /// Returns false when a stop was requested: do not start the batch.
-    func begin() -> Bool {
-        lock.withLock {
-            if stopping { return false }
-            inFlight = true
-            return true
-        }
-    }
-
-    /// Returns true when the loop should stop after this batch.
-    @discardableResult
-    func end() -> Bool {
-        lock.withLock {
-            inFlight = false
-            return stopping
         }
     }
 }

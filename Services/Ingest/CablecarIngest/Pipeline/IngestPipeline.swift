@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarKafka
+import CablecarService
 import Foundation
 import Logging
 import PostgresNIO
@@ -19,7 +20,7 @@ public final class IngestPipeline: Service, Sendable {
     private let configuration: IngestConfiguration
     private let logger: Logger
     private let startup: StartupSignal
-    private let lifecycle = PipelineLifecycle()
+    private let lifecycle = BatchLifecycle()
     private let metrics = IngestMetrics()
     private let totals = OutcomeTotals()
     private let qualityRefresh = Throttle()
@@ -168,40 +169,6 @@ public final class IngestPipeline: Service, Sendable {
         }
         try await producer.flush()
         try await EmissionStore.deleteOutbox(messages.map(\.id), on: database, logger: logger)
-    }
-}
-
-/// Whether a batch is in flight and whether a stop was asked for, so a stop never cuts a
-/// batch in half.
-final class PipelineLifecycle: @unchecked Sendable {
-    private let lock = NSLock()
-    private var inFlight = false
-    private var stopping = false
-
-    /// Returns true when the pipeline is idle and the caller should close the consumer now.
-    func requestStop() -> Bool {
-        lock.withLock {
-            stopping = true
-            return !inFlight
-        }
-    }
-
-    /// Returns false when a stop was requested: do not start the batch.
-    func begin() -> Bool {
-        lock.withLock {
-            if stopping { return false }
-            inFlight = true
-            return true
-        }
-    }
-
-    /// Returns true when the loop should stop after this batch.
-    @discardableResult
-    func end() -> Bool {
-        lock.withLock {
-            inFlight = false
-            return stopping
-        }
     }
 }
 
