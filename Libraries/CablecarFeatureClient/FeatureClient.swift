@@ -109,23 +109,48 @@ public final class FeatureClient: FeatureSnapshotSource, Sendable {
         try await retrieve(request, path: "api/v1/features/historical")
     }
 
+    /// Asks for the binary row format (stored bit patterns, no decimal parsing) and accepts
+    /// NDJSON from a store that answers with it; either way the rows must hash to the
+    /// fingerprint the store announced.
     private func retrieve(_ request: SnapshotRequest, path: String) async throws -> FeatureSnapshot {
-        let data = try await send(path, body: try JSONEncoder().encode(request))
-        let stream = try NDJSONSnapshot.parse(data)
-        let computed = SnapshotFingerprint.compute(
-            featureNames: stream.header.featureNames, featureVersions: stream.header.featureVersions, rows: stream.rows)
-        guard computed == stream.fingerprint else {
-            throw FeatureClientError.fingerprintMismatch(expected: stream.fingerprint, computed: computed)
+        let (data, contentType) = try await send(path, body: try JSONEncoder().encode(request), accept: BinaryRows.contentType)
+        let header: SnapshotHeader
+        let rows: [FeatureRow]
+        let fingerprint: String
+        if contentType.hasPrefix(BinaryRows.contentType) {
+            let parsed: BinaryRows.Parsed
+            do {
+                parsed = try BinaryRows.decode(data)
+            } catch {
+                throw FeatureClientError.malformedResponse(error.description)
+            }
+            if let error = parsed.trailer.error { throw FeatureClientError.incomplete(error) }
+            guard let announced = parsed.trailer.fingerprint else { throw FeatureClientError.incomplete("the stream carries no fingerprint") }
+            guard parsed.rows.count == parsed.trailer.rows else {
+                throw FeatureClientError.incomplete("received \(parsed.rows.count) rows, the store sent \(parsed.trailer.rows)")
+            }
+            guard parsed.computedFingerprint == announced else {
+                throw FeatureClientError.fingerprintMismatch(expected: announced, computed: parsed.computedFingerprint)
+            }
+            (header, rows, fingerprint) = (parsed.header, parsed.rows, announced)
+        } else {
+            let stream = try NDJSONSnapshot.parse(data)
+            let computed = SnapshotFingerprint.compute(
+                featureNames: stream.header.featureNames, featureVersions: stream.header.featureVersions, rows: stream.rows)
+            guard computed == stream.fingerprint else {
+                throw FeatureClientError.fingerprintMismatch(expected: stream.fingerprint, computed: computed)
+            }
+            (header, rows, fingerprint) = (stream.header, stream.rows, stream.fingerprint)
         }
         return FeatureSnapshot(
-            fingerprint: stream.fingerprint, request: request, featureNames: stream.header.featureNames,
-            featureVersions: stream.header.featureVersions, rows: stream.rows)
+            fingerprint: fingerprint, request: request, featureNames: header.featureNames, featureVersions: header.featureVersions,
+            rows: rows)
     }
 
     // MARK: HTTP
 
     private func post<Body: Encodable, Answer: Decodable>(_ path: String, _ body: Body) async throws -> Answer {
-        let data = try await send(path, body: try JSONEncoder().encode(body))
+        let (data, _) = try await send(path, body: try JSONEncoder().encode(body))
         do {
             return try JSONDecoder().decode(Answer.self, from: data)
         } catch {
@@ -133,10 +158,12 @@ public final class FeatureClient: FeatureSnapshotSource, Sendable {
         }
     }
 
-    private func send(_ path: String, body: Data) async throws -> Data {
+    /// POSTs `body`; answers the response body and its content type.
+    private func send(_ path: String, body: Data, accept: String = "application/json") async throws -> (Data, String) {
         var request = URLRequest(url: baseURL.appendingPathComponent(path))
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(accept, forHTTPHeaderField: "Accept")
         request.httpBody = body
         let (data, response) = try await session.data(for: request)
         guard let http = response as? HTTPURLResponse else { throw FeatureClientError.malformedResponse("not an HTTP response") }
@@ -150,7 +177,7 @@ public final class FeatureClient: FeatureSnapshotSource, Sendable {
                 status: http.statusCode, reason: problem?.reason ?? "http_\(http.statusCode)",
                 detail: problem?.detail ?? String(decoding: data.prefix(500), as: UTF8.self))
         }
-        return data
+        return (data, http.value(forHTTPHeaderField: "Content-Type") ?? "")
     }
 }
 

@@ -4,6 +4,9 @@ import CablecarFeatures
 @testable import CablecarFeatureStore
 import CablecarTestSupport
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
@@ -146,6 +149,30 @@ struct FeatureStoreIntegrationTests {
                 #expect(one.fingerprint == snapshot.fingerprint)
                 #expect(try await harness.scalar("SELECT count(DISTINCT fingerprint) FROM feature_snapshots") == 1)
                 #expect(try await harness.scalar("SELECT count(*) FROM feature_snapshots") == 2)
+
+                // Both wire formats carry the same rows and fingerprint: NDJSON (any HTTP client,
+                // no Accept header) and the binary rows FeatureClient asks for; also for a subset
+                // of features and neighborhoods on a coarser grid.
+                let ndjson = try NDJSONSnapshot.parse(try await Self.postWithoutAccept(request, to: client.baseURL))
+                #expect(ndjson.rows == snapshot.rows)
+                #expect(ndjson.fingerprint == snapshot.fingerprint)
+                let picked = ["speed_mean_15m", "flow_lag_1"]
+                let subset = SnapshotRequest(
+                    neighborhoods: ["south"], start: firstStep, end: lastStep + Self.step, stepMillis: 2 * Self.step, features: picked)
+                let binarySubset = try await client.historical(subset)
+                let ndjsonSubset = try NDJSONSnapshot.parse(try await Self.postWithoutAccept(subset, to: client.baseURL))
+                #expect(!binarySubset.rows.isEmpty)
+                #expect(binarySubset.rows == ndjsonSubset.rows)
+                #expect(binarySubset.fingerprint == ndjsonSubset.fingerprint)
+                #expect(binarySubset.fingerprint != snapshot.fingerprint)
+                let southSegments = Set(StreamScenario.city.segments.filter { $0.neighborhood == "south" }.map(\.id))
+                for row in binarySubset.rows {
+                    #expect(southSegments.contains(row.segmentID))
+                    #expect((row.timestamp - firstStep) % (2 * Self.step) == 0)
+                    let full = try #require(byKey["\(row.segmentID)@\(row.timestamp)"])
+                    #expect(row.values == picked.map { full.values[names.firstIndex(of: $0)!] })
+                    #expect(row.actualSpeedKmh == full.actualSpeedKmh && row.actualFlowVehiclesPerHour == full.actualFlowVehiclesPerHour)
+                }
             }
 
             // Backfill recomputes from the stored history: identical to what the stream wrote, twice.
@@ -233,6 +260,16 @@ struct FeatureStoreIntegrationTests {
         try await harness.waitForStep(step, pipeline)
         pipeline.crash()
         _ = try? await task.value
+    }
+
+    /// A retrieval as a plain HTTP client makes it (no Accept header): the NDJSON body.
+    static func postWithoutAccept(_ request: SnapshotRequest, to baseURL: URL) async throws -> Data {
+        var urlRequest = URLRequest(url: baseURL.appendingPathComponent("api/v1/features/historical"))
+        urlRequest.httpMethod = "POST"
+        urlRequest.httpBody = try JSONEncoder().encode(request)
+        let (data, response) = try await URLSession.shared.data(for: urlRequest)
+        #expect((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type") == "application/x-ndjson")
+        return data
     }
 
     /// Runs the feature routes on a real port and hands out a `FeatureClient` for it.

@@ -15,6 +15,7 @@ struct FeaturesBench: AsyncParsableCommand {
         commandName: "features", abstract: "Feature store: online reads p50/p99, retrieval rows/s, backfill time.")
     @Option(help: "Simulated days of history to backfill.") var days = 30
     @Option(help: "Days of the whole city to retrieve in one historical request.") var retrievalDays = 7
+    @Option(help: "Interleaved rounds of the retrieval measurements (medians are reported).") var rounds = 3
     @Option(help: "Postgres URL of a running stack; the run creates a database of its own there.")
     var database = "postgres://postgres@127.0.0.1:55432/cablecar"
 
@@ -23,15 +24,27 @@ struct FeaturesBench: AsyncParsableCommand {
         logger.logLevel = .warning
         let city = try CityDefinition.bundledDefault()
         let figures = try await FeatureStoreBenchmark.run(
-            city: city, days: days, retrievalDays: retrievalDays, databaseURL: database, logger: logger)
+            city: city, days: days, retrievalDays: retrievalDays, rounds: rounds, databaseURL: database, logger: logger
+        ) { baseURL, request in
+            try await FeatureClient(baseURL: baseURL, recordSnapshots: false).historical(request).rows.count
+        }
         let postgres = Percentiles(figures.onlinePostgres)
         print(String(format: "features: online batch read of 100 segments from Postgres: p50 %.3f ms, p99 %.3f ms (target p99 < 10 ms)",
                      postgres.p50, postgres.p99))
         let cache = try await cacheLatencies(city: city)
         print(String(format: "features: online batch read of 100 segments from the client cache: p50 %.4f ms, p99 %.4f ms (target p99 < 2 ms)",
                      cache.p50, cache.p99))
-        print(String(format: "features: historical retrieval %.0f rows/s (target >= 200,000); backfill of %d days in %.1f s",
-                     Double(figures.retrievalRows) / figures.retrievalSeconds, days, figures.backfillSeconds))
+        func median(_ key: String) -> Double {
+            let sorted = (figures.retrieval[key] ?? []).sorted()
+            return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
+        }
+        print(String(format: "features: historical retrieval of %d rows, medians of %d rounds (target >= 200,000 rows/s):", figures.retrievalRows, rounds))
+        print(String(format: "  over HTTP, binary rows: %.0f rows/s; NDJSON: %.0f rows/s (binary/NDJSON %.2fx)",
+                     median("binary"), median("ndjson"), median("binary") / median("ndjson")))
+        print(String(format: "  FeatureClient.historical end to end (binary, decoded, fingerprint verified): %.0f rows/s", median("client")))
+        print(String(format: "  store side in process (read, hash, encode): binary %.0f rows/s, NDJSON %.0f rows/s",
+                     median("store-binary"), median("store-ndjson")))
+        print(String(format: "features: backfill of %d days in %.1f s", days, figures.backfillSeconds))
     }
 
     /// Reads of 100 cached segments through `FeatureClient.online` (every vector a cache hit):

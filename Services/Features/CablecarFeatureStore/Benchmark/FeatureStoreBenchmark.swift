@@ -22,13 +22,18 @@ public enum FeatureStoreBenchmark {
         public var backfill = BackfillResult(start: 0, end: 0, steps: 0, rows: 0)
         public var backfillSeconds = 0.0
         public var retrievalRows = 0
-        public var retrievalSeconds = 0.0
+        /// rows/s per round: "ndjson" and "binary" (raw responses over HTTP), "client"
+        /// (FeatureClient), "store-ndjson" and "store-binary" (in process, no HTTP).
+        public var retrieval: [String: [Double]] = [:]
         public var onlinePostgres: [Double] = []
-        public var storeRetrievalRows = 0
-        public var storeRetrievalSeconds = 0.0
     }
 
-    public static func run(city: CityDefinition, days: Int, retrievalDays: Int, databaseURL: String, logger: Logger) async throws -> Figures {
+    /// `clientRetrieval` runs one retrieval through a client against the benchmark's server and
+    /// answers the rows it received (the bench passes `FeatureClient.historical`).
+    public static func run(
+        city: CityDefinition, days: Int, retrievalDays: Int, rounds: Int = 3, databaseURL: String, logger: Logger,
+        clientRetrieval: (@Sendable (URL, SnapshotRequest) async throws -> Int)? = nil
+    ) async throws -> Figures {
         let suffix = UUID().uuidString.prefix(8).lowercased()
         let server = try DatabaseConfiguration(url: databaseURL)
         var own = server
@@ -84,7 +89,9 @@ public enum FeatureStoreBenchmark {
             }
             figures.onlinePostgres = latencies
 
-            // 4. Historical retrieval over HTTP (NDJSON), the last `retrievalDays` days of the whole city.
+            // 4. Historical retrieval over HTTP, the last `retrievalDays` days of the whole city, in
+            //    both formats, rounds interleaved: the raw response (what the server can stream), then
+            //    the Swift client's full path (binary, decoded into rows, fingerprint verified).
             let router = Router()
             FeatureRoutes.add(
                 to: router, computer: computer,
@@ -94,47 +101,82 @@ public enum FeatureStoreBenchmark {
             let server = Task { try await app.runService() }
             defer { server.cancel() }
             try await waitForPort(port)
+            let baseURL = URL(string: "http://127.0.0.1:\(port)")!
             let request = SnapshotRequest(start: end - EpochMillis(retrievalDays) * 86_400_000, end: end)
-            var urlRequest = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/features/historical")!)
-            urlRequest.httpMethod = "POST"
-            urlRequest.httpBody = try JSONEncoder().encode(request)
-            urlRequest.timeoutInterval = 600
-            let retrievalStart = ContinuousClock.now
-            let (data, _) = try await URLSession.shared.data(for: urlRequest)
-            figures.retrievalSeconds = seconds(since: retrievalStart)
-            figures.retrievalRows = data.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) } - 2
-            let trailer = data.split(separator: UInt8(ascii: "\n")).last.map { String(decoding: $0, as: UTF8.self) } ?? ""
-            print(String(format: "features: historical retrieval of %d days = %d rows (%.1f MB NDJSON) in %.2f s = %.0f rows/s; trailer %@",
-                         retrievalDays, figures.retrievalRows, Double(data.count) / 1e6, figures.retrievalSeconds,
-                         Double(figures.retrievalRows) / figures.retrievalSeconds, String(trailer.prefix(140))))
-
-            // 5. The same retrieval without HTTP: store read, decoding, NDJSON encoding and the
-            //    fingerprint, as the endpoint does them (the bytes are discarded).
-            let plan = try HistoricalHandler(computer: computer, maxRows: 100_000_000, database: client, logger: logger).plan(request)
-            var hasher = SnapshotFingerprint.Hasher(featureNames: plan.selected.featureNames, featureVersions: plan.selected.featureVersions)
-            var buffer = ByteBuffer()
-            var count = 0
-            let storeStart = ContinuousClock.now
-            try await RowStore.readRange(
-                start: request.start, end: request.end, step: request.stepMillis, segments: nil, on: client, logger: logger
-            ) { vector, speed, flow in
-                let values = VectorCodec.decode(vector.vals, picking: plan.indices)
-                hasher.add(
-                    FeatureRow(
-                        segmentID: vector.segmentID, neighborhood: vector.neighborhood, timestamp: vector.timestamp, values: values,
-                        actualSpeedKmh: speed, actualFlowVehiclesPerHour: flow))
-                RowJSON.append(
-                    segmentID: vector.segmentID, neighborhood: vector.neighborhood, timestamp: vector.timestamp, values: values,
-                    speed: speed, flow: flow, to: &buffer)
-                count += 1
-                if buffer.readableBytes > 1 << 16 { buffer.clear() }
+            for round in 1...rounds {
+                for format in [RetrievalFormat.ndjson, .binary] {
+                    let (rows, bytes, elapsed) = try await rawRetrieval(request, format: format, baseURL: baseURL)
+                    figures.retrieval[format == .binary ? "binary" : "ndjson", default: []].append(Double(rows) / elapsed)
+                    figures.retrievalRows = rows
+                    print(String(format: "features: round %d: historical retrieval over HTTP as %@, %d days = %d rows (%.1f MB) in %.2f s = %.0f rows/s",
+                                 round, format.contentType, retrievalDays, rows, Double(bytes) / 1e6, elapsed, Double(rows) / elapsed))
+                }
+                if let clientRetrieval {
+                    let t0 = ContinuousClock.now
+                    let rows = try await clientRetrieval(baseURL, request)
+                    let elapsed = seconds(since: t0)
+                    figures.retrieval["client", default: []].append(Double(rows) / elapsed)
+                    print(String(format: "features: round %d: FeatureClient.historical (binary, rows decoded, fingerprint verified) %d rows in %.2f s = %.0f rows/s",
+                                 round, rows, elapsed, Double(rows) / elapsed))
+                }
             }
-            figures.storeRetrievalSeconds = seconds(since: storeStart)
-            figures.storeRetrievalRows = count
-            print(String(format: "features: the same retrieval in process (no HTTP): %d rows in %.2f s = %.0f rows/s, fingerprint %@",
-                         count, figures.storeRetrievalSeconds, Double(count) / figures.storeRetrievalSeconds, hasher.finalize()))
+
+            // 5. The store's side alone: read, hash and encode as the endpoint does (bytes discarded).
+            let plan = try HistoricalHandler(computer: computer, maxRows: 100_000_000, database: client, logger: logger).plan(request)
+            for format in [RetrievalFormat.ndjson, .binary] {
+                var hasher = SnapshotFingerprint.Hasher(featureNames: plan.selected.featureNames, featureVersions: plan.selected.featureVersions)
+                var buffer = ByteBuffer()
+                var count = 0
+                let storeStart = ContinuousClock.now
+                try await RowStore.readRange(
+                    start: request.start, end: request.end, step: request.stepMillis, segments: nil, featureSet: computer.featureSetID,
+                    on: client, logger: logger
+                ) { row in
+                    HistoricalHandler.hash(row, indices: nil, into: &hasher)
+                    try format.row(row, indices: plan.indices, allFeatures: true, to: &buffer)
+                    count += 1
+                    if buffer.readableBytes > 1 << 16 { buffer.clear() }
+                }
+                let elapsed = seconds(since: storeStart)
+                figures.retrieval["store-" + (format == .binary ? "binary" : "ndjson")] = [Double(count) / elapsed]
+                print(String(format: "features: the store's side in process (read, hash, encode as %@, no HTTP): %d rows in %.2f s = %.0f rows/s, fingerprint %@",
+                             format.contentType, count, elapsed, Double(count) / elapsed, hasher.finalize()))
+            }
             return figures
         }
+    }
+
+    /// One retrieval read whole as bytes (not decoded): rows counted from the trailer.
+    static func rawRetrieval(_ request: SnapshotRequest, format: RetrievalFormat, baseURL: URL) async throws -> (rows: Int, bytes: Int, seconds: Double) {
+        var urlRequest = URLRequest(url: baseURL.appendingPathComponent("api/v1/features/historical"))
+        urlRequest.httpMethod = "POST"
+        urlRequest.httpBody = try JSONEncoder().encode(request)
+        urlRequest.setValue(format.contentType, forHTTPHeaderField: "Accept")
+        urlRequest.timeoutInterval = 600
+        let t0 = ContinuousClock.now
+        let (data, _) = try await URLSession.shared.data(for: urlRequest)
+        let elapsed = seconds(since: t0)
+        let trailerJSON: Data
+        switch format {
+        case .ndjson:
+            trailerJSON = Data(data.dropLast().split(separator: UInt8(ascii: "\n")).last ?? [])
+        case .binary:
+            // The trailer is the last record: `T`, its u32 length, then exactly that much JSON.
+            var found: Data?
+            var index = data.count - 6
+            while index >= 0, found == nil {
+                if data[data.startIndex + index] == BinaryRows.trailerTag {
+                    let length = data[(data.startIndex + index + 1)..<(data.startIndex + index + 5)].enumerated()
+                        .reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+                    if index + 5 + length == data.count { found = data.suffix(length) }
+                }
+                index -= 1
+            }
+            trailerJSON = found ?? Data()
+        }
+        let trailer = try JSONDecoder().decode(SnapshotTrailer.self, from: trailerJSON)
+        if let error = trailer.error { throw APIError(500, "bench_retrieval", error) }
+        return (trailer.rows, data.count, elapsed)
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

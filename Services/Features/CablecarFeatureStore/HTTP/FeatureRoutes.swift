@@ -34,7 +34,7 @@ public enum FeatureRoutes {
         router.post("/api/v1/features/historical") { request, _ in
             do {
                 let body = try await decodeBody(SnapshotRequest.self, from: request, limit: bodyLimit)
-                return historical.response(try historical.plan(body), record: false)
+                return historical.response(try historical.plan(body), record: false, format: RetrievalFormat(accept: request.headers[.accept]))
             } catch {
                 return refuse(error, logger: logger)
             }
@@ -42,7 +42,7 @@ public enum FeatureRoutes {
         router.post("/api/v1/snapshots") { request, _ in
             do {
                 let body = try await decodeBody(SnapshotRequest.self, from: request, limit: bodyLimit)
-                return historical.response(try historical.plan(body), record: true)
+                return historical.response(try historical.plan(body), record: true, format: RetrievalFormat(accept: request.headers[.accept]))
             } catch {
                 return refuse(error, logger: logger)
             }

@@ -50,37 +50,32 @@ struct HistoricalHandler: Sendable {
             expectedRows: expected.partialValue)
     }
 
-    func response(_ plan: Plan, record: Bool) -> Response {
+    func response(_ plan: Plan, record: Bool, format: RetrievalFormat) -> Response {
         let database = self.database
         let logger = self.logger
         let featureSet = computer.featureSetID
         let allSegments = plan.request.neighborhoods == nil
+        let allFeatures = plan.indices == Array(computer.featureNames.indices)
         let body = ResponseBody { writer in
             let header = SnapshotHeader(
                 request: plan.request, featureNames: plan.selected.featureNames, featureVersions: plan.selected.featureVersions,
                 expectedRows: plan.expectedRows)
             var buffer = ByteBuffer()
-            buffer.writeBytes(try JSONEncoder().encode(header))
-            buffer.writeStaticString("\n")
+            buffer.reserveCapacity(1 << 17)
+            try format.header(header, to: &buffer)
             var hasher = SnapshotFingerprint.Hasher(featureNames: plan.selected.featureNames, featureVersions: plan.selected.featureVersions)
             var count = 0
             var failure: String?
             do {
                 try await RowStore.readRange(
                     start: plan.request.start, end: plan.request.end, step: plan.request.stepMillis,
-                    segments: allSegments ? nil : plan.segments, on: database, logger: logger
-                ) { vector, speed, flow in
-                    guard vector.featureSet == featureSet else {
-                        throw APIError(409, "stale_rows", "rows at \(vector.timestamp) were computed with other feature definitions; backfill the range")
+                    segments: allSegments ? nil : plan.segments, featureSet: featureSet, on: database, logger: logger
+                ) { row in
+                    guard row.isCurrent else {
+                        throw APIError(409, "stale_rows", "rows at \(row.timestamp) were computed with other feature definitions; backfill the range")
                     }
-                    let values = VectorCodec.decode(vector.vals, picking: plan.indices)
-                    hasher.add(
-                        FeatureRow(
-                            segmentID: vector.segmentID, neighborhood: vector.neighborhood, timestamp: vector.timestamp, values: values,
-                            actualSpeedKmh: speed, actualFlowVehiclesPerHour: flow))
-                    RowJSON.append(
-                        segmentID: vector.segmentID, neighborhood: vector.neighborhood, timestamp: vector.timestamp, values: values,
-                        speed: speed, flow: flow, to: &buffer)
+                    Self.hash(row, indices: allFeatures ? nil : plan.indices, into: &hasher)
+                    try format.row(row, indices: plan.indices, allFeatures: allFeatures, to: &buffer)
                     count += 1
                     if buffer.readableBytes > 1 << 16 {
                         try await writer.write(buffer)
@@ -107,12 +102,25 @@ struct HistoricalHandler: Sendable {
                     }
                 }
             }
-            buffer.writeBytes(try JSONEncoder().encode(trailer))
-            buffer.writeStaticString("\n")
+            try format.trailer(trailer, to: &buffer)
             try await writer.write(buffer)
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
+        return Response(status: .ok, headers: [.contentType: format.contentType], body: body)
+    }
+
+    /// Hashes a stored row without decoding it (the same bytes as hashing its `FeatureRow`).
+    @inline(__always)
+    static func hash(_ row: StoredRowCells, indices: [Int]?, into hasher: inout SnapshotFingerprint.Hasher) {
+        row.segmentID.withUnsafeReadableBytes { segment in
+            row.neighborhood.withUnsafeReadableBytes { neighborhood in
+                row.vals.withUnsafeReadableBytes { packed in
+                    hasher.add(
+                        segmentID: segment, neighborhood: neighborhood, timestamp: row.timestamp, packed: packed, indices: indices,
+                        speed: row.speed, flow: row.flow)
+                }
+            }
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarFeatures
 import Foundation
 import NIOCore
 
@@ -6,25 +7,22 @@ import NIOCore
 /// alone would cap retrieval far below its target. Output is plain JSON that `FeatureRow`'s
 /// Decodable reads back (same keys).
 enum RowJSON {
-    static func append(
-        segmentID: String, neighborhood: String, timestamp: EpochMillis, values: [Double?], speed: Double?, flow: Double?,
-        to buffer: inout ByteBuffer
-    ) {
+    static func append(_ row: StoredRowCells, indices: [Int], to buffer: inout ByteBuffer) {
         buffer.writeStaticString("{\"segment_id\":")
-        appendString(segmentID, to: &buffer)
+        appendString(row.segmentID, to: &buffer)
         buffer.writeStaticString(",\"neighborhood\":")
-        appendString(neighborhood, to: &buffer)
+        appendString(row.neighborhood, to: &buffer)
         buffer.writeStaticString(",\"ts\":")
-        buffer.writeString(String(timestamp))
+        buffer.writeString(String(row.timestamp))
         buffer.writeStaticString(",\"values\":[")
-        for (index, value) in values.enumerated() {
-            if index > 0 { buffer.writeStaticString(",") }
-            appendNumber(value, to: &buffer)
+        for (position, index) in indices.enumerated() {
+            if position > 0 { buffer.writeStaticString(",") }
+            appendNumber(PackedValues.value(VectorCodec.bits(row.vals, at: index)), to: &buffer)
         }
         buffer.writeStaticString("],\"actual_speed_kmh\":")
-        appendNumber(speed, to: &buffer)
+        appendNumber(row.speed, to: &buffer)
         buffer.writeStaticString(",\"actual_flow_veh_h\":")
-        appendNumber(flow, to: &buffer)
+        appendNumber(row.flow, to: &buffer)
         buffer.writeStaticString("}\n")
     }
 
@@ -37,13 +35,20 @@ enum RowJSON {
         buffer.writeString(value.description)
     }
 
-    static func appendString(_ text: String, to buffer: inout ByteBuffer) {
-        buffer.writeStaticString("\"")
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
-            buffer.writeString(text)
-            buffer.writeStaticString("\"")
+    /// Text as a JSON string; bytes that need no escaping (the usual case) are copied as they are.
+    static func appendString(_ utf8: ByteBuffer, to buffer: inout ByteBuffer) {
+        let plain = utf8.withUnsafeReadableBytes { bytes in bytes.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C } }
+        guard plain else {
+            appendString(String(buffer: utf8), to: &buffer)
             return
         }
+        buffer.writeStaticString("\"")
+        buffer.writeImmutableBuffer(utf8)
+        buffer.writeStaticString("\"")
+    }
+
+    static func appendString(_ text: String, to buffer: inout ByteBuffer) {
+        buffer.writeStaticString("\"")
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": buffer.writeStaticString("\\\"")

@@ -62,28 +62,58 @@ enum RowStore {
     }
 
     /// Offline rows of `[start, end)` on the `step` grid for `segments` (nil = all), in canonical
-    /// order, with their labels; handed to `body` as they are decoded (streamed, not collected).
+    /// order, with their labels; handed to `body` as they arrive (streamed, not collected).
+    ///
+    /// The read runs in one repeatable-read transaction, so a retrieval sees one consistent state
+    /// however long it streams. For the whole city the labels are merge-joined: both tables are
+    /// scanned in primary-key order, where per-row index lookups cost twice as much (the planner
+    /// picks them because it cannot estimate the grid filter).
     static func readRange(
-        start: EpochMillis, end: EpochMillis, step: EpochMillis, segments: [String]?, on client: PostgresClient, logger: Logger,
-        _ body: (StoredVector, Double?, Double?) async throws -> Void
+        start: EpochMillis, end: EpochMillis, step: EpochMillis, segments: [String]?, featureSet: String, on client: PostgresClient,
+        logger: Logger, _ body: (StoredRowCells) async throws -> Void
     ) async throws {
         let all = segments == nil
         let wanted = segments ?? []
-        let rows = try await client.query(
-            """
-            SELECT r.segment_id, r.neighborhood, r.ts, r.feature_set, r.vals, l.speed, l.flow
-            FROM feature_rows r
-            LEFT JOIN feature_labels l ON l.interval_start = r.ts AND l.segment_id = r.segment_id
-            WHERE r.ts >= \(start) AND r.ts < \(end) AND (r.ts - \(start)) % \(step) = 0
-              AND (\(all) OR r.segment_id = ANY(\(wanted)::text[]))
-            ORDER BY r.ts, r.segment_id
-            """, logger: logger)
-        for try await (segment, neighborhood, ts, set, vals, speed, flow) in rows.decode(
-            (String, String, Int64, String, ByteBuffer, Double?, Double?).self)
-        {
-            try await body(StoredVector(segmentID: segment, neighborhood: neighborhood, timestamp: ts, featureSet: set, vals: vals), speed, flow)
+        let everyInstant = step == Interval.lengthMillis
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            if all {
+                try await connection.query("SET LOCAL enable_nestloop = off", logger: logger)
+                try await connection.query("SET LOCAL enable_hashjoin = off", logger: logger)
+            }
+            let rows = try await connection.query(
+                """
+                SELECT r.segment_id, r.neighborhood, r.ts, r.feature_set = \(featureSet), r.vals, l.speed, l.flow
+                FROM feature_rows r
+                LEFT JOIN feature_labels l ON l.interval_start = r.ts AND l.segment_id = r.segment_id
+                     AND l.interval_start >= \(start) AND l.interval_start < \(end)
+                WHERE r.ts >= \(start) AND r.ts < \(end) AND (\(everyInstant) OR (r.ts - \(start)) % \(step) = 0)
+                  AND (\(all) OR r.segment_id = ANY(\(wanted)::text[]))
+                ORDER BY r.ts, r.segment_id
+                """, logger: logger)
+            for try await (segment, neighborhood, ts, current, vals, speed, flow) in rows.decode(
+                (ByteBuffer, ByteBuffer, Int64, Bool, ByteBuffer, Double?, Double?).self)
+            {
+                try await body(
+                    StoredRowCells(
+                        segmentID: segment, neighborhood: neighborhood, timestamp: ts, isCurrent: current, vals: vals, speed: speed,
+                        flow: flow))
+            }
         }
     }
+}
+
+/// One offline row as Postgres sent it. Text and the packed vector stay bytes, so retrieval
+/// hashes and writes them without making Strings or arrays.
+struct StoredRowCells: Sendable {
+    var segmentID: ByteBuffer
+    var neighborhood: ByteBuffer
+    var timestamp: EpochMillis
+    /// Whether the row was computed with the current feature definitions.
+    var isCurrent: Bool
+    var vals: ByteBuffer
+    var speed: Double?
+    var flow: Double?
 }
 
 /// A stored vector before decoding: decoding only the requested features keeps retrieval fast.
