@@ -116,21 +116,29 @@ public enum BinaryRows {
         }
     }
 
-    /// Segment ids and neighborhood names repeat on every instant: one String per distinct name.
+    /// Segment ids and neighborhood names repeat on every instant: one String per distinct name,
+    /// found again by hashing the received bytes (no allocation on a hit). Bounded: past half
+    /// the table's slots, new names are made fresh every time instead of remembered.
     struct Interner {
-        private var known: [[UInt8]: String] = [:]
-        private var lastBytes: [UInt8] = []
-        private var last = ""
+        private var slots = [(bytes: [UInt8], string: String)?](repeating: nil, count: 4096)
+        private var remembered = 0
 
         mutating func string(_ bytes: UnsafeRawBufferPointer) -> String {
             // Up to 15 UTF-8 bytes a String is stored inline: making one costs less than a lookup.
             if bytes.count <= 15 { return String(decoding: bytes, as: UTF8.self) }
-            if lastBytes.elementsEqual(bytes) { return last }
-            let key = [UInt8](bytes)
-            let string = known[key] ?? String(decoding: bytes, as: UTF8.self)
-            if known.count < 100_000 { known[key] = string }
-            lastBytes = key
-            last = string
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            let mask = slots.count - 1
+            var index = Int(truncatingIfNeeded: hash) & mask
+            while let slot = slots[index] {
+                if slot.bytes.count == bytes.count, slot.bytes.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return slot.string }
+                index = (index + 1) & mask
+            }
+            let string = String(decoding: bytes, as: UTF8.self)
+            if remembered * 2 < slots.count {
+                slots[index] = ([UInt8](bytes), string)
+                remembered += 1
+            }
             return string
         }
     }

@@ -159,7 +159,8 @@ public enum FeatureStoreBenchmark {
         let trailerJSON: Data
         switch format {
         case .ndjson:
-            trailerJSON = Data(data.dropLast().split(separator: UInt8(ascii: "\n")).last ?? [])
+            let body = data.dropLast()
+            trailerJSON = Data(body[((body.lastIndex(of: UInt8(ascii: "\n")) ?? body.startIndex) + 1)...])
         case .binary:
             // The trailer is the last record: `T`, its u32 length, then exactly that much JSON.
             var found: Data?

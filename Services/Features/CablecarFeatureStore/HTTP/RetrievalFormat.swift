@@ -22,16 +22,8 @@ enum RetrievalFormat: Sendable, Equatable {
     }
 
     func header(_ header: SnapshotHeader, to buffer: inout ByteBuffer) throws {
-        let json = try JSONEncoder().encode(header)
-        switch self {
-        case .ndjson:
-            buffer.writeBytes(json)
-            buffer.writeStaticString("\n")
-        case .binary:
-            buffer.writeBytes(BinaryRows.magic)
-            buffer.writeInteger(UInt32(json.count), endianness: .little)
-            buffer.writeBytes(json)
-        }
+        if self == .binary { buffer.writeBytes(BinaryRows.magic) }
+        try frame(header, tag: nil, to: &buffer)
     }
 
     /// `indices` pick the requested features from the stored vector; `allFeatures` says they
@@ -63,13 +55,18 @@ enum RetrievalFormat: Sendable, Equatable {
     }
 
     func trailer(_ trailer: SnapshotTrailer, to buffer: inout ByteBuffer) throws {
-        let json = try JSONEncoder().encode(trailer)
+        try frame(trailer, tag: BinaryRows.trailerTag, to: &buffer)
+    }
+
+    /// A JSON record: a line in NDJSON; in binary, the tag (if any), a u32 length and the JSON.
+    private func frame(_ value: some Encodable, tag: UInt8?, to buffer: inout ByteBuffer) throws {
+        let json = try JSONEncoder().encode(value)
         switch self {
         case .ndjson:
             buffer.writeBytes(json)
             buffer.writeStaticString("\n")
         case .binary:
-            buffer.writeInteger(BinaryRows.trailerTag)
+            if let tag { buffer.writeInteger(tag) }
             buffer.writeInteger(UInt32(json.count), endianness: .little)
             buffer.writeBytes(json)
         }
