@@ -37,20 +37,49 @@ enum RetrievalFormat: Sendable, Equatable {
             guard row.segmentID.readableBytes <= BinaryRows.maxTextBytes, row.neighborhood.readableBytes <= BinaryRows.maxTextBytes else {
                 throw APIError(500, "unencodable_row", "segment id or neighborhood at \(row.timestamp) is longer than \(BinaryRows.maxTextBytes) bytes")
             }
-            buffer.writeInteger(BinaryRows.rowTag)
-            buffer.writeInteger(UInt16(row.segmentID.readableBytes), endianness: .little)
-            buffer.writeImmutableBuffer(row.segmentID)
-            buffer.writeInteger(UInt16(row.neighborhood.readableBytes), endianness: .little)
-            buffer.writeImmutableBuffer(row.neighborhood)
-            buffer.writeInteger(row.timestamp, endianness: .little)
-            buffer.writeInteger(UInt16(indices.count), endianness: .little)
-            if allFeatures {
-                buffer.writeImmutableBuffer(row.vals)
-            } else {
-                for index in indices { buffer.writeInteger(VectorCodec.bits(row.vals, at: index), endianness: .little) }
+            // One reservation and raw stores per row: a dozen separate ByteBuffer writes, each
+            // with its own capacity and exclusivity checks, cost more than the copying itself.
+            let segment = row.segmentID.readableBytes
+            let neighborhood = row.neighborhood.readableBytes
+            let size = 1 + 2 + segment + 2 + neighborhood + 8 + 2 + indices.count * 8 + 16
+            row.segmentID.withUnsafeReadableBytes { segmentBytes in
+                row.neighborhood.withUnsafeReadableBytes { neighborhoodBytes in
+                    row.vals.withUnsafeReadableBytes { packed in
+                        _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
+                            var at = 0
+                            func put<T: FixedWidthInteger>(_ value: T) {
+                                out.storeBytes(of: value.littleEndian, toByteOffset: at, as: T.self)
+                                at += MemoryLayout<T>.size
+                            }
+                            func put(_ bytes: UnsafeRawBufferPointer) {
+                                UnsafeMutableRawBufferPointer(rebasing: out[at..<at + bytes.count]).copyMemory(from: bytes)
+                                at += bytes.count
+                            }
+                            put(BinaryRows.rowTag)
+                            put(UInt16(segment))
+                            put(segmentBytes)
+                            put(UInt16(neighborhood))
+                            put(neighborhoodBytes)
+                            put(row.timestamp)
+                            put(UInt16(indices.count))
+                            if allFeatures, packed.count == indices.count * 8 {
+                                put(packed)
+                            } else {
+                                for index in indices {
+                                    let offset = index * 8
+                                    put(
+                                        offset + 8 <= packed.count
+                                            ? UInt64(littleEndian: packed.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                                            : PackedValues.missingBits)
+                                }
+                            }
+                            put(PackedValues.bits(row.speed))
+                            put(PackedValues.bits(row.flow))
+                            return at
+                        }
+                    }
+                }
             }
-            buffer.writeInteger(PackedValues.bits(row.speed), endianness: .little)
-            buffer.writeInteger(PackedValues.bits(row.flow), endianness: .little)
         }
     }
 
