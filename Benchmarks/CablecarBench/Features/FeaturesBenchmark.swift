@@ -41,6 +41,7 @@ struct FeaturesBench: AsyncParsableCommand {
         print(String(format: "features: historical retrieval of %d rows, medians of %d rounds (target >= 200,000 rows/s):", figures.retrievalRows, rounds))
         print(String(format: "  over HTTP, binary rows: %.0f rows/s; NDJSON: %.0f rows/s (binary/NDJSON %.2fx)",
                      median("binary"), median("ndjson"), median("binary") / median("ndjson")))
+        print(String(format: "  over HTTP to curl (binary rows, a C client): %.0f rows/s", median("curl")))
         print(String(format: "  FeatureClient.historical end to end (binary, decoded, fingerprint verified): %.0f rows/s", median("client")))
         print(String(format: "  store side in process (read, hash, encode): binary %.0f rows/s, NDJSON %.0f rows/s",
                      median("store-binary"), median("store-ndjson")))

@@ -111,6 +111,11 @@ public enum FeatureStoreBenchmark {
                     print(String(format: "features: round %d: historical retrieval over HTTP as %@, %d days = %d rows (%.1f MB) in %.2f s = %.0f rows/s",
                                  round, format.contentType, retrievalDays, rows, Double(bytes) / 1e6, elapsed, Double(rows) / elapsed))
                 }
+                if let (rows, bytes, elapsed) = try await curlRetrieval(request, baseURL: baseURL) {
+                    figures.retrieval["curl", default: []].append(Double(rows) / elapsed)
+                    print(String(format: "features: round %d: historical retrieval as binary rows to curl (a C client) %d rows (%.1f MB) in %.2f s = %.0f rows/s",
+                                 round, rows, Double(bytes) / 1e6, elapsed, Double(rows) / elapsed))
+                }
                 if let clientRetrieval {
                     let t0 = ContinuousClock.now
                     let rows = try await clientRetrieval(baseURL, request)
@@ -144,6 +149,37 @@ public enum FeatureStoreBenchmark {
             }
             return figures
         }
+    }
+
+    /// The same binary retrieval fetched by curl into memory-backed storage: what the server
+    /// streams when the client costs next to nothing. Nil when curl is not installed.
+    static func curlRetrieval(_ request: SnapshotRequest, baseURL: URL) async throws -> (rows: Int, bytes: Int, seconds: Double)? {
+        guard let curl = ["/usr/bin/curl", "/usr/local/bin/curl"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            print("features: curl not found; the curl round is left out")
+            return nil
+        }
+        let directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+        let output = URL(fileURLWithPath: directory).appendingPathComponent("cablecar-bench-\(UUID().uuidString).rows")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let body = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: curl)
+        process.arguments = [
+            "-sS", "--fail", "-o", output.path, "-H", "Content-Type: application/json", "-H", "Accept: \(BinaryRows.contentType)",
+            "--data-binary", body, baseURL.appendingPathComponent("api/v1/features/historical").absoluteString,
+        ]
+        let t0 = ContinuousClock.now
+        try process.run()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
+        let elapsed = seconds(since: t0)
+        guard process.terminationStatus == 0 else { throw APIError(500, "bench_retrieval", "curl exited with \(process.terminationStatus)") }
+        let data = try Data(contentsOf: output)
+        let parsed = try BinaryRows.decode(data)
+        if let error = parsed.trailer.error { throw APIError(500, "bench_retrieval", error) }
+        guard parsed.computedFingerprint == parsed.trailer.fingerprint else {
+            throw APIError(500, "bench_retrieval", "rows fetched by curl do not hash to the announced fingerprint")
+        }
+        return (parsed.trailer.rows, data.count, elapsed)
     }
 
     /// One retrieval read whole as bytes (not decoded): rows counted from the trailer.

@@ -9,6 +9,9 @@ import PostgresNIO
 /// `SnapshotHeader` line, one row per line in canonical order, a `SnapshotTrailer` line with
 /// the fingerprint. With `record`, the snapshot is also recorded in `feature_snapshots`.
 struct HistoricalHandler: Sendable {
+    /// Bytes collected before a write to the connection. Every write is a hop to the event loop
+    /// and a wait for the socket, so small chunks stall the stream from Postgres.
+    static let chunkBytes = 1 << 20
     let computer: FeatureComputer
     let maxRows: Int
     let database: PostgresClient
@@ -61,7 +64,7 @@ struct HistoricalHandler: Sendable {
                 request: plan.request, featureNames: plan.selected.featureNames, featureVersions: plan.selected.featureVersions,
                 expectedRows: plan.expectedRows)
             var buffer = ByteBuffer()
-            buffer.reserveCapacity(1 << 17)
+            buffer.reserveCapacity(Self.chunkBytes + (1 << 14))
             try format.header(header, to: &buffer)
             var hasher = SnapshotFingerprint.Hasher(featureNames: plan.selected.featureNames, featureVersions: plan.selected.featureVersions)
             var count = 0
@@ -77,7 +80,7 @@ struct HistoricalHandler: Sendable {
                     Self.hash(row, indices: allFeatures ? nil : plan.indices, into: &hasher)
                     try format.row(row, indices: plan.indices, allFeatures: allFeatures, to: &buffer)
                     count += 1
-                    if buffer.readableBytes > 1 << 16 {
+                    if buffer.readableBytes > Self.chunkBytes {
                         try await writer.write(buffer)
                         buffer.clear()
                     }
