@@ -32,9 +32,9 @@ public final class IngestPipeline: Service, Sendable {
 
     public init(
         brokers: String, database: PostgresClient, catalog: CityCatalog, configuration: IngestConfiguration, logger: Logger,
-        clientID: String = "cablecar-ingest", startup: @escaping StartupSignal = {}
+        clientID: String = "cablecar-ingest", kafkaProperties: [String: String] = [:], startup: @escaping StartupSignal = {}
     ) throws {
-        let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID)
+        let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID, extra: kafkaProperties)
         consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
             logger: logger)
