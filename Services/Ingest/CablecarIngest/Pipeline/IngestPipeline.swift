@@ -117,10 +117,36 @@ public final class IngestPipeline: Service, Sendable {
                 _ = try? await next.value
                 break
             }
-            current = try await timings.measure("wait for next batch") { try await next.value }
+            current = try await timings.measure("wait for next batch") { try await self.awaitNext(next, processor) }
         }
         await consumer.close()
         await producer.close()
+    }
+
+    /// How long the pipeline waits for a batch before it emits what other instances' progress
+    /// made due (see `BatchProcessor.emitWhenIdle`); a busy pipeline never waits this long.
+    static let idleEmissionInterval: Duration = .seconds(1)
+
+    /// The prefetched batch; while it does not come, emission of what became due meanwhile.
+    private func awaitNext(_ next: Task<Prepared?, any Error>, _ processor: BatchProcessor) async throws -> Prepared? {
+        while await !TaskRace.finishes(next, within: Self.idleEmissionInterval) {
+            do {
+                let result = try await processor.emitWhenIdle(database: database, now: Self.currentTime())
+                if !result.emitted.isEmpty {
+                    try await send(result.emitted)
+                    metrics.record(result.outcome)
+                    totals.add(result.outcome)
+                }
+            } catch {
+                // As for a failed batch: stop, so that a restart sends what the outbox holds.
+                logger.error("Idle emission failed; stopping", metadata: ["error": "\(error)"])
+                consumer.abandon()
+                _ = try? await next.value
+                await producer.close()
+                throw error
+            }
+        }
+        return try await next.value
     }
 
     private static func currentTime() -> EpochMillis { EpochMillis(Date().timeIntervalSince1970 * 1000) }

@@ -10,6 +10,13 @@ struct SensorIntervalKey: Hashable, Sendable {
     var sensorID: String
 }
 
+/// One raw partition's progress as stored in `ingest_watermarks`.
+struct PartitionProgress: Sendable, Equatable {
+    var newestEventTime: EpochMillis
+    /// Processing time the partition last accepted a record.
+    var activeAt: EpochMillis
+}
+
 struct NeighborhoodIntervalKey: Hashable, Sendable {
     var neighborhood: String
     var intervalStart: EpochMillis
@@ -30,18 +37,36 @@ enum AggregateStore {
         return result
     }
 
+    /// Records progress of the partitions that accepted records in this batch: their newest
+    /// event time (never moved back) and `activeAt`, the processing time they last accepted one.
     static func saveWatermark(
-        _ stream: String, _ partitions: [String: EpochMillis], on connection: PostgresConnection, logger: Logger
+        _ stream: String, _ partitions: [String: EpochMillis], activeAt: EpochMillis, on connection: PostgresConnection, logger: Logger
     ) async throws {
         guard !partitions.isEmpty else { return }
-        let keys = partitions.keys.map { stream + "|" + $0 }
-        let times = partitions.keys.map { partitions[$0] ?? 0 }
+        let ordered = partitions.sorted { $0.key < $1.key }
+        let keys = ordered.map { stream + "|" + $0.key }
+        let times = ordered.map(\.value)
         try await connection.query(
             """
-            INSERT INTO ingest_watermarks (stream, max_event_time)
-            SELECT * FROM UNNEST(\(keys)::text[], \(times)::int8[])
-            ON CONFLICT (stream) DO UPDATE SET max_event_time = GREATEST(ingest_watermarks.max_event_time, excluded.max_event_time)
+            INSERT INTO ingest_watermarks (stream, max_event_time, active_at)
+            SELECT k, t, \(activeAt) FROM UNNEST(\(keys)::text[], \(times)::int8[]) AS u(k, t)
+            ON CONFLICT (stream) DO UPDATE SET
+                max_event_time = GREATEST(ingest_watermarks.max_event_time, excluded.max_event_time),
+                active_at = GREATEST(ingest_watermarks.active_at, excluded.active_at)
             """, logger: logger)
+    }
+
+    /// Progress of every partition of every instance, per stream: what the group-wide
+    /// watermark is computed from (see `BatchProcessor.emitDue`).
+    static func loadPartitionProgress(on connection: PostgresConnection, logger: Logger) async throws -> [String: [String: PartitionProgress]] {
+        var result: [String: [String: PartitionProgress]] = [:]
+        let rows = try await connection.query("SELECT stream, max_event_time, active_at FROM ingest_watermarks", logger: logger)
+        for try await (key, time, activeAt) in rows.decode((String, Int64, Int64).self) {
+            guard let bar = key.firstIndex(of: "|") else { continue }
+            result[String(key[..<bar]), default: [:]][String(key[key.index(after: bar)...])] =
+                PartitionProgress(newestEventTime: time, activeAt: activeAt)
+        }
+        return result
     }
 
     /// Adds sensor partials and, in the same statement, their change to each interval's sums
