@@ -7,7 +7,7 @@ import PostgresNIO
 import Testing
 
 /// Intervals written before the interval sums (migration 7) and watermarks written before the
-/// partition activity (migration 8) keep working after the upgrade: a correction of an old
+/// partition activity (migration 9) keep working after the upgrade: a correction of an old
 /// interval counts everything accepted before it, and old partitions count as active.
 @Suite("Interval sums upgrade")
 struct IntervalSumsUpgradeTests {

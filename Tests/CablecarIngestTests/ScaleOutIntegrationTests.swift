@@ -90,9 +90,11 @@ struct ScaleOutIntegrationTests {
     private func checkEmission(_ harness: IngestHarness, records: [FeedRecord], output: SimulationReplay.Output) async throws {
         let observations = try await harness.drain(.observedTraffic).map { try WireCodec.decode(TrafficObservation.self, from: $0) }
         var latest: [String: TrafficObservation] = [:]
+        var first: [String: TrafficObservation] = [:]
         var inconsistent = 0
         for observation in observations {
             let key = "\(observation.segmentID)@\(observation.eventTime)"
+            if observation.revision == 0 { first[key] = observation }
             if let existing = latest[key], existing.revision >= observation.revision {
                 if existing.revision == observation.revision,
                    existing.sampleCount != observation.sampleCount || existing.flowVehiclesPerHour != observation.flowVehiclesPerHour {
@@ -109,7 +111,14 @@ struct ScaleOutIntegrationTests {
 
         let skipped = Set(
             output.faults.filter { $0.expected == .rejected || $0.expected == .duplicate }.compactMap(\.sequence).filter { $0 < records.count })
+        // Readings the simulator delivers after their interval's allowed lateness: they may only
+        // be in a correction. Every other reading must be in the interval's first emission,
+        // whichever instance emitted it: that is what a group-wide watermark guarantees and a
+        // per-instance one does not (an instance ahead of the others emits their intervals early).
+        let late = Set(
+            output.faults.filter { $0.expected == .acceptedCorrection }.compactMap(\.sequence).filter { $0 < records.count })
         var expectedSamples: [String: Int] = [:]
+        var onTimeSamples: [String: Int] = [:]
         for (sequence, record) in records.enumerated() where !skipped.contains(sequence) {
             let sensorID: String
             let eventTime: EpochMillis
@@ -124,20 +133,26 @@ struct ScaleOutIntegrationTests {
                 continue
             }
             let segment = try #require(harness.catalog.sensors[sensorID]?.segment)
-            expectedSamples["\(segment)@\(Interval.start(containing: eventTime))", default: 0] += 1
+            let key = "\(segment)@\(Interval.start(containing: eventTime))"
+            expectedSamples[key, default: 0] += 1
+            if !late.contains(sequence) { onTimeSamples[key, default: 0] += 1 }
         }
         var complete = 0
         var lost = 0
         var miscounted = 0
+        var early = 0
         for (key, samples) in expectedSamples {
             guard let interval = Int64(key.split(separator: "@")[1]), interval + Interval.lengthMillis <= horizon else { continue }
             complete += 1
             guard let observation = latest[key] else { lost += 1; continue }
             if observation.sampleCount != samples { miscounted += 1 }
+            if let firstEmission = first[key], firstEmission.sampleCount < onTimeSamples[key] ?? 0 { early += 1 }
         }
-        print("scale-out: \(complete) complete intervals, \(observations.count) traffic observations")
+        print("scale-out: \(complete) complete intervals, \(observations.count) traffic observations, \(early) first emitted early")
         #expect(complete > 1_000, "the replay closes many intervals")
         #expect(lost == 0, "every complete interval was emitted")
         #expect(miscounted == 0, "every accepted reading counted exactly once in its interval's latest revision")
+        #expect(early == 0, "no interval was first emitted before every instance had passed it")
+        #expect(latest.values.contains { $0.revision > 0 }, "late readings produced corrections")
     }
 }

@@ -41,10 +41,12 @@ actor BatchProcessor {
     /// When this processor started (processing time): every partition gets a full idle period
     /// from here before it stops holding emission back, as it did before the restart.
     private let startedAt: EpochMillis
+    /// Every raw partition per stream (see `RawPartitions`); empty when unknown.
+    private let expectedPartitions: [Feed.Stream: Set<String>]
 
     static func restore(
         validator: RecordValidator, configuration: IngestConfiguration, database: PostgresClient, logger: Logger,
-        timings: PhaseTimings = PhaseTimings()
+        timings: PhaseTimings = PhaseTimings(), expectedPartitions: [Feed.Stream: Set<String>] = [:]
     ) async throws -> BatchProcessor {
         let stored = try await AggregateStore.loadWatermarks(on: database, logger: logger)
         var watermarks: [Feed.Stream: Watermark] = [:]
@@ -56,13 +58,15 @@ actor BatchProcessor {
         }
         let sensors = try await QualityStore.load(on: database, logger: logger)
         return BatchProcessor(
-            validator: validator, configuration: configuration, logger: logger, timings: timings, watermarks: watermarks, sensors: sensors)
+            validator: validator, configuration: configuration, logger: logger, timings: timings, watermarks: watermarks, sensors: sensors,
+            expectedPartitions: expectedPartitions)
     }
 
     private init(
         validator: RecordValidator, configuration: IngestConfiguration, logger: Logger, timings: PhaseTimings,
-        watermarks: [Feed.Stream: Watermark], sensors: [String: SensorQuality]
+        watermarks: [Feed.Stream: Watermark], sensors: [String: SensorQuality], expectedPartitions: [Feed.Stream: Set<String>]
     ) {
+        self.expectedPartitions = expectedPartitions
         self.timings = timings
         self.validator = validator
         self.configuration = configuration
@@ -239,7 +243,11 @@ actor BatchProcessor {
                 partitions: partitions.mapValues(\.newestEventTime), allowedLatenessMillis: configuration.allowedLatenessMillis,
                 tooLateMillis: configuration.tooLateMillis, idleAfterMillis: configuration.idlePartitionMillis, now: now,
                 lastActive: partitions.mapValues { max($0.activeAt, startedAt) })
-            groupWatermark[stream] = group.watermark
+            // A partition nobody has written progress for holds everything back, like an active
+            // partition at its very beginning, until it has been silent for the idle period.
+            let silent = (expectedPartitions[stream] ?? []).subtracting(partitions.keys)
+            let waiting = configuration.idlePartitionMillis.map { now - startedAt <= $0 } ?? true
+            groupWatermark[stream] = silent.isEmpty || !waiting ? group.watermark : nil
         }
         var messages: [OutboxMessage] = []
         var traffic = 0

@@ -16,6 +16,7 @@ public final class IngestPipeline: Service, Sendable {
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
     private let database: PostgresClient
+    private let kafkaClient: KafkaClientConfiguration
     private let validator: RecordValidator
     private let configuration: IngestConfiguration
     private let logger: Logger
@@ -35,6 +36,7 @@ public final class IngestPipeline: Service, Sendable {
         clientID: String = "cablecar-ingest", kafkaProperties: [String: String] = [:], startup: @escaping StartupSignal = {}
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID, extra: kafkaProperties)
+        kafkaClient = client
         consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
             logger: logger)
@@ -52,8 +54,10 @@ public final class IngestPipeline: Service, Sendable {
     public func run() async throws {
         await startup()
         try consumer.subscribe(to: Topic.rawFeeds.map(configuration.name(of:)))
+        let partitions = await RawPartitions.discover(client: kafkaClient, configuration: configuration, logger: logger)
         let processor = try await BatchProcessor.restore(
-            validator: validator, configuration: configuration, database: database, logger: logger, timings: timings)
+            validator: validator, configuration: configuration, database: database, logger: logger, timings: timings,
+            expectedPartitions: partitions)
         try await sendOutbox()
         logger.info("Ingest pipeline consuming", metadata: ["group": "\(configuration.consumerGroup)"])
         try await withGracefulShutdownHandler {
