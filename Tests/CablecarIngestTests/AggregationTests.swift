@@ -62,6 +62,56 @@ struct AggregationTests {
         #expect(never.watermark == t0 - 240_000, "without an idle timeout a silent partition holds the watermark")
     }
 
+    @Test func groupWatermarkJudgesIdlenessFromStoredActivity() {
+        let wall: EpochMillis = 1_800_000_000_000
+        let progress = ["raw.loop:0": t0 + 30 * 60_000, "raw.camera:1": t0 + 9 * 60_000]
+        func group(cameraActiveAt: EpochMillis) -> Watermark {
+            Watermark(
+                partitions: progress, allowedLatenessMillis: 240_000, tooLateMillis: 7_200_000, idleAfterMillis: 60_000, now: wall,
+                lastActive: ["raw.loop:0": wall, "raw.camera:1": cameraActiveAt])
+        }
+        #expect(group(cameraActiveAt: wall - 60_000).watermark == t0 + 5 * 60_000, "another instance's partition holds emission back")
+        #expect(group(cameraActiveAt: wall - 61_000).watermark == t0 + 26 * 60_000, "until it has been idle for the idle period")
+    }
+
+    @Test func absorbedProgressNeverMovesAPartitionBack() {
+        var watermark = Watermark(allowedLatenessMillis: 240_000, tooLateMillis: 7_200_000)
+        watermark.advance(to: t0 + 9 * 60_000, partition: "raw.loop:0")
+        watermark.absorb(["raw.loop:0": t0, "raw.loop:1": t0 + 20 * 60_000])
+        #expect(watermark.partitions == ["raw.loop:0": t0 + 9 * 60_000, "raw.loop:1": t0 + 20 * 60_000])
+        #expect(
+            watermark.timeliness(of: t0 - 2 * 3_600_000, partition: "raw.loop:1") == .tooLate,
+            "a partition taken over in a rebalance judges lateness from its previous owner's progress")
+    }
+
+    @Test func storedIntervalSumsGiveTheSameObservationAsThePartials() throws {
+        // The sums on an interval's row grow batch by batch: a sensor's mean changes as its
+        // partial grows, and the row adds only the change (see AggregateStore.addTraffic).
+        var loop = SensorPartial()
+        var sums = IntervalSums()
+        let readings = [10, 20, 30].map {
+            SensorPartial.loop(LoopDetectorReading(sensorID: "l", eventTime: t0, intervalSeconds: 60, vehicleCount: $0, occupancy: 0.1, speedKmh: 40))
+        }
+        for reading in readings {
+            let before = loop.rateCount > 0 ? loop.rateSum / Double(loop.rateCount) : 0
+            if loop.rateCount == 0 { sums.reportingSensors += 1 }
+            loop.add(reading)
+            sums.flowMeanSum += loop.rateSum / Double(loop.rateCount) - before
+            sums.sampleCount += reading.rateCount
+            sums.speedSum += reading.speedSum
+            sums.speedCount += reading.speedCount
+            sums.occupancySum += reading.occupancySum
+            sums.occupancyCount += reading.occupancyCount
+        }
+        let fromPartials = try #require(TrafficAggregation.observation(
+            segmentID: "s", neighborhood: "n", intervalStart: t0, partials: [loop], revision: 0, ingestTime: 0))
+        let fromSums = try #require(TrafficAggregation.observation(
+            segmentID: "s", neighborhood: "n", intervalStart: t0, sums: sums, revision: 0, ingestTime: 0))
+        #expect(fromSums == fromPartials)
+        #expect(fromSums.flowVehiclesPerHour == 1200)
+        #expect(fromSums.sampleCount == 3)
+    }
+
     @Test func flowIsTheMeanOverSensorsOfEachSensorsMeanRate() throws {
         var loop = SensorPartial()
         for count in [10, 20] {

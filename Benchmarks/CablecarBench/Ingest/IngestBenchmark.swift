@@ -12,10 +12,10 @@ import Logging
 public enum IngestBenchmark {
     public static func run(
         records: Int, brokers: String = "127.0.0.1:19092", databaseURL: String = "postgres://postgres@127.0.0.1:55432/cablecar",
-        batchSize: Int = 5_000
+        batchSize: Int = 5_000, logLevel: Logger.Level = .warning, kafkaDebug: String? = nil
     ) async throws {
         var logger = Logger(label: "cablecar-bench")
-        logger.logLevel = .warning
+        logger.logLevel = logLevel
         let city = try CityDefinition.bundledDefault()
         let days = max(1, (records + 249_999) / 250_000)
         let generateStart = ContinuousClock.now
@@ -25,7 +25,8 @@ public enum IngestBenchmark {
         }
         print("ingest: generated \(raw.count) raw records (\(days) simulated day(s)) in \(ContinuousClock.now - generateStart)")
         let result = try await IngestThroughput.measure(
-            Array(raw), brokers: brokers, databaseURL: databaseURL, catalog: CityCatalog(city: city), batchSize: batchSize, logger: logger)
+            Array(raw), brokers: brokers, databaseURL: databaseURL, catalog: CityCatalog(city: city), batchSize: batchSize, logger: logger,
+            kafkaProperties: kafkaDebug.map { ["debug": $0] } ?? [:])
         let rejected = result.outcome.rejected.values.reduce(0, +)
         print(String(
             format: "ingest: %d raw records in %.2f s = %.0f records/s end to end (accepted %d, rejected %d, duplicate %d, obs.traffic %d, obs.context %d)",
@@ -49,8 +50,13 @@ struct IngestBench: AsyncParsableCommand {
     @Option(help: "Postgres URL of a running stack; the run creates a database of its own there.")
     var database = "postgres://postgres@127.0.0.1:55432/cablecar"
     @Option(help: "Raw messages per database transaction.") var batchSize = 5_000
+    @Option(help: "Log level of the pipeline (info shows partition assignment).") var logLevel = "warning"
+    @Option(help: "librdkafka debug contexts for the pipeline's clients (e.g. cgrp: each group-join step, timestamped).")
+    var kafkaDebug: String?
 
     func run() async throws {
-        try await IngestBenchmark.run(records: records, brokers: brokers, databaseURL: database, batchSize: batchSize)
+        try await IngestBenchmark.run(
+            records: records, brokers: brokers, databaseURL: database, batchSize: batchSize,
+            logLevel: Logger.Level(rawValue: logLevel) ?? .warning, kafkaDebug: kafkaDebug)
     }
 }

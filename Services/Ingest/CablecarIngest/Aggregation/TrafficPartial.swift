@@ -46,7 +46,7 @@ public struct SensorPartial: Sendable, Equatable {
     }
 }
 
-/// Turns one segment-interval's sensor partials into its observation.
+/// Turns one segment-interval's sums into its observation.
 ///
 /// Every sensor covers all lanes of its segment (docs/scenarios.md), so flow is the mean over
 /// sensors of each sensor's mean count rate — not their sum. Speed and occupancy are plain means
@@ -56,17 +56,22 @@ public enum TrafficAggregation {
         segmentID: String, neighborhood: String, intervalStart: EpochMillis, partials: [SensorPartial], revision: Int,
         ingestTime: EpochMillis
     ) -> TrafficObservation? {
-        let reporting = partials.filter { $0.rateCount > 0 }
-        guard !reporting.isEmpty else { return nil }
-        let flow = reporting.map { $0.rateSum / Double($0.rateCount) }.reduce(0, +) / Double(reporting.count)
-        let speedCount = partials.reduce(0) { $0 + $1.speedCount }
-        let occupancyCount = partials.reduce(0) { $0 + $1.occupancyCount }
-        let speed = speedCount > 0 ? partials.reduce(0) { $0 + $1.speedSum } / Double(speedCount) : nil
-        let occupancy = occupancyCount > 0 ? partials.reduce(0) { $0 + $1.occupancySum } / Double(occupancyCount) : nil
+        observation(
+            segmentID: segmentID, neighborhood: neighborhood, intervalStart: intervalStart, sums: IntervalSums(partials),
+            revision: revision, ingestTime: ingestTime)
+    }
+
+    public static func observation(
+        segmentID: String, neighborhood: String, intervalStart: EpochMillis, sums: IntervalSums, revision: Int, ingestTime: EpochMillis
+    ) -> TrafficObservation? {
+        guard sums.reportingSensors > 0 else { return nil }
+        let flow = sums.flowMeanSum / Double(sums.reportingSensors)
+        let speed = sums.speedCount > 0 ? sums.speedSum / Double(sums.speedCount) : nil
+        let occupancy = sums.occupancyCount > 0 ? sums.occupancySum / Double(sums.occupancyCount) : nil
         return TrafficObservation(
             segmentID: segmentID, neighborhood: neighborhood, eventTime: intervalStart, flowVehiclesPerHour: rounded(flow, 1),
             speedKmh: speed.map { rounded($0, 2) }, occupancy: occupancy.map { rounded($0, 4) },
-            sampleCount: reporting.reduce(0) { $0 + $1.rateCount }, revision: revision, ingestTime: ingestTime)
+            sampleCount: sums.sampleCount, revision: revision, ingestTime: ingestTime)
     }
 
     static func rounded(_ value: Double, _ digits: Int) -> Double {

@@ -28,16 +28,27 @@ public struct Watermark: Sendable, Equatable {
     /// The processing time idleness is judged at (see `tick`).
     private var clock: EpochMillis
 
+    /// `lastActive`: processing time each partition last accepted a record; partitions missing
+    /// from it count as active at `now`.
     public init(
         partitions: [String: EpochMillis] = [:], allowedLatenessMillis: Int64, tooLateMillis: Int64, idleAfterMillis: Int64? = nil,
-        now: EpochMillis = 0
+        now: EpochMillis = 0, lastActive: [String: EpochMillis] = [:]
     ) {
         self.partitions = partitions
         self.allowedLatenessMillis = allowedLatenessMillis
         self.tooLateMillis = tooLateMillis
         self.idleAfterMillis = idleAfterMillis
-        self.lastActive = partitions.mapValues { _ in now }
+        self.lastActive = partitions.mapValues { _ in now }.merging(lastActive) { _, stored in stored }
         self.clock = now
+    }
+
+    /// Takes newer progress of partitions from elsewhere (other instances, via Postgres),
+    /// without counting it as activity seen here.
+    public mutating func absorb(_ newest: [String: EpochMillis]) {
+        for (partition, time) in newest {
+            if lastActive[partition] == nil { lastActive[partition] = clock }
+            partitions[partition] = max(partitions[partition] ?? time, time)
+        }
     }
 
     /// Equal when the persisted part (newest event time per partition) is.

@@ -37,7 +37,8 @@ public enum IngestThroughput {
     }
 
     public static func measure(
-        _ records: [RawRecord], brokers: String, databaseURL: String, catalog: CityCatalog, batchSize: Int = 5_000, logger: Logger
+        _ records: [RawRecord], brokers: String, databaseURL: String, catalog: CityCatalog, batchSize: Int = 5_000, logger: Logger,
+        kafkaProperties: [String: String] = [:]
     ) async throws -> Result {
         let suffix = UUID().uuidString.prefix(8).lowercased()
         let server = try DatabaseConfiguration(url: databaseURL)
@@ -67,7 +68,9 @@ public enum IngestThroughput {
             try await producer.flush(timeout: .seconds(300))
             await producer.close()
 
-            let pipeline = try IngestPipeline(brokers: brokers, database: client, catalog: catalog, configuration: configuration, logger: logger)
+            let pipeline = try IngestPipeline(
+                brokers: brokers, database: client, catalog: catalog, configuration: configuration, logger: logger,
+                kafkaProperties: kafkaProperties)
             let start = ContinuousClock.now
             let run = Task { try await pipeline.run() }
             while true {

@@ -38,10 +38,15 @@ actor BatchProcessor {
     private var sensors: [String: SensorQuality]
     private var dedup = DedupIndex()
     private var rebalancesSeen = 0
+    /// When this processor started (processing time): every partition gets a full idle period
+    /// from here before it stops holding emission back, as it did before the restart.
+    private let startedAt: EpochMillis
+    /// Every raw partition per stream (see `RawPartitions`); empty when unknown.
+    private let expectedPartitions: [Feed.Stream: Set<String>]
 
     static func restore(
         validator: RecordValidator, configuration: IngestConfiguration, database: PostgresClient, logger: Logger,
-        timings: PhaseTimings = PhaseTimings()
+        timings: PhaseTimings = PhaseTimings(), expectedPartitions: [Feed.Stream: Set<String>] = [:]
     ) async throws -> BatchProcessor {
         let stored = try await AggregateStore.loadWatermarks(on: database, logger: logger)
         var watermarks: [Feed.Stream: Watermark] = [:]
@@ -53,19 +58,22 @@ actor BatchProcessor {
         }
         let sensors = try await QualityStore.load(on: database, logger: logger)
         return BatchProcessor(
-            validator: validator, configuration: configuration, logger: logger, timings: timings, watermarks: watermarks, sensors: sensors)
+            validator: validator, configuration: configuration, logger: logger, timings: timings, watermarks: watermarks, sensors: sensors,
+            expectedPartitions: expectedPartitions)
     }
 
     private init(
         validator: RecordValidator, configuration: IngestConfiguration, logger: Logger, timings: PhaseTimings,
-        watermarks: [Feed.Stream: Watermark], sensors: [String: SensorQuality]
+        watermarks: [Feed.Stream: Watermark], sensors: [String: SensorQuality], expectedPartitions: [Feed.Stream: Set<String>]
     ) {
+        self.expectedPartitions = expectedPartitions
         self.timings = timings
         self.validator = validator
         self.configuration = configuration
         self.logger = logger
         self.watermarks = watermarks
         self.sensors = sensors
+        self.startedAt = EpochMillis(Date().timeIntervalSince1970 * 1000)
     }
 
     struct Result: Sendable {
@@ -123,6 +131,7 @@ actor BatchProcessor {
         var candidates: [(index: Int, record: AcceptedRecord)] = []
         var watermarks = self.watermarks
         for stream in Array(watermarks.keys) { watermarks[stream]?.tick(now: now) }
+        var advanced: [Feed.Stream: Set<String>] = [:]
         for (index, message) in messages.enumerated() {
             guard let feed = configuration.feed(ofTopic: message.topic), let verdict = verdicts[index] else { continue }
             let position = positions[index]
@@ -154,6 +163,7 @@ actor BatchProcessor {
                         eventTime: record.eventTime, neighborhood: record.neighborhood)
                 } else {
                     watermarks[stream]?.advance(to: record.eventTime, partition: partition)
+                    advanced[stream, default: []].insert(partition)
                     candidates.append((index, record))
                 }
             }
@@ -172,29 +182,90 @@ actor BatchProcessor {
         timings.add("db: duplicates", ContinuousClock.now - start)
         try await timings.measure("db: ledger") { try await LedgerStore.record(ledger, on: connection, logger: logger) }
         try await apply(accepted, connection: connection)
-        for (stream, watermark) in watermarks where watermark != self.watermarks[stream] {
-            try await AggregateStore.saveWatermark(stream.rawValue, watermark.partitions, on: connection, logger: logger)
+        for (stream, partitions) in advanced.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            guard let watermark = watermarks[stream] else { continue }
+            let progress = partitions.reduce(into: [String: EpochMillis]()) { $0[$1] = watermark.partitions[$1] }
+            try await AggregateStore.saveWatermark(stream.rawValue, progress, activeAt: now, on: connection, logger: logger)
         }
-        let emitStart = ContinuousClock.now
-        if let watermark = watermarks[.traffic]?.watermark {
-            let traffic = try await EmissionStore.emitTraffic(
-                watermark: watermark, now: now, topic: configuration.name(of: .observedTraffic), on: connection, logger: logger,
-                timings: timings)
-            result.outcome.trafficEmitted = traffic.count
-            result.emitted += traffic
-        }
-        if let watermark = watermarks[.context]?.watermark {
-            let context = try await EmissionStore.emitContext(
-                watermark: watermark, now: now, topic: configuration.name(of: .observedContext), on: connection, logger: logger)
-            result.outcome.contextEmitted = context.count
-            result.emitted += context
-        }
-        timings.add("db: emit", ContinuousClock.now - emitStart)
+        let emission = try await emitDue(now: now, watermarks: &watermarks, connection: connection)
+        result.outcome.trafficEmitted = emission.traffic
+        result.outcome.contextEmitted = emission.context
+        result.emitted = emission.messages
         self.watermarks = watermarks
         if let newest = watermarks.values.compactMap(\.maxEventTime).max() {
             dedup.evict(olderThan: newest, retention: 2 * configuration.tooLateMillis)
         }
         return result
+    }
+
+    /// Emits what is due by the group-wide watermark, in a transaction of its own: called while
+    /// no batch arrives, since the last batches of several instances may commit together, each
+    /// without seeing the other's progress, and leave intervals due that no batch will emit.
+    func emitWhenIdle(database: PostgresClient, now: EpochMillis) async throws -> Result {
+        try await database.withConnection { connection in
+            try await connection.withTransaction(logger: self.logger) { transaction in
+                try await self.emitWhenIdleLocked(now: now, connection: transaction)
+            }
+        }
+    }
+
+    private func emitWhenIdleLocked(now: EpochMillis, connection: PostgresConnection) async throws -> Result {
+        var watermarks = self.watermarks
+        for stream in Array(watermarks.keys) { watermarks[stream]?.tick(now: now) }
+        let emission = try await emitDue(now: now, watermarks: &watermarks, connection: connection)
+        self.watermarks = watermarks
+        var result = Result()
+        result.outcome.trafficEmitted = emission.traffic
+        result.outcome.contextEmitted = emission.context
+        result.emitted = emission.messages
+        return result
+    }
+
+    /// Emits the intervals due by the group-wide watermark: the slowest active partition over
+    /// every instance's rows in `ingest_watermarks` (this transaction's own writes included),
+    /// minus the allowed lateness. An instance's own partitions alone would let it emit an
+    /// interval whose readings another instance has not reached yet. Newer progress found there
+    /// is folded into `watermarks`, so partitions taken over in a rebalance judge lateness from
+    /// where their previous owner left them.
+    private func emitDue(
+        now: EpochMillis, watermarks: inout [Feed.Stream: Watermark], connection: PostgresConnection
+    ) async throws -> (messages: [OutboxMessage], traffic: Int, context: Int) {
+        let emitStart = ContinuousClock.now
+        defer { timings.add("db: emit", ContinuousClock.now - emitStart) }
+        let progress = try await timings.measure("db: emit: group watermark") {
+            try await AggregateStore.loadPartitionProgress(on: connection, logger: logger)
+        }
+        var groupWatermark: [Feed.Stream: EpochMillis] = [:]
+        for stream in Feed.Stream.allCases {
+            let partitions = progress[stream.rawValue] ?? [:]
+            watermarks[stream]?.absorb(partitions.mapValues(\.newestEventTime))
+            let group = Watermark(
+                partitions: partitions.mapValues(\.newestEventTime), allowedLatenessMillis: configuration.allowedLatenessMillis,
+                tooLateMillis: configuration.tooLateMillis, idleAfterMillis: configuration.idlePartitionMillis, now: now,
+                lastActive: partitions.mapValues { max($0.activeAt, startedAt) })
+            // A partition nobody has written progress for holds everything back, like an active
+            // partition at its very beginning, until it has been silent for the idle period.
+            let silent = (expectedPartitions[stream] ?? []).subtracting(partitions.keys)
+            let waiting = configuration.idlePartitionMillis.map { now - startedAt <= $0 } ?? true
+            groupWatermark[stream] = silent.isEmpty || !waiting ? group.watermark : nil
+        }
+        var messages: [OutboxMessage] = []
+        var traffic = 0
+        var context = 0
+        if let watermark = groupWatermark[.traffic] {
+            let emitted = try await EmissionStore.emitTraffic(
+                watermark: watermark, now: now, topic: configuration.name(of: .observedTraffic), on: connection, logger: logger,
+                timings: timings)
+            traffic = emitted.count
+            messages += emitted
+        }
+        if let watermark = groupWatermark[.context] {
+            let emitted = try await EmissionStore.emitContext(
+                watermark: watermark, now: now, topic: configuration.name(of: .observedContext), on: connection, logger: logger)
+            context = emitted.count
+            messages += emitted
+        }
+        return (messages, traffic, context)
     }
 
     /// Splits candidates into first sightings and duplicates: within the batch by key, then

@@ -16,6 +16,7 @@ public final class IngestPipeline: Service, Sendable {
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
     private let database: PostgresClient
+    private let kafkaClient: KafkaClientConfiguration
     private let validator: RecordValidator
     private let configuration: IngestConfiguration
     private let logger: Logger
@@ -32,9 +33,10 @@ public final class IngestPipeline: Service, Sendable {
 
     public init(
         brokers: String, database: PostgresClient, catalog: CityCatalog, configuration: IngestConfiguration, logger: Logger,
-        clientID: String = "cablecar-ingest", startup: @escaping StartupSignal = {}
+        clientID: String = "cablecar-ingest", kafkaProperties: [String: String] = [:], startup: @escaping StartupSignal = {}
     ) throws {
-        let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID)
+        let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID, extra: kafkaProperties)
+        kafkaClient = client
         consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
             logger: logger)
@@ -52,8 +54,10 @@ public final class IngestPipeline: Service, Sendable {
     public func run() async throws {
         await startup()
         try consumer.subscribe(to: Topic.rawFeeds.map(configuration.name(of:)))
+        let partitions = await RawPartitions.discover(client: kafkaClient, configuration: configuration, logger: logger)
         let processor = try await BatchProcessor.restore(
-            validator: validator, configuration: configuration, database: database, logger: logger, timings: timings)
+            validator: validator, configuration: configuration, database: database, logger: logger, timings: timings,
+            expectedPartitions: partitions)
         try await sendOutbox()
         logger.info("Ingest pipeline consuming", metadata: ["group": "\(configuration.consumerGroup)"])
         try await withGracefulShutdownHandler {
@@ -117,10 +121,36 @@ public final class IngestPipeline: Service, Sendable {
                 _ = try? await next.value
                 break
             }
-            current = try await timings.measure("wait for next batch") { try await next.value }
+            current = try await timings.measure("wait for next batch") { try await self.awaitNext(next, processor) }
         }
         await consumer.close()
         await producer.close()
+    }
+
+    /// How long the pipeline waits for a batch before it emits what other instances' progress
+    /// made due (see `BatchProcessor.emitWhenIdle`); a busy pipeline never waits this long.
+    static let idleEmissionInterval: Duration = .seconds(1)
+
+    /// The prefetched batch; while it does not come, emission of what became due meanwhile.
+    private func awaitNext(_ next: Task<Prepared?, any Error>, _ processor: BatchProcessor) async throws -> Prepared? {
+        while await !TaskRace.finishes(next, within: Self.idleEmissionInterval) {
+            do {
+                let result = try await processor.emitWhenIdle(database: database, now: Self.currentTime())
+                if !result.emitted.isEmpty {
+                    try await send(result.emitted)
+                    metrics.record(result.outcome)
+                    totals.add(result.outcome)
+                }
+            } catch {
+                // As for a failed batch: stop, so that a restart sends what the outbox holds.
+                logger.error("Idle emission failed; stopping", metadata: ["error": "\(error)"])
+                consumer.abandon()
+                _ = try? await next.value
+                await producer.close()
+                throw error
+            }
+        }
+        return try await next.value
     }
 
     private static func currentTime() -> EpochMillis { EpochMillis(Date().timeIntervalSince1970 * 1000) }

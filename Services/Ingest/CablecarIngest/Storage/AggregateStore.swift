@@ -10,6 +10,13 @@ struct SensorIntervalKey: Hashable, Sendable {
     var sensorID: String
 }
 
+/// One raw partition's progress as stored in `ingest_watermarks`.
+struct PartitionProgress: Sendable, Equatable {
+    var newestEventTime: EpochMillis
+    /// Processing time the partition last accepted a record.
+    var activeAt: EpochMillis
+}
+
 struct NeighborhoodIntervalKey: Hashable, Sendable {
     var neighborhood: String
     var intervalStart: EpochMillis
@@ -30,60 +37,102 @@ enum AggregateStore {
         return result
     }
 
+    /// Records progress of the partitions that accepted records in this batch: their newest
+    /// event time (never moved back) and `activeAt`, the processing time they last accepted one.
     static func saveWatermark(
-        _ stream: String, _ partitions: [String: EpochMillis], on connection: PostgresConnection, logger: Logger
+        _ stream: String, _ partitions: [String: EpochMillis], activeAt: EpochMillis, on connection: PostgresConnection, logger: Logger
     ) async throws {
         guard !partitions.isEmpty else { return }
-        let keys = partitions.keys.map { stream + "|" + $0 }
-        let times = partitions.keys.map { partitions[$0] ?? 0 }
+        let ordered = partitions.sorted { $0.key < $1.key }
+        let keys = ordered.map { stream + "|" + $0.key }
+        let times = ordered.map(\.value)
         try await connection.query(
             """
-            INSERT INTO ingest_watermarks (stream, max_event_time)
-            SELECT * FROM UNNEST(\(keys)::text[], \(times)::int8[])
-            ON CONFLICT (stream) DO UPDATE SET max_event_time = GREATEST(ingest_watermarks.max_event_time, excluded.max_event_time)
+            INSERT INTO ingest_watermarks (stream, max_event_time, active_at)
+            SELECT k, t, \(activeAt) FROM UNNEST(\(keys)::text[], \(times)::int8[]) AS u(k, t)
+            ON CONFLICT (stream) DO UPDATE SET
+                max_event_time = GREATEST(ingest_watermarks.max_event_time, excluded.max_event_time),
+                active_at = GREATEST(ingest_watermarks.active_at, excluded.active_at)
             """, logger: logger)
     }
 
+    /// Progress of every partition of every instance, per stream: what the group-wide
+    /// watermark is computed from (see `BatchProcessor.emitDue`).
+    static func loadPartitionProgress(on connection: PostgresConnection, logger: Logger) async throws -> [String: [String: PartitionProgress]] {
+        var result: [String: [String: PartitionProgress]] = [:]
+        let rows = try await connection.query("SELECT stream, max_event_time, active_at FROM ingest_watermarks", logger: logger)
+        for try await (key, time, activeAt) in rows.decode((String, Int64, Int64).self) {
+            guard let bar = key.firstIndex(of: "|") else { continue }
+            result[String(key[..<bar]), default: [:]][String(key[key.index(after: bar)...])] =
+                PartitionProgress(newestEventTime: time, activeAt: activeAt)
+        }
+        return result
+    }
+
+    /// Adds sensor partials and, in the same statement, their change to each interval's sums
+    /// (`IntervalSums`), marking the interval dirty. A sensor's mean before this batch is its
+    /// new row minus this batch's part: the upsert returns only the new row (Postgres 15 has no
+    /// `RETURNING old`).
     static func addTraffic(_ partials: [SensorIntervalKey: SensorPartial], on connection: PostgresConnection, logger: Logger) async throws {
         guard !partials.isEmpty else { return }
         let entries = Array(partials)
         let segments = entries.map(\.key.segmentID)
         let intervals = entries.map(\.key.intervalStart)
         let sensors = entries.map(\.key.sensorID)
+        let neighborhoods = entries.map(\.key.neighborhood)
         let rateSums = entries.map(\.value.rateSum)
         let rateCounts = entries.map { Int32($0.value.rateCount) }
         let speedSums = entries.map(\.value.speedSum)
         let speedCounts = entries.map { Int32($0.value.speedCount) }
         let occupancySums = entries.map(\.value.occupancySum)
         let occupancyCounts = entries.map { Int32($0.value.occupancyCount) }
+        // Interval rows are shared by the loop and camera partitions of a segment, which other
+        // instances may own: they are written in key order, as every instance does, so two
+        // transactions never wait on each other in a cycle.
         try await connection.query(
             """
-            INSERT INTO ingest_traffic_partials AS t
-                (segment_id, interval_start, sensor_id, rate_sum, rate_count, speed_sum, speed_count, occupancy_sum, occupancy_count)
-            SELECT * FROM UNNEST(\(segments)::text[], \(intervals)::int8[], \(sensors)::text[], \(rateSums)::float8[],
-                                 \(rateCounts)::int4[], \(speedSums)::float8[], \(speedCounts)::int4[], \(occupancySums)::float8[],
-                                 \(occupancyCounts)::int4[])
-            ON CONFLICT (segment_id, interval_start, sensor_id) DO UPDATE SET
-                rate_sum = t.rate_sum + excluded.rate_sum, rate_count = t.rate_count + excluded.rate_count,
-                speed_sum = t.speed_sum + excluded.speed_sum, speed_count = t.speed_count + excluded.speed_count,
-                occupancy_sum = t.occupancy_sum + excluded.occupancy_sum, occupancy_count = t.occupancy_count + excluded.occupancy_count
-            """, logger: logger)
-        let touchedSegments = partials.keys.reduce(into: [String: SensorIntervalKey]()) { $0["\($1.segmentID)@\($1.intervalStart)"] = $1 }
-            .values.map { $0 }
-        let touchedIDs = touchedSegments.map(\.segmentID)
-        let touchedIntervals = touchedSegments.map(\.intervalStart)
-        let touchedNeighborhoods = touchedSegments.map(\.neighborhood)
-        try await connection.query(
-            """
-            INSERT INTO ingest_traffic_intervals (segment_id, interval_start, neighborhood, dirty)
-            SELECT s, i, n, true FROM UNNEST(\(touchedIDs)::text[], \(touchedIntervals)::int8[], \(touchedNeighborhoods)::text[]) AS u(s, i, n)
-            ON CONFLICT (segment_id, interval_start) DO UPDATE SET dirty = true
+            WITH input AS (
+                SELECT * FROM UNNEST(\(segments)::text[], \(intervals)::int8[], \(sensors)::text[], \(neighborhoods)::text[],
+                                     \(rateSums)::float8[], \(rateCounts)::int4[], \(speedSums)::float8[], \(speedCounts)::int4[],
+                                     \(occupancySums)::float8[], \(occupancyCounts)::int4[])
+                    AS u(segment_id, interval_start, sensor_id, neighborhood, rate_sum, rate_count, speed_sum, speed_count,
+                         occupancy_sum, occupancy_count)
+            ), added AS (
+                INSERT INTO ingest_traffic_partials AS t
+                    (segment_id, interval_start, sensor_id, rate_sum, rate_count, speed_sum, speed_count, occupancy_sum, occupancy_count)
+                SELECT segment_id, interval_start, sensor_id, rate_sum, rate_count, speed_sum, speed_count, occupancy_sum, occupancy_count
+                FROM input
+                ON CONFLICT (segment_id, interval_start, sensor_id) DO UPDATE SET
+                    rate_sum = t.rate_sum + excluded.rate_sum, rate_count = t.rate_count + excluded.rate_count,
+                    speed_sum = t.speed_sum + excluded.speed_sum, speed_count = t.speed_count + excluded.speed_count,
+                    occupancy_sum = t.occupancy_sum + excluded.occupancy_sum, occupancy_count = t.occupancy_count + excluded.occupancy_count
+                RETURNING t.segment_id, t.interval_start, t.sensor_id, t.rate_sum, t.rate_count
+            )
+            INSERT INTO ingest_traffic_intervals AS i
+                (segment_id, interval_start, neighborhood, dirty, flow_mean_sum, reporting_sensors, sample_count,
+                 speed_sum, speed_count, occupancy_sum, occupancy_count)
+            SELECT a.segment_id, a.interval_start, min(u.neighborhood), true,
+                   sum(CASE WHEN a.rate_count > 0 THEN a.rate_sum / a.rate_count ELSE 0 END
+                       - CASE WHEN a.rate_count > u.rate_count
+                              THEN (a.rate_sum - u.rate_sum) / (a.rate_count - u.rate_count) ELSE 0 END),
+                   count(*) FILTER (WHERE a.rate_count > 0 AND a.rate_count = u.rate_count),
+                   sum(u.rate_count), sum(u.speed_sum), sum(u.speed_count), sum(u.occupancy_sum), sum(u.occupancy_count)
+            FROM added a JOIN input u USING (segment_id, interval_start, sensor_id)
+            GROUP BY a.segment_id, a.interval_start
+            ORDER BY a.segment_id, a.interval_start
+            ON CONFLICT (segment_id, interval_start) DO UPDATE SET
+                dirty = true, flow_mean_sum = i.flow_mean_sum + excluded.flow_mean_sum,
+                reporting_sensors = i.reporting_sensors + excluded.reporting_sensors, sample_count = i.sample_count + excluded.sample_count,
+                speed_sum = i.speed_sum + excluded.speed_sum, speed_count = i.speed_count + excluded.speed_count,
+                occupancy_sum = i.occupancy_sum + excluded.occupancy_sum, occupancy_count = i.occupancy_count + excluded.occupancy_count
             """, logger: logger)
     }
 
     static func addContext(_ partials: [NeighborhoodIntervalKey: ContextPartial], on connection: PostgresConnection, logger: Logger) async throws {
         guard !partials.isEmpty else { return }
-        let entries = Array(partials)
+        // Shared by every context partition (weather, GPS, events) of a neighborhood: written in
+        // key order, like the traffic intervals, so concurrent instances cannot deadlock.
+        let entries = partials.sorted { ($0.key.neighborhood, $0.key.intervalStart) < ($1.key.neighborhood, $1.key.intervalStart) }
         let neighborhoods = entries.map(\.key.neighborhood)
         let intervals = entries.map(\.key.intervalStart)
         let temperatures = entries.map(\.value.temperatureSum)
@@ -113,7 +162,8 @@ enum AggregateStore {
 
     /// Tracks when each city event started and ended, to count the events active in an interval.
     static func recordEvents(_ events: [CityEvent], on connection: PostgresConnection, logger: Logger) async throws {
-        for event in events {
+        // An event's updates may arrive on different partitions: rows in id order (no lock cycles).
+        for event in events.sorted(by: { $0.eventID < $1.eventID }) {
             let started: Int64? = event.status == .started ? event.eventTime : nil
             let ended: Int64? = event.status == .ended || event.status == .cleared ? event.eventTime : nil
             try await connection.query(

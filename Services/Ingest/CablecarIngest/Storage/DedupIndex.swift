@@ -99,7 +99,9 @@ struct DedupIndex: Sendable {
 
     private func append(_ fresh: [Bucket: [UUID]], on connection: PostgresConnection, logger: Logger) async throws {
         guard !fresh.isEmpty else { return }
-        let entries = Array(fresh)
+        // A bucket row holds keys from every partition of its feed, which other instances may be
+        // appending to as well: rows in one global order, so two transactions never deadlock.
+        let entries = fresh.sorted { ($0.key.feed.rawValue, $0.key.start) < ($1.key.feed.rawValue, $1.key.start) }
         // bytea[] does not bind from [[UInt8]]; base64 text decoded by Postgres keeps it parameterized.
         let blobs = entries.map { entry in
             var bytes: [UInt8] = []

@@ -11,9 +11,16 @@ struct OutboxMessage: Sendable {
     var payload: [UInt8]
 }
 
-/// Emits due intervals: computes their observation from the stored partials, bumps the
-/// revision, clears the dirty flag and writes the observation to the outbox — all inside the
+/// Emits due intervals: marks them emitted with the next revision, computes their observation
+/// from the sums on their rows (`IntervalSums`) and writes it to the outbox — all inside the
 /// caller's transaction, so an emission is either fully recorded or not at all.
+///
+/// Several instances emit from the same tables (see docs/ingest.md, "Scale-out"): due rows are
+/// taken with `FOR UPDATE SKIP LOCKED`, so an interval another transaction is writing (adding a
+/// late reading, or emitting it) is left to that transaction or to the next batch instead of
+/// being waited for, and each (interval, revision) is emitted by exactly one transaction. The
+/// locked rows are then updated by their `ctid` (a direct heap fetch, whatever the planner
+/// thinks of the dirty-interval estimate).
 enum EmissionStore {
     /// Returns the outbox rows written, for the caller to send after the commit.
     static func emitTraffic(
@@ -30,46 +37,30 @@ enum EmissionStore {
         let rows = try await connection.query(
             """
             UPDATE ingest_traffic_intervals SET dirty = false, revision = revision + 1
-            WHERE dirty AND interval_start <= \(horizon)
-            RETURNING segment_id, interval_start, neighborhood, revision
+            WHERE ctid = ANY(ARRAY(
+                SELECT ctid FROM ingest_traffic_intervals WHERE dirty AND interval_start <= \(horizon) FOR UPDATE SKIP LOCKED
+            ))
+            RETURNING segment_id, interval_start, neighborhood, revision, flow_mean_sum, reporting_sensors, sample_count,
+                speed_sum, speed_count, occupancy_sum, occupancy_count
             """, logger: logger)
-        var due: [(segment: String, interval: Int64, neighborhood: String, revision: Int32)] = []
-        for try await (segment, interval, neighborhood, revision) in rows.decode((String, Int64, String, Int32).self) {
-            due.append((segment, interval, neighborhood, revision))
-        }
-        lap("db: emit: due intervals")
-        guard !due.isEmpty else { return [] }
-        let segments = due.map(\.segment)
-        let intervals = due.map(\.interval)
-        var partials: [String: [SensorPartial]] = [:]
-        // LATERAL: one primary-key lookup per due interval. A plain join lets the planner hash
-        // the whole partials table, whose size grows with history.
-        let partialRows = try await connection.query(
-            """
-            SELECT p.segment_id, p.interval_start, p.rate_sum, p.rate_count, p.speed_sum, p.speed_count, p.occupancy_sum, p.occupancy_count
-            FROM UNNEST(\(segments)::text[], \(intervals)::int8[]) AS d(segment_id, interval_start)
-            CROSS JOIN LATERAL (
-                SELECT * FROM ingest_traffic_partials t WHERE t.segment_id = d.segment_id AND t.interval_start = d.interval_start
-            ) p
-            """, logger: logger)
-        for try await (segment, interval, rateSum, rateCount, speedSum, speedCount, occupancySum, occupancyCount) in partialRows.decode(
-            (String, Int64, Double, Int32, Double, Int32, Double, Int32).self)
-        {
-            partials["\(segment)@\(interval)", default: []].append(
-                SensorPartial(
-                    rateSum: rateSum, rateCount: Int(rateCount), speedSum: speedSum, speedCount: Int(speedCount),
-                    occupancySum: occupancySum, occupancyCount: Int(occupancyCount)))
-        }
-        lap("db: emit: read partials")
         var messages: [(String, [UInt8])] = []
-        for row in due {
+        for try await (segment, interval, neighborhood, revision, flowMeanSum, reporting, samples, speedSum, speedCount, occupancySum,
+                       occupancyCount) in rows.decode((String, Int64, String, Int32, Double, Int32, Int32, Double, Int32, Double, Int32).self)
+        {
+            var sums = IntervalSums()
+            sums.flowMeanSum = flowMeanSum
+            sums.reportingSensors = Int(reporting)
+            sums.sampleCount = Int(samples)
+            sums.speedSum = speedSum
+            sums.speedCount = Int(speedCount)
+            sums.occupancySum = occupancySum
+            sums.occupancyCount = Int(occupancyCount)
             guard let observation = TrafficAggregation.observation(
-                segmentID: row.segment, neighborhood: row.neighborhood, intervalStart: row.interval,
-                partials: partials["\(row.segment)@\(row.interval)"] ?? [], revision: Int(row.revision), ingestTime: now)
+                segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sums: sums, revision: Int(revision), ingestTime: now)
             else { continue }
-            messages.append((row.segment, try WireCodec.encode(observation)))
+            messages.append((segment, try WireCodec.encode(observation)))
         }
-        lap("db: emit: encode")
+        lap("db: emit: due intervals + encode")
         defer { lap("db: emit: outbox") }
         return try await insertOutbox(topic: topic, messages, on: connection, logger: logger)
     }
@@ -81,7 +72,9 @@ enum EmissionStore {
         let rows = try await connection.query(
             """
             UPDATE ingest_context_partials c SET dirty = false, revision = c.revision + 1
-            WHERE c.dirty AND c.interval_start <= \(horizon)
+            WHERE c.ctid = ANY(ARRAY(
+                SELECT ctid FROM ingest_context_partials WHERE dirty AND interval_start <= \(horizon) FOR UPDATE SKIP LOCKED
+            ))
             RETURNING c.neighborhood, c.interval_start, c.revision, c.temperature_sum, c.precipitation_sum, c.visibility_sum,
                 c.weather_count, c.delay_sum, c.delay_count,
                 (SELECT count(*) FROM ingest_city_events e WHERE e.neighborhood = c.neighborhood AND e.kind IN ('game', 'concert')
