@@ -132,8 +132,28 @@ public final class IngestPipeline: Service, Sendable {
     static let idleEmissionInterval: Duration = .seconds(1)
 
     /// The prefetched batch; while it does not come, emission of what became due meanwhile.
+    /// One watcher and one ticker per wait (not a task per tick): a stream idle for hours must
+    /// not pile up tasks. Cancelling the watcher never cancels the prefetch itself, so the
+    /// batch on its way is not lost.
     private func awaitNext(_ next: Task<Prepared?, any Error>, _ processor: BatchProcessor) async throws -> Prepared? {
-        while await !TaskRace.finishes(next, within: Self.idleEmissionInterval) {
+        let (signals, continuation) = AsyncStream<Bool>.makeStream()
+        let watcher = Task {
+            _ = try? await next.value
+            continuation.yield(true)
+            continuation.finish()
+        }
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.idleEmissionInterval)
+                continuation.yield(false)
+            }
+        }
+        defer {
+            ticker.cancel()
+            watcher.cancel()
+        }
+        for await batchArrived in signals {
+            if batchArrived { break }
             do {
                 let result = try await processor.emitWhenIdle(database: database, now: Self.currentTime())
                 if !result.emitted.isEmpty {
