@@ -70,6 +70,12 @@ public enum FeatureStoreBenchmark {
                          days, figures.backfill.steps, figures.backfill.rows, figures.backfillSeconds,
                          Double(figures.backfill.rows) / figures.backfillSeconds))
 
+            // A bulk load wakes autovacuum, which would then compete with the measurements below
+            // for the machine's cores; settle the tables first, as a deployment's would be.
+            let vacuumStart = ContinuousClock.now
+            try await client.query("VACUUM (ANALYZE) feature_rows, feature_labels, feature_traffic_history", logger: logger)
+            print(String(format: "features: vacuum and analyze after the bulk load in %.1f s", seconds(since: vacuumStart)))
+
             // 3. Online store: the newest vector of every segment, then batch reads of 100.
             var history = ObservationHistory()
             try await HistoryStore.load(into: &history, from: end - 86_400_000, to: end, on: client, logger: logger)
