@@ -121,3 +121,42 @@ final class Collected: @unchecked Sendable {
     var count: Int { lock.withLock { stored.count } }
     var values: [[UInt8]] { lock.withLock { stored } }
 }
+
+extension IngestHarness {
+    /// "segment@interval start" of the five-minute observation a raw loop or camera record
+    /// counts toward; nil for the other feeds.
+    func trafficKey(of record: FeedRecord) throws -> String? {
+        let sensorID: String
+        let eventTime: EpochMillis
+        switch record.topic {
+        case .rawLoop:
+            let reading = try WireCodec.decode(LoopDetectorReading.self, from: record.value)
+            (sensorID, eventTime) = (reading.sensorID, reading.eventTime)
+        case .rawCamera:
+            let count = try WireCodec.decode(CameraCount.self, from: record.value)
+            (sensorID, eventTime) = (count.sensorID, count.eventTime)
+        default:
+            return nil
+        }
+        guard let segment = catalog.sensors[sensorID]?.segment else { throw HarnessError("sensor \(sensorID) is not in the city") }
+        return "\(segment)@\(Interval.start(containing: eventTime))"
+    }
+}
+
+extension IngestHarness {
+    /// Runs `body` with a client on a fresh database migrated only through `version` (the
+    /// schema of an older release); `upgrade` applies every later migration.
+    static func withOldSchema(
+        through version: Int, _ body: @Sendable (PostgresClient, _ upgrade: @Sendable () async throws -> Void) async throws -> Void
+    ) async throws {
+        let url = try await TestStack.shared.freshDatabaseURL()
+        let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let all = try Migration.bundled()
+            try await Migrator(migrations: all.filter { $0.version <= version }, logger: TestStack.logger).migrate(client)
+            try await body(client) { try await Migrator(migrations: all, logger: TestStack.logger).migrate(client) }
+        }
+    }
+}

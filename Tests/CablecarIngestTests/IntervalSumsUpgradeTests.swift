@@ -15,13 +15,7 @@ struct IntervalSumsUpgradeTests {
 
     @Test("existing intervals get their sums from their partials; a later reading adds to them")
     func upgradeBackfillsSums() async throws {
-        let url = try await TestStack.shared.freshDatabaseURL()
-        let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            let all = try Migration.bundled()
-            try await Migrator(migrations: all.filter { $0.version <= 6 }, logger: TestStack.logger).migrate(client)
+        try await IngestHarness.withOldSchema(through: 6) { client, upgrade in
             // Segment s: a loop with two readings (600 and 1200 veh/h, 40 and 50 km/h), a camera with one (1800 veh/h).
             try await client.query(
                 """
@@ -35,7 +29,7 @@ struct IntervalSumsUpgradeTests {
             try await client.query(
                 "INSERT INTO ingest_watermarks (stream, max_event_time) VALUES ('traffic|raw.loop:0', \(t0 + 3_600_000))", logger: TestStack.logger)
 
-            try await Migrator(migrations: all, logger: TestStack.logger).migrate(client)
+            try await upgrade()
 
             try await client.withConnection { connection in
                 let progress = try await AggregateStore.loadPartitionProgress(on: connection, logger: TestStack.logger)

@@ -12,13 +12,7 @@ import Testing
 struct LedgerUpgradeTests {
     @Test("per-message ledger rows become ranges, counts and digests; nothing is lost or double-counted")
     func upgradeCarriesLedgerOver() async throws {
-        let url = try await TestStack.shared.freshDatabaseURL()
-        let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            let all = try Migration.bundled()
-            try await Migrator(migrations: all.filter { $0.version <= 2 }, logger: TestStack.logger).migrate(client)
+        try await IngestHarness.withOldSchema(through: 2) { client, upgrade in
             try await client.query(
                 """
                 INSERT INTO ingest_ledger (topic, kafka_partition, kafka_offset, feed, outcome, reason, neighborhood, event_time) VALUES
@@ -32,7 +26,7 @@ struct LedgerUpgradeTests {
                 "INSERT INTO ingest_dedup (feed, idempotency_key) VALUES ('loop', 'LD-1@600000'), ('loop', 'LD-2@900000'), ('events', 'EV-7#started')",
                 logger: TestStack.logger)
 
-            try await Migrator(migrations: all, logger: TestStack.logger).migrate(client)
+            try await upgrade()
 
             let report = try await AccountingReport.load(from: client, logger: TestStack.logger)
             #expect(report.total.received == 5)

@@ -120,20 +120,8 @@ struct ReplayIntegrationTests {
         let skipped = Set(output.faults.filter { $0.expected == .rejected || $0.expected == .duplicate }.compactMap(\.sequence))
         var expectedSamples: [String: Int] = [:]
         for (sequence, record) in output.records.enumerated() where !skipped.contains(sequence) {
-            let sensorID: String
-            let eventTime: EpochMillis
-            switch record.topic {
-            case .rawLoop:
-                let reading = try WireCodec.decode(LoopDetectorReading.self, from: record.value)
-                (sensorID, eventTime) = (reading.sensorID, reading.eventTime)
-            case .rawCamera:
-                let count = try WireCodec.decode(CameraCount.self, from: record.value)
-                (sensorID, eventTime) = (count.sensorID, count.eventTime)
-            default:
-                continue
-            }
-            let segment = try #require(harness.catalog.sensors[sensorID]?.segment)
-            expectedSamples["\(segment)@\(Interval.start(containing: eventTime))", default: 0] += 1
+            guard let key = try harness.trafficKey(of: record) else { continue }
+            expectedSamples[key, default: 0] += 1
         }
         var lost = 0
         var miscounted = 0

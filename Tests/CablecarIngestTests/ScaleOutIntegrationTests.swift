@@ -120,20 +120,7 @@ struct ScaleOutIntegrationTests {
         var expectedSamples: [String: Int] = [:]
         var onTimeSamples: [String: Int] = [:]
         for (sequence, record) in records.enumerated() where !skipped.contains(sequence) {
-            let sensorID: String
-            let eventTime: EpochMillis
-            switch record.topic {
-            case .rawLoop:
-                let reading = try WireCodec.decode(LoopDetectorReading.self, from: record.value)
-                (sensorID, eventTime) = (reading.sensorID, reading.eventTime)
-            case .rawCamera:
-                let count = try WireCodec.decode(CameraCount.self, from: record.value)
-                (sensorID, eventTime) = (count.sensorID, count.eventTime)
-            default:
-                continue
-            }
-            let segment = try #require(harness.catalog.sensors[sensorID]?.segment)
-            let key = "\(segment)@\(Interval.start(containing: eventTime))"
+            guard let key = try harness.trafficKey(of: record) else { continue }
             expectedSamples[key, default: 0] += 1
             if !late.contains(sequence) { onTimeSamples[key, default: 0] += 1 }
         }
