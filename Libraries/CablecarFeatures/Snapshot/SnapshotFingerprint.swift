@@ -26,13 +26,13 @@ public enum SnapshotFingerprint {
     ///
     /// Bytes hashed per row: segment id and neighborhood (each as an Int64 length and UTF-8),
     /// timestamp, value count, then every value and the two labels as a 0 byte (missing) or a 1
-    /// byte and the little-endian bit pattern. Rows are staged in a fixed scratch buffer with
+    /// byte and the little-endian bit pattern. Rows are staged in a scratch buffer with
     /// raw stores: retrieval hashes hundreds of thousands of rows a second, and appending to an
     /// array value by value cost more than the hashing itself.
     public struct Hasher: Sendable {
         private static let scratchSize = 1 << 16
         private var sha = SHA256()
-        private var scratch = [UInt8](repeating: 0, count: Hasher.scratchSize)
+        private var scratch = [UInt8](repeating: 0, count: 1 << 10)
         private var used = 0
         private var count: Int64 = 0
 
@@ -118,10 +118,15 @@ public enum SnapshotFingerprint {
             }
         }
 
-        /// Makes room for `bytes` in the scratch buffer (hashing what it holds if needed).
+        /// Makes room for `bytes` in the scratch buffer: it starts small (a hasher of a few rows
+        /// stays cheap to make) and grows to `scratchSize`, then hashes what it holds when full.
         private mutating func reserve(_ bytes: Int) {
-            if used + bytes > scratch.count { flush() }
-            if bytes > scratch.count { scratch += [UInt8](repeating: 0, count: bytes - scratch.count) }
+            if used + bytes <= scratch.count { return }
+            if scratch.count >= Self.scratchSize { flush() }
+            if used + bytes > scratch.count {
+                let grown = max(used + bytes, min(Self.scratchSize, scratch.count * 2))
+                scratch += repeatElement(0, count: grown - scratch.count)
+            }
         }
 
         private mutating func flush() {

@@ -34,9 +34,10 @@ struct OnlineHandler: Sendable {
         }
         var vectors: [OnlineFeatureVector] = []
         var missing: [String] = []
+        let featureSet = computer.featureSetID
         for segment in request.segments {
             // A vector from another feature set (definitions changed since) is not served as this one.
-            guard let vector = stored[segment], vector.featureSet == computer.featureSetID else {
+            guard let vector = stored[segment], vector.featureSet == featureSet else {
                 missing.append(segment)
                 continue
             }
