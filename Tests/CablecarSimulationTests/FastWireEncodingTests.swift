@@ -40,11 +40,11 @@ struct FastWireEncodingTests {
         let readings = [0.0, -0.0, 1e-7, 123_456_789.125, 1e21, 0.1 + 0.2, 42].map {
             LoopDetectorReading(sensorID: "loop-\"q\"\\/x", eventTime: -5, intervalSeconds: 60, vehicleCount: 0, occupancy: $0, speedKmh: -$0)
         }
-        for reading in readings { #expect(reading.wireBytes() == (try WireCodec.encode(reading))) }
+        for reading in readings { #expect(try reading.wireBytes() == (try WireCodec.encode(reading))) }
         let events = [
             CityEvent(eventID: "e", kind: .game, status: .scheduled, eventTime: 1, neighborhood: "n", segments: [], startsAt: 2, endsAt: 3, expectedAttendance: 4, lanesBlocked: 5),
             CityEvent(eventID: "e", kind: .closure, status: .cleared, eventTime: 1, neighborhood: "n", segments: ["a", "b"], startsAt: 2, endsAt: nil),
         ]
-        for event in events { #expect(event.wireBytes() == (try WireCodec.encode(event))) }
+        for event in events { #expect(try event.wireBytes() == (try WireCodec.encode(event))) }
     }
 }

@@ -193,7 +193,7 @@ public final class SimulationEngine {
     func enqueue<Message: FastWireEncodable>(
         _ message: Message, topic: Topic, key: [UInt8], subject: String, publishDelay: EpochMillis, stuck: Bool = false
     ) throws {
-        let value = message.wireBytes()
+        let value = try message.wireBytes()
         let record = FeedRecord(topic: topic, key: key, value: value, eventTime: message.eventTime, publishTime: message.eventTime + publishDelay)
         var out: [FaultInjector.Outgoing] = []
         if stuck {

@@ -85,9 +85,16 @@ public struct Watermark: Sendable, Equatable {
     public var maxEventTime: EpochMillis? { partitions.values.max() }
 
     public func timeliness(of eventTime: EpochMillis, partition: String) -> Timeliness {
-        if let newest = partitions[partition], eventTime < newest - tooLateMillis { return .tooLate }
+        if isTooLate(eventTime, partition: partition) { return .tooLate }
         if let watermark, Interval.start(containing: eventTime) + Interval.lengthMillis <= watermark { return .late }
         return .onTime
+    }
+
+    /// Beyond the hard limit of its own partition. Cheaper than `timeliness` (no watermark over
+    /// all partitions), which matters once per record.
+    public func isTooLate(_ eventTime: EpochMillis, partition: String) -> Bool {
+        guard let newest = partitions[partition] else { return false }
+        return eventTime < newest - tooLateMillis
     }
 
     /// Moves the partition forward (never back) with an accepted event time; the partition is

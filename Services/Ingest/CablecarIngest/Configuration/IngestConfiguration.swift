@@ -56,8 +56,10 @@ public struct IngestConfiguration: Sendable, Equatable {
 
     /// The feed a consumed topic name carries, if it is one of the raw topics.
     public func feed(ofTopic name: String) -> Feed? {
+        // Called for every message: compares bytes instead of building the unprefixed name.
         guard name.hasPrefix(topicPrefix) else { return nil }
-        return Feed(topic: String(name.dropFirst(topicPrefix.count)))
+        let unprefixed = name.utf8.dropFirst(topicPrefix.utf8.count)
+        return Feed.allCases.first { unprefixed.elementsEqual($0.topic.rawValue.utf8) }
     }
 
     public init(

@@ -132,10 +132,12 @@ actor BatchProcessor {
         var watermarks = self.watermarks
         for stream in Array(watermarks.keys) { watermarks[stream]?.tick(now: now) }
         var advanced: [Feed.Stream: Set<String>] = [:]
+        var namer = PartitionNamer()
+        var lastAdvanced: [Feed.Stream: String] = [:]
         for (index, message) in messages.enumerated() {
             guard let feed = configuration.feed(ofTopic: message.topic), let verdict = verdicts[index] else { continue }
             let position = positions[index]
-            if let earlier = known[position] {
+            if !known.isEmpty, let earlier = known[position] {
                 // Redelivered: counted already. Re-send its rejection (the first run may have died
                 // before its flush) with the reason recorded then; lateness may differ now.
                 result.outcome.redelivered += 1
@@ -156,14 +158,17 @@ actor BatchProcessor {
                 rejection = failure
             case .success(let record):
                 let stream = feed.stream
-                let partition = "\(message.topic):\(message.partition)"
-                if watermarks[stream]?.timeliness(of: record.eventTime, partition: partition) == .tooLate {
+                let partition = namer.name(topic: message.topic, partition: message.partition)
+                if watermarks[stream]?.isTooLate(record.eventTime, partition: partition) == true {
                     rejection = Rejection(
                         .tooLate, "event_time \(record.eventTime) is more than \(configuration.tooLateMillis / 1000) s behind the newest of its partition",
                         eventTime: record.eventTime, neighborhood: record.neighborhood)
                 } else {
                     watermarks[stream]?.advance(to: record.eventTime, partition: partition)
-                    advanced[stream, default: []].insert(partition)
+                    if partition != lastAdvanced[stream] {
+                        lastAdvanced[stream] = partition
+                        advanced[stream, default: []].insert(partition)
+                    }
                     candidates.append((index, record))
                 }
             }
@@ -346,6 +351,7 @@ actor BatchProcessor {
             sourceTopic: message.topic, partition: message.partition, offset: message.offset, reason: rejection.reason,
             detail: rejection.detail, original: Data(message.value).base64EncodedString(), eventTime: rejection.eventTime ?? now,
             rejectedAt: now)
-        return (try? WireCodec.encode(record)) ?? []
+        // Cannot fail: a rejected record carries no floating-point field.
+        return (try? record.wireBytes()) ?? []
     }
 }

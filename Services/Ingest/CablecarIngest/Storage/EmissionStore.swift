@@ -58,7 +58,7 @@ enum EmissionStore {
             guard let observation = TrafficAggregation.observation(
                 segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sums: sums, revision: Int(revision), ingestTime: now)
             else { continue }
-            messages.append((segment, try WireCodec.encode(observation)))
+            messages.append((segment, try observation.wireBytes()))
         }
         lap("db: emit: due intervals + encode")
         defer { lap("db: emit: outbox") }
@@ -96,7 +96,7 @@ enum EmissionStore {
             let observation = partial.observation(
                 neighborhood: neighborhood, intervalStart: interval, activeScheduledEvents: Int(scheduled), activeIncidents: Int(incidents),
                 revision: Int(revision), ingestTime: now)
-            messages.append((neighborhood, try WireCodec.encode(observation)))
+            messages.append((neighborhood, try observation.wireBytes()))
         }
         return try await insertOutbox(topic: topic, messages, on: connection, logger: logger)
     }

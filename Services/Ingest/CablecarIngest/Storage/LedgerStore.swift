@@ -44,8 +44,7 @@ enum LedgerStore {
         -> [MessagePosition: RejectReason?]
     {
         guard !positions.isEmpty else { return [:] }
-        var partitions: [String: (topic: String, partition: Int32)] = [:]
-        for position in positions { partitions["\(position.topic):\(position.partition)"] = (position.topic, position.partition) }
+        let partitions = PartitionNamer.partitions(of: positions)
         let partitionTopics = partitions.values.map(\.topic)
         let partitionNumbers = partitions.values.map(\.partition)
         var highest: [String: Int64] = [:]
@@ -58,7 +57,9 @@ enum LedgerStore {
         for try await (topic, partition, offset) in maxima.decode((String, Int32, Int64?).self) {
             if let offset { highest["\(topic):\(partition)"] = offset }
         }
-        let redelivered = positions.filter { $0.offset <= highest["\($0.topic):\($0.partition)"] ?? -1 }
+        guard !highest.isEmpty else { return [:] }
+        var namer = PartitionNamer()
+        let redelivered = positions.filter { $0.offset <= highest[namer.name(topic: $0.topic, partition: $0.partition)] ?? -1 }
         guard !redelivered.isEmpty else { return [:] }
         var known: [MessagePosition: RejectReason?] = [:]
         for position in redelivered { known[position] = .some(nil) }
@@ -82,7 +83,7 @@ enum LedgerStore {
     /// owner may still be writing a batch the new owner has fetched again. Taken first in the
     /// transaction, in a fixed order (no deadlocks), so the second sees the first's ranges.
     static func lockPartitions(_ positions: [MessagePosition], on connection: PostgresConnection, logger: Logger) async throws {
-        let keys = Set(positions.map { Self.lockKey(topic: $0.topic, partition: $0.partition) }).sorted()
+        let keys = PartitionNamer.partitions(of: positions).values.map { Self.lockKey(topic: $0.topic, partition: $0.partition) }.sorted()
         guard !keys.isEmpty else { return }
         try await connection.query(
             """
@@ -109,9 +110,10 @@ enum LedgerStore {
 
     private static func recordRanges(_ entries: [LedgerEntry], on connection: PostgresConnection, logger: Logger) async throws {
         var ranges: [String: (topic: String, partition: Int32, first: Int64, last: Int64)] = [:]
+        var namer = PartitionNamer()
         for entry in entries {
             let position = entry.position
-            let key = "\(position.topic):\(position.partition)"
+            let key = namer.name(topic: position.topic, partition: position.partition)
             if let range = ranges[key] {
                 ranges[key] = (range.topic, range.partition, min(range.first, position.offset), max(range.last, position.offset))
             } else {
