@@ -10,7 +10,7 @@ import ServiceLifecycle
 ///
 /// Order per batch: validate and write ledger + state + outbox in one transaction; enqueue the
 /// rejections and the outbox; flush the producer; delete the sent outbox rows; only then mark
-/// the batch processed. A crash anywhere redelivers the batch, and the ledger keeps it from
+/// the batch processed (the next batch's transaction meanwhile runs beside it). A crash anywhere redelivers the batch, and the ledger keeps it from
 /// being counted twice; the outbox keeps committed emissions from being lost.
 public final class IngestPipeline: Service, Sendable {
     private let consumer: KafkaConsumer
@@ -96,32 +96,42 @@ public final class IngestPipeline: Service, Sendable {
         return (batch, verdicts)
     }
 
+    /// Batch N's transaction runs while batch N-1 is being published: the transaction is mostly
+    /// Postgres, publishing mostly the broker. Batches are still marked processed in order, each
+    /// only after its own flush.
     private func consume(_ processor: BatchProcessor) async throws {
         defer { logger.info("Ingest pipeline stopped", metadata: ["received": "\(totals.value.received)"]) }
         // The first fetch includes joining the consumer group (partition assignment).
         var current = try await timings.measure(PhaseTimings.firstBatch) { try await fetch() }
-        while let prepared = current {
-            guard lifecycle.begin() else { break }
+        var publishing: Task<Void, any Error>?
+        // A stop requested while busy is seen here, before the next batch starts: the prefetched
+        // batch is not marked processed, so it is redelivered.
+        while let prepared = current, lifecycle.begin() {
             // Fetch (and validate) the next batch while this one is written and flushed.
             let next = Task { try await self.fetch() }
             do {
                 let verdicts = await timings.measure("wait for validation") { await prepared.verdicts.value }
-                try await handle(prepared.batch, verdicts: verdicts, processor)
+                let result = try await processor.process(
+                    prepared.batch, verdicts: verdicts, database: database, now: Self.currentTime(), rebalances: consumer.rebalanceCount)
+                try await timings.measure("wait for previous publish") { try await publishing?.value }
+                publishing = Task { try await self.publish(result, of: prepared.batch) }
+                current = try await timings.measure("wait for next batch") { try await self.awaitNext(next, processor, publishing: publishing) }
             } catch {
-                lifecycle.end()
                 logger.error("Ingest batch failed; stopping so that a restart redelivers it", metadata: ["error": "\(error)"])
                 consumer.abandon()
+                _ = try? await publishing?.value
                 _ = try? await next.value
                 await producer.close()
                 throw error
             }
-            if lifecycle.end() {
-                // Stopping: the prefetched batch is not marked processed, so it is redelivered.
-                await consumer.close()
-                _ = try? await next.value
-                break
-            }
-            current = try await timings.measure("wait for next batch") { try await self.awaitNext(next, processor) }
+        }
+        do {
+            try await publishing?.value
+        } catch {
+            logger.error("Publishing the last batch failed; a restart sends what the outbox holds", metadata: ["error": "\(error)"])
+            consumer.abandon()
+            await producer.close()
+            throw error
         }
         await consumer.close()
         await producer.close()
@@ -131,43 +141,58 @@ public final class IngestPipeline: Service, Sendable {
     /// made due (see `BatchProcessor.emitWhenIdle`); a busy pipeline never waits this long.
     static let idleEmissionInterval: Duration = .seconds(1)
 
-    /// The prefetched batch; while it does not come, emission of what became due meanwhile.
-    /// One watcher and one ticker per wait (not a task per tick): a stream idle for hours must
-    /// not pile up tasks. Cancelling the watcher never cancels the prefetch itself, so the
-    /// batch on its way is not lost.
-    private func awaitNext(_ next: Task<Prepared?, any Error>, _ processor: BatchProcessor) async throws -> Prepared? {
-        let (signals, continuation) = AsyncStream<Bool>.makeStream()
+    private enum WaitSignal: Sendable {
+        case batchArrived, published, tick
+    }
+
+    /// The prefetched batch; while it does not come, the end of the previous batch's publish (the
+    /// pipeline is then idle: a stop may close the consumer) and emission of what became due.
+    /// One watcher per task and one ticker per wait (not a task per tick): a stream idle for
+    /// hours must not pile up tasks. Cancelling a watcher never cancels what it watches, so
+    /// the batch on its way is not lost.
+    private func awaitNext(
+        _ next: Task<Prepared?, any Error>, _ processor: BatchProcessor, publishing: Task<Void, any Error>?
+    ) async throws -> Prepared? {
+        let (signals, continuation) = AsyncStream<WaitSignal>.makeStream()
         let watcher = Task {
             _ = try? await next.value
-            continuation.yield(true)
+            continuation.yield(.batchArrived)
             continuation.finish()
+        }
+        let publishWatcher = Task {
+            _ = try? await publishing?.value
+            continuation.yield(.published)
         }
         let ticker = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.idleEmissionInterval)
-                continuation.yield(false)
+                continuation.yield(.tick)
             }
         }
         defer {
             ticker.cancel()
             watcher.cancel()
+            publishWatcher.cancel()
         }
-        for await batchArrived in signals {
-            if batchArrived { break }
-            do {
+        for await signal in signals {
+            switch signal {
+            case .batchArrived:
+                return try await next.value
+            case .published:
+                // Surfaces a failed publish (the caller stops); otherwise the batch is done.
+                try await publishing?.value
+                if lifecycle.end() {
+                    // A stop came while the batch was in flight: closing ends the wait.
+                    await consumer.close()
+                }
+            case .tick:
+                try await publishing?.value
                 let result = try await processor.emitWhenIdle(database: database, now: Self.currentTime())
                 if !result.emitted.isEmpty {
                     try await send(result.emitted)
                     metrics.record(result.outcome)
                     totals.add(result.outcome)
                 }
-            } catch {
-                // As for a failed batch: stop, so that a restart sends what the outbox holds.
-                logger.error("Idle emission failed; stopping", metadata: ["error": "\(error)"])
-                consumer.abandon()
-                _ = try? await next.value
-                await producer.close()
-                throw error
             }
         }
         return try await next.value
@@ -175,11 +200,9 @@ public final class IngestPipeline: Service, Sendable {
 
     private static func currentTime() -> EpochMillis { EpochMillis(Date().timeIntervalSince1970 * 1000) }
 
-    private func handle(_ batch: [KafkaMessage], verdicts: [Result<AcceptedRecord, Rejection>?], _ processor: BatchProcessor) async throws {
-        let now = Self.currentTime()
-        let result = try await processor.process(
-            batch, verdicts: verdicts, database: database, now: now, rebalances: consumer.rebalanceCount)
-        try await timings.measure("publish") {
+    /// Sends a committed batch's rejections and observations, then marks its messages processed.
+    private func publish(_ result: BatchProcessor.Result, of batch: [KafkaMessage]) async throws {
+        try await timings.measure("publish (beside the next transaction)") {
             for rejection in result.rejections {
                 try await producer.enqueue(topic: configuration.name(of: .rejected), key: rejection.key, value: rejection.value)
             }

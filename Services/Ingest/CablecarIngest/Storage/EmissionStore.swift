@@ -4,6 +4,7 @@ import Logging
 import PostgresNIO
 
 /// A message committed for sending: written in the state transaction, deleted after the flush.
+/// `id` is its outbox row's, which it shares with the other messages packed into that row.
 struct OutboxMessage: Sendable {
     var id: Int64
     var topic: String
@@ -101,35 +102,38 @@ enum EmissionStore {
         return try await insertOutbox(topic: topic, messages, on: connection, logger: logger)
     }
 
+    /// One row for all of `messages` (see `OutboxPacking`); each returned message carries its id.
     private static func insertOutbox(
         topic: String, _ messages: [(String, [UInt8])], on connection: PostgresConnection, logger: Logger
     ) async throws -> [OutboxMessage] {
         guard !messages.isEmpty else { return [] }
-        let keys = messages.map(\.0)
-        // bytea[] does not bind from [[UInt8]]; base64 text decoded by Postgres keeps it parameterized.
-        let payloads = messages.map { Data($0.1).base64EncodedString() }
-        // WITH ORDINALITY keeps the ids in the order of `messages`.
+        let packed = ByteBuffer(bytes: OutboxPacking.pack(messages.map { (key: $0.0, payload: $0.1) }))
         let rows = try await connection.query(
             """
-            INSERT INTO ingest_outbox (topic, message_key, payload)
-            SELECT \(topic), k, decode(p, 'base64') FROM UNNEST(\(keys)::text[], \(payloads)::text[]) WITH ORDINALITY AS u(k, p, n)
-            ORDER BY n
+            INSERT INTO ingest_outbox (topic, message_key, payload, packed_count)
+            VALUES (\(topic), '', \(packed), \(Int32(messages.count)))
             RETURNING id
             """, logger: logger)
-        var ids: [Int64] = []
-        ids.reserveCapacity(messages.count)
-        for try await id in rows.decode(Int64.self) { ids.append(id) }
-        guard ids.count == messages.count else {
-            throw IngestStorageError("outbox insert returned \(ids.count) ids for \(messages.count) messages")
+        guard let id = try await rows.decode(Int64.self).first(where: { _ in true }) else {
+            throw IngestStorageError("outbox insert returned no id")
         }
-        return zip(ids, messages).map { OutboxMessage(id: $0, topic: topic, key: $1.0, payload: $1.1) }
+        return messages.map { OutboxMessage(id: id, topic: topic, key: $0.0, payload: $0.1) }
     }
 
+    /// Everything committed but not yet deleted, in commit order (single-message rows written
+    /// before packing included).
     static func pendingOutbox(on client: PostgresClient, logger: Logger) async throws -> [OutboxMessage] {
         var messages: [OutboxMessage] = []
-        let rows = try await client.query("SELECT id, topic, message_key, payload FROM ingest_outbox ORDER BY id", logger: logger)
-        for try await (id, topic, key, payload) in rows.decode((Int64, String, String, ByteBuffer).self) {
-            messages.append(OutboxMessage(id: id, topic: topic, key: key, payload: Array(buffer: payload)))
+        let rows = try await client.query(
+            "SELECT id, topic, message_key, payload, packed_count FROM ingest_outbox ORDER BY id", logger: logger)
+        for try await (id, topic, key, payload, packedCount) in rows.decode((Int64, String, String, ByteBuffer, Int32?).self) {
+            guard let packedCount else {
+                messages.append(OutboxMessage(id: id, topic: topic, key: key, payload: Array(buffer: payload)))
+                continue
+            }
+            for message in try OutboxPacking.unpack(Array(buffer: payload), count: Int(packedCount)) {
+                messages.append(OutboxMessage(id: id, topic: topic, key: message.key, payload: message.payload))
+            }
         }
         return messages
     }
@@ -137,6 +141,9 @@ enum EmissionStore {
     /// Deletes exactly the sent rows: another instance's unsent rows are never touched.
     static func deleteOutbox(_ ids: [Int64], on client: PostgresClient, logger: Logger) async throws {
         guard !ids.isEmpty else { return }
-        try await client.query("DELETE FROM ingest_outbox WHERE id = ANY(\(ids)::int8[])", logger: logger)
+        // Messages of one packed row share its id.
+        var distinct: [Int64] = []
+        for id in ids where distinct.last != id { distinct.append(id) }
+        try await client.query("DELETE FROM ingest_outbox WHERE id = ANY(\(distinct)::int8[])", logger: logger)
     }
 }
