@@ -83,13 +83,27 @@ actor BatchProcessor {
         var emitted: [OutboxMessage] = []
     }
 
+    /// A message's validation, and for an accepted record its duplicate key: both pure and
+    /// computed ahead, beside the previous batch's transaction.
+    struct Verdict: Sendable {
+        var result: Swift.Result<AcceptedRecord, Rejection>
+        var dedupKey: DedupIndex.Key?
+    }
+
+    /// An accepted record not too late to count, before duplicate detection.
+    private struct Candidate {
+        var index: Int
+        var record: AcceptedRecord
+        var key: DedupIndex.Key
+    }
+
     /// Validation is pure, so the pipeline runs it for the next batch while this one is in the
     /// database; `verdicts` line up with `messages` (see `validate`).
     ///
     /// `rebalances` is the consumer's rebalance count: when it changes, partitions may have been
     /// handled by another instance meanwhile, so cached duplicate keys are read again.
     func process(
-        _ messages: [KafkaMessage], verdicts: [Swift.Result<AcceptedRecord, Rejection>?], database: PostgresClient, now: EpochMillis,
+        _ messages: [KafkaMessage], verdicts: [Verdict?], database: PostgresClient, now: EpochMillis,
         rebalances: Int = 0
     ) async throws -> Result {
         if rebalances != rebalancesSeen {
@@ -110,16 +124,17 @@ actor BatchProcessor {
     /// "future" is the message's timestamp (its publish time), else `now`.
     static func validate(
         _ messages: [KafkaMessage], validator: RecordValidator, configuration: IngestConfiguration, now: EpochMillis
-    ) -> [Swift.Result<AcceptedRecord, Rejection>?] {
+    ) -> [Verdict?] {
         messages.map { message in
             configuration.feed(ofTopic: message.topic).map {
-                validator.validate(message.value, feed: $0, referenceTime: message.timestamp ?? now)
+                let result = validator.validate(message.value, feed: $0, referenceTime: message.timestamp ?? now)
+                return Verdict(result: result, dedupKey: (try? result.get()).map(DedupIndex.Key.init(of:)))
             }
         }
     }
 
     private func processLocked(
-        _ messages: [KafkaMessage], verdicts: [Swift.Result<AcceptedRecord, Rejection>?], positions: [MessagePosition],
+        _ messages: [KafkaMessage], verdicts: [Verdict?], positions: [MessagePosition],
         connection: PostgresConnection, now: EpochMillis
     ) async throws -> Result {
         var result = Result()
@@ -128,14 +143,14 @@ actor BatchProcessor {
             return try await LedgerStore.knownPositions(positions, on: connection, logger: logger)
         }
         var ledger: [LedgerEntry] = []
-        var candidates: [(index: Int, record: AcceptedRecord)] = []
+        var candidates: [Candidate] = []
         var watermarks = self.watermarks
         for stream in Array(watermarks.keys) { watermarks[stream]?.tick(now: now) }
         var advanced: [Feed.Stream: Set<String>] = [:]
         var namer = PartitionNamer()
         var lastAdvanced: [Feed.Stream: String] = [:]
         for (index, message) in messages.enumerated() {
-            guard let feed = configuration.feed(ofTopic: message.topic), let verdict = verdicts[index] else { continue }
+            guard let feed = configuration.feed(ofTopic: message.topic), let verdict = verdicts[index]?.result else { continue }
             let position = positions[index]
             if !known.isEmpty, let earlier = known[position] {
                 // Redelivered: counted already. Re-send its rejection (the first run may have died
@@ -169,7 +184,7 @@ actor BatchProcessor {
                         lastAdvanced[stream] = partition
                         advanced[stream, default: []].insert(partition)
                     }
-                    candidates.append((index, record))
+                    candidates.append(Candidate(index: index, record: record, key: verdicts[index]?.dedupKey ?? DedupIndex.Key(of: record)))
                 }
             }
             if let rejection {
@@ -187,19 +202,17 @@ actor BatchProcessor {
         timings.add("db: duplicates", ContinuousClock.now - start)
         try await timings.measure("db: ledger") { try await LedgerStore.record(ledger, on: connection, logger: logger) }
         try await apply(accepted, connection: connection)
-        for (stream, partitions) in advanced.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+        var progress: [String: [String: EpochMillis]] = [:]
+        for (stream, partitions) in advanced {
             guard let watermark = watermarks[stream] else { continue }
-            let progress = partitions.reduce(into: [String: EpochMillis]()) { $0[$1] = watermark.partitions[$1] }
-            try await AggregateStore.saveWatermark(stream.rawValue, progress, activeAt: now, on: connection, logger: logger)
+            progress[stream.rawValue] = partitions.reduce(into: [String: EpochMillis]()) { $0[$1] = watermark.partitions[$1] }
         }
-        let emission = try await emitDue(now: now, watermarks: &watermarks, connection: connection)
+        let emission = try await emitDue(now: now, watermarks: &watermarks, recording: progress, connection: connection)
         result.outcome.trafficEmitted = emission.traffic
         result.outcome.contextEmitted = emission.context
         result.emitted = emission.messages
         self.watermarks = watermarks
-        if let newest = watermarks.values.compactMap(\.maxEventTime).max() {
-            dedup.evict(olderThan: newest, retention: 2 * configuration.tooLateMillis)
-        }
+        dedup.evict(retention: 2 * configuration.tooLateMillis)
         return result
     }
 
@@ -232,13 +245,16 @@ actor BatchProcessor {
     /// interval whose readings another instance has not reached yet. Newer progress found there
     /// is folded into `watermarks`, so partitions taken over in a rebalance judge lateness from
     /// where their previous owner left them.
+    ///
+    /// `recording` is this batch's progress per stream and partition, written first.
     private func emitDue(
-        now: EpochMillis, watermarks: inout [Feed.Stream: Watermark], connection: PostgresConnection
+        now: EpochMillis, watermarks: inout [Feed.Stream: Watermark], recording advanced: [String: [String: EpochMillis]] = [:],
+        connection: PostgresConnection
     ) async throws -> (messages: [OutboxMessage], traffic: Int, context: Int) {
         let emitStart = ContinuousClock.now
         defer { timings.add("db: emit", ContinuousClock.now - emitStart) }
         let progress = try await timings.measure("db: emit: group watermark") {
-            try await AggregateStore.loadPartitionProgress(on: connection, logger: logger)
+            try await AggregateStore.recordProgress(advanced, activeAt: now, on: connection, logger: logger)
         }
         var groupWatermark: [Feed.Stream: EpochMillis] = [:]
         for stream in Feed.Stream.allCases {
@@ -254,34 +270,31 @@ actor BatchProcessor {
             let waiting = configuration.idlePartitionMillis.map { now - startedAt <= $0 } ?? true
             groupWatermark[stream] = silent.isEmpty || !waiting ? group.watermark : nil
         }
-        var messages: [OutboxMessage] = []
-        var traffic = 0
-        var context = 0
+        var traffic: [EmissionStore.Encoded] = []
+        var context: [EmissionStore.Encoded] = []
         if let watermark = groupWatermark[.traffic] {
-            let emitted = try await EmissionStore.emitTraffic(
-                watermark: watermark, now: now, topic: configuration.name(of: .observedTraffic), on: connection, logger: logger,
-                timings: timings)
-            traffic = emitted.count
-            messages += emitted
+            traffic = try await EmissionStore.dueTraffic(watermark: watermark, now: now, on: connection, logger: logger, timings: timings)
         }
         if let watermark = groupWatermark[.context] {
-            let emitted = try await EmissionStore.emitContext(
-                watermark: watermark, now: now, topic: configuration.name(of: .observedContext), on: connection, logger: logger)
-            context = emitted.count
-            messages += emitted
+            context = try await EmissionStore.dueContext(watermark: watermark, now: now, on: connection, logger: logger)
         }
-        return (messages, traffic, context)
+        let messages = try await timings.measure("db: emit: outbox") {
+            try await EmissionStore.writeOutbox(
+                [(configuration.name(of: .observedTraffic), traffic), (configuration.name(of: .observedContext), context)],
+                on: connection, logger: logger)
+        }
+        return (messages, traffic.count, context.count)
     }
 
     /// Splits candidates into first sightings and duplicates: within the batch by key, then
     /// against every key accepted before (`DedupIndex`, kept in Postgres across restarts).
     private func deduplicate(
-        _ candidates: [(index: Int, record: AcceptedRecord)], positions: [MessagePosition], ledger: inout [LedgerEntry],
+        _ candidates: [Candidate], positions: [MessagePosition], ledger: inout [LedgerEntry],
         outcome: inout BatchOutcome, connection: PostgresConnection
     ) async throws -> [AcceptedRecord] {
         // Actor state cannot be mutated in place across a suspension: work on a copy.
         var index = dedup
-        let firstSeen = try await index.admit(candidates.map(\.record), on: connection, logger: logger)
+        let firstSeen = try await index.admit(keys: candidates.map(\.key), on: connection, logger: logger)
         dedup = index
         var accepted: [AcceptedRecord] = []
         for (slot, candidate) in candidates.enumerated() {

@@ -84,7 +84,7 @@ public final class IngestPipeline: Service, Sendable {
 
     /// A fetched batch with its validation running (or done) beside the previous batch's
     /// database work: validation is CPU in this process, the transaction mostly Postgres.
-    private typealias Prepared = (batch: [KafkaMessage], verdicts: Task<[Result<AcceptedRecord, Rejection>?], Never>)
+    private typealias Prepared = (batch: [KafkaMessage], verdicts: Task<[BatchProcessor.Verdict?], Never>)
 
     private func fetch() async throws -> Prepared? {
         guard let batch = try await consumer.nextBatch() else { return nil }

@@ -37,36 +37,43 @@ enum AggregateStore {
         return result
     }
 
-    /// Records progress of the partitions that accepted records in this batch: their newest
-    /// event time (never moved back) and `activeAt`, the processing time they last accepted one.
-    static func saveWatermark(
-        _ stream: String, _ partitions: [String: EpochMillis], activeAt: EpochMillis, on connection: PostgresConnection, logger: Logger
-    ) async throws {
-        guard !partitions.isEmpty else { return }
-        let ordered = partitions.sorted { $0.key < $1.key }
-        let keys = ordered.map { stream + "|" + $0.key }
-        let times = ordered.map(\.value)
-        try await connection.query(
+    /// Records progress of the partitions that accepted records in this batch (their newest
+    /// event time, never moved back, and `activeAt`, the processing time they last accepted one)
+    /// and returns every partition's progress, of every instance, per stream: what the group-wide
+    /// watermark is computed from (see `BatchProcessor.emitDue`). One statement: a CTE's writes
+    /// are invisible to the rest of it, so the rows it wrote are taken from its RETURNING.
+    ///
+    /// `advanced` is keyed by stream, then partition ("topic:partition").
+    static func recordProgress(
+        _ advanced: [String: [String: EpochMillis]], activeAt: EpochMillis, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [String: [String: PartitionProgress]] {
+        let ordered = advanced.flatMap { stream, partitions in partitions.map { (stream + "|" + $0.key, $0.value) } }.sorted { $0.0 < $1.0 }
+        let rows = try await connection.query(
             """
-            INSERT INTO ingest_watermarks (stream, max_event_time, active_at)
-            SELECT k, t, \(activeAt) FROM UNNEST(\(keys)::text[], \(times)::int8[]) AS u(k, t)
-            ON CONFLICT (stream) DO UPDATE SET
-                max_event_time = GREATEST(ingest_watermarks.max_event_time, excluded.max_event_time),
-                active_at = GREATEST(ingest_watermarks.active_at, excluded.active_at)
+            WITH saved AS (
+                INSERT INTO ingest_watermarks (stream, max_event_time, active_at)
+                SELECT k, t, \(activeAt) FROM UNNEST(\(ordered.map(\.0))::text[], \(ordered.map(\.1))::int8[]) AS u(k, t)
+                ON CONFLICT (stream) DO UPDATE SET
+                    max_event_time = GREATEST(ingest_watermarks.max_event_time, excluded.max_event_time),
+                    active_at = GREATEST(ingest_watermarks.active_at, excluded.active_at)
+                RETURNING stream, max_event_time, active_at
+            )
+            SELECT stream, max_event_time, active_at FROM saved
+            UNION ALL
+            SELECT w.stream, w.max_event_time, w.active_at FROM ingest_watermarks w WHERE w.stream NOT IN (SELECT stream FROM saved)
             """, logger: logger)
-    }
-
-    /// Progress of every partition of every instance, per stream: what the group-wide
-    /// watermark is computed from (see `BatchProcessor.emitDue`).
-    static func loadPartitionProgress(on connection: PostgresConnection, logger: Logger) async throws -> [String: [String: PartitionProgress]] {
         var result: [String: [String: PartitionProgress]] = [:]
-        let rows = try await connection.query("SELECT stream, max_event_time, active_at FROM ingest_watermarks", logger: logger)
         for try await (key, time, activeAt) in rows.decode((String, Int64, Int64).self) {
             guard let bar = key.firstIndex(of: "|") else { continue }
             result[String(key[..<bar]), default: [:]][String(key[key.index(after: bar)...])] =
                 PartitionProgress(newestEventTime: time, activeAt: activeAt)
         }
         return result
+    }
+
+    /// Every partition's progress, without recording any.
+    static func loadPartitionProgress(on connection: PostgresConnection, logger: Logger) async throws -> [String: [String: PartitionProgress]] {
+        try await recordProgress([:], activeAt: 0, on: connection, logger: logger)
     }
 
     /// Adds sensor partials and, in the same statement, their change to each interval's sums
@@ -162,18 +169,32 @@ enum AggregateStore {
 
     /// Tracks when each city event started and ended, to count the events active in an interval.
     static func recordEvents(_ events: [CityEvent], on connection: PostgresConnection, logger: Logger) async throws {
-        // An event's updates may arrive on different partitions: rows in id order (no lock cycles).
-        for event in events.sorted(by: { $0.eventID < $1.eventID }) {
+        guard !events.isEmpty else { return }
+        // One row per event (an upsert may not touch a row twice): the latest start and end seen
+        // in the batch, as applying its updates one by one would leave them.
+        var merged: [String: (kind: String, neighborhood: String, started: Int64?, ended: Int64?)] = [:]
+        for event in events {
             let started: Int64? = event.status == .started ? event.eventTime : nil
             let ended: Int64? = event.status == .ended || event.status == .cleared ? event.eventTime : nil
-            try await connection.query(
-                """
-                INSERT INTO ingest_city_events (event_id, kind, neighborhood, started_at, ended_at)
-                VALUES (\(event.eventID), \(event.kind.rawValue), \(event.neighborhood), \(started), \(ended))
-                ON CONFLICT (event_id) DO UPDATE SET
-                    started_at = COALESCE(excluded.started_at, ingest_city_events.started_at),
-                    ended_at = COALESCE(excluded.ended_at, ingest_city_events.ended_at)
-                """, logger: logger)
+            var row = merged[event.eventID] ?? (event.kind.rawValue, event.neighborhood, nil, nil)
+            row.started = started ?? row.started
+            row.ended = ended ?? row.ended
+            merged[event.eventID] = row
         }
+        // An event's updates may arrive on different partitions: rows in id order (no lock cycles).
+        let rows = merged.sorted { $0.key < $1.key }
+        // Arrays of optionals do not bind: Int64.min stands for NULL.
+        try await connection.query(
+            """
+            INSERT INTO ingest_city_events (event_id, kind, neighborhood, started_at, ended_at)
+            SELECT i, k, n, NULLIF(s, \(Int64.min)), NULLIF(e, \(Int64.min))
+            FROM UNNEST(\(rows.map(\.key))::text[], \(rows.map(\.value.kind))::text[], \(rows.map(\.value.neighborhood))::text[],
+                        \(rows.map { $0.value.started ?? Int64.min })::int8[], \(rows.map { $0.value.ended ?? Int64.min })::int8[])
+                 WITH ORDINALITY AS u(i, k, n, s, e, o)
+            ORDER BY o
+            ON CONFLICT (event_id) DO UPDATE SET
+                started_at = COALESCE(excluded.started_at, ingest_city_events.started_at),
+                ended_at = COALESCE(excluded.ended_at, ingest_city_events.ended_at)
+            """, logger: logger)
     }
 }

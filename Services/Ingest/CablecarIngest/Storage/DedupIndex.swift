@@ -23,6 +23,22 @@ struct DedupIndex: Sendable {
     }
 
     private var loaded: [Bucket: Set<UUID>] = [:]
+    /// The newest bucket start admitted per feed (what `evict` keeps buckets relative to).
+    private var newest: [Feed: EpochMillis] = [:]
+    /// The admission (counted by `admissions`) that last used each loaded bucket.
+    private var lastUsed: [Bucket: Int] = [:]
+    private var admissions = 0
+
+    /// A record's place in the index: computed once per record, ahead of the transaction.
+    struct Key: Sendable {
+        var bucket: Bucket
+        var digest: UUID
+
+        init(of record: AcceptedRecord) {
+            bucket = DedupIndex.bucket(of: record)
+            digest = DedupIndex.digest(feed: record.feed, key: record.idempotencyKey)
+        }
+    }
 
     static func bucket(of record: AcceptedRecord) -> Bucket {
         if case .event = record { return Bucket(feed: .events, start: 0) }
@@ -42,25 +58,50 @@ struct DedupIndex: Sendable {
 
     mutating func invalidate() {
         loaded.removeAll()
+        newest.removeAll()
+        lastUsed.removeAll()
     }
 
-    /// Forgets buckets that ended more than `retention` before `newest`; they are read again
-    /// if a record for them ever arrives (a lagging partition).
-    mutating func evict(olderThan newest: EpochMillis, retention: Int64) {
-        loaded = loaded.filter { $0.key.start == 0 || $0.key.start + retention >= newest }
+    /// Forgets buckets that ended more than `retention` before the newest bucket admitted for
+    /// their feed and that no recent batch used; they are read again if a record for them ever
+    /// arrives. Per feed, since feeds are consumed at their own pace (a small feed read to its
+    /// end early must not push out the buckets a large one is still filling), and kept while in
+    /// use, since one feed's partitions may be hours apart while a backlog is read.
+    mutating func evict(retention: Int64) {
+        let recent = admissions - Self.recentAdmissions
+        loaded = loaded.filter {
+            $0.key.feed == .events || $0.key.start + retention >= newest[$0.key.feed] ?? $0.key.start || lastUsed[$0.key] ?? 0 > recent
+        }
+        lastUsed = lastUsed.filter { loaded[$0.key] != nil }
     }
+
+    func isLoaded(_ bucket: Bucket) -> Bool { loaded[bucket] != nil }
+
+    /// How many admissions a bucket stays loaded after its last use, however old it is.
+    static let recentAdmissions = 8
 
     /// Marks each record first-seen (true) or duplicate (false), within the batch and against
     /// every record accepted before, and appends the first-seen digests in `connection`'s
     /// transaction.
     mutating func admit(_ records: [AcceptedRecord], on connection: PostgresConnection, logger: Logger) async throws -> [Bool] {
-        guard !records.isEmpty else { return [] }
-        let keyed = records.map { (bucket: Self.bucket(of: $0), digest: Self.digest(feed: $0.feed, key: $0.idempotencyKey)) }
-        try await load(Set(keyed.map(\.bucket)).filter { loaded[$0] == nil }, on: connection, logger: logger)
+        try await admit(keys: records.map(Key.init(of:)), on: connection, logger: logger)
+    }
+
+    /// `admit` with the records' keys computed beforehand.
+    mutating func admit(keys keyed: [Key], on connection: PostgresConnection, logger: Logger) async throws -> [Bool] {
+        guard !keyed.isEmpty else { return [] }
+        let buckets = Set(keyed.map(\.bucket))
+        try await load(buckets.filter { loaded[$0] == nil }, on: connection, logger: logger)
+        admissions += 1
+        for bucket in buckets {
+            newest[bucket.feed] = max(newest[bucket.feed] ?? bucket.start, bucket.start)
+            lastUsed[bucket] = admissions
+        }
         var fresh: [Bucket: [UUID]] = [:]
         var verdicts: [Bool] = []
-        verdicts.reserveCapacity(records.count)
-        for (bucket, digest) in keyed {
+        verdicts.reserveCapacity(keyed.count)
+        for key in keyed {
+            let (bucket, digest) = (key.bucket, key.digest)
             let isFirst = loaded[bucket, default: []].insert(digest).inserted
             if isFirst { fresh[bucket, default: []].append(digest) }
             verdicts.append(isFirst)

@@ -23,11 +23,23 @@ struct OutboxMessage: Sendable {
 /// locked rows are then updated by their `ctid` (a direct heap fetch, whatever the planner
 /// thinks of the dirty-interval estimate).
 enum EmissionStore {
-    /// Returns the outbox rows written, for the caller to send after the commit.
+    /// A message to send: its partition key and its bytes.
+    typealias Encoded = (key: String, payload: [UInt8])
+
+    /// Emits due traffic intervals and writes them to the outbox; returns the outbox messages,
+    /// for the caller to send after the commit.
     static func emitTraffic(
-        watermark: EpochMillis, now: EpochMillis, topic: String, on connection: PostgresConnection, logger: Logger,
-        timings: PhaseTimings = PhaseTimings()
+        watermark: EpochMillis, now: EpochMillis, topic: String, on connection: PostgresConnection, logger: Logger
     ) async throws -> [OutboxMessage] {
+        let messages = try await dueTraffic(watermark: watermark, now: now, on: connection, logger: logger)
+        return try await writeOutbox([(topic, messages)], on: connection, logger: logger)
+    }
+
+    /// Marks due traffic intervals emitted and returns their observations, not yet in the outbox
+    /// (`writeOutbox` takes every topic's in one statement).
+    static func dueTraffic(
+        watermark: EpochMillis, now: EpochMillis, on connection: PostgresConnection, logger: Logger, timings: PhaseTimings = PhaseTimings()
+    ) async throws -> [Encoded] {
         var clock = ContinuousClock.now
         func lap(_ phase: String) {
             let now = ContinuousClock.now
@@ -44,7 +56,7 @@ enum EmissionStore {
             RETURNING segment_id, interval_start, neighborhood, revision, flow_mean_sum, reporting_sensors, sample_count,
                 speed_sum, speed_count, occupancy_sum, occupancy_count
             """, logger: logger)
-        var messages: [(String, [UInt8])] = []
+        var messages: [Encoded] = []
         for try await (segment, interval, neighborhood, revision, flowMeanSum, reporting, samples, speedSum, speedCount, occupancySum,
                        occupancyCount) in rows.decode((String, Int64, String, Int32, Double, Int32, Int32, Double, Int32, Double, Int32).self)
         {
@@ -62,13 +74,11 @@ enum EmissionStore {
             messages.append((segment, try observation.wireBytes()))
         }
         lap("db: emit: due intervals + encode")
-        defer { lap("db: emit: outbox") }
-        return try await insertOutbox(topic: topic, messages, on: connection, logger: logger)
+        return messages
     }
 
-    static func emitContext(
-        watermark: EpochMillis, now: EpochMillis, topic: String, on connection: PostgresConnection, logger: Logger
-    ) async throws -> [OutboxMessage] {
+    /// As `dueTraffic`, for the neighborhoods' context intervals.
+    static func dueContext(watermark: EpochMillis, now: EpochMillis, on connection: PostgresConnection, logger: Logger) async throws -> [Encoded] {
         let horizon = watermark - Interval.lengthMillis
         let rows = try await connection.query(
             """
@@ -83,7 +93,7 @@ enum EmissionStore {
                 (SELECT count(*) FROM ingest_city_events e WHERE e.neighborhood = c.neighborhood AND e.kind NOT IN ('game', 'concert')
                     AND e.started_at < c.interval_start + \(Interval.lengthMillis) AND (e.ended_at IS NULL OR e.ended_at > c.interval_start))
             """, logger: logger)
-        var messages: [(String, [UInt8])] = []
+        var messages: [Encoded] = []
         for try await (neighborhood, interval, revision, temperature, precipitation, visibility, weatherCount, delay, delayCount, scheduled, incidents)
             in rows.decode((String, Int64, Int32, Double, Double, Double, Int32, Double, Int32, Int64, Int64).self)
         {
@@ -99,25 +109,32 @@ enum EmissionStore {
                 revision: Int(revision), ingestTime: now)
             messages.append((neighborhood, try observation.wireBytes()))
         }
-        return try await insertOutbox(topic: topic, messages, on: connection, logger: logger)
+        return messages
     }
 
-    /// One row for all of `messages` (see `OutboxPacking`); each returned message carries its id.
-    private static func insertOutbox(
-        topic: String, _ messages: [(String, [UInt8])], on connection: PostgresConnection, logger: Logger
+    /// One outbox row per topic (see `OutboxPacking`), all in one statement; each returned
+    /// message carries its row's id. Topics without messages get no row.
+    static func writeOutbox(
+        _ emissions: [(topic: String, messages: [Encoded])], on connection: PostgresConnection, logger: Logger
     ) async throws -> [OutboxMessage] {
-        guard !messages.isEmpty else { return [] }
-        let packed = ByteBuffer(bytes: OutboxPacking.pack(messages.map { (key: $0.0, payload: $0.1) }))
-        let rows = try await connection.query(
+        let rows = emissions.filter { !$0.messages.isEmpty }
+        guard !rows.isEmpty else { return [] }
+        let topics = rows.map(\.topic)
+        let counts = rows.map { Int32($0.messages.count) }
+        // bytea[] does not bind from [[UInt8]]; base64 text decoded by Postgres keeps it parameterized.
+        let packed = rows.map { Data(OutboxPacking.pack($0.messages)).base64EncodedString() }
+        let inserted = try await connection.query(
             """
             INSERT INTO ingest_outbox (topic, message_key, payload, packed_count)
-            VALUES (\(topic), '', \(packed), \(Int32(messages.count)))
-            RETURNING id
+            SELECT t, '', decode(p, 'base64'), c FROM UNNEST(\(topics)::text[], \(packed)::text[], \(counts)::int4[]) AS u(t, p, c)
+            RETURNING id, topic
             """, logger: logger)
-        guard let id = try await rows.decode(Int64.self).first(where: { _ in true }) else {
-            throw IngestStorageError("outbox insert returned no id")
+        var ids: [String: Int64] = [:]
+        for try await (id, topic) in inserted.decode((Int64, String).self) { ids[topic] = id }
+        return try rows.flatMap { row in
+            guard let id = ids[row.topic] else { throw IngestStorageError("outbox insert returned no id for topic \(row.topic)") }
+            return row.messages.map { OutboxMessage(id: id, topic: row.topic, key: $0.key, payload: $0.payload) }
         }
-        return messages.map { OutboxMessage(id: id, topic: topic, key: $0.0, payload: $0.1) }
     }
 
     /// Everything committed but not yet deleted, in commit order (single-message rows written

@@ -100,15 +100,40 @@ enum LedgerStore {
         return Int64(bitPattern: hash)
     }
 
-    /// Records one batch: its offset range per partition, its outcome counts, its rejections.
+    /// Records one batch in one statement (a round trip per table cost more than the inserts):
+    /// its offset range per partition, its outcome counts and its rejections.
     static func record(_ entries: [LedgerEntry], on connection: PostgresConnection, logger: Logger) async throws {
         guard !entries.isEmpty else { return }
-        try await recordRanges(entries, on: connection, logger: logger)
-        try await recordCounts(entries, on: connection, logger: logger)
-        try await recordRejections(entries.filter { $0.outcome == .rejected }, on: connection, logger: logger)
+        let ranges = Self.ranges(of: entries)
+        let counts = Self.counts(of: entries)
+        let rejections = entries.filter { $0.outcome == .rejected }
+        // Arrays of optionals do not bind: '' (and Int64.min) stand for NULL, mapped back in SQL.
+        try await connection.query(
+            """
+            WITH ranges AS (
+                INSERT INTO ingest_batches (topic, kafka_partition, first_offset, last_offset)
+                SELECT * FROM UNNEST(\(ranges.map(\.topic))::text[], \(ranges.map(\.partition))::int4[],
+                                     \(ranges.map(\.first))::int8[], \(ranges.map(\.last))::int8[])
+                ON CONFLICT DO NOTHING
+            ), counts AS (
+                INSERT INTO ingest_outcome_counts (feed, neighborhood, outcome, reason, count)
+                SELECT f, NULLIF(n, ''), o, NULLIF(r, ''), c
+                FROM UNNEST(\(counts.map(\.key.feed.rawValue))::text[], \(counts.map(\.key.neighborhood))::text[],
+                            \(counts.map(\.key.outcome.rawValue))::text[], \(counts.map { $0.key.reason?.rawValue ?? "" })::text[],
+                            \(counts.map(\.count))::int4[]) AS u(f, n, o, r, c)
+            )
+            INSERT INTO ingest_ledger (topic, kafka_partition, kafka_offset, feed, outcome, reason, neighborhood, event_time)
+            SELECT t, p, o, f, 'rejected', NULLIF(r, ''), NULLIF(n, ''), NULLIF(e, \(Int64.min))
+            FROM UNNEST(\(rejections.map(\.position.topic))::text[], \(rejections.map(\.position.partition))::int4[],
+                        \(rejections.map(\.position.offset))::int8[], \(rejections.map(\.feed.rawValue))::text[],
+                        \(rejections.map { $0.reason?.rawValue ?? "" })::text[], \(rejections.map { $0.neighborhood ?? "" })::text[],
+                        \(rejections.map { $0.eventTime ?? Int64.min })::int8[])
+                 AS u(t, p, o, f, r, n, e)
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
     }
 
-    private static func recordRanges(_ entries: [LedgerEntry], on connection: PostgresConnection, logger: Logger) async throws {
+    private static func ranges(of entries: [LedgerEntry]) -> [(topic: String, partition: Int32, first: Int64, last: Int64)] {
         var ranges: [String: (topic: String, partition: Int32, first: Int64, last: Int64)] = [:]
         var namer = PartitionNamer()
         for entry in entries {
@@ -120,59 +145,22 @@ enum LedgerStore {
                 ranges[key] = (position.topic, position.partition, position.offset, position.offset)
             }
         }
-        let values = Array(ranges.values)
-        try await connection.query(
-            """
-            INSERT INTO ingest_batches (topic, kafka_partition, first_offset, last_offset)
-            SELECT * FROM UNNEST(\(values.map(\.topic))::text[], \(values.map(\.partition))::int4[],
-                                 \(values.map(\.first))::int8[], \(values.map(\.last))::int8[])
-            ON CONFLICT DO NOTHING
-            """, logger: logger)
+        return Array(ranges.values)
     }
 
     private struct CountKey: Hashable {
-        var feed: String
+        var feed: Feed
         var neighborhood: String
-        var outcome: String
-        var reason: String
+        var outcome: LedgerEntry.Outcome
+        var reason: RejectReason?
     }
 
-    private static func recordCounts(_ entries: [LedgerEntry], on connection: PostgresConnection, logger: Logger) async throws {
+    private static func counts(of entries: [LedgerEntry]) -> [(key: CountKey, count: Int32)] {
         var counts: [CountKey: Int32] = [:]
         for entry in entries {
-            counts[CountKey(
-                feed: entry.feed.rawValue, neighborhood: entry.neighborhood ?? "", outcome: entry.outcome.rawValue,
-                reason: entry.reason?.rawValue ?? ""), default: 0] += 1
+            counts[CountKey(feed: entry.feed, neighborhood: entry.neighborhood ?? "", outcome: entry.outcome, reason: entry.reason), default: 0] += 1
         }
-        let keys = Array(counts.keys)
-        // Arrays of optionals do not bind; '' stands for NULL and is mapped back in SQL.
-        try await connection.query(
-            """
-            INSERT INTO ingest_outcome_counts (feed, neighborhood, outcome, reason, count)
-            SELECT f, NULLIF(n, ''), o, NULLIF(r, ''), c
-            FROM UNNEST(\(keys.map(\.feed))::text[], \(keys.map(\.neighborhood))::text[], \(keys.map(\.outcome))::text[],
-                        \(keys.map(\.reason))::text[], \(keys.map { counts[$0] ?? 0 })::int4[]) AS u(f, n, o, r, c)
-            """, logger: logger)
-    }
-
-    private static func recordRejections(_ entries: [LedgerEntry], on connection: PostgresConnection, logger: Logger) async throws {
-        guard !entries.isEmpty else { return }
-        let topics = entries.map(\.position.topic)
-        let partitions = entries.map(\.position.partition)
-        let offsets = entries.map(\.position.offset)
-        let feeds = entries.map(\.feed.rawValue)
-        let reasons = entries.map { $0.reason?.rawValue ?? "" }
-        let neighborhoods = entries.map { $0.neighborhood ?? "" }
-        let eventTimes = entries.map { $0.eventTime ?? Int64.min }
-        try await connection.query(
-            """
-            INSERT INTO ingest_ledger (topic, kafka_partition, kafka_offset, feed, outcome, reason, neighborhood, event_time)
-            SELECT t, p, o, f, 'rejected', NULLIF(r, ''), NULLIF(n, ''), NULLIF(e, \(Int64.min))
-            FROM UNNEST(\(topics)::text[], \(partitions)::int4[], \(offsets)::int8[], \(feeds)::text[],
-                        \(reasons)::text[], \(neighborhoods)::text[], \(eventTimes)::int8[])
-                 AS u(t, p, o, f, r, n, e)
-            ON CONFLICT DO NOTHING
-            """, logger: logger)
+        return counts.map { ($0.key, $0.value) }
     }
 
     /// Messages handled so far (all outcomes), for progress checks.

@@ -1,0 +1,109 @@
+import CablecarDomain
+@testable import CablecarIngest
+import CablecarPostgres
+import CablecarTestSupport
+import Foundation
+import PostgresNIO
+import Testing
+
+/// The storage pieces behind ingest's throughput, against a real Postgres: packed outbox rows
+/// (and the single-message rows written before them), duplicate buckets that leave memory and
+/// come back, and event updates merged within a batch.
+@Suite("Ingest storage")
+struct IngestStorageTests {
+    @Test("packing keeps every key and payload; damaged or miscounted rows are refused with a reason")
+    func outboxPackingRoundTrip() throws {
+        let messages: [(key: String, payload: [UInt8])] = [
+            ("seg-1", Array(#"{"v":1}"#.utf8)), ("", []), ("Mission ñ", Array(repeating: 0xFF, count: 70_000)),
+        ]
+        let packed = OutboxPacking.pack(messages)
+        let unpacked = try OutboxPacking.unpack(packed, count: 3)
+        #expect(unpacked.map(\.key) == messages.map(\.key))
+        #expect(unpacked.map(\.payload) == messages.map(\.payload))
+        #expect(throws: IngestStorageError.self) { try OutboxPacking.unpack(packed, count: 2) }
+        #expect(throws: IngestStorageError.self) { try OutboxPacking.unpack(Array(packed.dropLast()), count: 3) }
+        #expect(throws: IngestStorageError.self) { try OutboxPacking.unpack(packed + [0, 0], count: 3) }
+    }
+
+    @Test("rows from before packing and packed rows are both pending, in commit order, until deleted")
+    func pendingOutboxAcrossTheUpgrade() async throws {
+        try await IngestHarness.withOldSchema(through: 9) { client, upgrade in
+            try await client.query(
+                "INSERT INTO ingest_outbox (topic, message_key, payload) VALUES ('obs.traffic', 'old-seg', \(ByteBuffer(string: "old")))",
+                logger: TestStack.logger)
+            try await upgrade()
+            let written = try await client.withTransaction(logger: TestStack.logger) { connection in
+                try await EmissionStore.writeOutbox(
+                    [("obs.traffic", [("s1", Array("a".utf8)), ("s2", Array("b".utf8))]), ("obs.context", []),
+                     ("obs.context", [("Mission", Array("c".utf8))])],
+                    on: connection, logger: TestStack.logger)
+            }
+            #expect(written.map(\.key) == ["s1", "s2", "Mission"])
+            #expect(written[0].id == written[1].id, "one row per topic")
+            #expect(written[0].id != written[2].id)
+            let rows = try await client.query("SELECT count(*) FROM ingest_outbox", logger: TestStack.logger).decode(Int64.self)
+                .reduce(0, +)
+            #expect(rows == 3, "the old row and one packed row per topic with messages")
+
+            let pending = try await EmissionStore.pendingOutbox(on: client, logger: TestStack.logger)
+            #expect(pending.map(\.key) == ["old-seg", "s1", "s2", "Mission"])
+            #expect(pending.map { String(decoding: $0.payload, as: UTF8.self) } == ["old", "a", "b", "c"])
+            #expect(pending.map(\.topic) == ["obs.traffic", "obs.traffic", "obs.traffic", "obs.context"])
+
+            try await EmissionStore.deleteOutbox(pending.map(\.id), on: client, logger: TestStack.logger)
+            #expect(try await EmissionStore.pendingOutbox(on: client, logger: TestStack.logger).isEmpty)
+        }
+    }
+
+    @Test("a duplicate of a bucket evicted from memory is still a duplicate: the bucket is read back")
+    func evictedBucketsAreReadBack() async throws {
+        try await IngestHarness.withOldSchema(through: Int.max) { client, _ in
+            let hour: EpochMillis = 3_600_000
+            let old = LedgerUpgradeTests.loop("LD-1", at: 0)
+            var index = DedupIndex()
+            func admit(_ records: [AcceptedRecord]) async throws -> [Bool] {
+                try await client.withTransaction(logger: TestStack.logger) { connection in
+                    try await index.admit(records, on: connection, logger: TestStack.logger)
+                }
+            }
+            let first = try await admit([old])
+            #expect(first == [true])
+            // Newer readings move the loop feed on by far more than the retention, and for more
+            // admissions than keep an unused bucket loaded.
+            for step in 1...(DedupIndex.recentAdmissions + 2) {
+                let newer = try await admit([LedgerUpgradeTests.loop("LD-1", at: 10 * hour + EpochMillis(step) * 60_000)])
+                #expect(newer == [true])
+                index.evict(retention: hour)
+            }
+            #expect(!index.isLoaded(DedupIndex.bucket(of: old)), "the old bucket left memory")
+            let again = try await admit([old, LedgerUpgradeTests.loop("LD-2", at: 0)])
+            #expect(again == [false, true])
+        }
+    }
+
+    @Test("an event started and ended within one batch keeps both times; later batches add to them")
+    func eventUpdatesMergeWithinABatch() async throws {
+        try await IngestHarness.withOldSchema(through: Int.max) { client, _ in
+            func event(_ id: String, _ status: CityEvent.Status, at time: EpochMillis) -> CityEvent {
+                CityEvent(
+                    eventID: id, kind: .collision, status: status, eventTime: time, neighborhood: "Mission", segments: ["S-1"], startsAt: time,
+                    endsAt: nil)
+            }
+            try await client.withTransaction(logger: TestStack.logger) { connection in
+                try await AggregateStore.recordEvents(
+                    [event("E-1", .started, at: 100), event("E-2", .started, at: 150), event("E-1", .cleared, at: 200)],
+                    on: connection, logger: TestStack.logger)
+            }
+            try await client.withTransaction(logger: TestStack.logger) { connection in
+                try await AggregateStore.recordEvents([event("E-2", .ended, at: 300)], on: connection, logger: TestStack.logger)
+            }
+            let rows = try await client.query(
+                "SELECT event_id, started_at, ended_at FROM ingest_city_events ORDER BY event_id", logger: TestStack.logger)
+            var times: [String: (Int64?, Int64?)] = [:]
+            for try await (id, started, ended) in rows.decode((String, Int64?, Int64?).self) { times[id] = (started, ended) }
+            #expect(times.count == 2)
+            #expect(times["E-1"]?.0 == 100 && times["E-1"]?.1 == 200)
+            #expect(times["E-2"]?.0 == 150 && times["E-2"]?.1 == 300)
+        }
+    }
+}
