@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarFeatures
+import CablecarPostgres
 import Logging
 import PostgresNIO
 
@@ -120,51 +121,15 @@ struct StoredRowCells: Sendable {
     /// generic tuple decoder looks up type metadata for every row, a large share of retrieval's
     /// per-row time in a profile.
     init(_ row: PostgresRow) throws {
-        var cells = row.makeIterator()
-        func next() throws -> PostgresCell {
-            guard let cell = cells.next() else { throw StoredRowError(detail: "the row has fewer columns than the select list") }
-            return cell
-        }
-        segmentID = try next().rawBytes()
-        neighborhood = try next().rawBytes()
-        timestamp = try next().fastInt64()
-        isCurrent = try next().decode(Bool.self)
-        vals = try next().rawBytes()
-        speed = try next().fastOptionalDouble()
-        flow = try next().fastOptionalDouble()
+        var cells = CellReader(row, reading: "feature_rows")
+        segmentID = try cells.bytes()
+        neighborhood = try cells.bytes()
+        timestamp = try cells.int64()
+        isCurrent = try cells.bool()
+        vals = try cells.bytes()
+        speed = try cells.optionalDouble()
+        flow = try cells.optionalDouble()
     }
-}
-
-extension PostgresCell {
-    /// The bytes of a non-null text or bytea cell (UTF-8 for text in either format).
-    fileprivate func rawBytes() throws -> ByteBuffer {
-        guard let bytes else { return try decode(ByteBuffer.self) }
-        return bytes
-    }
-
-    fileprivate func fastInt64() throws -> Int64 {
-        if format == .binary, dataType == .int8, let bytes, bytes.readableBytes == 8,
-            let value = bytes.getInteger(at: bytes.readerIndex, endianness: .big, as: Int64.self)
-        {
-            return value
-        }
-        return try decode(Int64.self)
-    }
-
-    fileprivate func fastOptionalDouble() throws -> Double? {
-        guard let bytes else { return nil }
-        if format == .binary, dataType == .float8, bytes.readableBytes == 8,
-            let bits = bytes.getInteger(at: bytes.readerIndex, endianness: .big, as: UInt64.self)
-        {
-            return Double(bitPattern: bits)
-        }
-        return try decode(Double?.self)
-    }
-}
-
-struct StoredRowError: Error, CustomStringConvertible {
-    var detail: String
-    var description: String { "feature_rows read: \(detail)" }
 }
 
 /// A stored vector before decoding: decoding only the requested features keeps retrieval fast.

@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarPostgres
 import Foundation
 import Logging
 import PostgresNIO
@@ -57,17 +58,17 @@ enum EmissionStore {
                 speed_sum, speed_count, occupancy_sum, occupancy_count
             """, logger: logger)
         var messages: [Encoded] = []
-        for try await (segment, interval, neighborhood, revision, flowMeanSum, reporting, samples, speedSum, speedCount, occupancySum,
-                       occupancyCount) in rows.decode((String, Int64, String, Int32, Double, Int32, Int32, Double, Int32, Double, Int32).self)
-        {
+        for try await row in rows {
+            var cells = CellReader(row, reading: "due traffic intervals")
+            let (segment, interval, neighborhood, revision) = (try cells.string(), try cells.int64(), try cells.string(), try cells.int32())
             var sums = IntervalSums()
-            sums.flowMeanSum = flowMeanSum
-            sums.reportingSensors = Int(reporting)
-            sums.sampleCount = Int(samples)
-            sums.speedSum = speedSum
-            sums.speedCount = Int(speedCount)
-            sums.occupancySum = occupancySum
-            sums.occupancyCount = Int(occupancyCount)
+            sums.flowMeanSum = try cells.double()
+            sums.reportingSensors = Int(try cells.int32())
+            sums.sampleCount = Int(try cells.int32())
+            sums.speedSum = try cells.double()
+            sums.speedCount = Int(try cells.int32())
+            sums.occupancySum = try cells.double()
+            sums.occupancyCount = Int(try cells.int32())
             guard let observation = TrafficAggregation.observation(
                 segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sums: sums, revision: Int(revision), ingestTime: now)
             else { continue }
@@ -94,16 +95,17 @@ enum EmissionStore {
                     AND e.started_at < c.interval_start + \(Interval.lengthMillis) AND (e.ended_at IS NULL OR e.ended_at > c.interval_start))
             """, logger: logger)
         var messages: [Encoded] = []
-        for try await (neighborhood, interval, revision, temperature, precipitation, visibility, weatherCount, delay, delayCount, scheduled, incidents)
-            in rows.decode((String, Int64, Int32, Double, Double, Double, Int32, Double, Int32, Int64, Int64).self)
-        {
+        for try await row in rows {
+            var cells = CellReader(row, reading: "due context intervals")
+            let (neighborhood, interval, revision) = (try cells.string(), try cells.int64(), try cells.int32())
             var partial = ContextPartial()
-            partial.temperatureSum = temperature
-            partial.precipitationSum = precipitation
-            partial.visibilitySum = visibility
-            partial.weatherCount = Int(weatherCount)
-            partial.delaySum = delay
-            partial.delayCount = Int(delayCount)
+            partial.temperatureSum = try cells.double()
+            partial.precipitationSum = try cells.double()
+            partial.visibilitySum = try cells.double()
+            partial.weatherCount = Int(try cells.int32())
+            partial.delaySum = try cells.double()
+            partial.delayCount = Int(try cells.int32())
+            let (scheduled, incidents) = (try cells.int64(), try cells.int64())
             let observation = partial.observation(
                 neighborhood: neighborhood, intervalStart: interval, activeScheduledEvents: Int(scheduled), activeIncidents: Int(incidents),
                 revision: Int(revision), ingestTime: now)
