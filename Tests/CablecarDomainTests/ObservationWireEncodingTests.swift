@@ -44,6 +44,15 @@ import Testing
         }
     }
 
+    @Test func extremeIntegersMatchWireCodec() throws {
+        for value in [Int64.min, Int64.min + 1, -10, -1, 0, 9, 10, 99, 100, Int64.max - 1, Int64.max] {
+            let record = RejectedRecord(
+                sourceTopic: "raw.loop", partition: Int32(truncatingIfNeeded: value), offset: value, reason: .outOfRange, detail: "",
+                original: "", eventTime: value, rejectedAt: value)
+            #expect(try record.wireBytes() == (try WireCodec.encode(record)))
+        }
+    }
+
     @Test func nonFiniteNumbersAreRefusedLikeWireCodec() {
         let observation = TrafficObservation(
             segmentID: "s", neighborhood: "n", eventTime: 0, flowVehiclesPerHour: .nan, speedKmh: nil, occupancy: nil, sampleCount: 0,

@@ -48,7 +48,23 @@ public struct WireJSONWriter: Sendable {
 
     public mutating func int<T: BinaryInteger>(_ name: StaticString, _ value: T) {
         key(name)
-        bytes.append(contentsOf: String(value).utf8)
+        if let value = Int64(exactly: value) { appendDecimal(value) } else { bytes.append(contentsOf: String(value).utf8) }
+    }
+
+    /// Digits written straight into the output: `String(value)` of a generic integer was a
+    /// tenth of the simulator's time.
+    private mutating func appendDecimal(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            repeat {
+                digits[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[(20 - count)...]))
+        }
     }
 
     /// Foundation writes a Double as its `description`, minus a trailing `.0`. A non-finite
