@@ -34,24 +34,18 @@ public struct CellReader {
         return String(buffer: bytes)
     }
 
-    public mutating func int64() throws -> Int64 {
-        let cell = try next()
-        if cell.format == .binary, cell.dataType == .int8, let bytes = cell.bytes, bytes.readableBytes == 8,
-            let value = bytes.getInteger(at: bytes.readerIndex, endianness: .big, as: Int64.self)
-        {
-            return value
-        }
-        return try cell.decode(Int64.self)
-    }
+    public mutating func int64() throws -> Int64 { try integer(.int8) }
 
-    public mutating func int32() throws -> Int32 {
+    public mutating func int32() throws -> Int32 { try integer(.int4) }
+
+    private mutating func integer<Value: FixedWidthInteger & PostgresDecodable>(_ type: PostgresDataType) throws -> Value {
         let cell = try next()
-        if cell.format == .binary, cell.dataType == .int4, let bytes = cell.bytes, bytes.readableBytes == 4,
-            let value = bytes.getInteger(at: bytes.readerIndex, endianness: .big, as: Int32.self)
+        if cell.format == .binary, cell.dataType == type, let bytes = cell.bytes, bytes.readableBytes == Value.bitWidth / 8,
+            let value = bytes.getInteger(at: bytes.readerIndex, endianness: .big, as: Value.self)
         {
             return value
         }
-        return try cell.decode(Int32.self)
+        return try cell.decode(Value.self)
     }
 
     public mutating func double() throws -> Double {
