@@ -6,7 +6,7 @@
 /// the monitor later joins with the actual observation. `feature_step` is the start of the
 /// five-minute step whose features the prediction used, so staleness is `event_time - feature_step`.
 ///
-/// Version 2 added `request_id`, `feature_step`, `fallback_reason` and `latency_us`, made both
+/// Version 2 added `request_id`, `feature_step`, `fallback_reason`, `latency_us` and the baseline values, made both
 /// predicted values optional (a request may ask for one target) and renamed the role `primary` to
 /// `production`. Version 1 messages are still read: `primary` decodes as `production`.
 public struct Forecast: SchemaVersioned, Hashable {
@@ -59,12 +59,16 @@ public struct Forecast: SchemaVersioned, Hashable {
     public var fallbackReason: String?
     /// Time spent serving the request this prediction belongs to, in microseconds.
     public var latencyMicros: Int?
+    /// What the historical-average fallback would have answered for the same segment and target
+    /// time, so the monitor scores the fallback on exactly the same pairs as the model.
+    public var baselineSpeedKmh: Double?
+    public var baselineFlowVehiclesPerHour: Double?
 
     public init(
         version: Int = Self.currentVersion, requestID: String = "", segmentID: String, neighborhood: String,
         eventTime: EpochMillis, horizonMinutes: Int, predictedSpeedKmh: Double?, predictedFlowVehiclesPerHour: Double?,
         modelName: String, modelVersion: Int, role: Role, featureStep: EpochMillis? = nil, fallbackReason: String? = nil,
-        latencyMicros: Int? = nil
+        latencyMicros: Int? = nil, baselineSpeedKmh: Double? = nil, baselineFlowVehiclesPerHour: Double? = nil
     ) {
         self.version = version
         self.requestID = requestID
@@ -81,6 +85,8 @@ public struct Forecast: SchemaVersioned, Hashable {
         self.featureStep = featureStep
         self.fallbackReason = fallbackReason
         self.latencyMicros = latencyMicros
+        self.baselineSpeedKmh = baselineSpeedKmh
+        self.baselineFlowVehiclesPerHour = baselineFlowVehiclesPerHour
     }
 
     /// The horizons the platform forecasts, in minutes.
@@ -103,6 +109,8 @@ public struct Forecast: SchemaVersioned, Hashable {
         featureStep = try container.decodeIfPresent(EpochMillis.self, forKey: .featureStep)
         fallbackReason = try container.decodeIfPresent(String.self, forKey: .fallbackReason)
         latencyMicros = try container.decodeIfPresent(Int.self, forKey: .latencyMicros)
+        baselineSpeedKmh = try container.decodeIfPresent(Double.self, forKey: .baselineSpeedKmh)
+        baselineFlowVehiclesPerHour = try container.decodeIfPresent(Double.self, forKey: .baselineFlowVehiclesPerHour)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -121,5 +129,7 @@ public struct Forecast: SchemaVersioned, Hashable {
         case featureStep = "feature_step"
         case fallbackReason = "fallback_reason"
         case latencyMicros = "latency_us"
+        case baselineSpeedKmh = "baseline_speed_kmh"
+        case baselineFlowVehiclesPerHour = "baseline_flow_veh_h"
     }
 }

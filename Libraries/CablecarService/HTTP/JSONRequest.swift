@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+
+/// The one JSON body decoder of Cablecar's own HTTP APIs: reads at most `limit` bytes (a larger
+/// body is 413 before it is buffered whole), then decodes `T`; malformed JSON and wrong types are
+/// 400 with the decoder's reason, never a 5xx.
+public enum JSONRequest {
+    public static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        let bytes = try await body(of: request, limit: limit)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw ServiceError.badRequest("request body is not a valid \(T.self): \(describe(error))", code: "invalid_json")
+        } catch {
+            throw ServiceError.badRequest("request body is not valid JSON: \(error)", code: "invalid_json")
+        }
+    }
+
+    /// The body's bytes, refusing more than `limit` with 413.
+    public static func body(of request: Request, limit: Int) async throws -> [UInt8] {
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw ServiceError.tooLarge("request body of \(declared) bytes is larger than the limit of \(limit) bytes")
+        }
+        var collected: [UInt8] = []
+        for try await chunk in request.body {
+            guard collected.count + chunk.readableBytes <= limit else {
+                throw ServiceError.tooLarge("request body is larger than the limit of \(limit) bytes")
+            }
+            collected.append(contentsOf: chunk.readableBytesView)
+        }
+        return collected
+    }
+
+    /// A short reason a person can act on: which field, what was wrong.
+    public static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.isEmpty ? "body" : codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(let type, let context): return "\(path(context.codingPath)) must be \(type)"
+        case .valueNotFound(let type, let context): return "\(path(context.codingPath)) must be a \(type), not null"
+        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])) is missing"
+        case .dataCorrupted(let context): return "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}
