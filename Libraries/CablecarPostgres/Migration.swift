@@ -2,18 +2,49 @@ import Crypto
 import Foundation
 
 /// One schema change: `NNNN_name.sql`, applied once, in version order, never edited afterwards.
+///
+/// Every migration has an owner: the part of the platform whose tables it changes (`ingest`,
+/// `features`, `registry`, ...; `shared` for tables every service uses). A new migration names it
+/// in a leading comment line `-- owner: NAME`; the first ten predate that and are listed in
+/// `legacyOwners`. A service applies the migrations of the owners it uses and tolerates applied
+/// migrations of others that it does not know (see `MigrationScope`), so services deploy independently.
 public struct Migration: Sendable, Equatable {
     public let version: Int
     public let name: String
     public let sql: String
     /// SHA-256 of the file's bytes, recorded when applied; a later mismatch means the file was edited.
     public let checksum: String
+    public let owner: String
 
-    public init(version: Int, name: String, sql: String) {
+    public static let sharedOwner = "shared"
+
+    /// Owners of the migrations written before owners were declared in the files (their bytes,
+    /// and so their checksums, must not change).
+    static let legacyOwners: [Int: String] = [
+        1: sharedOwner, 2: "ingest", 3: "ingest", 4: "features", 5: "registry", 6: "trainer", 7: "ingest",
+        8: "features", 9: "ingest", 10: "ingest",
+    ]
+
+    public init(version: Int, name: String, sql: String, owner: String? = nil) {
         self.version = version
         self.name = name
         self.sql = sql
         self.checksum = SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        self.owner = owner ?? Self.declaredOwner(in: sql) ?? Self.legacyOwners[version] ?? Self.sharedOwner
+    }
+
+    /// The `-- owner: NAME` line among the file's leading comment lines.
+    static func declaredOwner(in sql: String) -> String? {
+        for line in sql.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("--") else { return nil }
+            let text = trimmed.dropFirst(2).trimmingCharacters(in: .whitespaces)
+            if text.lowercased().hasPrefix("owner:") {
+                let owner = text.dropFirst("owner:".count).trimmingCharacters(in: .whitespaces)
+                return owner.isEmpty ? nil : owner
+            }
+        }
+        return nil
     }
 
     /// Reads every `NNNN_name.sql` in `directory`, ordered by version.

@@ -14,10 +14,12 @@ public struct Migrator: Sendable {
     }
 
     public let migrations: [Migration]
+    public let scope: MigrationScope
     let logger: Logger
 
-    public init(migrations: [Migration], logger: Logger) {
+    public init(migrations: [Migration], scope: MigrationScope = .everything, logger: Logger) {
         self.migrations = migrations
+        self.scope = scope
         self.logger = logger
     }
 
@@ -49,16 +51,30 @@ public struct Migrator: Sendable {
                 applied_by text NOT NULL
             )
             """, logger: logger)
-        var applied: [Int: (name: String, checksum: String)] = [:]
-        for try await (version, name, checksum) in try await connection.query(
-            "SELECT version, name, checksum FROM schema_migrations", logger: logger
-        ).decode((Int, String, String).self) {
-            applied[version] = (name, checksum)
+        // Databases migrated before owners were recorded get the column; their rows get the
+        // owners this build knows below.
+        try await connection.query(
+            "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS owner text NOT NULL DEFAULT 'shared'", logger: logger)
+        var applied: [Int: (name: String, checksum: String, owner: String)] = [:]
+        for try await (version, name, checksum, owner) in try await connection.query(
+            "SELECT version, name, checksum, owner FROM schema_migrations", logger: logger
+        ).decode((Int, String, String, String).self) {
+            applied[version] = (name, checksum, owner)
         }
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
         for (version, record) in applied.sorted(by: { $0.key < $1.key }) {
             guard let migration = known[version] else {
+                guard scope.answers(forOwner: record.owner) else {
+                    logger.info(
+                        "The database has a newer migration of another service; leaving it alone",
+                        metadata: ["version": "\(version)", "name": "\(record.name)", "owner": "\(record.owner)"])
+                    continue
+                }
                 throw DatabaseError.unknownAppliedMigration(version: version, name: record.name)
+            }
+            if record.owner != migration.owner {
+                try await connection.query(
+                    "UPDATE schema_migrations SET owner = \(migration.owner) WHERE version = \(version)", logger: logger)
             }
             guard migration.checksum == record.checksum else {
                 throw DatabaseError.migrationChanged(
@@ -69,7 +85,7 @@ public struct Migrator: Sendable {
         var report = Report(applied: [], alreadyApplied: applied.keys.sorted())
         let host =
             ProcessInfo.processInfo.hostName + ":" + String(ProcessInfo.processInfo.processIdentifier)
-        for migration in migrations where applied[migration.version] == nil {
+        for migration in migrations where applied[migration.version] == nil && scope.applies(migration) {
             let statements = SQLStatementSplitter.split(migration.sql)
             try await unwrappingTransactionError {
                 try await apply(migration, statements: statements, host: host, on: connection)
@@ -97,8 +113,8 @@ public struct Migrator: Sendable {
             }
             try await transaction.query(
                 """
-                INSERT INTO schema_migrations (version, name, checksum, applied_by)
-                VALUES (\(migration.version), \(migration.name), \(migration.checksum), \(host))
+                INSERT INTO schema_migrations (version, name, checksum, applied_by, owner)
+                VALUES (\(migration.version), \(migration.name), \(migration.checksum), \(host), \(migration.owner))
                 """, logger: logger)
         }
     }

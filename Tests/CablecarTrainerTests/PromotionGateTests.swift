@@ -7,7 +7,8 @@ import Testing
     /// candidate and production.
     func report(
         candidate: Double, average: Double, persistence: Double, production: Double?,
-        neighborhoods: [String: (candidate: Double, production: Double)] = [:]
+        neighborhoods: [String: (candidate: Double, production: Double)] = [:],
+        baselines: [String: (average: Double, persistence: Double)] = [:]
     ) -> EvaluationReport {
         func cell(_ model: ModelRole, _ mae: Double, _ neighborhood: String? = nil) -> EvaluationCell {
             EvaluationCell(
@@ -19,6 +20,9 @@ import Testing
         for (name, figures) in neighborhoods.sorted(by: { $0.key < $1.key }) {
             cells.append(cell(.candidate, figures.candidate, name))
             if production != nil { cells.append(cell(.production, figures.production, name)) }
+            let baseline = baselines[name] ?? (average: average, persistence: persistence)
+            cells.append(cell(.historicalAverage, baseline.average, name))
+            cells.append(cell(.persistence, baseline.persistence, name))
         }
         return EvaluationReport(testStart: 0, testEnd: 1, cells: cells)
     }
@@ -29,7 +33,7 @@ import Testing
                 candidate: 3.0, average: 4.0, persistence: 3.5, production: 3.2,
                 neighborhoods: ["A": (2.9, 3.1), "B": (3.1, 3.3)]))
         #expect(verdict.passed, "\(verdict.summary)")
-        #expect(verdict.checks.count == 4)
+        #expect(verdict.checks.count == 5)
     }
 
     @Test func losingToABaselineFails() {
@@ -74,5 +78,30 @@ import Testing
         let verdict = PromotionGate.evaluate(report(candidate: 3, average: 4, persistence: 3.5, production: nil))
         #expect(verdict.passed)
         #expect(verdict.checks.contains { $0.detail.contains("no production model") })
+    }
+
+    @Test func theFirstModelOfACityIsJudgedNeighborhoodByNeighborhoodAgainstTheBaselines() {
+        // Better than both baselines overall, no production model, but far worse in Mission:
+        // the case a one-day replay promoted before.
+        let verdict = PromotionGate.evaluate(
+            report(
+                candidate: 3.0, average: 3.6, persistence: 3.5, production: nil,
+                neighborhoods: ["Mission": (5.6, 0), "Haight": (2.0, 0)],
+                baselines: ["Mission": (2.44, 2.37), "Haight": (2.04, 2.1)]))
+        #expect(!verdict.passed)
+        let equity = verdict.checks.first { $0.name.hasPrefix("equity vs baselines") }
+        #expect(equity?.passed == false)
+        #expect(equity?.detail.contains("Mission 5.6 vs persistence 2.37") == true, "\(equity?.detail ?? "")")
+        #expect(equity?.detail.contains("Haight") == false, "Haight is within the 5 % margin of its better baseline")
+    }
+
+    @Test func neighborhoodEvidenceNamesTheBetterBaselineAndTheRatio() {
+        let evidence = PromotionGate.neighborhoodEvidence(
+            report(
+                candidate: 3.0, average: 3.6, persistence: 3.5, production: nil, neighborhoods: ["Sunset": (2.0, 0)],
+                baselines: ["Sunset": (2.5, 4.0)]), target: .speed, horizon: 15)
+        #expect(evidence.count == 1)
+        #expect(evidence.first?.baseline == .historicalAverage)
+        #expect(evidence.first.map { abs($0.ratio - 0.8) < 1e-12 } == true)
     }
 }

@@ -53,9 +53,16 @@ public struct GateVerdict: Codable, Sendable, Equatable {
 }
 
 /// The promotion gates, pure: the same report and configuration always give the same verdict.
-/// Checked per target and horizon on MAE: the candidate beats both baselines overall, is not
-/// worse than production by more than `productionMargin` overall, and not worse than production
-/// by more than `neighborhoodMargin` in any neighborhood.
+/// Checked per target and horizon on MAE: the candidate beats both baselines overall; in every
+/// neighborhood it is not worse than the better of the two baselines by more than
+/// `neighborhoodMargin` (whether or not a production model exists, so a city's first model is
+/// judged neighborhood by neighborhood too); it is not worse than production by more than
+/// `productionMargin` overall, and not worse than production by more than `neighborhoodMargin` in
+/// any neighborhood.
+///
+/// A candidate that loses to the baselines somewhere is refused rather than served with a
+/// per-neighborhood fallback: the serving side then never has to know which neighborhoods a
+/// version is trusted in, and the evidence says which neighborhood needs more data or features.
 public enum PromotionGate {
     public static func evaluate(_ report: EvaluationReport, configuration: GateConfiguration = GateConfiguration())
         -> GateVerdict
@@ -82,6 +89,7 @@ public enum PromotionGate {
                             name: "beats \(baseline.rawValue) \(scope)", passed: candidate < limit,
                             detail: describe(candidate, reference, baseline)))
                 }
+                checks.append(baselineEquityCheck(report, target: target, horizon: horizon, configuration: configuration))
                 guard hasProduction else { continue }
                 guard let production = report.errors(.production, target, horizon)?.mae else {
                     checks.append(
@@ -124,6 +132,58 @@ public enum PromotionGate {
             checks.append(GateCheck(name: "vs production", passed: true, detail: "no production model yet"))
         }
         return GateVerdict(passed: !checks.isEmpty && checks.allSatisfy(\.passed), checks: checks)
+    }
+
+    /// Per neighborhood: the candidate against the better of the two baselines on the same examples.
+    static func baselineEquityCheck(
+        _ report: EvaluationReport, target: ForecastTarget, horizon: Int, configuration: GateConfiguration
+    ) -> GateCheck {
+        let scope = "\(target.rawValue) h\(horizon)"
+        var failures: [String] = []
+        var worst: NeighborhoodEvidence?
+        for evidence in neighborhoodEvidence(report, target: target, horizon: horizon, configuration: configuration) {
+            if worst.map({ evidence.ratio > $0.ratio }) ?? true { worst = evidence }
+            if evidence.ratio > 1 + configuration.neighborhoodMargin {
+                failures.append("\(evidence.neighborhood) \(fmt(evidence.candidate)) vs \(evidence.baseline.rawValue) \(fmt(evidence.best))")
+            }
+        }
+        let detail: String
+        if !failures.isEmpty {
+            detail = "worse than the better baseline beyond \(percent(configuration.neighborhoodMargin)) in " + failures.joined(separator: ", ")
+        } else if let worst {
+            detail = "worst neighborhood \(worst.neighborhood): \(fmt(worst.candidate)) vs \(worst.baseline.rawValue) \(fmt(worst.best))"
+        } else {
+            detail = "no neighborhood with enough examples"
+        }
+        return GateCheck(name: "equity vs baselines \(scope)", passed: failures.isEmpty, detail: detail)
+    }
+
+    /// One neighborhood's gate evidence: the candidate's MAE and the better baseline's.
+    public struct NeighborhoodEvidence: Sendable, Equatable {
+        public var neighborhood: String
+        public var candidate: Double
+        public var best: Double
+        public var baseline: ModelRole
+        /// candidate / best baseline (1 when the baseline is perfect and so is the candidate).
+        public var ratio: Double
+    }
+
+    /// The evidence behind the baseline equity gate, per neighborhood with enough scored examples,
+    /// for the run's metrics and the closing report.
+    public static func neighborhoodEvidence(
+        _ report: EvaluationReport, target: ForecastTarget, horizon: Int, configuration: GateConfiguration = GateConfiguration()
+    ) -> [NeighborhoodEvidence] {
+        report.neighborhoods.compactMap { neighborhood in
+            guard let cell = report.errors(.candidate, target, horizon, neighborhood: neighborhood), let candidate = cell.mae,
+                cell.count >= configuration.minimumNeighborhoodCount
+            else { return nil }
+            let baselines = [ModelRole.historicalAverage, .persistence].compactMap { role -> (ModelRole, Double)? in
+                report.errors(role, target, horizon, neighborhood: neighborhood)?.mae.map { (role, $0) }
+            }
+            guard let best = baselines.min(by: { $0.1 < $1.1 }) else { return nil }
+            let ratio = best.1 > 0 ? candidate / best.1 : (candidate > 0 ? .infinity : 1)
+            return NeighborhoodEvidence(neighborhood: neighborhood, candidate: candidate, best: best.1, baseline: best.0, ratio: ratio)
+        }
     }
 
     private static func describe(_ candidate: Double, _ reference: Double, _ role: ModelRole) -> String {

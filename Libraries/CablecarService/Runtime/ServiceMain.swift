@@ -15,6 +15,8 @@ public enum ServiceMain {
         public var defaultHTTPPort: Int
         /// The service's own variables, for `cablecar config` and error messages.
         public var variables: [ConfigurationVariable]
+        /// The migrations this service applies and answers for (see `MigrationScope`).
+        public var migrations: MigrationScope
         public var configure: @Sendable (EnvironmentReader) throws -> Configuration
         public var topics: @Sendable (CommonConfiguration) -> [TopicSpecification]
         /// Adds routes and returns the long-running workers. Workers should `await
@@ -22,7 +24,7 @@ public enum ServiceMain {
         public var build: @Sendable (RuntimeContext, Configuration, Router<BasicRequestContext>) throws -> [any Service]
 
         public init(
-            name: String, defaultHTTPPort: Int, variables: [ConfigurationVariable],
+            name: String, defaultHTTPPort: Int, variables: [ConfigurationVariable], migrations: MigrationScope = .everything,
             configure: @escaping @Sendable (EnvironmentReader) throws -> Configuration,
             topics: @escaping @Sendable (CommonConfiguration) -> [TopicSpecification],
             build: @escaping @Sendable (RuntimeContext, Configuration, Router<BasicRequestContext>) throws -> [any Service]
@@ -30,6 +32,7 @@ public enum ServiceMain {
             self.name = name
             self.defaultHTTPPort = defaultHTTPPort
             self.variables = variables
+            self.migrations = migrations
             self.configure = configure
             self.topics = topics
             self.build = build
@@ -88,7 +91,8 @@ public enum ServiceMain {
             router: router,
             configuration: .init(address: .hostname(common.httpHost, port: common.httpPort), serverName: definition.name),
             logger: logger)
-        let startup = StartupService(context: context, topics: definition.topics(common), readiness: startupReadiness)
+        let startup = StartupService(
+            context: context, topics: definition.topics(common), migrations: definition.migrations, readiness: startupReadiness)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: database),
             .init(service: application),

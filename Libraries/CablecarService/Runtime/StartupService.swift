@@ -9,13 +9,14 @@ import ServiceLifecycle
 struct StartupService: Service {
     let context: RuntimeContext
     let topics: [TopicSpecification]
+    let migrations: MigrationScope
     let readiness: StartupReadiness
 
     func run() async throws {
         let logger = context.logger
-        let migrations = try Migration.bundled()
+        let bundled = try Migration.bundled()
         try await retrying("apply database migrations", logger: logger) {
-            let report = try await Migrator(migrations: migrations, logger: logger).migrate(context.database)
+            let report = try await Migrator(migrations: bundled, scope: self.migrations, logger: logger).migrate(context.database)
             logger.info("Database schema is current", metadata: ["applied": "\(report.applied)"])
         }
         try await retrying("create Kafka topics", logger: logger) {

@@ -1,6 +1,7 @@
 import CablecarDomain
 import CablecarFeatures
 import CablecarKafka
+import CablecarPostgres
 import CablecarService
 import Foundation
 import Hummingbird
@@ -16,6 +17,7 @@ public enum FeatureStoreService {
         name: "cablecar-features",
         defaultHTTPPort: defaultHTTPPort,
         variables: FeatureStoreConfiguration.variables,
+        migrations: MigrationScope(owns: ["features"]),
         configure: { try FeatureStoreConfiguration(environment: $0) },
         topics: { common in
             let prefix = EnvironmentReader().values[FeatureStoreConfiguration.topicPrefix.name] ?? ""

@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarKafka
+import CablecarPostgres
 import CablecarService
 import Hummingbird
 import Logging
@@ -14,6 +15,7 @@ public enum IngestService {
         name: "cablecar-ingest",
         defaultHTTPPort: defaultHTTPPort,
         variables: IngestConfiguration.variables,
+        migrations: MigrationScope(owns: ["ingest"]),
         configure: { try IngestConfiguration(environment: $0) },
         topics: { common in
             // The prefix is ingest's own variable; read it again here (topics get only the common part).

@@ -1,6 +1,7 @@
 import CablecarDomain
 import CablecarFeatureClient
 import CablecarKafka
+import CablecarPostgres
 import CablecarRegistry
 import CablecarService
 import Hummingbird
@@ -22,6 +23,7 @@ public enum TrainerService {
         name: "cablecar-trainer",
         defaultHTTPPort: defaultHTTPPort,
         variables: TrainerConfiguration.variables + RegistryConfiguration.variables,
+        migrations: MigrationScope(owns: ["trainer", "registry"]),
         configure: { environment in
             Configuration(
                 trainer: try TrainerConfiguration(environment: environment),

@@ -98,6 +98,7 @@ public struct TrainingJob: Sendable {
         var metrics = report.metrics()
         metrics.append(("training_seconds", seconds))
         metrics.append(("gates_passed", verdict.passed ? 1 : 0))
+        metrics += gateEvidenceMetrics(report)
         for (key, selection) in fitted.ridge.selections.sorted(by: { $0.key < $1.key }) {
             metrics.append(("penalty.\(key.replacingOccurrences(of: "|", with: "."))", selection.penalty))
             if let mae = selection.validationMAE {
