@@ -48,6 +48,20 @@ final class ChildProcesses: @unchecked Sendable {
         }
     }
 
+    /// Runs with this terminal's output and waits for the exit without blocking a thread of the
+    /// cooperative pool (other tasks, such as a request generator, keep running meanwhile).
+    func runInBackgroundToCompletion(_ name: String, arguments: [String], environment: [String: String]) async throws {
+        let process = Process()
+        process.executableURL = try Self.executable(name)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        try process.run()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(200)) }
+        guard process.terminationStatus == 0 else {
+            throw ValidationErrorText("\(name) \(arguments.first ?? "") exited with status \(process.terminationStatus)")
+        }
+    }
+
     var allRunning: Bool {
         lock.lock(); defer { lock.unlock() }
         return processes.allSatisfy { $0.process.isRunning }

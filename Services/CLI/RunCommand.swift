@@ -2,19 +2,45 @@ import ArgumentParser
 import CablecarLocalStack
 import Foundation
 
-/// `cablecar run`: the main job on local defaults. Brings the local stack up and runs the loop
-/// that exists so far.
+/// `cablecar run`: the main job on local defaults. Brings the local stack up and runs the whole
+/// loop (see `LoopRunner`).
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the whole loop locally: stack, simulated city replay, ingest, features, training, registry and promotion, with closing reports."
+        abstract: "Run the whole loop locally: replay, ingest, features, training, promotion, serving, monitoring, drift, retraining, swap.",
+        discussion: """
+            The first --days are replayed at full speed and train the first model (a week gives a test period of one \
+            whole day). Then --drift-days more are replayed at --pace simulated seconds per second while forecasts are \
+            served and monitored, with a drift in one neighborhood from their first day (--drift).
+            """
     )
 
-    @Option(help: "Simulated days to replay.") var days = 1
+    @Option(help: "Simulated days the first model is trained on.") var days = 7
+    @Option(help: "Simulated days replayed afterwards while serving and monitoring (0: stop after training).") var driftDays = 2
+    @Option(help: "Simulated seconds per wall-clock second while serving and monitoring.") var pace = 720
+    @Option(help: "Drift during the serving days: mission-construction (a lane closed in the Mission, some drivers avoid it), soma-demand (30 % more demand in SoMa) or none.")
+    var drift = "mission-construction"
+    @Option(help: "First simulated day, YYYY-MM-DD.") var start = "2025-03-03"
     @Option(help: "Random seed of the simulated city.") var seed = 42
-    @Option(help: "Scenario file (see docs/scenarios.md).") var scenario: String?
+    @Option(help: "Scenario file for the first days (see docs/scenarios.md).") var scenario: String?
     @Flag(help: "Stop the local stack when done.") var stopStack = false
     @Flag(help: "Keep the data of a running stack instead of starting from an empty one.") var reuseStack = false
+
+    func validate() throws {
+        guard (1...60).contains(days) else { throw ValidationError("--days must be 1 to 60") }
+        guard (0...14).contains(driftDays) else { throw ValidationError("--drift-days must be 0 to 14") }
+        guard (1...86_400).contains(pace) else { throw ValidationError("--pace must be 1 to 86400") }
+        guard Self.driftArguments[drift] != nil else {
+            throw ValidationError("--drift must be one of \(Self.driftArguments.keys.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// The simulator options of each drift, applied from the first serving day.
+    static let driftArguments: [String: [String]] = [
+        "mission-construction": ["--close-lanes", "mission:0:1", "--scale-demand", "mission:0:0.92"],
+        "soma-demand": ["--scale-demand", "soma:0:1.3"],
+        "none": [],
+    ]
 
     func run() async throws {
         let stack = LocalStack(home: LocalStack.defaultHome())
@@ -23,7 +49,10 @@ struct RunCommand: AsyncParsableCommand {
         if !reuseStack { try stack.down() }
         let endpoints = try stack.up()
         print("stack: postgres \(endpoints.databaseURL), broker \(endpoints.kafkaBrokers)")
-        try await LoopRunner(endpoints: endpoints, days: days, seed: seed, scenario: scenario).run()
+        try await LoopRunner(
+            endpoints: endpoints, days: days, driftDays: driftDays, seed: seed, scenario: scenario,
+            driftArguments: Self.driftArguments[drift] ?? [], pace: pace, startDate: start
+        ).run()
         if stopStack { try stack.down() }
     }
 }

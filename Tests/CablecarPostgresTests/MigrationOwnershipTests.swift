@@ -57,8 +57,10 @@ struct MigrationOwnershipTests {
             await #expect(throws: DatabaseError.self) {
                 try await Migrator(migrations: bundled, scope: features, logger: TestStack.logger).migrate(client)
             }
-            let owner = try await client.query("SELECT owner FROM schema_migrations WHERE version = 9001").decode(String.self)
-                .reduce(into: [String]()) { $0.append($1) }
+            var owner: [String] = []
+            for try await value in try await client.query("SELECT owner FROM schema_migrations WHERE version = 9001").decode(String.self) {
+                owner.append(value)
+            }
             #expect(owner == ["features"])
         }
     }
@@ -71,8 +73,12 @@ struct MigrationOwnershipTests {
             try await Migrator(migrations: bundled, logger: TestStack.logger).migrate(client)
             try await client.query("UPDATE schema_migrations SET owner = 'shared'")
             try await Migrator(migrations: bundled, scope: MigrationScope(owns: ["ingest"]), logger: TestStack.logger).migrate(client)
-            let rows = try await client.query("SELECT version, owner FROM schema_migrations WHERE version IN (2, 4, 5)")
-                .decode((Int, String).self).reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
+            var rows: [Int: String] = [:]
+            for try await (version, owner) in try await client.query(
+                "SELECT version, owner FROM schema_migrations WHERE version IN (2, 4, 5)"
+            ).decode((Int, String).self) {
+                rows[version] = owner
+            }
             #expect(rows == [2: "ingest", 4: "features", 5: "registry"])
         }
     }

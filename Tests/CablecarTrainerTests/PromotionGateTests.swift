@@ -61,7 +61,7 @@ import Testing
                 candidate: 2.8, average: 4, persistence: 4, production: 3.0,
                 neighborhoods: ["Mission": (2.5, 3.0), "SoMa": (2.6, 3.0), "Bayview": (3.6, 3.0)]))
         #expect(!verdict.passed)
-        let equity = verdict.checks.first { $0.name.hasPrefix("equity") }
+        let equity = verdict.checks.first { $0.name.hasPrefix("equity vs production") }
         #expect(equity?.passed == false)
         #expect(equity?.detail.contains("Bayview") == true)
         #expect(verdict.checks.first { $0.name.hasPrefix("vs production") }?.passed == true)

@@ -7,9 +7,10 @@ import ServiceLifecycle
 
 /// Hosting the registry inside a `ServiceMain` service (cablecar-trainer):
 ///
-///     topics: { common in RegistryService.topics(common) + ... },
+///     topics: { common in RegistryService.topics(common, topicPrefix: prefix) + ... },
 ///     build: { context, configuration, router in
-///         let registry = try RegistryService.mount(on: router, context: context, configuration: configuration.registry)
+///         let registry = try RegistryService.mount(
+///             on: router, context: context, configuration: configuration.registry, topicPrefix: prefix)
 ///         return [registry.relay, ...]   // registry.store is the Swift API
 ///     }
 public enum RegistryService {
@@ -19,14 +20,17 @@ public enum RegistryService {
         public let relay: RegistryOutboxRelay
     }
 
-    public static func topics(_ common: CommonConfiguration) -> [TopicSpecification] {
-        [TopicSpecification(name: Topic.modelEvents.rawValue, partitions: common.topicPartitions)]
+    /// `topicPrefix` is the hosting service's own (CABLECAR_TRAINER_TOPIC_PREFIX for the trainer),
+    /// so isolated platforms on one cluster keep their model events apart too.
+    public static func topics(_ common: CommonConfiguration, topicPrefix: String) -> [TopicSpecification] {
+        [TopicSpecification(name: topicPrefix + Topic.modelEvents.rawValue, partitions: common.topicPartitions)]
     }
 
     public static func mount(
-        on router: Router<BasicRequestContext>, context: RuntimeContext, configuration: RegistryConfiguration
+        on router: Router<BasicRequestContext>, context: RuntimeContext, configuration: RegistryConfiguration, topicPrefix: String
     ) throws -> Mounted {
-        let publisher = try KafkaModelEventPublisher(brokers: context.configuration.kafkaBrokers, logger: context.logger)
+        let publisher = try KafkaModelEventPublisher(
+            brokers: context.configuration.kafkaBrokers, topic: topicPrefix + Topic.modelEvents.rawValue, logger: context.logger)
         let store = RegistryStore(client: context.database, events: publisher, limits: configuration.limits, logger: context.logger)
         RegistryRoutes.add(to: router, store: store, configuration: configuration.http, logger: context.logger)
         if configuration.adminToken == nil {

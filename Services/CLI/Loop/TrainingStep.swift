@@ -50,7 +50,7 @@ struct TrainingStep {
         var outcome: Outcome?
     }
 
-    func run(children: ChildProcesses, waitUntilReady: (String, Int) async throws -> Void) async throws {
+    func startTrainer(children: ChildProcesses, waitUntilReady: (String, Int) async throws -> Void) async throws {
         try children.start(
             "cablecar-trainer",
             environment: environment.merging([
@@ -58,6 +58,11 @@ struct TrainingStep {
                 "CABLECAR_TRAINER_FEATURES_URL": "http://127.0.0.1:\(Self.featuresPort)",
             ]) { $1 })
         try await waitUntilReady("cablecar-trainer", Self.trainerPort)
+    }
+
+    /// Asks the trainer to train on the replayed days, waits and prints the evaluation.
+    @discardableResult
+    func train() async throws -> Status.Outcome {
         let (replayStart, replayEnd) = try replayedRange()
         // The first step of a replay has no history and its last steps are never closed
         // (nothing arrives after them): train on what the store has materialized.
@@ -68,15 +73,14 @@ struct TrainingStep {
             "request_id": requestID, "start": start, "end": end, "reason": "loop", "requested_by": "cablecar run",
         ]
         let base = "http://127.0.0.1:\(Self.trainerPort)/api/v1/train"
-        let (status, answer) = try await Self.post(base, json: try JSONSerialization.data(withJSONObject: body))
+        let (status, answer) = try await HTTPGet.post(base, json: try JSONSerialization.data(withJSONObject: body))
         guard status == 202 || status == 200 else {
             throw ValidationErrorText("the trainer refused the training request (\(status)): \(String(decoding: answer, as: UTF8.self))")
         }
         print("training request \(requestID) queued: \(Self.format(start)) – \(Self.format(end)), speed and flow, horizons 15/30/60 min")
         let result = try await waitForResult(base + "/" + requestID)
         guard result.state == "succeeded", let outcome = result.outcome else {
-            throw ValidationErrorText(
-                "training failed: \(result.error ?? "unknown reason"); see \(children.logDirectory.path)/cablecar-trainer.log")
+            throw ValidationErrorText("training failed: \(result.error ?? "unknown reason"); see the cablecar-trainer log")
         }
         print(EvaluationTable.render(outcome.evaluation, verdict: outcome.verdict))
         print(
@@ -85,6 +89,7 @@ struct TrainingStep {
             \(outcome.artifactSHA256.prefix(16))…), trained and evaluated in \(String(format: "%.1f", outcome.trainingSeconds)) s
             decision: \(outcome.decision)\(outcome.productionVersion.map { " (production was version \($0))" } ?? "")
             """)
+        return outcome
     }
 
     private func waitForResult(_ url: String) async throws -> Status {
@@ -126,17 +131,6 @@ struct TrainingStep {
             throw ValidationErrorText("the ground truth at \(groundTruth.path) has no segment rows")
         }
         return (first, last + 5 * 60_000)
-    }
-
-    private static func post(_ url: String, json: Data) async throws -> (Int, Data) {
-        guard let target = URL(string: url) else { throw ValidationErrorText("not a URL: \(url)") }
-        var request = URLRequest(url: target)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = json
-        request.timeoutInterval = 30
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 
     private static func format(_ millis: Int64) -> String {

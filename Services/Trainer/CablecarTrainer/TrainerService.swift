@@ -32,13 +32,14 @@ public enum TrainerService {
         topics: { common in
             // The prefix is the trainer's own variable; read it again here (topics get only the common part).
             let prefix = EnvironmentReader().values[TrainerConfiguration.topicPrefix.name] ?? ""
-            return RegistryService.topics(common)
+            return RegistryService.topics(common, topicPrefix: prefix)
                 + [Topic.trainRequests, .monitorAlerts].map {
                     TopicSpecification(name: prefix + $0.rawValue, partitions: common.topicPartitions)
                 }
         },
         build: { context, configuration, router in
-            let registry = try RegistryService.mount(on: router, context: context, configuration: configuration.registry)
+            let registry = try RegistryService.mount(
+                on: router, context: context, configuration: configuration.registry, topicPrefix: configuration.trainer.topicPrefix)
             let trainer = configuration.trainer
             let queue = RequestQueue(database: context.database, logger: context.logger)
             let job = TrainingJob(
