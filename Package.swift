@@ -224,6 +224,7 @@ let package = Package(
                 "CablecarDomain",
                 "CablecarKafka",
                 "CablecarForecasting",
+                "CablecarFeatureClient",
                 "CablecarRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

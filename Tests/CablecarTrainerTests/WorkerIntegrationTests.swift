@@ -86,7 +86,9 @@ final class Graveyard: @unchecked Sendable {
                     #expect(version.stage == .candidate)
                 }
             }
-            #expect(first.outcome?.promoted == true || second.outcome?.promoted == true)
+            #expect(
+                first.outcome?.promoted == true || second.outcome?.promoted == true,
+                "first: \(first.outcome?.verdict.summary ?? "-"); second: \(second.outcome?.verdict.summary ?? "-")")
         }
     }
 

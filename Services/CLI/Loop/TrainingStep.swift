@@ -89,7 +89,30 @@ struct TrainingStep {
             \(outcome.artifactSHA256.prefix(16))…), trained and evaluated in \(String(format: "%.1f", outcome.trainingSeconds)) s
             decision: \(outcome.decision)\(outcome.productionVersion.map { " (production was version \($0))" } ?? "")
             """)
+        await reportNoiseFloor(outcome)
         return outcome
+    }
+
+    /// The noise floor of the test period and the share of the reducible error each model
+    /// removes, printed and recorded on the run (only a replay knows the truth).
+    private func reportNoiseFloor(_ outcome: Status.Outcome) async {
+        let report = outcome.evaluation
+        do {
+            guard let featuresURL = URL(string: "http://127.0.0.1:\(Self.featuresPort)") else { return }
+            let floor = try await NoiseFloor.measure(
+                groundTruth: groundTruth, featuresURL: featuresURL, start: report.testStart, end: report.testEnd)
+            print(floor.rendered(report))
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let metrics = floor.metrics(report).map { ["key": $0.0, "value": $0.1, "timestamp": now, "step": 0] as [String: Any] }
+            let body = try JSONSerialization.data(withJSONObject: ["run_id": outcome.runID, "metrics": metrics])
+            let (status, answer) = try await HTTPGet.post(
+                "http://127.0.0.1:\(Self.trainerPort)/api/2.0/mlflow/runs/log-batch", json: body)
+            if status != 200 {
+                print("noise floor not recorded on run \(outcome.runID): \(status) \(String(decoding: answer, as: UTF8.self))")
+            }
+        } catch {
+            print("noise floor not measured: \(error)")
+        }
     }
 
     private func waitForResult(_ url: String) async throws -> Status {
