@@ -80,15 +80,16 @@ struct RegistryHTTPTests {
                     uri: "/api/v1/models/guarded/versions/1/transition", method: .post, headers: [.authorization: "Bearer anything"], body: transition
                 ) { response in
                     #expect(response.status == .forbidden)
-                    let message = try Self.json(response)["message"] as? String
+                    // The native routes answer in the one error shape (docs/schemas.md, "HTTP errors").
+                    let message = try Self.json(response)["error"] as? String
                     #expect(message?.contains("CABLECAR_REGISTRY_ADMIN_TOKEN") == true)
                 }
             }
             try await Self.app(h, token: "s3cret").test(.router) { client in
                 try await client.execute(uri: "/api/v1/models/guarded/versions/1/transition", method: .post, body: transition) { response in
                     #expect(response.status == .unauthorized)
-                    let errorCode = try Self.json(response)["error_code"] as? String
-                    #expect(errorCode == "UNAUTHENTICATED")
+                    let errorCode = try Self.json(response)["code"] as? String
+                    #expect(errorCode == "unauthenticated")
                 }
                 try await client.execute(
                     uri: "/api/v1/models/guarded/versions/1/transition", method: .post, headers: [.authorization: "Bearer wrong"], body: transition

@@ -59,13 +59,14 @@ struct RegistryHardeningTests {
                 ("\(m)/runs/search", .post, ["experiment_ids": ["9223372036854775808"]]),
                 ("\(m)/runs/search", .post, ["experiment_ids": [nul]]),
             ]
+            let requests = try cases.map { (uri, method, object) in
+                (uri, method, try Self.body(object), object.keys.sorted().joined(separator: ","))
+            }
             try await Self.app(h).test(.router) { client in
-                for (uri, method, object) in cases {
-                    try await client.execute(
-                        uri: uri, method: method, headers: [.contentType: "application/json"], body: try Self.body(object)
-                    ) {
+                for (uri, method, body, keys) in requests {
+                    try await client.execute(uri: uri, method: method, headers: [.contentType: "application/json"], body: body) {
                         response in
-                        #expect((400..<500).contains(Int(response.status.code)), "\(uri) \(object.keys.sorted()): \(response.status)")
+                        #expect((400..<500).contains(Int(response.status.code)), "\(uri) \(keys): \(response.status)")
                         let text = String(buffer: response.body)
                         #expect(text.contains("error_code"), "MLflow's shape on MLflow routes: \(text.prefix(300))")
                     }

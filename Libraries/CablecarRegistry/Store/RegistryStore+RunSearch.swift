@@ -34,7 +34,7 @@ extension RegistryStore {
             FROM registry_runs WHERE experiment_id = ANY(\(experimentIDs)) AND lifecycle_stage = ANY(\(stages))
             ORDER BY start_time_ms DESC, id LIMIT \(Int64(max(1, limit)))
             """, logger: logger
-        ).decode((String, Int64, String, String?, Int64, Int64?, String, String, String, String?, String?).self) {
+        ).decode((String, Int64, String, String, String?, Int64, Int64?, String, String, String, String?, String?).self) {
             order.append(id)
             rows[id] = Row(
                 experimentID: experimentID, name: name, status: status, failure: failure, start: start, end: end, stage: stage, user: user,
