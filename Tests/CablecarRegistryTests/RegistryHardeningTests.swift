@@ -160,7 +160,7 @@ struct RegistryHardeningTests {
                 }
                 try await client.execute(uri: "\(root)/model/weights.bin", method: .put, body: original) { _ in }
                 try await h.store.ensureRegisteredModel(name: "frozen")
-                let version = try await h.store.createModelVersion(modelName: "frozen", runID: run.id, artifactPath: "model")
+                _ = try await h.store.createModelVersion(modelName: "frozen", runID: run.id, artifactPath: "model")
 
                 let tampered = ByteBuffer(string: "tampered weights")
                 try await client.execute(uri: "\(root)/model/weights.bin", method: .put, body: tampered) { response in
@@ -181,7 +181,9 @@ struct RegistryHardeningTests {
                 try await client.execute(uri: "\(root)/model/weights.bin", method: .get) { response in
                     #expect(String(buffer: response.body) == "original weights")
                 }
-                #expect(try await h.store.artifact(of: version) == Array("original weights".utf8))
+                // A version of the single file: its loads are verified against the registered digest.
+                let file = try await h.store.createModelVersion(modelName: "frozen", runID: run.id, artifactPath: "model/weights.bin")
+                #expect(try await h.store.artifact(of: file) == Array("original weights".utf8))
 
                 let alias = try Self.body(["name": "frozen", "alias": "champion", "version": "1"])
                 try await client.execute(uri: "/api/2.0/mlflow/registered-models/alias", method: .post, body: alias) { response in
@@ -201,8 +203,9 @@ struct RegistryHardeningTests {
             try await h.database.query(
                 "UPDATE registry_model_versions SET artifact_sha256 = repeat('0', 64) WHERE model_name = 'frozen'", logger: TestStack.logger
             )
-            let changed = try #require(try await h.store.version(modelName: "frozen", version: 1))
-            await #expect(throws: RegistryError.self) { try await h.store.artifact(of: changed) }
+            let changed = try #require(try await h.store.version(modelName: "frozen", version: 2))
+            let refusal = await #expect(throws: RegistryError.self) { try await h.store.artifact(of: changed) }
+            #expect(refusal?.code == .invalidState)
         }
     }
 
