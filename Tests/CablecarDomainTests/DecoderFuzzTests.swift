@@ -30,7 +30,9 @@ struct DecoderFuzzTests {
             var bytes = seed
             switch generator.next() % 4 {
             case 0 where !bytes.isEmpty:
-                for _ in 0..<(1 + Int(generator.next() % 4)) { bytes[Int(generator.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: generator.next()) }
+                for _ in 0..<(1 + Int(generator.next() % 4)) {
+                    bytes[Int(generator.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: generator.next())
+                }
             case 1:
                 bytes = Array(bytes.prefix(Int(generator.next() % UInt64(bytes.count + 1))))
             case 2:
@@ -62,19 +64,23 @@ struct DecoderFuzzTests {
                 ContextObservation(
                     neighborhood: "n", eventTime: time, temperatureCelsius: 1, precipitationMmPerHour: 0, visibilityMeters: 100,
                     activeScheduledEvents: 1, activeIncidents: 0, transitDelaySeconds: 3, transitReports: 1, revision: 1, ingestTime: time)),
-            try entry(TrainingRequest(requestID: "r", eventTime: time, start: time, end: time + 86_400_000, reason: .manual, requestedBy: "t")),
+            try entry(
+                TrainingRequest(requestID: "r", eventTime: time, start: time, end: time + 86_400_000, reason: .manual, requestedBy: "t")),
             try entry(
                 ModelEvent(
-                    eventID: "e", eventTime: time, kind: .rolledBack, modelName: "m", modelVersion: 2, fromStage: .archived, toStage: .production,
+                    eventID: "e", eventTime: time, kind: .rolledBack, modelName: "m", modelVersion: 2, fromStage: .archived,
+                    toStage: .production,
                     actor: "a", reason: "r", runID: "x", artifactSHA256: nil)),
-            try entry(LoopDetectorReading(sensorID: "l", eventTime: time, intervalSeconds: 60, vehicleCount: 3, occupancy: 0.1, speedKmh: 40)),
+            try entry(
+                LoopDetectorReading(sensorID: "l", eventTime: time, intervalSeconds: 60, vehicleCount: 3, occupancy: 0.1, speedKmh: 40)),
             try entry(CameraCount(sensorID: "c", eventTime: time, intervalSeconds: 60, cars: 1, trucks: 0, buses: 0, bicycles: 2)),
             try entry(
                 TransitPosition(
                     vehicleID: "v", routeID: "r", eventTime: time, segmentID: "s", distanceMeters: 1, speedKmh: 2, delaySeconds: 3)),
             try entry(
                 WeatherReport(
-                    stationID: "w", neighborhood: "n", eventTime: time, temperatureCelsius: 1, precipitationMmPerHour: 0, visibilityMeters: 9)),
+                    stationID: "w", neighborhood: "n", eventTime: time, temperatureCelsius: 1, precipitationMmPerHour: 0,
+                    visibilityMeters: 9)),
         ]
     }
 

@@ -65,12 +65,22 @@ struct UntrustedNumberValidationTests {
         let extremes = ["9223372036854775807", "-9223372036854775808", "1e309", "NaN", "\"\\u0000\"", "null", "[]", "18446744073709551616"]
         let seeds: [(Feed, [UInt8])] = [
             (.loop, base.loop()),
-            (.gps, try WireCodec.encode(TransitPosition(
-                vehicleID: "bus-1", routeID: base.route.id, eventTime: base.now, segmentID: base.route.segments[0], distanceMeters: 10,
-                speedKmh: 20, delaySeconds: -5))),
-            (.weather, try WireCodec.encode(WeatherReport(
-                stationID: "w", neighborhood: base.neighborhood, eventTime: base.now, temperatureCelsius: 10, precipitationMmPerHour: 0,
-                visibilityMeters: 1000))),
+            (
+                .gps,
+                try WireCodec.encode(
+                    TransitPosition(
+                        vehicleID: "bus-1", routeID: base.route.id, eventTime: base.now, segmentID: base.route.segments[0],
+                        distanceMeters: 10,
+                        speedKmh: 20, delaySeconds: -5))
+            ),
+            (
+                .weather,
+                try WireCodec.encode(
+                    WeatherReport(
+                        stationID: "w", neighborhood: base.neighborhood, eventTime: base.now, temperatureCelsius: 10,
+                        precipitationMmPerHour: 0,
+                        visibilityMeters: 1000))
+            ),
         ]
         var rejected = 0
         for (feed, seed) in seeds {
