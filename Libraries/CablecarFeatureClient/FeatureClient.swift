@@ -1,8 +1,9 @@
 import CablecarDomain
 import CablecarFeatures
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 public enum FeatureClientError: Error, CustomStringConvertible, Equatable {
@@ -125,7 +126,9 @@ public final class FeatureClient: FeatureSnapshotSource, Sendable {
                 throw FeatureClientError.malformedResponse(error.description)
             }
             if let error = parsed.trailer.error { throw FeatureClientError.incomplete(error) }
-            guard let announced = parsed.trailer.fingerprint else { throw FeatureClientError.incomplete("the stream carries no fingerprint") }
+            guard let announced = parsed.trailer.fingerprint else {
+                throw FeatureClientError.incomplete("the stream carries no fingerprint")
+            }
             guard parsed.rows.count == parsed.trailer.rows else {
                 throw FeatureClientError.incomplete("received \(parsed.rows.count) rows, the store sent \(parsed.trailer.rows)")
             }
@@ -168,14 +171,15 @@ public final class FeatureClient: FeatureSnapshotSource, Sendable {
         let (data, response) = try await session.data(for: request)
         guard let http = response as? HTTPURLResponse else { throw FeatureClientError.malformedResponse("not an HTTP response") }
         guard (200..<300).contains(http.statusCode) else {
+            // The one error shape of Cablecar's HTTP APIs (docs/schemas.md, "HTTP errors").
             struct Problem: Decodable {
-                var reason: String
-                var detail: String
+                var code: String
+                var error: String
             }
             let problem = try? JSONDecoder().decode(Problem.self, from: data)
             throw FeatureClientError.refused(
-                status: http.statusCode, reason: problem?.reason ?? "http_\(http.statusCode)",
-                detail: problem?.detail ?? String(decoding: data.prefix(500), as: UTF8.self))
+                status: http.statusCode, reason: problem?.code ?? "http_\(http.statusCode)",
+                detail: problem?.error ?? String(decoding: data.prefix(500), as: UTF8.self))
         }
         return (data, http.value(forHTTPHeaderField: "Content-Type") ?? "")
     }

@@ -1,11 +1,12 @@
 import CablecarDomain
-@testable import CablecarRegistry
 import CablecarTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+
+@testable import CablecarRegistry
 
 /// The stock `mlflow` Python client (mlflow-skinny from PyPI, installed by scripts/bootstrap)
 /// against a real Cablecar registry server, then Cablecar's own CLI reading what it wrote.
@@ -22,71 +23,71 @@ struct MLflowClientCompatibilityTests {
     }
 
     static let script = #"""
-    import json, math, os, sys, tempfile, time
-    import mlflow
-    from mlflow import MlflowClient
-    from mlflow.entities import Metric, Param, RunTag
+        import json, math, os, sys, tempfile, time
+        import mlflow
+        from mlflow import MlflowClient
+        from mlflow.entities import Metric, Param, RunTag
 
-    mlflow.set_tracking_uri(os.environ["MLFLOW_TRACKING_URI"])
-    experiment_id = mlflow.set_experiment("traffic compat+1").experiment_id
-    with mlflow.start_run(run_name="ridge-fit") as run:
-        run_id = run.info.run_id
-        mlflow.log_param("alpha", 0.5)
-        mlflow.log_params({"horizon": 15, "features": "speed,flow"})
-        mlflow.log_metric("mae", 3.5, step=0)
-        mlflow.log_metric("mae", 2.25, step=1)
-        mlflow.log_metrics({"rmse": 4.0, "r2": 0.81}, step=1)
-        MlflowClient().log_batch(
-            run_id, metrics=[Metric("mae", 1.5, int(time.time() * 1000), 2)],
-            params=[Param("solver", "ridge")], tags=[RunTag("batch", "yes")])
-        mlflow.log_metric("diverged_loss", float("nan"))
-        mlflow.set_tag("team", "traffic")
-        mlflow.set_tags({"city": "sf"})
-        directory = tempfile.mkdtemp()
-        path = os.path.join(directory, "model.txt")
-        with open(path, "w") as f:
-            f.write("coefficients=1,2,3")
-        mlflow.log_artifact(path, artifact_path="model")
-        # An MLflow model directory (MLmodel descriptor) lets mlflow.register_model take runs:/ URIs.
-        with open(os.path.join(directory, "MLmodel"), "w") as f:
-            f.write("artifact_path: model\nflavors: {}\n")
-        mlflow.log_artifact(os.path.join(directory, "MLmodel"), artifact_path="model")
+        mlflow.set_tracking_uri(os.environ["MLFLOW_TRACKING_URI"])
+        experiment_id = mlflow.set_experiment("traffic compat+1").experiment_id
+        with mlflow.start_run(run_name="ridge-fit") as run:
+            run_id = run.info.run_id
+            mlflow.log_param("alpha", 0.5)
+            mlflow.log_params({"horizon": 15, "features": "speed,flow"})
+            mlflow.log_metric("mae", 3.5, step=0)
+            mlflow.log_metric("mae", 2.25, step=1)
+            mlflow.log_metrics({"rmse": 4.0, "r2": 0.81}, step=1)
+            MlflowClient().log_batch(
+                run_id, metrics=[Metric("mae", 1.5, int(time.time() * 1000), 2)],
+                params=[Param("solver", "ridge")], tags=[RunTag("batch", "yes")])
+            mlflow.log_metric("diverged_loss", float("nan"))
+            mlflow.set_tag("team", "traffic")
+            mlflow.set_tags({"city": "sf"})
+            directory = tempfile.mkdtemp()
+            path = os.path.join(directory, "model.txt")
+            with open(path, "w") as f:
+                f.write("coefficients=1,2,3")
+            mlflow.log_artifact(path, artifact_path="model")
+            # An MLflow model directory (MLmodel descriptor) lets mlflow.register_model take runs:/ URIs.
+            with open(os.path.join(directory, "MLmodel"), "w") as f:
+                f.write("artifact_path: model\nflavors: {}\n")
+            mlflow.log_artifact(os.path.join(directory, "MLmodel"), artifact_path="model")
 
-    client = MlflowClient()
-    # Without set_experiment the client logs to experiment "0", which MLflow servers provide.
-    assert client.get_experiment("0").name == "Default"
-    default_run = client.create_run("0")
-    client.set_terminated(default_run.info.run_id)
-    assert client.get_run(default_run.info.run_id).info.status == "FINISHED"
-    fetched = client.get_run(run_id)
-    assert fetched.info.status == "FINISHED", fetched.info.status
-    assert fetched.data.params["alpha"] == "0.5", fetched.data.params
-    assert fetched.data.params["solver"] == "ridge", fetched.data.params
-    assert fetched.data.metrics["mae"] == 1.5, fetched.data.metrics
-    assert fetched.data.tags["team"] == "traffic", fetched.data.tags
-    assert math.isnan(fetched.data.metrics["diverged_loss"]), fetched.data.metrics
-    assert len(client.get_metric_history(run_id, "mae")) == 3
-    listed = [a.path for a in client.list_artifacts(run_id, "model")]
-    assert listed == ["model/MLmodel", "model/model.txt"], listed
-    local = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="model/model.txt")
-    assert open(local).read() == "coefficients=1,2,3"
-    found = client.search_runs([experiment_id], "tags.team = 'traffic'")
-    assert [r.info.run_id for r in found] == [run_id], found
-    ordered = client.search_runs([experiment_id, "0"], "", order_by=["metrics.mae ASC", "attributes.start_time DESC"])
-    assert [r.info.run_id for r in ordered][0] == run_id, ordered
+        client = MlflowClient()
+        # Without set_experiment the client logs to experiment "0", which MLflow servers provide.
+        assert client.get_experiment("0").name == "Default"
+        default_run = client.create_run("0")
+        client.set_terminated(default_run.info.run_id)
+        assert client.get_run(default_run.info.run_id).info.status == "FINISHED"
+        fetched = client.get_run(run_id)
+        assert fetched.info.status == "FINISHED", fetched.info.status
+        assert fetched.data.params["alpha"] == "0.5", fetched.data.params
+        assert fetched.data.params["solver"] == "ridge", fetched.data.params
+        assert fetched.data.metrics["mae"] == 1.5, fetched.data.metrics
+        assert fetched.data.tags["team"] == "traffic", fetched.data.tags
+        assert math.isnan(fetched.data.metrics["diverged_loss"]), fetched.data.metrics
+        assert len(client.get_metric_history(run_id, "mae")) == 3
+        listed = [a.path for a in client.list_artifacts(run_id, "model")]
+        assert listed == ["model/MLmodel", "model/model.txt"], listed
+        local = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="model/model.txt")
+        assert open(local).read() == "coefficients=1,2,3"
+        found = client.search_runs([experiment_id], "tags.team = 'traffic'")
+        assert [r.info.run_id for r in found] == [run_id], found
+        ordered = client.search_runs([experiment_id, "0"], "", order_by=["metrics.mae ASC", "attributes.start_time DESC"])
+        assert [r.info.run_id for r in ordered][0] == run_id, ordered
 
-    client.create_registered_model("mlflow-speed", description="registered by the mlflow client")
-    version = client.create_model_version("mlflow-speed", f"runs:/{run_id}/model", run_id, description="first")
-    assert version.version in ("1", 1), version.version
-    client.set_registered_model_alias("mlflow-speed", "champion", version.version)
-    assert str(client.get_model_version_by_alias("mlflow-speed", "champion").version) == "1"
-    assert client.get_registered_model("mlflow-speed").aliases == {"champion": "1"}
-    # The fluent one-liner: registers a second version of the same run's model directory.
-    second = mlflow.register_model(f"runs:/{run_id}/model", "mlflow-speed")
-    assert str(second.version) == "2", second.version
-    assert [str(v.version) for v in client.search_model_versions("name='mlflow-speed'")] == ["2", "1"]
-    print("RESULT " + json.dumps({"run_id": run_id, "experiment_id": experiment_id, "version": str(version.version)}))
-    """#
+        client.create_registered_model("mlflow-speed", description="registered by the mlflow client")
+        version = client.create_model_version("mlflow-speed", f"runs:/{run_id}/model", run_id, description="first")
+        assert version.version in ("1", 1), version.version
+        client.set_registered_model_alias("mlflow-speed", "champion", version.version)
+        assert str(client.get_model_version_by_alias("mlflow-speed", "champion").version) == "1"
+        assert client.get_registered_model("mlflow-speed").aliases == {"champion": "1"}
+        # The fluent one-liner: registers a second version of the same run's model directory.
+        second = mlflow.register_model(f"runs:/{run_id}/model", "mlflow-speed")
+        assert str(second.version) == "2", second.version
+        assert [str(v.version) for v in client.search_model_versions("name='mlflow-speed'")] == ["2", "1"]
+        print("RESULT " + json.dumps({"run_id": run_id, "experiment_id": experiment_id, "version": str(version.version)}))
+        """#
 
     struct Result: Decodable {
         let run_id: String
@@ -112,7 +113,11 @@ struct MLflowClientCompatibilityTests {
                 try Self.script.write(to: scriptFile, atomically: true, encoding: .utf8)
                 let outcome = try await ProcessCapture.run(
                     python, [scriptFile.path],
-                    environment: ["MLFLOW_TRACKING_URI": base, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "GIT_PYTHON_REFRESH": "quiet"])
+                    environment: [
+                        "MLFLOW_TRACKING_URI": base, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "GIT_PYTHON_REFRESH": "quiet",
+                        // Aliases are admin actions: the stock client sends this as the bearer token.
+                        "MLFLOW_TRACKING_TOKEN": "t0ken",
+                    ])
                 let resultLine = outcome.stdout.split(separator: "\n").first { $0.hasPrefix("RESULT ") }
                 #expect(outcome.status == 0, "mlflow client failed:\n\(outcome.stderr.suffix(4000))")
                 let line = try #require(resultLine, "no result from the mlflow client:\n\(outcome.stdout)\n\(outcome.stderr.suffix(4000))")
@@ -136,7 +141,8 @@ struct MLflowClientCompatibilityTests {
 
                 // Cablecar's CLI reads it back over the same API.
                 let environment = ["CABLECAR_TRAINER_URL": base, "CABLECAR_REGISTRY_ADMIN_TOKEN": ""]
-                let runs = try await ProcessCapture.run(cli, ["runs", "list", "--experiment", "traffic compat+1"], environment: environment)
+                let runs = try await ProcessCapture.run(
+                    cli, ["runs", "list", "--experiment", "traffic compat+1"], environment: environment)
                 #expect(runs.status == 0, "\(runs.stderr)")
                 #expect(runs.stdout.contains(run.id))
                 #expect(runs.stdout.contains("FINISHED"))
@@ -147,7 +153,8 @@ struct MLflowClientCompatibilityTests {
                 #expect(shown.stdout.contains("team = traffic"))
                 let other = try await h.store.createRun(experimentID: run.experimentID, name: "other")
                 try await h.store.logBatch(
-                    runID: other.id, metrics: [MetricPoint(key: "mae", value: 1.75, timestamp: 1, step: 0)], parameters: ["alpha": "0.7", "horizon": "15"])
+                    runID: other.id, metrics: [MetricPoint(key: "mae", value: 1.75, timestamp: 1, step: 0)],
+                    parameters: ["alpha": "0.7", "horizon": "15"])
                 let compared = try await ProcessCapture.run(cli, ["runs", "compare", run.id, other.id], environment: environment)
                 #expect(compared.status == 0, "\(compared.stderr)")
                 let alphaRow = compared.stdout.split(separator: "\n").first { $0.hasPrefix("param alpha") }

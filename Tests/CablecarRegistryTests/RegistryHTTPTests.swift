@@ -1,12 +1,13 @@
 import CablecarDomain
-@testable import CablecarRegistry
 import CablecarTestSupport
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+
+@testable import CablecarRegistry
 
 @Suite("Registry HTTP API")
 struct RegistryHTTPTests {
@@ -41,26 +42,34 @@ struct RegistryHTTPTests {
                     #expect(body["error_code"] as? String == "RESOURCE_DOES_NOT_EXIST")
                     #expect((body["message"] as? String)?.contains("nope") == true)
                 }
-                try await client.execute(uri: "/api/2.0/mlflow/experiments/create", method: .post, headers: Self.jsonHeaders, body: try Self.body([:])) { response in
+                try await client.execute(
+                    uri: "/api/2.0/mlflow/experiments/create", method: .post, headers: Self.jsonHeaders, body: try Self.body([:])
+                ) { response in
                     #expect(response.status == .badRequest)
                     let errorCode = try Self.json(response)["error_code"] as? String
                     #expect(errorCode == "INVALID_PARAMETER_VALUE")
                 }
-                try await client.execute(uri: "/api/2.0/mlflow/experiments/create", method: .post, headers: Self.jsonHeaders, body: try Self.body(["name": "x"])) { response in
+                try await client.execute(
+                    uri: "/api/2.0/mlflow/experiments/create", method: .post, headers: Self.jsonHeaders, body: try Self.body(["name": "x"])
+                ) { response in
                     #expect(response.status == .ok)
                     let experimentID = try Self.json(response)["experiment_id"] as? String
                     #expect(experimentID != nil)
                 }
-                try await client.execute(uri: "/api/2.0/mlflow/experiments/create", method: .post, headers: Self.jsonHeaders, body: try Self.body(["name": "x"])) { response in
+                try await client.execute(
+                    uri: "/api/2.0/mlflow/experiments/create", method: .post, headers: Self.jsonHeaders, body: try Self.body(["name": "x"])
+                ) { response in
                     #expect(response.status == .badRequest)
                     let errorCode = try Self.json(response)["error_code"] as? String
                     #expect(errorCode == "RESOURCE_ALREADY_EXISTS")
                 }
                 let big = try Self.body(["name": String(repeating: "y", count: 4096)])
-                try await client.execute(uri: "/api/2.0/mlflow/experiments/create", method: .post, headers: Self.jsonHeaders, body: big) { response in
+                try await client.execute(uri: "/api/2.0/mlflow/experiments/create", method: .post, headers: Self.jsonHeaders, body: big) {
+                    response in
                     #expect(response.status == .contentTooLarge)
                 }
-                try await client.execute(uri: "/api/2.0/mlflow/runs/get?run_id=0123456789abcdef0123456789abcdef", method: .get) { response in
+                try await client.execute(uri: "/api/2.0/mlflow/runs/get?run_id=0123456789abcdef0123456789abcdef", method: .get) {
+                    response in
                     #expect(response.status == .notFound)
                 }
             }
@@ -77,28 +86,34 @@ struct RegistryHTTPTests {
             // No token configured on the server: refused with a message naming the variable.
             try await Self.app(h, token: nil).test(.router) { client in
                 try await client.execute(
-                    uri: "/api/v1/models/guarded/versions/1/transition", method: .post, headers: [.authorization: "Bearer anything"], body: transition
+                    uri: "/api/v1/models/guarded/versions/1/transition", method: .post, headers: [.authorization: "Bearer anything"],
+                    body: transition
                 ) { response in
                     #expect(response.status == .forbidden)
-                    let message = try Self.json(response)["message"] as? String
+                    // The native routes answer in the one error shape (docs/schemas.md, "HTTP errors").
+                    let message = try Self.json(response)["error"] as? String
                     #expect(message?.contains("CABLECAR_REGISTRY_ADMIN_TOKEN") == true)
                 }
             }
             try await Self.app(h, token: "s3cret").test(.router) { client in
                 try await client.execute(uri: "/api/v1/models/guarded/versions/1/transition", method: .post, body: transition) { response in
                     #expect(response.status == .unauthorized)
-                    let errorCode = try Self.json(response)["error_code"] as? String
-                    #expect(errorCode == "UNAUTHENTICATED")
+                    let errorCode = try Self.json(response)["code"] as? String
+                    #expect(errorCode == "unauthenticated")
                 }
                 try await client.execute(
-                    uri: "/api/v1/models/guarded/versions/1/transition", method: .post, headers: [.authorization: "Bearer wrong"], body: transition
+                    uri: "/api/v1/models/guarded/versions/1/transition", method: .post, headers: [.authorization: "Bearer wrong"],
+                    body: transition
                 ) { response in
                     #expect(response.status == .forbidden)
                 }
-                try await client.execute(uri: "/api/2.0/mlflow/model-versions/transition-stage", method: .post, body: mlflowTransition) { response in
+                try await client.execute(uri: "/api/2.0/mlflow/model-versions/transition-stage", method: .post, body: mlflowTransition) {
+                    response in
                     #expect(response.status == .unauthorized)
                 }
-                try await client.execute(uri: "/api/v1/models/guarded/rollback", method: .post, body: try Self.body(["version": 1, "reason": "r"])) { response in
+                try await client.execute(
+                    uri: "/api/v1/models/guarded/rollback", method: .post, body: try Self.body(["version": 1, "reason": "r"])
+                ) { response in
                     #expect(response.status == .unauthorized)
                 }
                 try await client.execute(
@@ -106,7 +121,8 @@ struct RegistryHTTPTests {
                 ) { response in
                     #expect(response.status == .unauthorized)
                 }
-                try await client.execute(uri: "/api/2.0/mlflow/runs/delete", method: .post, body: try Self.body(["run_id": run.id])) { response in
+                try await client.execute(uri: "/api/2.0/mlflow/runs/delete", method: .post, body: try Self.body(["run_id": run.id])) {
+                    response in
                     #expect(response.status == .unauthorized)
                 }
                 #expect(try await h.store.versions(modelName: "guarded").count == 2)
@@ -114,18 +130,23 @@ struct RegistryHTTPTests {
 
                 var headers: HTTPFields = [.authorization: "Bearer s3cret"]
                 headers[HTTPField.Name("X-Cablecar-Actor")!] = "carol"
-                try await client.execute(uri: "/api/v1/models/guarded/versions/1/transition", method: .post, headers: headers, body: transition) { response in
+                try await client.execute(
+                    uri: "/api/v1/models/guarded/versions/1/transition", method: .post, headers: headers, body: transition
+                ) { response in
                     #expect(response.status == .ok)
                     let version = try JSONDecoder().decode(ModelVersion.self, from: Data(response.body.readableBytesView))
                     #expect(version.stage == .production)
                 }
-                try await client.execute(uri: "/api/2.0/mlflow/model-versions/transition-stage", method: .post, headers: headers, body: mlflowTransition) { response in
+                try await client.execute(
+                    uri: "/api/2.0/mlflow/model-versions/transition-stage", method: .post, headers: headers, body: mlflowTransition
+                ) { response in
                     #expect(response.status == .ok)
                     let version = try Self.json(response)["model_version"] as? [String: Any]
                     #expect(version?["current_stage"] as? String == "Production")
                 }
                 try await client.execute(
-                    uri: "/api/v1/models/guarded/rollback", method: .post, headers: headers, body: try Self.body(["version": 1, "reason": "regression"])
+                    uri: "/api/v1/models/guarded/rollback", method: .post, headers: headers,
+                    body: try Self.body(["version": 1, "reason": "regression"])
                 ) { response in
                     #expect(response.status == .ok)
                 }
@@ -155,7 +176,8 @@ struct RegistryHTTPTests {
                     #expect(response.status == .ok)
                     #expect(String(buffer: response.body) == "coefficients")
                 }
-                try await client.execute(uri: "/api/2.0/mlflow-artifacts/artifacts?path=\(experiment.id)/\(run.id)/artifacts", method: .get) { response in
+                try await client.execute(uri: "/api/2.0/mlflow-artifacts/artifacts?path=\(experiment.id)/\(run.id)/artifacts", method: .get)
+                { response in
                     let files = try Self.json(response)["files"] as? [[String: Any]]
                     #expect(files?.count == 1)
                     #expect(files?.first?["path"] as? String == "model")

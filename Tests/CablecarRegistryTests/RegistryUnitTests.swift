@@ -1,13 +1,14 @@
-@testable import CablecarRegistry
 import CablecarDomain
 import Foundation
 import Testing
 
+@testable import CablecarRegistry
+
 /// Pure logic of the registry's HTTP layer: no database needed.
 @Suite("Registry HTTP logic")
 struct RegistryUnitTests {
-    @Test func queryStringsDecodeLikeHTMLForms() {
-        let pairs = JSONBody.formDecoded("experiment_name=traffic+compat%2B1&x=a%20b&empty=&flag")
+    @Test func queryStringsDecodeLikeHTMLForms() throws {
+        let pairs = try JSONBody.formDecoded("experiment_name=traffic+compat%2B1&x=a%20b&empty=&flag")
         #expect(pairs.map(\.0) == ["experiment_name", "x", "empty", "flag"])
         #expect(pairs.map(\.1) == ["traffic compat+1", "a b", "", ""])
     }
@@ -26,9 +27,24 @@ struct RegistryUnitTests {
         #expect(try !matches("tags.team != 'traffic'"))
         #expect(try matches("tags.`team` = 'traffic'"))
         #expect(try matches(""))
-        #expect(throws: APIError.self) { try matches("tags.team LIKE 'traf%'") }
+        #expect(try matches("tags.team LIKE 'traf%'"))
+        #expect(try !matches("tags.team LIKE 'Traf%'"))
+        #expect(try matches("tags.team ILIKE 'TRAF_IC'"))
+        #expect(try matches("attributes.run_name IN ('x', 'fit')"))
+        #expect(try !matches("attributes.run_name NOT IN ('x', 'fit')"))
+        #expect(try matches("tags.\"mlflow.runName\" = 'fit'"), "the run name is the mlflow.runName tag")
+        #expect(try matches("attributes.start_time < 5"))
         #expect(throws: APIError.self) { try matches("params.alpha > 1") }
         #expect(throws: APIError.self) { try matches("datasets.name = 'x'") }
+        #expect(throws: APIError.self) { try matches("tags.team = 'traffic' OR tags.team = 'other'") }
+        #expect(throws: APIError.self) { try matches("tags.team = 'traffic' or params.alpha = '1'") }
+        #expect(throws: APIError.self) { try matches("metrics.mae LIKE '2%'") }
+        #expect(throws: APIError.self) { try matches("tags.team = 'unterminated") }
+        // Operators and AND/OR inside quoted values are text.
+        let quoted = try SearchFilter.parse("tags.note = 'a >= b AND c OR d' AND params.p != \"x=y\"")
+        #expect(quoted.map(\.value) == ["a >= b AND c OR d", "x=y"])
+        #expect(quoted.map(\.op) == ["=", "!="])
+        #expect(try SearchFilter.parse("tags.q = 'it''s'").first?.value == "it's")
     }
 
     @Test func artifactSourcesMapToRunPaths() {
@@ -66,7 +82,8 @@ struct RegistryUnitTests {
     @Test func runSearchOrderingSortsByMetricsAndAttributesWithMissingLast() throws {
         func run(_ id: Character, start: Int64, mae: Double?) -> Run {
             Run(
-                id: String(repeating: id, count: 32), experimentID: 1, name: "r\(id)", status: .finished, failureReason: nil, startTime: start,
+                id: String(repeating: id, count: 32), experimentID: 1, name: "r\(id)", status: .finished, failureReason: nil,
+                startTime: start,
                 endTime: nil, lifecycleStage: "active", userID: "", host: "", params: [:],
                 latestMetrics: mae.map { ["mae": MetricPoint(key: "mae", value: $0, timestamp: 0, step: 0)] } ?? [:], tags: [:],
                 lineage: RunLineage())

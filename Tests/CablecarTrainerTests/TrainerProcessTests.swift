@@ -40,7 +40,7 @@ import Testing
         let ready = await HTTPProbe.waitFor("\(base)/health/ready", status: 200, timeout: .seconds(90))
         #expect(ready?.status == 200, "ready answered \(ready?.body ?? "nothing")")
 
-        let (badStatus, badBody) = try await post("\(base)/api/v1/train", #"{"start": 10, "end": 5}"#)
+        let (badStatus, badBody) = try await post("\(base)/api/v1/train", #"{"start": 1741564800000, "end": 1740960000000}"#)
         #expect(badStatus == 400)
         #expect(badBody.contains("end must be after start"))
         let (garbageStatus, garbageBody) = try await post("\(base)/api/v1/train", "not json")

@@ -57,22 +57,39 @@ public struct TrainingRequest: SchemaVersioned, Hashable {
     public static let maximumRange: EpochMillis = 366 * 24 * 3600 * 1000
 
     /// Problems that make the request untrainable, as readable sentences (empty = valid).
+    /// Every number is range-checked before any arithmetic on it, and every string is checked
+    /// for length and NUL (Postgres refuses NUL in jsonb), so no field can crash or poison the
+    /// trainer.
     public func problems() -> [String] {
         var problems: [String] = []
-        if requestID.isEmpty || requestID.count > 200 { problems.append("request_id must have 1 to 200 characters") }
-        if end <= start { problems.append("end must be after start") }
-        if end - start > Self.maximumRange { problems.append("the time range may span at most 366 days") }
-        if start % Interval.lengthMillis != 0 || end % Interval.lengthMillis != 0 {
-            problems.append("start and end must be on five-minute boundaries")
+        if let problem = TextBounds.problem("request_id", requestID, minLength: 1, maxLength: 200) { problems.append(problem) }
+        let times = [("start", start), ("end", end), ("event_time", eventTime)].compactMap { EpochBounds.problem($0.0, $0.1) }
+        problems += times
+        if times.isEmpty {
+            if end <= start { problems.append("end must be after start") }
+            if end - start > Self.maximumRange { problems.append("the time range may span at most 366 days") }
+            if start % Interval.lengthMillis != 0 || end % Interval.lengthMillis != 0 {
+                problems.append("start and end must be on five-minute boundaries")
+            }
         }
-        if targets.isEmpty || !targets.allSatisfy(Self.knownTargets.contains) {
+        if targets.isEmpty || targets.count > Self.knownTargets.count || !targets.allSatisfy(Self.knownTargets.contains) {
             problems.append("targets must be a non-empty subset of speed_kmh, flow_veh_h")
         }
-        if horizons.isEmpty || !horizons.allSatisfy({ $0 > 0 && $0 <= 1440 && $0 % 5 == 0 }) {
-            problems.append("horizons must be positive multiples of 5 minutes up to 1440")
+        if horizons.isEmpty || horizons.count > 288 || !horizons.allSatisfy({ $0 > 0 && $0 <= 1440 && $0 % 5 == 0 }) {
+            problems.append("horizons must be 1 to 288 positive multiples of 5 minutes up to 1440")
         }
-        if let neighborhoods, neighborhoods.isEmpty { problems.append("neighborhoods, when given, must not be empty") }
-        if requestedBy.isEmpty || requestedBy.count > 200 { problems.append("requested_by must have 1 to 200 characters") }
+        if let neighborhoods {
+            if neighborhoods.isEmpty || neighborhoods.count > 1000 {
+                problems.append("neighborhoods, when given, must list 1 to 1000 names")
+            }
+            if let problem = neighborhoods.lazy.compactMap({ TextBounds.problem("each neighborhood", $0, minLength: 1, maxLength: 200) })
+                .first
+            {
+                problems.append(problem)
+            }
+        }
+        if let detail, let problem = TextBounds.problem("detail", detail, maxLength: 1000) { problems.append(problem) }
+        if let problem = TextBounds.problem("requested_by", requestedBy, minLength: 1, maxLength: 200) { problems.append(problem) }
         return problems
     }
 

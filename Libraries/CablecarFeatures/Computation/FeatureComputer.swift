@@ -106,14 +106,25 @@ public struct FeatureComputer: Sendable {
 
     /// The instants of a request: every step in `[start, end)`, validated.
     public static func instants(of request: SnapshotRequest) throws -> [EpochMillis] {
-        guard request.stepMillis > 0, request.stepMillis % Interval.lengthMillis == 0 else {
-            throw FeatureError.invalidRange("step_ms must be a positive multiple of \(Interval.lengthMillis)")
+        _ = try instantCount(of: request)
+        return Array(stride(from: request.start, to: request.end, by: Int(request.stepMillis)))
+    }
+
+    /// How many instants `request` covers, computed without allocating them (so a limit is
+    /// checked before any allocation). Times must lie within `EpochBounds` and the step be a
+    /// positive multiple of five minutes of at most a year; checked before any arithmetic.
+    public static func instantCount(of request: SnapshotRequest) throws -> Int {
+        guard request.stepMillis > 0, request.stepMillis <= 366 * 86_400_000, request.stepMillis % Interval.lengthMillis == 0 else {
+            throw FeatureError.invalidRange("step_ms must be a positive multiple of \(Interval.lengthMillis) of at most 366 days")
+        }
+        if let problem = EpochBounds.problem("start", request.start) ?? EpochBounds.problem("end", request.end) {
+            throw FeatureError.invalidRange(problem)
         }
         guard Interval.start(containing: request.start) == request.start else {
             throw FeatureError.invalidRange("start must lie on the five-minute grid")
         }
         guard request.end > request.start else { throw FeatureError.invalidRange("end must be after start") }
-        return Array(stride(from: request.start, to: request.end, by: Int(request.stepMillis)))
+        return Int((request.end - request.start + request.stepMillis - 1) / request.stepMillis)
     }
 
     /// A fingerprinted training set computed from `history`.

@@ -10,10 +10,52 @@ struct JSONBody: @unchecked Sendable {
 
     init(_ object: [String: Any]) { self.object = object }
 
+    /// Longest text of any string in a request (descriptions included).
+    static let maxTextLength = 65_536
+    /// Longest name (experiments, runs, models, aliases, ids, keys).
+    static let maxNameLength = 256
+    /// Fields holding names or ids: at most `maxNameLength` characters wherever they appear.
+    static let nameFields: Set<String> = [
+        "name", "new_name", "alias", "key", "experiment_id", "experiment_name", "run_id", "run_uuid", "run_name", "version",
+        "stage", "status", "user_id", "page_token", "view_type", "run_view_type", "parent_id",
+    ]
+
+    /// The one check of every string a registry request carries (query, body, nested lists),
+    /// before anything reaches Postgres: no NUL (Postgres refuses it in text), names and ids at
+    /// most `maxNameLength` characters, any other text at most `maxTextLength`. Per-field value
+    /// limits (param and tag values) are the store's.
+    static func validateStrings(_ value: Any, field: String = "body") throws {
+        switch value {
+        case let text as String:
+            guard !text.utf8.contains(0) else { throw APIError.invalid("'\(field)' must not contain NUL characters") }
+            let limit = nameFields.contains(field) ? maxNameLength : maxTextLength
+            guard text.utf8.count <= limit || text.count <= limit else {
+                throw APIError.invalid("'\(field)' has \(text.count) characters; the limit is \(limit)")
+            }
+        case let object as [String: Any]:
+            for (key, item) in object {
+                guard !key.utf8.contains(0), key.count <= maxNameLength else {
+                    throw APIError.invalid("a field name is longer than \(maxNameLength) characters or contains NUL")
+                }
+                try validateStrings(item, field: key)
+            }
+        case let list as [Any]:
+            for item in list { try validateStrings(item, field: field) }
+        default:
+            break
+        }
+    }
+
     /// The JSON object of a POST/PATCH/DELETE body, or the query string of a GET.
     static func read(_ request: Request, limit: Int) async throws -> JSONBody {
+        let body = try await readUnchecked(request, limit: limit)
+        try validateStrings(body.object)
+        return body
+    }
+
+    private static func readUnchecked(_ request: Request, limit: Int) async throws -> JSONBody {
         var object: [String: Any] = [:]
-        for (key, value) in formDecoded(request.uri.query ?? "") {
+        for (key, value) in try formDecoded(request.uri.query ?? "") {
             if let existing = object[key] {
                 object[key] = ((existing as? [Any]) ?? [existing]) + [value]
             } else {
@@ -23,7 +65,8 @@ struct JSONBody: @unchecked Sendable {
         if request.method == .get || request.method == .head { return JSONBody(object) }
         let bytes = try await readBytes(request, limit: limit)
         guard !bytes.isEmpty else { return JSONBody(object) }
-        guard let parsed = try? JSONSerialization.jsonObject(with: Data(quotingNonFiniteNumbers(bytes)), options: [.fragmentsAllowed]) else {
+        guard let parsed = try? JSONSerialization.jsonObject(with: Data(quotingNonFiniteNumbers(bytes)), options: [.fragmentsAllowed])
+        else {
             throw APIError.invalid("request body is not valid JSON")
         }
         guard let body = parsed as? [String: Any] else { throw APIError.invalid("request body must be a JSON object") }
@@ -73,14 +116,18 @@ struct JSONBody: @unchecked Sendable {
 
     /// Query string pairs, decoded as HTML forms encode them (Python's requests sends a space
     /// as "+", and a literal "+" as "%2B"), so both must be decoded here from the raw query.
-    static func formDecoded(_ query: String) -> [(String, String)] {
-        query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+    /// A percent-encoding that does not decode to UTF-8 is refused (400), not passed on raw.
+    static func formDecoded(_ query: String) throws -> [(String, String)] {
+        try query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ text: Substring) -> String {
+            func decode(_ text: Substring) throws -> String {
                 let spaced = text.replacingOccurrences(of: "+", with: " ")
-                return spaced.removingPercentEncoding ?? spaced
+                guard let decoded = spaced.removingPercentEncoding else {
+                    throw APIError.invalid("query parameter '\(parts[0].prefix(100))' is not valid percent-encoded UTF-8")
+                }
+                return decoded
             }
-            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+            return (try decode(parts[0]), parts.count > 1 ? try decode(parts[1]) : "")
         }
     }
 
@@ -120,7 +167,14 @@ struct JSONBody: @unchecked Sendable {
     func int64(_ key: String) throws -> Int64? {
         switch object[key] {
         case nil, is NSNull: return nil
-        case let value as NSNumber: return value.int64Value
+        case let value as NSNumber:
+            // A JSON number beyond Int64 (or fractional) is refused, not wrapped or truncated.
+            if let exact = Int64(value.stringValue) { return exact }
+            let number = value.doubleValue
+            guard number.isFinite, number == number.rounded(), let exact = Int64(exactly: number) else {
+                throw APIError.invalid("'\(key)' must be an integer from \(Int64.min) to \(Int64.max), got \(value.stringValue)")
+            }
+            return exact
         case let value as String:
             guard let parsed = Int64(value) else { throw APIError.invalid("'\(key)' must be an integer, got '\(value)'") }
             return parsed
@@ -167,7 +221,8 @@ struct JSONBody: @unchecked Sendable {
 
     static func response(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func ok(_ object: [String: Any]) -> Response { response(.ok, object) }

@@ -8,159 +8,224 @@ enum MLflowTrackingRoutes {
 
     static func add<Context: RequestContext>(to router: Router<Context>, _ h: RegistryHandlers) {
         let store = h.store
-        router.get(RouterPath("\(prefix)/experiments/get-by-name"), use: RegistryHandlers.guarded { request, _ in
-            let name = try await h.body(request).required("experiment_name")
-            guard let experiment = try await store.experiment(named: name) else {
-                throw APIError.notFound("Could not find experiment with name '\(name)'")
-            }
-            return JSONBody.ok(["experiment": MLflowJSON.experiment(experiment)])
-        })
-        router.get(RouterPath("\(prefix)/experiments/get"), use: RegistryHandlers.guarded { request, _ in
-            let id = try RegistryHandlers.parseID(try await h.body(request).required("experiment_id"), "experiment_id")
-            guard let experiment = try await store.experiment(id: id) else {
-                throw APIError.notFound("No Experiment with id=\(id) exists")
-            }
-            return JSONBody.ok(["experiment": MLflowJSON.experiment(experiment)])
-        })
-        router.post(RouterPath("\(prefix)/experiments/create"), use: RegistryHandlers.guarded { request, _ in
-            let body = try await h.body(request)
-            let location = body.string("artifact_location").flatMap { $0.isEmpty ? nil : $0 }
-            let experiment = try await store.createExperiment(
-                name: try body.required("name"), tags: try body.keyValues("tags"), artifactLocation: location)
-            return JSONBody.ok(["experiment_id": String(experiment.id)])
-        })
-        router.post(RouterPath("\(prefix)/experiments/search"), use: RegistryHandlers.guarded { request, _ in
-            let body = try await h.body(request)
-            let limit = Int(try body.int64("max_results") ?? 1000)
-            var experiments = try await store.experiments(limit: max(1, min(limit, 50_000)))
-            if let filter = body.string("filter"), !filter.trimmingCharacters(in: .whitespaces).isEmpty {
-                let clauses = try SearchFilter.parse(filter)
-                experiments = try experiments.filter { experiment in
+        router.get(
+            RouterPath("\(prefix)/experiments/get-by-name"),
+            use: RegistryHandlers.guarded { request, _ in
+                let name = try await h.body(request).required("experiment_name")
+                guard let experiment = try await store.experiment(named: name) else {
+                    throw APIError.notFound("Could not find experiment with name '\(name)'")
+                }
+                return JSONBody.ok(["experiment": MLflowJSON.experiment(experiment)])
+            })
+        router.get(
+            RouterPath("\(prefix)/experiments/get"),
+            use: RegistryHandlers.guarded { request, _ in
+                let id = try RegistryHandlers.parseID(try await h.body(request).required("experiment_id"), "experiment_id")
+                guard let experiment = try await store.experiment(id: id) else {
+                    throw APIError.notFound("No Experiment with id=\(id) exists")
+                }
+                return JSONBody.ok(["experiment": MLflowJSON.experiment(experiment)])
+            })
+        router.post(
+            RouterPath("\(prefix)/experiments/create"),
+            use: RegistryHandlers.guarded { request, _ in
+                let body = try await h.body(request)
+                let location = body.string("artifact_location").flatMap { $0.isEmpty ? nil : $0 }
+                let experiment = try await store.createExperiment(
+                    name: try body.required("name"), tags: try body.keyValues("tags"), artifactLocation: location)
+                return JSONBody.ok(["experiment_id": String(experiment.id)])
+            })
+        router.post(
+            RouterPath("\(prefix)/experiments/search"),
+            use: RegistryHandlers.guarded { request, _ in
+                let body = try await h.body(request)
+                let limit = try body.int64("max_results") ?? 1000
+                guard (1...50_000).contains(limit) else { throw APIError.invalid("'max_results' must be 1 to 50000, got \(limit)") }
+                let clauses = try SearchFilter.parse(body.string("filter") ?? "")
+                let offset = try PageToken.offset(body.string("page_token"))
+                let stages = try RegistryStore.Lifecycle.stages(viewType: body.string("view_type"))
+                let experiments = try await store.experiments(lifecycle: stages).filter { experiment in
                     try clauses.allSatisfy { try $0.matchesExperiment(experiment) }
                 }
-            }
-            return JSONBody.ok(["experiments": experiments.map(MLflowJSON.experiment)])
-        })
-        router.post(RouterPath("\(prefix)/experiments/set-experiment-tag"), use: RegistryHandlers.guarded { request, _ in
-            let body = try await h.body(request)
-            try await store.setExperimentTag(
-                experimentID: try RegistryHandlers.parseID(try body.required("experiment_id"), "experiment_id"),
-                key: try body.required("key"), value: body.string("value") ?? "")
-            return JSONBody.ok([:])
-        })
-        router.post(RouterPath("\(prefix)/experiments/delete"), use: RegistryHandlers.guarded { request, _ in
-            let actor = try h.admin.authorize(request, fallbackActor: "admin")
-            let body = try await h.body(request)
-            try await store.deleteExperiment(id: try RegistryHandlers.parseID(try body.required("experiment_id"), "experiment_id"), actor: actor)
-            return JSONBody.ok([:])
-        })
+                let end = min(experiments.count, offset + Int(limit))
+                var answer: [String: Any] = ["experiments": offset < end ? experiments[offset..<end].map(MLflowJSON.experiment) : []]
+                if end < experiments.count { answer["next_page_token"] = PageToken.token(end) }
+                return JSONBody.ok(answer)
+            })
+        router.post(
+            RouterPath("\(prefix)/experiments/set-experiment-tag"),
+            use: RegistryHandlers.guarded { request, _ in
+                let body = try await h.body(request)
+                try await store.setExperimentTag(
+                    experimentID: try RegistryHandlers.parseID(try body.required("experiment_id"), "experiment_id"),
+                    key: try body.required("key"), value: body.string("value") ?? "")
+                return JSONBody.ok([:])
+            })
+        router.post(
+            RouterPath("\(prefix)/experiments/delete"),
+            use: RegistryHandlers.guarded { request, _ in
+                let actor = try h.admin.authorize(request, fallbackActor: "admin")
+                let body = try await h.body(request)
+                try await store.deleteExperiment(
+                    id: try RegistryHandlers.parseID(try body.required("experiment_id"), "experiment_id"), actor: actor)
+                return JSONBody.ok([:])
+            })
         // Cablecar keeps no MLflow 3 "logged models" (models are registered from run artifacts);
         // the client searches them when resolving runs:/ URIs, and the true answer is: none.
-        router.post(RouterPath("\(prefix)/logged-models/search"), use: RegistryHandlers.guarded { request, _ in
-            _ = try await h.body(request)
-            return JSONBody.ok(["models": [Any]()])
-        })
-        router.get(RouterPath("\(prefix)/logged-models/:id"), use: RegistryHandlers.guarded { _, context in
-            throw APIError.notFound("Logged model with ID '\(context.parameters.get("id") ?? "")' not found.")
-        })
+        router.post(
+            RouterPath("\(prefix)/logged-models/search"),
+            use: RegistryHandlers.guarded { request, _ in
+                _ = try await h.body(request)
+                return JSONBody.ok(["models": [Any]()])
+            })
+        router.get(
+            RouterPath("\(prefix)/logged-models/:id"),
+            use: RegistryHandlers.guarded { _, context in
+                throw APIError.notFound("Logged model with ID '\(try RegistryHandlers.parameter(context, "id"))' not found.")
+            })
         addRunRoutes(to: router, h)
+        MLflowLifecycleRoutes.add(to: router, h)
     }
 
     static func addRunRoutes<Context: RequestContext>(to router: Router<Context>, _ h: RegistryHandlers) {
         let store = h.store
-        router.post(RouterPath("\(prefix)/runs/create"), use: RegistryHandlers.guarded { request, _ in
-            let body = try await h.body(request)
-            let experimentID = try RegistryHandlers.parseID(body.string("experiment_id") ?? "0", "experiment_id")
-            let tags = try body.keyValues("tags")
-            let name = body.string("run_name").flatMap { $0.isEmpty ? nil : $0 } ?? tags["mlflow.runName"] ?? ""
-            let run = try await store.createRun(
-                experimentID: experimentID, name: name, tags: tags, startTime: try body.int64("start_time"), userID: body.string("user_id") ?? "")
-            return JSONBody.ok(["run": try await h.runJSON(run)])
-        })
-        router.get(RouterPath("\(prefix)/runs/get"), use: RegistryHandlers.guarded { request, _ in
-            let id = try await h.body(request).required("run_id", "run_uuid")
-            guard let run = try await store.run(id: id) else { throw APIError.notFound("Run with id=\(id) not found") }
-            return JSONBody.ok(["run": try await h.runJSON(run)])
-        })
-        router.post(RouterPath("\(prefix)/runs/update"), use: RegistryHandlers.guarded { request, _ in
-            let body = try await h.body(request)
-            let id = try body.required("run_id", "run_uuid")
-            guard let current = try await store.run(id: id) else { throw APIError.notFound("Run with id=\(id) not found") }
-            var status = current.status
-            if let text = body.string("status") {
-                guard let parsed = RunStatus(rawValue: text.uppercased()) else {
-                    throw APIError.invalid("unknown run status '\(text)'; expected one of \(RunStatus.allCases.map(\.rawValue))")
+        router.post(
+            RouterPath("\(prefix)/runs/create"),
+            use: RegistryHandlers.guarded { request, _ in
+                let body = try await h.body(request)
+                let experimentID = try RegistryHandlers.parseID(body.string("experiment_id") ?? "0", "experiment_id")
+                let tags = try body.keyValues("tags")
+                let name = body.string("run_name").flatMap { $0.isEmpty ? nil : $0 } ?? tags["mlflow.runName"] ?? ""
+                let run = try await store.createRun(
+                    experimentID: experimentID, name: name, tags: tags, startTime: try body.int64("start_time"),
+                    userID: body.string("user_id") ?? "")
+                return JSONBody.ok(["run": try await h.runJSON(run)])
+            })
+        router.get(
+            RouterPath("\(prefix)/runs/get"),
+            use: RegistryHandlers.guarded { request, _ in
+                let id = try await h.body(request).required("run_id", "run_uuid")
+                guard let run = try await store.run(id: id) else { throw APIError.notFound("Run with id=\(id) not found") }
+                return JSONBody.ok(["run": try await h.runJSON(run)])
+            })
+        router.post(
+            RouterPath("\(prefix)/runs/update"),
+            use: RegistryHandlers.guarded { request, _ in
+                let body = try await h.body(request)
+                let id = try body.required("run_id", "run_uuid")
+                guard let current = try await store.run(id: id) else { throw APIError.notFound("Run with id=\(id) not found") }
+                var status = current.status
+                if let text = body.string("status") {
+                    guard let parsed = RunStatus(rawValue: text.uppercased()) else {
+                        throw APIError.invalid("unknown run status '\(text)'; expected one of \(RunStatus.allCases.map(\.rawValue))")
+                    }
+                    status = parsed
                 }
-                status = parsed
-            }
-            // An update without a status (e.g. a rename) keeps the recorded end time.
-            let endTime = try body.int64("end_time") ?? (body.string("status") == nil ? current.endTime : nil)
-            let run = try await store.finishRun(
-                runID: id, status: status, failureReason: current.failureReason, endTime: endTime, name: body.string("run_name"))
-            return JSONBody.ok(["run_info": MLflowJSON.runInfo(run, experimentLocation: try await h.experimentLocation(run.experimentID))])
-        })
-        router.post(RouterPath("\(prefix)/runs/delete"), use: RegistryHandlers.guarded { request, _ in
-            let actor = try h.admin.authorize(request, fallbackActor: "admin")
-            try await store.deleteRun(runID: try await h.body(request).required("run_id"), actor: actor)
-            return JSONBody.ok([:])
-        })
-        router.post(RouterPath("\(prefix)/runs/log-parameter"), use: RegistryHandlers.guarded { request, _ in
-            let body = try await h.body(request)
-            try await store.logParameters(runID: try body.required("run_id", "run_uuid"), [try body.required("key"): body.string("value") ?? ""])
-            return JSONBody.ok([:])
-        })
-        router.post(RouterPath("\(prefix)/runs/log-metric"), use: RegistryHandlers.guarded { request, _ in
-            let body = try await h.body(request)
-            try await store.logMetrics(runID: try body.required("run_id", "run_uuid"), [try metric(body)])
-            return JSONBody.ok([:])
-        })
-        router.post(RouterPath("\(prefix)/runs/set-tag"), use: RegistryHandlers.guarded { request, _ in
-            let body = try await h.body(request)
-            try await store.setTags(runID: try body.required("run_id", "run_uuid"), [try body.required("key"): body.string("value") ?? ""])
-            return JSONBody.ok([:])
-        })
-        router.post(RouterPath("\(prefix)/runs/delete-tag"), use: RegistryHandlers.guarded { request, _ in
-            let body = try await h.body(request)
-            try await store.deleteTag(runID: try body.required("run_id"), key: try body.required("key"))
-            return JSONBody.ok([:])
-        })
-        router.post(RouterPath("\(prefix)/runs/log-batch"), use: RegistryHandlers.guarded { request, _ in
-            let body = try await h.body(request)
-            let metrics = try body.objects("metrics").map(metric)
-            let params = try body.keyValues("params")
-            let tags = try body.keyValues("tags")
-            // MLflow's own batch limits, so clients behave the same against either server.
-            guard metrics.count <= 1000, params.count <= 100, tags.count <= 100, metrics.count + params.count + tags.count <= 1000 else {
-                throw APIError.invalid("log-batch accepts at most 1000 metrics, 100 params and 100 tags (1000 items in all)")
-            }
-            try await store.logBatch(runID: try body.required("run_id"), metrics: metrics, parameters: params, tags: tags)
-            return JSONBody.ok([:])
-        })
-        router.get(RouterPath("\(prefix)/metrics/get-history"), use: RegistryHandlers.guarded { request, _ in
-            let body = try await h.body(request)
-            let id = try body.required("run_id", "run_uuid")
-            guard try await store.run(id: id) != nil else { throw APIError.notFound("Run with id=\(id) not found") }
-            let points = try await store.metricHistory(runID: id, key: try body.required("metric_key"))
-            return JSONBody.ok(["metrics": points.map(MLflowJSON.metric)])
-        })
-        router.post(RouterPath("\(prefix)/runs/search"), use: RegistryHandlers.guarded { request, _ in
-            let body = try await h.body(request)
-            let ids = try body.strings("experiment_ids").map { try RegistryHandlers.parseID($0, "experiment_ids") }
-            let limit = Int(try body.int64("max_results") ?? 1000)
-            let clauses = try SearchFilter.parse(body.string("filter") ?? "")
-            var runs = try await store.runs(experimentIDs: ids, filter: RunFilter(limit: 50_000))
-            runs = try runs.filter { run in try clauses.allSatisfy { try $0.matchesRun(run) } }
-            runs = try RunOrdering(body.strings("order_by")).sorted(runs)
-            var result: [[String: Any]] = []
-            for run in runs.prefix(max(1, min(limit, 50_000))) { result.append(try await h.runJSON(run)) }
-            return JSONBody.ok(["runs": result])
-        })
+                // An update without a status (e.g. a rename) keeps the recorded end time.
+                let endTime = try body.int64("end_time") ?? (body.string("status") == nil ? current.endTime : nil)
+                let run = try await store.finishRun(
+                    runID: id, status: status, failureReason: current.failureReason, endTime: endTime, name: body.string("run_name"))
+                return JSONBody.ok([
+                    "run_info": MLflowJSON.runInfo(run, experimentLocation: try await h.experimentLocation(run.experimentID))
+                ])
+            })
+        router.post(
+            RouterPath("\(prefix)/runs/delete"),
+            use: RegistryHandlers.guarded { request, _ in
+                let actor = try h.admin.authorize(request, fallbackActor: "admin")
+                try await store.deleteRun(runID: try await h.body(request).required("run_id"), actor: actor)
+                return JSONBody.ok([:])
+            })
+        router.post(
+            RouterPath("\(prefix)/runs/log-parameter"),
+            use: RegistryHandlers.guarded { request, _ in
+                let body = try await h.body(request)
+                try await store.logParameters(
+                    runID: try body.required("run_id", "run_uuid"), [try body.required("key"): body.string("value") ?? ""])
+                return JSONBody.ok([:])
+            })
+        router.post(
+            RouterPath("\(prefix)/runs/log-metric"),
+            use: RegistryHandlers.guarded { request, _ in
+                let body = try await h.body(request)
+                try await store.logMetrics(runID: try body.required("run_id", "run_uuid"), [try metric(body)])
+                return JSONBody.ok([:])
+            })
+        router.post(
+            RouterPath("\(prefix)/runs/set-tag"),
+            use: RegistryHandlers.guarded { request, _ in
+                let body = try await h.body(request)
+                try await store.setTags(
+                    runID: try body.required("run_id", "run_uuid"), [try body.required("key"): body.string("value") ?? ""])
+                return JSONBody.ok([:])
+            })
+        router.post(
+            RouterPath("\(prefix)/runs/delete-tag"),
+            use: RegistryHandlers.guarded { request, _ in
+                let body = try await h.body(request)
+                try await store.deleteTag(runID: try body.required("run_id"), key: try body.required("key"))
+                return JSONBody.ok([:])
+            })
+        router.post(
+            RouterPath("\(prefix)/runs/log-batch"),
+            use: RegistryHandlers.guarded { request, _ in
+                let body = try await h.body(request)
+                let metrics = try body.objects("metrics").map(metric)
+                let params = try body.keyValues("params")
+                let tags = try body.keyValues("tags")
+                // MLflow's own batch limits, so clients behave the same against either server.
+                guard metrics.count <= 1000, params.count <= 100, tags.count <= 100, metrics.count + params.count + tags.count <= 1000
+                else {
+                    throw APIError.invalid("log-batch accepts at most 1000 metrics, 100 params and 100 tags (1000 items in all)")
+                }
+                try await store.logBatch(runID: try body.required("run_id"), metrics: metrics, parameters: params, tags: tags)
+                return JSONBody.ok([:])
+            })
+        router.get(
+            RouterPath("\(prefix)/metrics/get-history"),
+            use: RegistryHandlers.guarded { request, _ in
+                let body = try await h.body(request)
+                let id = try body.required("run_id", "run_uuid")
+                guard try await store.run(id: id) != nil else { throw APIError.notFound("Run with id=\(id) not found") }
+                let points = try await store.metricHistory(runID: id, key: try body.required("metric_key"))
+                return JSONBody.ok(["metrics": points.map(MLflowJSON.metric)])
+            })
+        router.post(
+            RouterPath("\(prefix)/runs/search"),
+            use: RegistryHandlers.guarded { request, _ in
+                let body = try await h.body(request)
+                let ids = try body.strings("experiment_ids").map { try RegistryHandlers.parseID($0, "experiment_ids") }
+                let limit = try body.int64("max_results") ?? 1000
+                guard (1...50_000).contains(limit) else { throw APIError.invalid("'max_results' must be 1 to 50000, got \(limit)") }
+                let clauses = try SearchFilter.parse(body.string("filter") ?? "")
+                let ordering = try RunOrdering(body.strings("order_by"))
+                let offset = try PageToken.offset(body.string("page_token"))
+                let stages = try RegistryStore.Lifecycle.stages(viewType: body.string("run_view_type"))
+                var runs = try await store.runs(experimentIDs: ids, lifecycle: stages)
+                runs = try runs.filter { run in try clauses.allSatisfy { try $0.matchesRun(run) } }
+                runs = ordering.sorted(runs)
+                var locations: [Int64: String] = [:]
+                var result: [[String: Any]] = []
+                let end = min(runs.count, offset + Int(limit))
+                if offset < end {
+                    for run in runs[offset..<end] {
+                        if locations[run.experimentID] == nil {
+                            locations[run.experimentID] = try await h.experimentLocation(run.experimentID)
+                        }
+                        result.append(MLflowJSON.run(run, experimentLocation: locations[run.experimentID] ?? ""))
+                    }
+                }
+                var answer: [String: Any] = ["runs": result]
+                if end < runs.count { answer["next_page_token"] = PageToken.token(end) }
+                return JSONBody.ok(answer)
+            })
     }
 
     static func metric(_ body: JSONBody) throws -> MetricPoint {
         guard let value = try body.double("value") else { throw APIError.missing("value") }
         return MetricPoint(
-            key: try body.required("key"), value: value, timestamp: try body.int64("timestamp") ?? EpochMillis(Date().timeIntervalSince1970 * 1000),
+            key: try body.required("key"), value: value,
+            timestamp: try body.int64("timestamp") ?? EpochMillis(Date().timeIntervalSince1970 * 1000),
             step: try body.int64("step") ?? 0)
     }
 }

@@ -1,3 +1,5 @@
+import CablecarService
+import Foundation
 import Hummingbird
 import Logging
 
@@ -43,6 +45,26 @@ struct RegistryHandlers: Sendable {
         }
     }
 
+    /// Runs a native (/api/v1) handler and renders its errors in Cablecar's one error shape.
+    static func native<Context: RequestContext>(
+        _ handler: @escaping @Sendable (Request, Context) async throws -> Response
+    ) -> @Sendable (Request, Context) async throws -> Response {
+        { request, context in
+            do {
+                return try await handler(request, context)
+            } catch let error as ServiceError {
+                return error.response
+            } catch {
+                return APIError.from(error).serviceError.response
+            }
+        }
+    }
+
+    /// A path parameter, percent-decoded and checked (NUL, length); errors are 400.
+    static func parameter<Context: RequestContext>(_ context: Context, _ name: String) throws -> String {
+        try PathParameter.string(context, name, maxLength: JSONBody.maxNameLength)
+    }
+
     func experimentLocation(_ id: Int64) async throws -> String {
         try await store.experiment(id: id)?.artifactLocation ?? ""
     }
@@ -52,12 +74,26 @@ struct RegistryHandlers: Sendable {
     }
 
     static func parseID(_ text: String, _ field: String) throws -> Int64 {
-        guard let id = Int64(text) else { throw APIError.invalid("'\(field)' must be an integer id, got '\(text)'") }
+        guard let id = Int64(text) else {
+            // All digits but beyond Int64: no such id exists.
+            if !text.isEmpty, text.utf8.allSatisfy({ (48...57).contains($0) }) {
+                throw APIError.notFound("No \(field) \(text.prefix(40)) exists")
+            }
+            throw APIError.invalid("'\(field)' must be an integer id, got '\(text.prefix(100))'")
+        }
         return id
     }
 
+    /// A model version number: not a positive integer is 400; one beyond any stored version
+    /// (versions are int4) is 404, like any other version that does not exist.
     static func parseVersion(_ text: String) throws -> Int {
-        guard let version = Int(text), version >= 1 else { throw APIError.invalid("'version' must be a positive integer, got '\(text)'") }
+        let digits = text.trimmingCharacters(in: .whitespaces)
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ (48...57).contains($0) }), digits.contains(where: { $0 != "0" }) else {
+            throw APIError.invalid("'version' must be a positive integer, got '\(text.prefix(100))'")
+        }
+        guard let version = Int(digits), version <= Int(Int32.max) else {
+            throw APIError.notFound("Model version \(digits.prefix(40)) does not exist (versions go up to \(Int32.max))")
+        }
         return version
     }
 }

@@ -1,9 +1,12 @@
 import Foundation
 
-/// The subset of MLflow's search filter language Cablecar answers: clauses joined by AND, each
-/// `<entity>.<key> <op> <value>` with entity params/tags/attributes/metrics (or a bare
-/// attribute), ops = and != for strings, and = != < <= > >= for metrics. Anything else is
-/// refused with a reason rather than answered wrongly.
+/// MLflow's search filter language as the stock client sends it: clauses joined by AND, each
+/// `<entity>.<key> <op> <value>` (entity params/tags/attributes/metrics, or a bare attribute;
+/// keys may be quoted with backticks or double quotes, e.g. tags."mlflow.runName"). Operators:
+/// = != for every entity; LIKE, ILIKE, IN, NOT IN for text; < <= > >= for numbers (metrics,
+/// start_time, end_time). Values are quoted strings (operators and AND inside quotes are
+/// text), numbers, or a parenthesized list for IN. OR is refused, as MLflow refuses it; anything
+/// else that cannot be answered is refused with a reason rather than answered wrongly.
 struct SearchFilter: Sendable, Equatable {
     enum Entity: String, Sendable { case param, tag, attribute, metric }
 
@@ -11,80 +14,127 @@ struct SearchFilter: Sendable, Equatable {
     let key: String
     let op: String
     let value: String
+    var values: [String] = []
+
+    static let numericAttributes: Set<String> = ["start_time", "end_time", "creation_time", "last_update_time", "version_number"]
+    static let textOperators: Set<String> = ["=", "!=", "LIKE", "ILIKE", "IN", "NOT IN"]
+    static let numberOperators: Set<String> = ["=", "!=", "<", "<=", ">", ">="]
 
     static func parse(_ text: String) throws -> [SearchFilter] {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty { return [] }
-        let pieces = trimmed.components(separatedBy: " AND ").flatMap { $0.components(separatedBy: " and ") }
-        return try pieces.map(parseClause)
-    }
-
-    private static func parseClause(_ clause: String) throws -> SearchFilter {
-        let clause = clause.trimmingCharacters(in: .whitespaces)
-        for op in ["!=", ">=", "<=", "=", ">", "<"] {
-            guard let range = clause.range(of: op) else { continue }
-            let left = clause[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
-            var right = clause[range.upperBound...].trimmingCharacters(in: .whitespaces)
-            if right.count >= 2, let first = right.first, first == "'" || first == "\"", right.last == first {
-                right = String(right.dropFirst().dropLast())
+        var scanner = FilterScanner(Array(text))
+        var clauses: [SearchFilter] = []
+        scanner.skipSpaces()
+        if scanner.atEnd { return [] }
+        while true {
+            clauses.append(try scanner.clause())
+            scanner.skipSpaces()
+            if scanner.atEnd { return clauses }
+            let word = scanner.word().uppercased()
+            switch word {
+            case "AND": continue
+            case "OR":
+                throw APIError.invalid(
+                    "Invalid clause(s) in filter string: 'OR'. Search filters support only AND between clauses; run one search per alternative"
+                )
+            default:
+                throw APIError.invalid("Invalid clause(s) in filter string: expected AND between clauses, found '\(word.prefix(50))'")
             }
-            let (entity, key) = try splitIdentifier(left)
-            if entity != .metric && op != "=" && op != "!=" {
-                throw APIError.invalid("filter '\(clause)': only = and != compare \(entity.rawValue) values")
-            }
-            return SearchFilter(entity: entity, key: key, op: op, value: right)
-        }
-        throw APIError.invalid("filter clause '\(clause)' has no comparison; expected e.g. tags.stage = 'x'")
-    }
-
-    private static func splitIdentifier(_ text: String) throws -> (Entity, String) {
-        let unquoted = { (s: Substring) in String(s).trimmingCharacters(in: CharacterSet(charactersIn: "`\"")) }
-        guard let dot = text.firstIndex(of: ".") else { return (.attribute, unquoted(text[...])) }
-        let kind = text[..<dot].lowercased()
-        let key = unquoted(text[text.index(after: dot)...])
-        switch kind {
-        case "params", "param", "parameter", "parameters": return (.param, key)
-        case "tags", "tag": return (.tag, key)
-        case "attributes", "attribute", "attr", "run": return (.attribute, key)
-        case "metrics", "metric": return (.metric, key)
-        default: throw APIError.invalid("filter identifier '\(text)': expected params., tags., attributes. or metrics.")
         }
     }
 
     func matchesRun(_ run: Run) throws -> Bool {
         switch entity {
-        case .param: return compare(run.params[key])
-        case .tag: return compare(run.tags[key])
+        case .param: return try compareText(run.params[key])
+        case .tag:
+            switch key {
+            case "mlflow.runName": return try compareText(run.tags[key] ?? run.name)
+            case "mlflow.user": return try compareText(run.tags[key] ?? run.userID)
+            default: return try compareText(run.tags[key])
+            }
         case .attribute:
             switch key {
-            case "status": return compare(run.status.rawValue)
-            case "run_name", "name": return compare(run.name)
-            case "run_id", "run_uuid": return compare(run.id)
-            default: throw APIError.invalid("filter attribute '\(key)' is not supported; use status, run_name or run_id")
+            case "status": return try compareText(run.status.rawValue)
+            case "run_name", "name": return try compareText(run.name)
+            case "run_id", "run_uuid": return try compareText(run.id)
+            case "user_id": return try compareText(run.userID)
+            case "start_time": return try compareNumber(Double(run.startTime))
+            case "end_time": return try compareNumber(run.endTime.map(Double.init))
+            default:
+                throw APIError.invalid(
+                    "filter attribute '\(key)' is not supported; use status, run_name, run_id, user_id, start_time or end_time")
             }
-        case .metric:
-            guard let actual = run.latestMetrics[key]?.value else { return false }
-            guard let expected = Double(value) else { throw APIError.invalid("metric filter value '\(value)' is not a number") }
-            switch op {
-            case "=": return actual == expected
-            case "!=": return actual != expected
-            case "<": return actual < expected
-            case "<=": return actual <= expected
-            case ">": return actual > expected
-            default: return actual >= expected
-            }
+        case .metric: return try compareNumber(run.latestMetrics[key]?.value)
         }
     }
 
     func matchesExperiment(_ experiment: Experiment) throws -> Bool {
         switch (entity, key) {
-        case (.attribute, "name"): return compare(experiment.name)
-        case (.tag, _): return compare(experiment.tags[key])
+        case (.attribute, "name"): return try compareText(experiment.name)
+        case (.tag, _): return try compareText(experiment.tags[key])
         default: throw APIError.invalid("experiment filter on '\(key)' is not supported; use name or tags.<key>")
         }
     }
 
-    private func compare(_ actual: String?) -> Bool {
-        op == "=" ? actual == value : actual != value
+    func matchesModel(name: String, tags: [String: String]) throws -> Bool {
+        switch (entity, key) {
+        case (.attribute, "name"): return try compareText(name)
+        case (.tag, _): return try compareText(tags[key])
+        default: throw APIError.invalid("registered model filter on '\(key)' is not supported; use name or tags.<key>")
+        }
+    }
+
+    func compareText(_ actual: String?) throws -> Bool {
+        guard Self.textOperators.contains(op) else {
+            throw APIError.invalid("filter on '\(key)': \(op) compares numbers; use =, !=, LIKE, ILIKE or IN for text")
+        }
+        guard let actual else { return false }
+        switch op {
+        case "=": return actual == value
+        case "!=": return actual != value
+        case "LIKE": return Self.like(Array(actual), Array(value))
+        case "ILIKE": return Self.like(Array(actual.lowercased()), Array(value.lowercased()))
+        case "IN": return values.contains(actual)
+        default: return !values.contains(actual)
+        }
+    }
+
+    func compareNumber(_ actual: Double?) throws -> Bool {
+        guard Self.numberOperators.contains(op) else { throw APIError.invalid("filter on '\(key)': \(op) does not compare numbers") }
+        guard let expected = Double(value) else { throw APIError.invalid("filter on '\(key)': '\(value.prefix(50))' is not a number") }
+        guard let actual else { return false }
+        switch op {
+        case "=": return actual == expected
+        case "!=": return actual != expected
+        case "<": return actual < expected
+        case "<=": return actual <= expected
+        case ">": return actual > expected
+        default: return actual >= expected
+        }
+    }
+
+    /// SQL LIKE: % any run of characters, _ one character.
+    static func like(_ text: [Character], _ pattern: [Character]) -> Bool {
+        var t = 0
+        var p = 0
+        var star: Int?
+        var mark = 0
+        while t < text.count {
+            if p < pattern.count, pattern[p] == "_" || (pattern[p] != "%" && pattern[p] == text[t]) {
+                t += 1
+                p += 1
+            } else if p < pattern.count, pattern[p] == "%" {
+                star = p
+                mark = t
+                p += 1
+            } else if let s = star {
+                p = s + 1
+                mark += 1
+                t = mark
+            } else {
+                return false
+            }
+        }
+        while p < pattern.count, pattern[p] == "%" { p += 1 }
+        return p == pattern.count
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import Crypto
+import Foundation
 import PostgresNIO
 
 extension RegistryStore {
@@ -9,7 +9,9 @@ extension RegistryStore {
         let path = try Self.normalizedArtifactPath(path)
         guard bytes.count <= limits.maxArtifactBytes else {
             throw RegistryError(
-                .tooLarge, "artifact '\(path)' has \(bytes.count) bytes; the limit is \(limits.maxArtifactBytes) (CABLECAR_REGISTRY_MAX_ARTIFACT_BYTES)")
+                .tooLarge,
+                "artifact '\(path)' has \(bytes.count) bytes; the limit is \(limits.maxArtifactBytes) (CABLECAR_REGISTRY_MAX_ARTIFACT_BYTES)"
+            )
         }
         let digest = Self.sha256Hex(bytes)
         try await transaction { connection in
@@ -19,8 +21,34 @@ extension RegistryStore {
     }
 
     /// The artifact upsert, in the caller's transaction (`path` already normalized).
+    ///
+    /// Registered models are immutable: once a run has a registered model version, none of its
+    /// stored files may be replaced, and nothing may be added under a registered version's
+    /// artifact path (it would change the version's digest). Refused for every caller, admin
+    /// included; the run's row lock serializes this check with registrations.
     func storeArtifact(runID: String, path: String, bytes: [UInt8], on connection: PostgresConnection) async throws {
         try await requireActiveRun(runID, on: connection)
+        try await connection.query("SELECT id FROM registry_runs WHERE id = \(runID) FOR UPDATE", logger: logger)
+        let registered = try await registeredArtifactPaths(runID: runID, on: connection)
+        if !registered.isEmpty {
+            if let covering = registered.first(where: { !$0.path.isEmpty && (path == $0.path || path.hasPrefix($0.path + "/")) }) {
+                throw RegistryError(
+                    .invalidState,
+                    "artifact '\(path)' of run \(runID) belongs to registered model \(covering.model) version \(covering.version) "
+                        + "and is immutable; log the new model to a new run and register that")
+            }
+            var exists = false
+            for try await _ in try await connection.query(
+                "SELECT 1 FROM registry_artifacts WHERE run_id = \(runID) AND path = \(path)", logger: logger)
+            {
+                exists = true
+            }
+            if exists {
+                throw RegistryError(
+                    .invalidState,
+                    "run \(runID) has registered model versions, so its artifact '\(path)' is immutable; write to a new path or a new run")
+            }
+        }
         let digest = Self.sha256Hex(bytes)
         let size = Int64(bytes.count)
         try await connection.query(
@@ -31,6 +59,31 @@ extension RegistryStore {
             SET content = EXCLUDED.content, sha256 = EXCLUDED.sha256, size_bytes = EXCLUDED.size_bytes, created_at = now()
             """, logger: logger)
         RegistryMetrics.artifactStored(bytes: bytes.count)
+    }
+
+    /// The artifact paths of registered versions made from `runID` ("" = the whole run).
+    func registeredArtifactPaths(runID: String, on connection: PostgresConnection) async throws
+        -> [(model: String, version: Int, path: String)]
+    {
+        var result: [(model: String, version: Int, path: String)] = []
+        for try await (model, version, path) in try await connection.query(
+            "SELECT model_name, version, artifact_path FROM registry_model_versions WHERE run_id = \(runID)", logger: logger
+        ).decode((String, Int32, String).self) {
+            result.append((model, Int(version), path.trimmingSlashes))
+        }
+        return result
+    }
+
+    /// Whether any registered model version was made from `runID` (its artifacts are then
+    /// written only with the admin token, and never overwritten).
+    public func hasRegisteredVersions(runID: String) async throws -> Bool {
+        guard Self.isRunID(runID) else { return false }
+        for try await _ in try await client.query(
+            "SELECT 1 FROM registry_model_versions WHERE run_id = \(runID) LIMIT 1", logger: logger)
+        {
+            return true
+        }
+        return false
     }
 
     /// The artifact's bytes, checked against the stored sha256.

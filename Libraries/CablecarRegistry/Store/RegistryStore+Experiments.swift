@@ -75,15 +75,28 @@ extension RegistryStore {
         }
     }
 
-    public func experiments(limit: Int = 1000) async throws -> [Experiment] {
-        var ids: [Int64] = []
-        for try await id in try await client.query(
-            "SELECT id FROM registry_experiments WHERE lifecycle_stage = 'active' ORDER BY id LIMIT \(limit)", logger: logger
-        ).decode(Int64.self) {
-            ids.append(id)
-        }
+    /// Experiments by id, in two queries however many there are.
+    public func experiments(limit: Int = 1000, lifecycle: [Lifecycle] = [.active]) async throws -> [Experiment] {
         var result: [Experiment] = []
-        for id in ids { if let experiment = try await experiment(id: id) { result.append(experiment) } }
+        for try await (id, name, location, stage, created, updated) in try await client.query(
+            """
+            SELECT id, name, artifact_location, lifecycle_stage, created_at_ms, updated_at_ms FROM registry_experiments
+            WHERE lifecycle_stage = ANY(\(lifecycle.map(\.rawValue))) ORDER BY id LIMIT \(Int64(max(1, limit)))
+            """, logger: logger
+        ).decode((Int64, String, String, String, Int64, Int64).self) {
+            result.append(
+                Experiment(
+                    id: id, name: name, artifactLocation: location, lifecycleStage: stage, createdAt: created, updatedAt: updated, tags: [:]
+                ))
+        }
+        guard !result.isEmpty else { return [] }
+        var index: [Int64: Int] = [:]
+        for (position, experiment) in result.enumerated() { index[experiment.id] = position }
+        for try await (id, key, value) in try await client.query(
+            "SELECT experiment_id, key, value FROM registry_experiment_tags WHERE experiment_id = ANY(\(result.map(\.id)))", logger: logger
+        ).decode((Int64, String, String).self) {
+            if let position = index[id] { result[position].tags[key] = value }
+        }
         return result
     }
 

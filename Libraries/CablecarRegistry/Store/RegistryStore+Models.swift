@@ -4,7 +4,8 @@ import PostgresNIO
 extension RegistryStore {
     /// Creates a registered model; a taken name is `RESOURCE_ALREADY_EXISTS`.
     @discardableResult
-    public func createRegisteredModel(name: String, description: String = "", tags: [String: String] = [:]) async throws -> RegisteredModel {
+    public func createRegisteredModel(name: String, description: String = "", tags: [String: String] = [:]) async throws -> RegisteredModel
+    {
         try Self.validateModelName(name)
         for (key, value) in tags { try validateTag(key, value) }
         let now = Self.now()
@@ -55,7 +56,8 @@ extension RegistryStore {
             ).decode((String, Int).self) {
                 aliases[alias] = version
             }
-            return RegisteredModel(name: name, description: description, createdAt: created, updatedAt: updated, tags: tags, aliases: aliases)
+            return RegisteredModel(
+                name: name, description: description, createdAt: created, updatedAt: updated, tags: tags, aliases: aliases)
         }
         return nil
     }
@@ -178,7 +180,9 @@ extension RegistryStore {
             return (next, [event])
         }
         RegistryMetrics.versionRegistered()
-        logger.info("Model version registered", metadata: ["model": "\(modelName)", "version": "\(version)", "run": "\(runID ?? "")", "actor": "\(actor)"])
+        logger.info(
+            "Model version registered",
+            metadata: ["model": "\(modelName)", "version": "\(version)", "run": "\(runID ?? "")", "actor": "\(actor)"])
         await flushEvents(expected: pending.count)
         return try await requireVersion(modelName, version)
     }
@@ -256,7 +260,9 @@ extension RegistryStore {
         let found = try await requireVersion(modelName, version)
         let run = try await found.runID.asyncFlatMap { try await self.run(id: $0) }
         let experimentName = try await run.asyncFlatMap { try await self.experiment(id: $0.experimentID)?.name }
-        return ModelLineage(version: found, run: run, experimentName: experimentName, transitions: try await transitions(modelName: modelName, version: version))
+        return ModelLineage(
+            version: found, run: run, experimentName: experimentName,
+            transitions: try await transitions(modelName: modelName, version: version))
     }
 
     public func transitions(modelName: String, version: Int) async throws -> [StageTransition] {
@@ -281,10 +287,17 @@ extension RegistryStore {
         guard let runID = version.runID, !version.artifactPath.isEmpty else {
             throw RegistryError.notFound("\(version.modelName) version \(version.version) has no artifact stored in the registry")
         }
-        let bytes = try await artifact(runID: runID, path: version.artifactPath)
-        if let recorded = version.artifactSHA256, Self.sha256Hex(bytes) != recorded {
+        // Every load is verified against the digest recorded at registration (not only the
+        // stored row's own digest): a version whose artifact cannot be verified is not served.
+        guard let recorded = version.artifactSHA256 else {
             throw RegistryError(
-                .invalidState, "artifact of \(version.modelName) version \(version.version) changed since registration (sha256 \(recorded))")
+                .invalidState, "\(version.modelName) version \(version.version) has no recorded sha256; its artifact cannot be verified")
+        }
+        let bytes = try await artifact(runID: runID, path: version.artifactPath)
+        if Self.sha256Hex(bytes) != recorded {
+            throw RegistryError(
+                .invalidState, "artifact of \(version.modelName) version \(version.version) changed since registration (sha256 \(recorded))"
+            )
         }
         return bytes
     }

@@ -263,24 +263,11 @@ extension RegistryStore {
     }
 
     public func runs(experimentIDs: [Int64], filter: RunFilter = RunFilter()) async throws -> [Run] {
-        var ids: [String] = []
         let limit = max(1, min(filter.limit, 10_000))
-        for try await id in try await client.query(
-            """
-            SELECT id FROM registry_runs
-            WHERE experiment_id = ANY(\(experimentIDs)) AND lifecycle_stage = 'active'
-              AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
-            ORDER BY start_time_ms DESC, id
-            """, logger: logger
-        ).decode(String.self) {
-            ids.append(id)
-        }
-        var result: [Run] = []
-        for id in ids {
-            guard let run = try await run(id: id) else { continue }
-            if filter.tags.allSatisfy({ run.tags[$0.key] == $0.value }) { result.append(run) }
-            if result.count >= limit { break }
-        }
-        return result
+        let all = try await runs(experimentIDs: experimentIDs, lifecycle: [.active])
+        return Array(
+            all.lazy.filter { run in
+                (filter.status == nil || run.status == filter.status) && filter.tags.allSatisfy { run.tags[$0.key] == $0.value }
+            }.prefix(limit))
     }
 }

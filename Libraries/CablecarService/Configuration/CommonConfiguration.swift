@@ -30,14 +30,19 @@ public struct CommonConfiguration: Sendable {
         "CABLECAR_TOPIC_PARTITIONS", default: "3", expected: "an integer from 1 to 1024",
         summary: "Partitions of topics a service creates when they are missing.")
 
+    public static let httpIdleTimeout = ConfigurationVariable(
+        "CABLECAR_HTTP_IDLE_TIMEOUT_SECONDS", default: "30", expected: "an integer from 1 to 3600",
+        summary: "Seconds a connection may send nothing (mid-request or between requests) before the server closes it.")
+
     public static func variables(defaultHTTPPort: Int) -> [ConfigurationVariable] {
-        [databaseURL, kafkaBrokers, httpHost, httpPort(default: defaultHTTPPort), logLevel, logFormat, topicPartitions]
+        [databaseURL, kafkaBrokers, httpHost, httpPort(default: defaultHTTPPort), httpIdleTimeout, logLevel, logFormat, topicPartitions]
     }
 
     public var database: DatabaseConfiguration
     public var kafkaBrokers: String
     public var httpHost: String
     public var httpPort: Int
+    public var httpIdleTimeoutSeconds: Int
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
     public var topicPartitions: Int
@@ -46,14 +51,17 @@ public struct CommonConfiguration: Sendable {
         database = try environment.parsed(Self.databaseURL) { try DatabaseConfiguration(url: $0) }
         kafkaBrokers = try environment.parsed(Self.kafkaBrokers) { text in
             let brokers = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard !brokers.isEmpty, brokers.allSatisfy({ broker in
-                let parts = broker.split(separator: ":")
-                return parts.count == 2 && !parts[0].isEmpty && Int(parts[1]).map { (1...65535).contains($0) } == true
-            }) else { throw InvalidValue("\(text) is not a list of host:port") }
+            guard !brokers.isEmpty,
+                brokers.allSatisfy({ broker in
+                    let parts = broker.split(separator: ":")
+                    return parts.count == 2 && !parts[0].isEmpty && Int(parts[1]).map { (1...65535).contains($0) } == true
+                })
+            else { throw InvalidValue("\(text) is not a list of host:port") }
             return brokers.joined(separator: ",")
         }
         httpHost = try environment.string(Self.httpHost)
         httpPort = try environment.int(Self.httpPort(default: defaultHTTPPort), in: 0...65535)
+        httpIdleTimeoutSeconds = try environment.int(Self.httpIdleTimeout, in: 1...3600)
         logLevel = try environment.choice(Self.logLevel, as: Logger.Level.self)
         logFormat = try environment.choice(Self.logFormat, as: LogFormat.self)
         topicPartitions = try environment.int(Self.topicPartitions, in: 1...1024)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 
 /// The one error shape of Cablecar's own HTTP APIs (ingest, features, trainer, forecast, monitor,
 /// the registry's native routes): a status and a JSON body
@@ -12,11 +13,28 @@ public struct ServiceError: Error, HTTPResponseError, CustomStringConvertible, S
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
+    /// Names the request did not match (unknown features, neighborhoods), as `"unknown": [...]`.
+    public var unknown: [String]?
+    /// Set on logged server errors (`"error_id"`): the id under which the cause was logged.
+    public var errorID: String?
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, unknown: [String]? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.unknown = unknown
+    }
+
+    /// A server error whose cause is logged under a fresh error id; the response carries the id
+    /// (to quote when reporting) and never the cause (which may hold internals).
+    public static func logged(
+        _ status: HTTPResponse.Status, code: String, _ message: String, error: any Error, logger: Logger
+    ) -> ServiceError {
+        let id = UUID().uuidString.lowercased()
+        logger.error("\(message)", metadata: ["error_id": "\(id)", "code": "\(code)", "error": "\(String(describing: error))"])
+        var failure = ServiceError(status, code: code, "\(message); the cause is logged under error id \(id)")
+        failure.errorID = id
+        return failure
     }
 
     public var description: String { "\(status.code) \(code): \(message)" }
@@ -35,13 +53,32 @@ public struct ServiceError: Error, HTTPResponseError, CustomStringConvertible, S
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Self.response(status: status, body: ["error": message, "code": code])
+        response
     }
 
     /// The body as bytes, for handlers that build responses themselves.
-    public var response: Response { Self.response(status: status, body: ["error": message, "code": code]) }
+    public var response: Response {
+        var response = Self.response(status: status, body: Body(error: message, code: code, unknown: unknown, errorID: errorID))
+        if status == .methodNotAllowed, let allow { response.headers[.allow] = allow }
+        return response
+    }
 
-    static func response(status: HTTPResponse.Status, body: [String: String]) -> Response {
+    /// The `Allow` header of a 405.
+    public var allow: String?
+
+    struct Body: Encodable {
+        var error: String
+        var code: String
+        var unknown: [String]?
+        var errorID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case error, code, unknown
+            case errorID = "error_id"
+        }
+    }
+
+    static func response(status: HTTPResponse.Status, body: some Encodable) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(body)) ?? Data(#"{"error":"unencodable error"}"#.utf8)

@@ -59,8 +59,11 @@ public enum ServiceMain {
         var logger = Logger(label: definition.name)
         logger.logLevel = common.logLevel
         logger.info(
-            "Starting", metadata: ["database": "\(common.database.redactedURL)", "brokers": "\(common.kafkaBrokers)",
-                                   "http": "\(common.httpHost):\(common.httpPort)", "librdkafka": "\(KafkaLibrary.versionString)"])
+            "Starting",
+            metadata: [
+                "database": "\(common.database.redactedURL)", "brokers": "\(common.kafkaBrokers)",
+                "http": "\(common.httpHost):\(common.httpPort)", "librdkafka": "\(KafkaLibrary.versionString)",
+            ])
         do {
             try await runGroup(definition, common: common, own: own, environment: environment, logger: logger)
             logger.info("Stopped")
@@ -87,8 +90,10 @@ public enum ServiceMain {
             checks: [startupReadiness, DatabaseReadiness(client: database, logger: logger), BrokerReadiness(admin: admin)],
             registry: Observability.registry)
         let workers = try definition.build(context, own, router)
+        MethodNotAllowed.install(on: router)
         let application = Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(common.httpIdleTimeoutSeconds)))),
             configuration: .init(address: .hostname(common.httpHost, port: common.httpPort), serverName: definition.name),
             logger: logger)
         let startup = StartupService(

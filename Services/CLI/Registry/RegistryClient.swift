@@ -1,7 +1,8 @@
 import CablecarRegistry
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The CLI's view of the registry API (served by cablecar-trainer): base URL from
@@ -54,7 +55,7 @@ struct RegistryClient {
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
             let problem = try? JSONDecoder().decode(ErrorBody.self, from: data)
-            var message = "registry answered \(status): \(problem?.message ?? String(decoding: data.prefix(500), as: UTF8.self))"
+            var message = "registry answered \(status): \(problem?.text ?? String(decoding: data.prefix(500), as: UTF8.self))"
             if status == 401 || status == 403, token == nil, !message.contains(RegistryHTTPConfiguration.adminTokenVariable) {
                 message += " (set \(RegistryHTTPConfiguration.adminTokenVariable) for admin actions)"
             }
@@ -63,21 +64,35 @@ struct RegistryClient {
         do {
             let decoder = JSONDecoder()
             // The API spells non-finite metric values as strings (a diverged loss is NaN).
-            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+                positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
             return try decoder.decode(type, from: data)
         } catch {
             throw ValidationErrorText("unexpected answer from \(path): \(error)")
         }
     }
 
+    /// The native routes' shape (`error`, `code`: docs/schemas.md "HTTP errors"), or MLflow's
+    /// (`error_code`, `message`).
     struct ErrorBody: Decodable {
-        let error_code: String
-        let message: String
+        let error: String?
+        let code: String?
+        let errorCode: String?
+        let message: String?
+
+        enum CodingKeys: String, CodingKey {
+            case error, code, message
+            case errorCode = "error_code"
+        }
+
+        var text: String? { error ?? message }
     }
 
     /// Percent-encodes all but RFC 3986's unreserved characters: safe in a path segment and
     /// in a query value (where "+" would otherwise read as a space).
     static func escape(_ segment: String) -> String {
-        segment.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? segment
+        segment.addingPercentEncoding(
+            withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"))
+            ?? segment
     }
 }

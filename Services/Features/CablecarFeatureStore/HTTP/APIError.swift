@@ -1,38 +1,12 @@
-import Foundation
+import CablecarService
 import Hummingbird
 
-/// A refused request: HTTP status, a stable machine-readable reason and a human detail.
-public struct APIError: Error, Codable, Sendable, Equatable, CustomStringConvertible {
-    public var status: Int
-    public var reason: String
-    public var detail: String
-    public var unknown: [String]?
+/// The feature API answers errors in the one shape of Cablecar's HTTP APIs (`ServiceError`:
+/// `{"error": ..., "code": ..., "unknown": [...]}`); this spelling keeps the handlers short.
+typealias APIError = ServiceError
 
-    public init(_ status: Int, _ reason: String, _ detail: String, unknown: [String]? = nil) {
-        self.status = status
-        self.reason = reason
-        self.detail = detail
-        self.unknown = unknown
-    }
-
-    public var description: String { "\(reason) (\(status)): \(detail)" }
-
-    static func badJSON(_ error: Error) -> APIError {
-        APIError(400, "malformed_body", "the body is not the expected JSON: \(error)")
-    }
-}
-
-/// Reads a JSON body of at most `limit` bytes.
-func decodeBody<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws(APIError) -> T {
-    let buffer: ByteBuffer
-    do {
-        buffer = try await request.body.collect(upTo: limit)
-    } catch {
-        throw APIError(413, "oversized", "the body is larger than \(limit) bytes")
-    }
-    do {
-        return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
-    } catch {
-        throw APIError.badJSON(error)
+extension ServiceError {
+    init(_ status: Int, _ code: String, _ message: String, unknown: [String]? = nil) {
+        self.init(HTTPResponse.Status(code: status), code: code, message, unknown: unknown)
     }
 }

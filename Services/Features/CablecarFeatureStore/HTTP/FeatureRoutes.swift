@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarFeatures
+import CablecarPostgres
 import CablecarService
 import Foundation
 import Hummingbird
@@ -25,7 +26,7 @@ public enum FeatureRoutes {
 
         router.post("/api/v1/features/online") { request, _ in
             do {
-                let body = try await decodeBody(OnlineFeatureRequest.self, from: request, limit: bodyLimit)
+                let body = try await JSONRequest.decode(OnlineFeatureRequest.self, from: request, limit: bodyLimit)
                 return OperationalRoutes.jsonResponse(.ok, try await online.handle(body))
             } catch {
                 return refuse(error, logger: logger)
@@ -33,30 +34,36 @@ public enum FeatureRoutes {
         }
         router.post("/api/v1/features/historical") { request, _ in
             do {
-                let body = try await decodeBody(SnapshotRequest.self, from: request, limit: bodyLimit)
-                return historical.response(try historical.plan(body), record: false, format: RetrievalFormat(accept: request.headers[.accept]))
+                let body = try await JSONRequest.decode(SnapshotRequest.self, from: request, limit: bodyLimit)
+                return historical.response(
+                    try historical.plan(body), record: false, format: RetrievalFormat(accept: request.headers[.accept]))
             } catch {
                 return refuse(error, logger: logger)
             }
         }
         router.post("/api/v1/snapshots") { request, _ in
             do {
-                let body = try await decodeBody(SnapshotRequest.self, from: request, limit: bodyLimit)
-                return historical.response(try historical.plan(body), record: true, format: RetrievalFormat(accept: request.headers[.accept]))
+                let body = try await JSONRequest.decode(SnapshotRequest.self, from: request, limit: bodyLimit)
+                return historical.response(
+                    try historical.plan(body), record: true, format: RetrievalFormat(accept: request.headers[.accept]))
             } catch {
                 return refuse(error, logger: logger)
             }
         }
         router.get("/api/v1/features/catalog") { _, _ in
             do {
-                return OperationalRoutes.jsonResponse(.ok, try await CatalogReport.load(computer: computer, progress: progress, on: database, logger: logger))
+                return OperationalRoutes.jsonResponse(
+                    .ok, try await CatalogReport.load(computer: computer, progress: progress, on: database, logger: logger))
             } catch {
                 return refuse(APIError(503, "store_unavailable", "catalog unavailable: \(error)"), logger: logger)
             }
         }
         router.post("/api/v1/features/backfill") { request, _ in
             do {
-                let body = try await decodeBody(BackfillRequest.self, from: request, limit: bodyLimit)
+                let body = try await JSONRequest.decode(BackfillRequest.self, from: request, limit: bodyLimit)
+                if let problem = EpochBounds.problem("start", body.start) ?? EpochBounds.problem("end", body.end) {
+                    throw APIError(400, "invalid_range", problem)
+                }
                 guard body.end > body.start, body.end - body.start <= 400 * 86_400_000 else {
                     throw APIError(400, "invalid_range", "end must be after start and the range at most 400 days")
                 }
@@ -71,11 +78,21 @@ public enum FeatureRoutes {
         }
     }
 
+    /// A refusal as its response; anything but a `ServiceError` is a database failure: a refusal
+    /// of the input (400), or a logged 503 whose response carries the error id.
     static func refuse(_ error: Error, logger: Logger) -> Response {
-        let apiError = (error as? APIError) ?? APIError(503, "store_unavailable", "\(error)")
-        if apiError.status >= 500 {
-            logger.error("Feature request failed", metadata: ["reason": "\(apiError.reason)", "detail": "\(apiError.detail)"])
+        if let error = error as? ServiceError {
+            if error.status.code >= 500 {
+                logger.error("Feature request failed", metadata: ["code": "\(error.code)", "error": "\(error.message)"])
+            }
+            return error.response
         }
-        return OperationalRoutes.jsonResponse(HTTPResponse.Status(code: apiError.status), apiError)
+        if let refusal = InputRefusal.message(of: error) {
+            return ServiceError.badRequest("the feature store refused the request: \(refusal)").response
+        }
+        return ServiceError.logged(
+            .serviceUnavailable, code: "store_unavailable", "the feature store is unavailable", error: error, logger: logger
+        )
+        .response
     }
 }

@@ -29,11 +29,11 @@ struct HistoricalHandler: Sendable {
     func plan(_ request: SnapshotRequest) throws(APIError) -> Plan {
         let selected: FeatureComputer
         let segments: [String]
-        let instants: [EpochMillis]
+        let instants: Int
         do {
             selected = try computer.selecting(request.features)
             segments = try computer.segmentIDs(inNeighborhoods: request.neighborhoods)
-            instants = try FeatureComputer.instants(of: request)
+            instants = try FeatureComputer.instantCount(of: request)
         } catch let error as FeatureError {
             switch error {
             case .unknownFeatures(let names): throw APIError(400, "unknown_features", error.description, unknown: names)
@@ -43,13 +43,15 @@ struct HistoricalHandler: Sendable {
         } catch {
             throw APIError(400, "invalid_request", "\(error)")
         }
-        let expected = instants.count.multipliedReportingOverflow(by: segments.count)
+        let expected = instants.multipliedReportingOverflow(by: segments.count)
         guard !expected.overflow, expected.partialValue <= maxRows else {
-            throw APIError(400, "too_many_rows", "the request covers more than \(maxRows) rows; ask for a shorter range, a coarser step or fewer neighborhoods")
+            throw APIError(
+                400, "too_many_rows",
+                "the request covers more than \(maxRows) rows; ask for a shorter range, a coarser step or fewer neighborhoods")
         }
         let indices = selected.featureNames.compactMap { computer.featureNames.firstIndex(of: $0) }
         return Plan(
-            request: request, selected: selected, indices: indices, segments: segments, instants: instants.count,
+            request: request, selected: selected, indices: indices, segments: segments, instants: instants,
             expectedRows: expected.partialValue)
     }
 
@@ -66,7 +68,8 @@ struct HistoricalHandler: Sendable {
             var buffer = ByteBuffer()
             buffer.reserveCapacity(Self.chunkBytes + (1 << 14))
             try format.header(header, to: &buffer)
-            var hasher = SnapshotFingerprint.Hasher(featureNames: plan.selected.featureNames, featureVersions: plan.selected.featureVersions)
+            var hasher = SnapshotFingerprint.Hasher(
+                featureNames: plan.selected.featureNames, featureVersions: plan.selected.featureVersions)
             var count = 0
             var failure: String?
             do {
@@ -75,7 +78,8 @@ struct HistoricalHandler: Sendable {
                     segments: allSegments ? nil : plan.segments, featureSet: featureSet, on: database, logger: logger
                 ) { row in
                     guard row.isCurrent else {
-                        throw APIError(409, "stale_rows", "rows at \(row.timestamp) were computed with other feature definitions; backfill the range")
+                        throw APIError(
+                            409, "stale_rows", "rows at \(row.timestamp) were computed with other feature definitions; backfill the range")
                     }
                     Self.hash(row, indices: allFeatures ? nil : plan.indices, into: &hasher)
                     try format.row(row, indices: plan.indices, allFeatures: allFeatures, to: &buffer)
@@ -86,7 +90,8 @@ struct HistoricalHandler: Sendable {
                     }
                 }
                 if count != plan.expectedRows {
-                    failure = "incomplete: \(count) of \(plan.expectedRows) rows are materialized; wait for the stream or backfill the range"
+                    failure =
+                        "incomplete: \(count) of \(plan.expectedRows) rows are materialized; wait for the stream or backfill the range"
                 }
             } catch {
                 failure = "\(error)"

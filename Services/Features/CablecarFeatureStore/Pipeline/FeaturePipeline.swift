@@ -36,7 +36,8 @@ public final class FeaturePipeline: Service, Sendable {
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID)
         consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
+            configuration: KafkaConsumerConfiguration(
+                client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
             logger: logger)
         producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 5), logger: logger)
         self.partitionIdleAfter = partitionIdleAfter
@@ -151,17 +152,27 @@ public final class FeaturePipeline: Service, Sendable {
             // Delivered even if undecodable: the partition is active.
             state.partitions.delivered(source)
             if message.topic == trafficTopic {
-                guard let o = try? WireCodec.decode(TrafficObservation.self, from: message.value), o.version == TrafficObservation.currentVersion else {
+                guard let o = try? WireCodec.decode(TrafficObservation.self, from: message.value),
+                    o.version == TrafficObservation.currentVersion,
+                    ObservationAdmission.problem(o) == nil
+                else {
                     metrics.invalid(topic: message.topic)
-                    logger.warning("Skipping undecodable obs.traffic message", metadata: ["source": "\(source)", "offset": "\(message.offset)"])
+                    logger.warning(
+                        "Skipping undecodable obs.traffic message (unreadable, unknown version or out-of-range fields)",
+                        metadata: ["source": "\(source)", "offset": "\(message.offset)"])
                     continue
                 }
                 let at = arrive(&state, eventTime: o.eventTime, ingestTime: o.ingestTime, source: source)
                 traffic.append(AvailableTraffic(o, availableAt: at))
             } else if message.topic == contextTopic {
-                guard let o = try? WireCodec.decode(ContextObservation.self, from: message.value), o.version == ContextObservation.currentVersion else {
+                guard let o = try? WireCodec.decode(ContextObservation.self, from: message.value),
+                    o.version == ContextObservation.currentVersion,
+                    ObservationAdmission.problem(o) == nil
+                else {
                     metrics.invalid(topic: message.topic)
-                    logger.warning("Skipping undecodable obs.context message", metadata: ["source": "\(source)", "offset": "\(message.offset)"])
+                    logger.warning(
+                        "Skipping undecodable obs.context message (unreadable, unknown version or out-of-range fields)",
+                        metadata: ["source": "\(source)", "offset": "\(message.offset)"])
                     continue
                 }
                 let at = arrive(&state, eventTime: o.eventTime, ingestTime: o.ingestTime, source: source)
@@ -217,6 +228,8 @@ public final class FeaturePipeline: Service, Sendable {
         if let candidate = state.partitions.clockCandidate(state.clock) { state.clock.advance(to: candidate) }
     }
 
+    static let maxStepsPerBatch: EpochMillis = 2016
+
     /// Steps the clock has passed (t + 5 min <= clock) and that are not written yet.
     private func completedSteps(_ state: State) -> [EpochMillis] {
         guard let now = state.clock.now else { return [] }
@@ -230,7 +243,10 @@ public final class FeaturePipeline: Service, Sendable {
             return []
         }
         guard through >= from else { return [] }
-        return Array(stride(from: from, through: through, by: Int(Interval.lengthMillis)))
+        // At most a week of steps per batch (idle ticks continue), so a clock that jumps far
+        // ahead never makes one batch allocate rows for years of steps.
+        let last = min(through, from + (Self.maxStepsPerBatch - 1) * Interval.lengthMillis)
+        return Array(stride(from: from, through: last, by: Int(Interval.lengthMillis)))
     }
 
     /// Sends `features.ready` for every step not yet acknowledged, then records them as sent.

@@ -14,18 +14,20 @@ public enum IngestRoutes {
             do {
                 return OperationalRoutes.jsonResponse(.ok, try await AccountingReport.load(from: database, logger: logger))
             } catch {
-                return OperationalRoutes.jsonResponse(.serviceUnavailable, ["error": "accounting unavailable: \(error)"])
+                throw ServiceError.logged(
+                    .serviceUnavailable, code: "store_unavailable", "accounting unavailable", error: error, logger: logger)
             }
         }
         router.get("/api/v1/quality") { _, _ in
             do {
                 return OperationalRoutes.jsonResponse(.ok, try await QualityReport.load(from: database, catalog: catalog, logger: logger))
             } catch {
-                return OperationalRoutes.jsonResponse(.serviceUnavailable, ["error": "quality report unavailable: \(error)"])
+                throw ServiceError.logged(
+                    .serviceUnavailable, code: "store_unavailable", "quality report unavailable", error: error, logger: logger)
             }
         }
         router.post("/api/v1/ingest/:feed") { request, context in
-            let feed = context.parameters.get("feed") ?? ""
+            let feed = try PathParameter.string(context, "feed", maxLength: 100)
             var body: [UInt8]?
             if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > push.bodyLimit {
                 body = nil
@@ -40,7 +42,8 @@ public enum IngestRoutes {
             let now = EpochMillis(Date().timeIntervalSince1970 * 1000)
             let answer = await push.handle(feedName: feed, body: body, now: now)
             if answer.status >= 400 {
-                logger.info("Push refused", metadata: ["feed": "\(feed)", "status": "\(answer.status)", "reason": "\(answer.reason ?? "")"])
+                logger.info(
+                    "Push refused", metadata: ["feed": "\(feed)", "status": "\(answer.status)", "reason": "\(answer.reason ?? "")"])
             }
             return OperationalRoutes.jsonResponse(HTTPResponse.Status(code: answer.status), answer)
         }

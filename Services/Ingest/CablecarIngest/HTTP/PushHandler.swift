@@ -22,6 +22,43 @@ public struct PushHandler: Sendable {
         public var reason: String?
         public var detail: String?
         public var problems: [Problem]
+
+        /// The one error shape of Cablecar's HTTP APIs (`{"error": ..., "code": ...}`,
+        /// docs/schemas.md), carried beside the push-specific fields when the push is refused.
+        public var error: String? { status >= 400 ? detail : nil }
+        public var code: String? { status >= 400 ? reason : nil }
+
+        enum CodingKeys: String, CodingKey {
+            case status, accepted, reason, detail, problems, error, code
+        }
+
+        public init(status: Int, accepted: Int, reason: String?, detail: String?, problems: [Problem]) {
+            self.status = status
+            self.accepted = accepted
+            self.reason = reason
+            self.detail = detail
+            self.problems = problems
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            status = try container.decode(Int.self, forKey: .status)
+            accepted = try container.decode(Int.self, forKey: .accepted)
+            reason = try container.decodeIfPresent(String.self, forKey: .reason)
+            detail = try container.decodeIfPresent(String.self, forKey: .detail)
+            problems = try container.decode([Problem].self, forKey: .problems)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(status, forKey: .status)
+            try container.encode(accepted, forKey: .accepted)
+            try container.encodeIfPresent(reason, forKey: .reason)
+            try container.encodeIfPresent(detail, forKey: .detail)
+            try container.encode(problems, forKey: .problems)
+            try container.encodeIfPresent(error, forKey: .error)
+            try container.encodeIfPresent(code, forKey: .code)
+        }
     }
 
     let validator: RecordValidator
@@ -63,7 +100,8 @@ public struct PushHandler: Sendable {
         }
         do {
             for record in accepted {
-                try await producer?.enqueue(topic: topicPrefix + feed.topic.rawValue, key: Array(record.key.utf8), value: record.value, timestamp: now)
+                try await producer?.enqueue(
+                    topic: topicPrefix + feed.topic.rawValue, key: Array(record.key.utf8), value: record.value, timestamp: now)
             }
             try await producer?.flush()
         } catch {

@@ -69,14 +69,23 @@ public struct RecordValidator: Sendable {
         return judge(fields, versionProblem: versionProblem, feed: feed, referenceTime: referenceTime)
     }
 
-    private func judge(_ fields: JSONFields, versionProblem: Rejection?, feed: Feed, referenceTime: EpochMillis) -> Result<AcceptedRecord, Rejection> {
+    private func judge(_ fields: JSONFields, versionProblem: Rejection?, feed: Feed, referenceTime: EpochMillis) -> Result<
+        AcceptedRecord, Rejection
+    > {
         do {
             guard fields.object["v"] != nil else { throw Rejection(.missingField, "v (schema version) is missing") }
             if let versionProblem { throw versionProblem }
             let record = try decode(feed, fields)
-            if record.eventTime > referenceTime + futureToleranceMillis {
+            // The reference time is a Kafka message timestamp (any Int64 a producer sets): the
+            // sum and the difference are computed with overflow reported, never trapping.
+            let limit = referenceTime.addingReportingOverflow(futureToleranceMillis)
+            if !limit.overflow, record.eventTime > limit.partialValue {
+                let ahead = record.eventTime.subtractingReportingOverflow(referenceTime)
                 throw Rejection(
-                    .futureTimestamp, "event_time \(record.eventTime) is \((record.eventTime - referenceTime) / 1000) s after its publish time")
+                    .futureTimestamp,
+                    ahead.overflow
+                        ? "event_time \(record.eventTime) is after its publish time \(referenceTime)"
+                        : "event_time \(record.eventTime) is \(ahead.partialValue / 1000) s after its publish time")
             }
             try checkRangesAndIDs(record, fields)
             return .success(record)
@@ -124,10 +133,11 @@ public struct RecordValidator: Sendable {
                 delaySeconds: try f.double("delay_s"))
             return .gps(position, neighborhood: catalog.segments[position.segmentID] ?? "")
         case .weather:
-            return .weather(WeatherReport(
-                stationID: try f.string("station_id"), neighborhood: try f.string("neighborhood"), eventTime: try f.int64("event_time"),
-                temperatureCelsius: try f.double("temperature_c"), precipitationMmPerHour: try f.double("precipitation_mm_h"),
-                visibilityMeters: try f.double("visibility_m")))
+            return .weather(
+                WeatherReport(
+                    stationID: try f.string("station_id"), neighborhood: try f.string("neighborhood"), eventTime: try f.int64("event_time"),
+                    temperatureCelsius: try f.double("temperature_c"), precipitationMmPerHour: try f.double("precipitation_mm_h"),
+                    visibilityMeters: try f.double("visibility_m")))
         case .events:
             let eventID = try f.string("event_id")
             let kindText = try f.string("kind")
@@ -138,32 +148,51 @@ public struct RecordValidator: Sendable {
             let startsAt = try f.int64("starts_at")
             let endsAt = try f.optionalInt("ends_at").map(Int64.init)
             guard let kind = CityEvent.Kind(rawValue: kindText) else { throw f.outOfRange("kind \(kindText) is not a known event kind") }
-            guard let status = CityEvent.Status(rawValue: statusText) else { throw f.outOfRange("status \(statusText) is not a known status") }
-            return .event(CityEvent(
-                eventID: eventID, kind: kind, status: status, eventTime: eventTime, neighborhood: neighborhood, segments: segments,
-                startsAt: startsAt, endsAt: endsAt, expectedAttendance: try f.optionalInt("expected_attendance"),
-                lanesBlocked: try f.optionalInt("lanes_blocked")))
+            guard let status = CityEvent.Status(rawValue: statusText) else {
+                throw f.outOfRange("status \(statusText) is not a known status")
+            }
+            return .event(
+                CityEvent(
+                    eventID: eventID, kind: kind, status: status, eventTime: eventTime, neighborhood: neighborhood, segments: segments,
+                    startsAt: startsAt, endsAt: endsAt, expectedAttendance: try f.optionalInt("expected_attendance"),
+                    lanesBlocked: try f.optionalInt("lanes_blocked")))
         }
     }
 
+    /// The longest reporting interval a sensor may declare (a day), and the largest count per reading.
+    static let maxIntervalSeconds = 86_400
+    static let maxCount = 1_000_000
+
     /// Units and physical ranges (see docs/ingest.md), then ids against the city.
     private func checkRangesAndIDs(_ record: AcceptedRecord, _ f: JSONFields) throws {
+        // Times and counts are bounded before any arithmetic downstream (interval sums, quality
+        // expectations, int4 columns): no number in a record can overflow or trap.
+        if let problem = EpochBounds.problem("event_time", record.eventTime) { throw f.outOfRange(problem) }
         switch record {
         case .loop(let r, _, _):
-            guard r.intervalSeconds > 0 else { throw f.outOfRange("interval_s \(r.intervalSeconds) must be positive") }
+            guard (1...Self.maxIntervalSeconds).contains(r.intervalSeconds) else {
+                throw f.outOfRange("interval_s \(r.intervalSeconds) must be 1 to \(Self.maxIntervalSeconds)")
+            }
             guard r.vehicleCount >= 0 else { throw f.outOfRange("vehicle_count \(r.vehicleCount) is negative") }
+            guard r.vehicleCount <= Self.maxCount else { throw f.outOfRange("vehicle_count \(r.vehicleCount) exceeds \(Self.maxCount)") }
             guard (0...1).contains(r.occupancy) else { throw f.outOfRange("occupancy \(r.occupancy) is outside 0...1") }
             guard (0...200).contains(r.speedKmh) else { throw f.outOfRange("speed_kmh \(r.speedKmh) is outside 0...200") }
             guard catalog.sensors[r.sensorID]?.kind == .loopDetector else {
                 throw f.unknown(.unknownSensor, "\(r.sensorID) is not a loop detector of this city")
             }
         case .camera(let c, _, _):
-            guard c.intervalSeconds > 0 else { throw f.outOfRange("interval_s \(c.intervalSeconds) must be positive") }
+            guard (1...Self.maxIntervalSeconds).contains(c.intervalSeconds) else {
+                throw f.outOfRange("interval_s \(c.intervalSeconds) must be 1 to \(Self.maxIntervalSeconds)")
+            }
             guard min(c.cars, c.trucks, c.buses, c.bicycles) >= 0 else { throw f.outOfRange("a vehicle count is negative") }
+            guard max(c.cars, c.trucks, c.buses, c.bicycles) <= Self.maxCount else {
+                throw f.outOfRange("a vehicle count exceeds \(Self.maxCount)")
+            }
             guard catalog.sensors[c.sensorID]?.kind == .camera else {
                 throw f.unknown(.unknownSensor, "\(c.sensorID) is not a camera of this city")
             }
         case .gps(let p, _):
+            if let problem = TextBounds.problem("vehicle_id", p.vehicleID, minLength: 1, maxLength: 200) { throw f.outOfRange(problem) }
             guard p.distanceMeters >= 0 else { throw f.outOfRange("distance_m \(p.distanceMeters) is negative") }
             guard (0...200).contains(p.speedKmh) else { throw f.outOfRange("speed_kmh \(p.speedKmh) is outside 0...200") }
             guard abs(p.delaySeconds) <= 86_400 else { throw f.outOfRange("delay_s \(p.delaySeconds) exceeds a day") }
@@ -172,7 +201,10 @@ public struct RecordValidator: Sendable {
                 throw f.unknown(.unknownSegment, "segment \(p.segmentID) is not in this city")
             }
         case .weather(let w):
-            guard (-40...60).contains(w.temperatureCelsius) else { throw f.outOfRange("temperature_c \(w.temperatureCelsius) is outside -40...60") }
+            if let problem = TextBounds.problem("station_id", w.stationID, minLength: 1, maxLength: 200) { throw f.outOfRange(problem) }
+            guard (-40...60).contains(w.temperatureCelsius) else {
+                throw f.outOfRange("temperature_c \(w.temperatureCelsius) is outside -40...60")
+            }
             guard (0...300).contains(w.precipitationMmPerHour) else {
                 throw f.outOfRange("precipitation_mm_h \(w.precipitationMmPerHour) is outside 0...300")
             }
@@ -181,6 +213,15 @@ public struct RecordValidator: Sendable {
                 throw f.unknown(.unknownNeighborhood, "neighborhood \(w.neighborhood) is not in this city")
             }
         case .event(let e):
+            if let problem = TextBounds.problem("event_id", e.eventID, minLength: 1, maxLength: 200)
+                ?? EpochBounds.problem("starts_at", e.startsAt) ?? e.endsAt.flatMap({ EpochBounds.problem("ends_at", $0) })
+            {
+                throw f.outOfRange(problem)
+            }
+            guard e.segments.count <= 10_000 else { throw f.outOfRange("an event may list at most 10000 segments") }
+            if let attendance = e.expectedAttendance, !(0...100_000_000).contains(attendance) {
+                throw f.outOfRange("expected_attendance \(attendance) is outside 0...100000000")
+            }
             guard catalog.neighborhoods.contains(e.neighborhood) else {
                 throw f.unknown(.unknownNeighborhood, "neighborhood \(e.neighborhood) is not in this city")
             }

@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarPostgres
 import CablecarService
 import Foundation
 import Hummingbird
@@ -41,68 +42,58 @@ public enum TrainerRoutes {
         to router: Router<Context>, queue: RequestQueue, bodyLimit: Int, logger: Logger
     ) {
         router.post("/api/v1/train") { request, _ in
-            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > bodyLimit {
-                return OperationalRoutes.jsonResponse(.contentTooLarge, ["error": "body larger than \(bodyLimit) bytes"])
-            }
-            let bytes: [UInt8]
-            do {
-                var buffer = try await request.body.collect(upTo: bodyLimit)
-                bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-            } catch {
-                return OperationalRoutes.jsonResponse(.contentTooLarge, ["error": "body larger than \(bodyLimit) bytes"])
-            }
-            let trainingRequest: TrainingRequest
-            do {
-                trainingRequest = try parse(bytes)
-            } catch {
-                return OperationalRoutes.jsonResponse(.badRequest, ["error": "\(error)"])
-            }
+            let trainingRequest = try parse(try await JSONRequest.body(of: request, limit: bodyLimit))
             let problems = trainingRequest.problems()
             guard problems.isEmpty else {
-                return OperationalRoutes.jsonResponse(
-                    .badRequest, ["error": "invalid training request: " + problems.joined(separator: "; ")])
+                throw ServiceError.badRequest(
+                    "invalid training request: " + problems.joined(separator: "; "), code: "invalid_training_request")
             }
+            let inserted: Bool
+            let state: String
             do {
-                let inserted = try await queue.enqueue(trainingRequest, source: "http")
-                let state = try await queue.status(trainingRequest.requestID)?.state.rawValue ?? "queued"
-                logger.info(
-                    inserted ? "Training request queued" : "Duplicate training request",
-                    metadata: ["request_id": "\(trainingRequest.requestID)", "source": "http"])
-                return OperationalRoutes.jsonResponse(
-                    inserted ? .accepted : .ok,
-                    Accepted(requestID: trainingRequest.requestID, queued: inserted, status: state))
+                inserted = try await queue.enqueue(trainingRequest, source: "http")
+                state = try await queue.status(trainingRequest.requestID)?.state.rawValue ?? "queued"
             } catch {
-                return OperationalRoutes.jsonResponse(.serviceUnavailable, ["error": "training queue unavailable: \(error)"])
+                throw databaseFailure(error, logger: logger)
             }
+            logger.info(
+                inserted ? "Training request queued" : "Duplicate training request",
+                metadata: ["request_id": "\(trainingRequest.requestID)", "source": "http"])
+            return OperationalRoutes.jsonResponse(
+                inserted ? .accepted : .ok, Accepted(requestID: trainingRequest.requestID, queued: inserted, status: state))
         }
         router.get("/api/v1/train/:id") { _, context in
-            let id = context.parameters.get("id") ?? ""
-            guard !id.isEmpty, id.count <= 200 else {
-                return OperationalRoutes.jsonResponse(.badRequest, ["error": "request id must have 1 to 200 characters"])
-            }
+            let id = try PathParameter.string(context, "id", maxLength: 200)
+            let status: RequestStatus?
             do {
-                guard let status = try await queue.status(id) else {
-                    return OperationalRoutes.jsonResponse(.notFound, ["error": "no training request \(id)"])
-                }
-                return OperationalRoutes.jsonResponse(.ok, status)
+                status = try await queue.status(id)
             } catch {
-                return OperationalRoutes.jsonResponse(.serviceUnavailable, ["error": "training queue unavailable: \(error)"])
+                throw databaseFailure(error, logger: logger)
             }
+            guard let status else { throw ServiceError.notFound("no training request \(id)") }
+            return OperationalRoutes.jsonResponse(.ok, status)
         }
+    }
+
+    /// A database refusal of the input is 400; anything else is a logged 503 with an id to quote.
+    static func databaseFailure(_ error: any Error, logger: Logger) -> ServiceError {
+        if let refusal = InputRefusal.message(of: error) {
+            return ServiceError.badRequest("the training request was refused: \(refusal)")
+        }
+        return ServiceError.logged(
+            .serviceUnavailable, code: "queue_unavailable", "training queue unavailable", error: error, logger: logger)
     }
 
     static func parse(_ bytes: [UInt8]) throws -> TrainingRequest {
         let body: Body
         do {
             body = try JSONDecoder().decode(Body.self, from: Data(bytes))
-        } catch DecodingError.keyNotFound(let key, _) {
-            throw TrainingFailure.invalidRequest(["missing field \(key.stringValue)"])
-        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw TrainingFailure.invalidRequest(["field \(path) has the wrong type"])
-        } catch DecodingError.dataCorrupted(let context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw TrainingFailure.invalidRequest([path.isEmpty ? "body is not JSON" : "field \(path) is invalid"])
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            throw ServiceError.badRequest("invalid training request: body is not JSON", code: "invalid_json")
+        } catch let error as DecodingError {
+            throw ServiceError.badRequest("invalid training request: \(JSONRequest.describe(error))", code: "invalid_json")
+        } catch {
+            throw ServiceError.badRequest("invalid training request: body is not JSON", code: "invalid_json")
         }
         return TrainingRequest(
             requestID: body.requestID ?? UUID().uuidString.lowercased(),

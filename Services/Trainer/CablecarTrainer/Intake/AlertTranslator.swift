@@ -48,16 +48,21 @@ public struct AlertTranslator: Sendable {
         } catch {
             throw AlertError.unreadable("not a JSON object (\(error))")
         }
-        let identity = alert.alertID ?? alert.id
+        let identity =
+            alert.alertID ?? alert.id
             ?? SHA256.hash(data: bytes).prefix(16).map { String(format: "%02x", $0) }.joined()
-        let at = Interval.start(containing: alert.eventTime ?? now)
+        let eventTime = alert.eventTime ?? now
+        // Checked before the arithmetic below (and the window is bounded by its configuration).
+        if let problem = EpochBounds.problem("event_time", eventTime) { throw AlertError.unreadable(problem) }
+        guard (1...366).contains(windowDays) else { throw AlertError.unreadable("the alert window must be 1 to 366 days") }
+        let at = Interval.start(containing: eventTime)
         let start = at - EpochMillis(windowDays) * 86_400_000
         var detail = "alert \(identity)"
         if let kind = alert.kind ?? alert.type { detail += " (\(kind))" }
         if let neighborhood = alert.neighborhood { detail += " in \(neighborhood)" }
         if let summary = alert.summary ?? alert.message { detail += ": \(summary)" }
         return TrainingRequest(
-            requestID: "alert-\(identity)", eventTime: alert.eventTime ?? now, start: start, end: at, reason: .alert,
+            requestID: "alert-\(identity)", eventTime: eventTime, start: start, end: at, reason: .alert,
             detail: String(detail.prefix(1000)), requestedBy: "cablecar-monitor")
     }
 }

@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarKafka
+import CablecarPostgres
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -53,7 +54,45 @@ public final class RequestIntake: Service, Sendable {
         await consumer.close()
     }
 
-    private func handle(_ message: KafkaMessage) async throws {
+    /// Stores the message's request, or records the message in `trainer_rejected_messages` with
+    /// its reason when it can never become one (unreadable, unsupported version, a request id or
+    /// text that cannot be stored). Either way the message is then marked processed: a poison
+    /// message is kept for inspection and never retried. Only an unavailable database throws.
+    func handle(_ message: KafkaMessage) async throws {
+        switch IntakeDecision.decide(message, configuration: configuration, translator: translator) {
+        case .reject(let reason):
+            try await reject(message, reason: reason)
+        case .enqueue(let request, let source):
+            do {
+                let inserted = try await queue.enqueue(request, source: source)
+                logger.info(
+                    inserted ? "Training request queued" : "Duplicate training request ignored",
+                    metadata: ["request_id": "\(request.requestID)", "source": "\(source)"])
+            } catch {
+                guard let refusal = InputRefusal.message(of: error) else { throw error }
+                try await reject(message, reason: "the database refused the request: \(refusal)")
+            }
+        }
+    }
+
+    private func reject(_ message: KafkaMessage, reason: String) async throws {
+        logger.warning(
+            "Training message rejected and recorded",
+            metadata: [
+                "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                "reason": "\(reason)",
+            ])
+        try await queue.recordRejected(
+            topic: message.topic, partition: message.partition, offset: message.offset, reason: reason, payload: message.value)
+    }
+}
+
+/// What to do with one intake message: a pure decision, so it is unit-tested without a broker.
+enum IntakeDecision: Equatable {
+    case enqueue(TrainingRequest, source: String)
+    case reject(String)
+
+    static func decide(_ message: KafkaMessage, configuration: TrainerConfiguration, translator: AlertTranslator) -> IntakeDecision {
         let now = EpochMillis(Date().timeIntervalSince1970 * 1000)
         let request: TrainingRequest
         let source: String
@@ -66,21 +105,15 @@ public final class RequestIntake: Service, Sendable {
                 source = "topic"
             }
         } catch {
-            // A message that can never be read must not block the partition: log and move on.
-            logger.warning(
-                "Unreadable message skipped",
-                metadata: ["topic": "\(message.topic)", "offset": "\(message.offset)", "error": "\(error)"])
-            return
+            return .reject("unreadable: \(error)")
         }
         guard TrainingRequest.readableVersions.contains(request.version) else {
-            logger.warning("Training request of unsupported version skipped", metadata: ["version": "\(request.version)"])
-            return
+            return .reject("unsupported schema version \(request.version)")
         }
-        // Invalid requests are stored too (and fail at once with their reasons), so the
-        // requester can see why through GET /api/v1/train/{id}.
-        let inserted = try await queue.enqueue(request, source: source)
-        logger.info(
-            inserted ? "Training request queued" : "Duplicate training request ignored",
-            metadata: ["request_id": "\(request.requestID)", "source": "\(source)"])
+        // Invalid requests are stored too (and fail at once with their reasons, visible through
+        // GET /api/v1/train/{id}), unless they cannot be stored: a bad id, or NUL in text.
+        let unstorable = request.problems().filter { $0.hasPrefix("request_id") || $0.contains("NUL") }
+        guard unstorable.isEmpty else { return .reject(unstorable.joined(separator: "; ")) }
+        return .enqueue(request, source: source)
     }
 }

@@ -1,6 +1,7 @@
 import CablecarDomain
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 
 /// The training queue in `trainer_requests` (migration 0006). Enqueueing is idempotent by request
@@ -38,6 +39,29 @@ public struct RequestQueue: Sendable {
         return inserted
     }
 
+    /// Records a message that can never become a request (migration 0015), once per offset.
+    public func recordRejected(topic: String, partition: Int32, offset: Int64, reason: String, payload: [UInt8]) async throws {
+        try await database.query(
+            """
+            INSERT INTO trainer_rejected_messages (topic, kafka_partition, kafka_offset, reason, payload)
+            VALUES (\(topic), \(partition), \(offset), \(String(reason.replacingOccurrences(of: "\u{0}", with: "\\0").prefix(2000))),
+                \(ByteBuffer(bytes: payload)))
+            ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING
+            """, logger: logger)
+    }
+
+    /// The recorded rejections, newest first.
+    public func rejectedMessages(limit: Int = 100) async throws -> [(topic: String, offset: Int64, reason: String)] {
+        var result: [(topic: String, offset: Int64, reason: String)] = []
+        let rows = try await database.query(
+            "SELECT topic, kafka_offset, reason FROM trainer_rejected_messages ORDER BY id DESC LIMIT \(Int64(max(1, min(limit, 10_000))))",
+            logger: logger)
+        for try await (topic, offset, reason) in rows.decode((String, Int64, String).self) {
+            result.append((topic, offset, reason))
+        }
+        return result
+    }
+
     /// A claimed request: run it, then `complete` or `fail` it.
     public struct Claim: Sendable {
         public var request: TrainingRequest
@@ -69,13 +93,29 @@ public struct RequestQueue: Sendable {
                 UPDATE trainer_requests AS t SET status = 'running', attempts = t.attempts + 1, claimed_by = \(worker),
                     run_id = NULL, lease_expires_at = now() + make_interval(secs => \(Double(leaseSeconds))), updated_at = now()
                 FROM next WHERE t.request_id = next.request_id
-                RETURNING t.request::text, t.attempts, next.previous_run
+                RETURNING t.request_id, t.request::text, t.attempts, next.previous_run
                 """, logger: logger)
-            for try await (json, attempts, runID) in rows.decode((String, Int32, String?).self) {
-                let request = try JSONDecoder().decode(TrainingRequest.self, from: Data(json.utf8))
-                return Claim(request: request, attempts: Int(attempts), abandonedRunID: runID)
+            var claimed: (id: String, json: String, attempts: Int32, runID: String?)?
+            for try await (id, json, attempts, runID) in rows.decode((String, String, Int32, String?).self) {
+                claimed = (id, json, attempts, runID)
             }
-            return nil
+            guard let claimed else { return nil }
+            do {
+                let request = try JSONDecoder().decode(TrainingRequest.self, from: Data(claimed.json.utf8))
+                return Claim(request: request, attempts: Int(claimed.attempts), abandonedRunID: claimed.runID)
+            } catch {
+                // A stored request this build cannot read fails with the reason instead of being
+                // claimed again and again (it would block the queue).
+                let reason = "stored request unreadable: \(error)"
+                try await connection.query(
+                    """
+                    UPDATE trainer_requests SET status = 'failed', error = \(reason), finished_at = now(), updated_at = now()
+                    WHERE request_id = \(claimed.id)
+                    """, logger: logger)
+                logger.warning(
+                    "Stored training request unreadable; failed", metadata: ["request_id": "\(claimed.id)", "error": "\(error)"])
+                return nil
+            }
         }
     }
 

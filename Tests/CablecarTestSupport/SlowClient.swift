@@ -1,0 +1,53 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A client that sends part of a request and then nothing: what a slow-loris attack does.
+/// `closedByServer` waits until the server closes the connection (read returns 0 or fails).
+public final class SlowClient: @unchecked Sendable {
+    private let descriptor: Int32
+
+    public init(port: Int, partialRequest: String) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw SlowClientError("socket() failed: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr = in_addr(s_addr: inet_addr("127.0.0.1"))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(descriptor)
+            throw SlowClientError("connect() failed: errno \(errno)")
+        }
+        let bytes = Array(partialRequest.utf8)
+        guard send(descriptor, bytes, bytes.count, 0) == bytes.count else {
+            close(descriptor)
+            throw SlowClientError("send() failed: errno \(errno)")
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// True when the server closed the connection within `seconds` (it may answer first).
+    public func closedByServer(within seconds: Int) -> Bool {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+        while Date() < deadline {
+            let received = recv(descriptor, &buffer, buffer.count, 0)
+            if received == 0 { return true }
+            if received < 0 { return errno == ECONNRESET }
+        }
+        return false
+    }
+}
+
+public struct SlowClientError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
