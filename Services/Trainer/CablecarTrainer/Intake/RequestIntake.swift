@@ -59,7 +59,11 @@ public final class RequestIntake: Service, Sendable {
         let source: String
         do {
             if message.topic == configuration.name(of: .monitorAlerts) {
-                request = try translator.request(fromAlert: message.value, receivedAt: now)
+                guard let fromAlert = try translator.request(fromAlert: message.value, receivedAt: now) else {
+                    logger.debug("Alert that is not open skipped", metadata: ["offset": "\(message.offset)"])
+                    return
+                }
+                request = fromAlert
                 source = "alert"
             } else {
                 request = try JSONDecoder().decode(TrainingRequest.self, from: Data(message.value))

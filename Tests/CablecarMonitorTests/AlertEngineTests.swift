@@ -1,0 +1,97 @@
+import CablecarDomain
+@testable import CablecarMonitor
+import Testing
+
+@Suite struct AlertEngineTests {
+    func run(_ windows: inout SyntheticWindows, hours: Range<Int>, engine: inout AlertEngine) -> [(hour: Int, alert: MonitorAlert)] {
+        var result: [(Int, MonitorAlert)] = []
+        for hour in hours {
+            let rows = windows.rows(hour: hour)
+            let window = AlertWindow.hour(starting: SyntheticWindows.start + Int64(hour) * 3_600_000)
+            for alert in engine.evaluate(window, evidence: EvidenceBuilder.evidence(from: rows, rule: engine.rule)) {
+                result.append((hour, alert))
+            }
+        }
+        return result
+    }
+
+    @Test func cleanSeriesOfThreeDaysRaisesNoAlert() {
+        var windows = SyntheticWindows()
+        var engine = AlertEngine(rule: AlertRule())
+        let alerts = run(&windows, hours: 0..<72, engine: &engine)
+        #expect(alerts.isEmpty)
+        // The rule did judge: every neighborhood has a track with good windows.
+        #expect(engine.tracks.count == SyntheticWindows.neighborhoods.count * 2)
+        #expect(engine.tracks.values.allSatisfy { $0.goodStreak > 0 })
+    }
+
+    @Test func degradedNeighborhoodOpensOneAlertThereWithinKWindowsAndRecoveryResolvesIt() throws {
+        var windows = SyntheticWindows()
+        windows.degraded = ["Gamma": 10..<30]
+        let rule = AlertRule()
+        var engine = AlertEngine(rule: rule)
+        let alerts = run(&windows, hours: 0..<48, engine: &engine)
+        #expect(alerts.count == 2)
+        let opened = try #require(alerts.first)
+        #expect(opened.alert.state == .open)
+        #expect(opened.alert.neighborhood == "Gamma")
+        #expect(opened.hour == 10 + rule.openAfter - 1)
+        #expect(opened.alert.value >= opened.alert.threshold)
+        #expect(opened.alert.metric.hasSuffix("mae_vs_baseline") || opened.alert.metric.hasSuffix("mae_vs_test"))
+        let resolved = try #require(alerts.last)
+        #expect(resolved.alert.state == .resolved)
+        #expect(resolved.alert.alertID == opened.alert.alertID)
+        #expect(resolved.hour == 30 + rule.resolveAfter - 1)
+        #expect(alerts.allSatisfy { $0.alert.neighborhood == "Gamma" })
+    }
+
+    @Test func tooFewPairsNeitherOpenNorResolve() {
+        var windows = SyntheticWindows()
+        windows.degraded = ["Beta": 0..<10]
+        windows.pairsPerHour = 10
+        var engine = AlertEngine(rule: AlertRule())
+        #expect(run(&windows, hours: 0..<10, engine: &engine).isEmpty)
+        // Ten pairs per horizon is below the minimum: no accuracy track judged anything.
+        #expect(!engine.tracks.keys.contains { $0.kind == .accuracy })
+    }
+
+    @Test func interruptedBadStreakDoesNotOpen() {
+        var windows = SyntheticWindows()
+        windows.degraded = ["Alpha": 0..<2]
+        var engine = AlertEngine(rule: AlertRule())
+        var alerts = run(&windows, hours: 0..<3, engine: &engine)
+        windows.degraded = ["Alpha": 3..<5]
+        alerts += run(&windows, hours: 3..<8, engine: &engine)
+        #expect(alerts.isEmpty)
+    }
+
+    @Test func replayingAWindowGivesTheSameAlertID() {
+        let key = AlertEngine.TrackKey(modelName: "traffic", neighborhood: "Gamma", kind: .accuracy)
+        let window = AlertWindow.hour(starting: SyntheticWindows.start)
+        #expect(AlertEngine.alertID(key, window) == AlertEngine.alertID(key, window))
+        #expect(AlertEngine.alertID(key, window) != AlertEngine.alertID(key, AlertWindow.hour(starting: SyntheticWindows.start + 3_600_000)))
+        #expect(AlertEngine.alertID(key, window).count == 16)
+    }
+
+    @Test func holmRejectsOnlyWhatSurvivesTheStepDown() {
+        #expect(HolmCorrection.rejected([0.001, 0.02, 0.04, 0.5], alpha: 0.05) == [true, false, false, false])
+        #expect(HolmCorrection.rejected([0.01, 0.012, 0.013], alpha: 0.05) == [true, true, true])
+        #expect(HolmCorrection.rejected([], alpha: 0.05) == [])
+        #expect(HolmCorrection.rejected([.nan, 0.001], alpha: 0.05) == [false, true])
+    }
+
+    @Test func fallbackShareIsJudgedAsDataQuality() {
+        let production = SyntheticWindows.metrics(
+            hour: 0, neighborhood: "Mu", target: "speed_kmh", horizon: 15, model: Array(repeating: 1, count: 40),
+            baseline: Array(repeating: 2, count: 40), testMAE: nil)
+        var fallback = production
+        fallback.role = "fallback"
+        fallback.count = 60
+        let evidence = EvidenceBuilder.evidence(from: [production, fallback], rule: AlertRule())
+        let share = evidence.first { $0.metric == "fallback_share" }
+        #expect(share?.kind == .quality)
+        #expect(share?.effect == 0.6)
+        #expect(share?.sampleSize == 100)
+        #expect((share?.pValue ?? 1) < 0.001)
+    }
+}
