@@ -3,6 +3,8 @@ import CablecarDomain
 import CablecarRegistry
 import CablecarTestSupport
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import PostgresNIO
 import Testing
 
@@ -179,6 +181,34 @@ import Testing
             #expect(alert.modelName == "traffic" && alert.modelVersion == 1)
             let stored = try await AlertStore.alerts(state: nil, neighborhood: nil, limit: 10, on: harness.database, logger: TestStack.logger)
             #expect(stored.map(\.alertID) == [alert.alertID])
+
+            // The HTTP API and the dashboard show the same.
+            let router = Router()
+            MonitorRoutes.add(to: router, database: harness.database, progress: pipeline.progress, logger: TestStack.logger)
+            try await Application(router: router).test(.router) { client in
+                try await client.execute(uri: "/api/v1/alerts?state=open", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body).contains(alert.alertID))
+                }
+                try await client.execute(uri: "/api/v1/alerts?state=closed", method: .get) { response in
+                    #expect(response.status == .badRequest)
+                    #expect(String(buffer: response.body).contains("state must be open or resolved"))
+                }
+                try await client.execute(uri: "/api/v1/accuracy?window=day&neighborhood=Beta", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body).contains("\"neighborhood\":\"Beta\""))
+                    #expect(!String(buffer: response.body).contains("\"neighborhood\":\"Alpha\""))
+                }
+                try await client.execute(uri: "/api/v1/accuracy?from=9&to=1", method: .get) { response in
+                    #expect(response.status == .badRequest)
+                }
+                try await client.execute(uri: "/dashboard", method: .get) { response in
+                    let page = String(buffer: response.body)
+                    #expect(response.status == .ok)
+                    for neighborhood in Self.neighborhoods { #expect(page.contains(neighborhood)) }
+                    #expect(page.contains(alert.summary.replacingOccurrences(of: "<", with: "&lt;")))
+                }
+            }
             pipeline.stop()
             try await task.value
         }

@@ -9,6 +9,7 @@ import PostgresNIO
 /// - `GET /api/v1/alerts?state=open|resolved&neighborhood=N&limit=100`
 /// - `GET /api/v1/accuracy?window=hour|day&from=MS&to=MS&neighborhood=N`
 /// - `GET /api/v1/status`: the loop's progress.
+/// - `GET /dashboard?days=7`: the HTML dashboard (DashboardPage).
 public enum MonitorRoutes {
     static let maxLimit = 10_000
     static let maxAccuracyRows = 100_000
@@ -43,6 +44,19 @@ public enum MonitorRoutes {
         }
         api.get("status") { _, _ -> Response in
             try json(progress.value)
+        }
+        router.get("dashboard") { request, _ -> Response in
+            let days = try integer(request.uri.queryParameters["days"].map(String.init), name: "days", default: 7, range: 1...90)
+            let latest = try await WindowStore.latestStart(kind: "hour", on: database, logger: logger) ?? 0
+            let from = latest - days * WindowStore.dayMillis
+            let hourly = try await WindowStore.rows(kind: "hour", from: from, to: latest + 1, limit: maxAccuracyRows, on: database, logger: logger)
+            let daily = try await WindowStore.rows(
+                kind: "day", from: from - WindowStore.dayMillis, to: latest + 1, limit: maxAccuracyRows, on: database, logger: logger)
+            let alerts = try await AlertStore.alerts(state: nil, neighborhood: nil, limit: 500, on: database, logger: logger)
+            let now = EpochMillis(Date().timeIntervalSince1970 * 1000)
+            let html = DashboardPage.render(hourly: hourly, daily: daily, alerts: alerts, generatedAt: now)
+            return Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
         }
     }
 

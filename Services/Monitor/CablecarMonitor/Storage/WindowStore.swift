@@ -59,6 +59,13 @@ enum WindowStore {
         return remainder >= 0 ? time - remainder : time - remainder - size
     }
 
+    /// Start of the newest window of `kind`, if any.
+    static func latestStart(kind: String, on client: PostgresClient, logger: Logger) async throws -> EpochMillis? {
+        let rows = try await client.query("SELECT max(window_start) FROM monitor_window_metrics WHERE window_kind = \(kind)", logger: logger)
+        for try await value in rows.decode(Int64?.self) { return value }
+        return nil
+    }
+
     /// Rows of windows of `kind` starting in `[from, to)`, optionally one neighborhood's.
     static func rows(
         kind: String, from: EpochMillis, to: EpochMillis, neighborhood: String? = nil, limit: Int = 100_000, on client: PostgresClient,
