@@ -1,6 +1,7 @@
 import CablecarDomain
-@testable import CablecarMonitor
 import Testing
+
+@testable import CablecarMonitor
 
 @Suite struct AlertEngineTests {
     func run(_ windows: inout SyntheticWindows, hours: Range<Int>, engine: inout AlertEngine) -> [(hour: Int, alert: MonitorAlert)] {
@@ -69,7 +70,8 @@ import Testing
         let key = AlertEngine.TrackKey(modelName: "traffic", neighborhood: "Gamma", kind: .accuracy)
         let window = AlertWindow.hour(starting: SyntheticWindows.start)
         #expect(AlertEngine.alertID(key, window) == AlertEngine.alertID(key, window))
-        #expect(AlertEngine.alertID(key, window) != AlertEngine.alertID(key, AlertWindow.hour(starting: SyntheticWindows.start + 3_600_000)))
+        #expect(
+            AlertEngine.alertID(key, window) != AlertEngine.alertID(key, AlertWindow.hour(starting: SyntheticWindows.start + 3_600_000)))
         #expect(AlertEngine.alertID(key, window).count == 16)
     }
 
@@ -93,5 +95,8 @@ import Testing
         #expect(share?.effect == 0.6)
         #expect(share?.sampleSize == 100)
         #expect((share?.pValue ?? 1) < 0.001)
+        let stale = evidence.first { $0.metric == "stale_share" }
+        #expect(stale?.effect == 0)
+        #expect(stale?.sampleSize == 40)
     }
 }

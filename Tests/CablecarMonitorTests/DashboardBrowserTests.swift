@@ -1,17 +1,20 @@
 import CablecarDomain
-@testable import CablecarMonitor
 import CablecarTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import CablecarMonitor
+
 /// The dashboard in headless Chromium (Debian's `chromium`, installed by scripts/bootstrap):
 /// it loads without console messages, and the rendered DOM shows the neighborhoods and the
 /// alert. The screenshot goes to a temporary directory, never into the repository.
 @Suite struct DashboardBrowserTests {
     static func chromium() throws -> String {
-        for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] where FileManager.default.isExecutableFile(atPath: path) { return path }
+        for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] where FileManager.default.isExecutableFile(atPath: path) {
+            return path
+        }
         throw HarnessError("chromium is not installed; run scripts/bootstrap")
     }
 
@@ -21,7 +24,8 @@ import Testing
             hourly: DashboardPageTests.rows(), daily: [], alerts: [DashboardPageTests.alert], generatedAt: SyntheticWindows.start)
         let router = Router()
         router.get("dashboard") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+            Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let directory = try TestStack.temporaryDirectory(prefix: "monitor-dashboard")
@@ -30,8 +34,12 @@ import Testing
             let url = "http://127.0.0.1:\(port)/dashboard"
             let screenshot = directory.appendingPathComponent("dashboard.png").path
             let (dom, log) = try await offThePool {
-                try Self.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-                                       "--user-data-dir=\(directory.path)/profile", "--virtual-time-budget=3000", "--dump-dom", url])
+                try Self.run(
+                    browser,
+                    [
+                        "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                        "--user-data-dir=\(directory.path)/profile", "--virtual-time-budget=3000", "--dump-dom", url,
+                    ])
             }
             #expect(dom.contains("Alpha"))
             #expect(dom.contains("Beta &lt;script&gt;"))
@@ -40,8 +48,12 @@ import Testing
             let console = log.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
             #expect(console.isEmpty, "console messages: \(console)")
             _ = try await offThePool {
-                try Self.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(directory.path)/profile2",
-                                       "--window-size=1200,1600", "--screenshot=\(screenshot)", url])
+                try Self.run(
+                    browser,
+                    [
+                        "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(directory.path)/profile2",
+                        "--window-size=1200,1600", "--screenshot=\(screenshot)", url,
+                    ])
             }
             #expect(FileManager.default.fileExists(atPath: screenshot))
         }

@@ -1,6 +1,7 @@
 import CablecarDomain
-@testable import CablecarMonitor
 import Testing
+
+@testable import CablecarMonitor
 
 @Suite struct DashboardPageTests {
     static func rows() -> [WindowMetrics] {
@@ -11,7 +12,8 @@ import Testing
                     rows.append(
                         WindowMetrics(
                             windowKind: "hour", windowStart: SyntheticWindows.start + Int64(hour) * 3_600_000, neighborhood: neighborhood,
-                            target: "speed_kmh", horizonMinutes: horizon, modelName: "traffic", modelVersion: 1, role: "production", count: 40,
+                            target: "speed_kmh", horizonMinutes: horizon, modelName: "traffic", modelVersion: 1, role: "production",
+                            count: 40,
                             mae: 2 + Double(i * hour), baselineMAE: 3, staleCount: 2))
                 }
             }
@@ -21,7 +23,8 @@ import Testing
 
     static let alert = MonitorAlert(
         alertID: "abc", eventTime: SyntheticWindows.start + 3 * 3_600_000, state: .open, neighborhood: "Beta <script>",
-        metric: "speed_kmh.h15.mae_vs_baseline", value: 1.6, threshold: 1.1, window: "hour", windowStart: SyntheticWindows.start + 2 * 3_600_000,
+        metric: "speed_kmh.h15.mae_vs_baseline", value: 1.6, threshold: 1.1, window: "hour",
+        windowStart: SyntheticWindows.start + 2 * 3_600_000,
         windowEnd: SyntheticWindows.start + 3 * 3_600_000, modelName: "traffic", modelVersion: 1, summary: "worse than the fallback")
 
     @Test func pageShowsNeighborhoodsAlertsAndEquityWithoutExternalResources() {
@@ -34,7 +37,8 @@ import Testing
         canary.role = "canary"
         canary.modelVersion = 2
         canary.mae = 1
-        let page = DashboardPage.render(hourly: Self.rows(), daily: daily + [canary], alerts: [Self.alert], generatedAt: SyntheticWindows.start)
+        let page = DashboardPage.render(
+            hourly: Self.rows(), daily: daily + [canary], alerts: [Self.alert], generatedAt: SyntheticWindows.start)
         #expect(page.hasPrefix("<!DOCTYPE html>"))
         #expect(page.contains("Alpha"))
         #expect(page.contains("Beta &lt;script&gt;"))

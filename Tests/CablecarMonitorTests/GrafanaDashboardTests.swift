@@ -1,7 +1,8 @@
 import CablecarTestSupport
 import Foundation
-@testable import CablecarMonitor
 import Testing
+
+@testable import CablecarMonitor
 
 @Suite struct GrafanaDashboardTests {
     /// Every monitor metric the provisioned dashboard queries is one the code exports, and every
@@ -21,7 +22,11 @@ import Testing
             }
         }
         #expect(!queried.isEmpty)
-        #expect(queried.subtracting(MonitorMetrics.names).isEmpty, "dashboard queries unknown metrics: \(queried.subtracting(MonitorMetrics.names))")
-        #expect(Set(MonitorMetrics.names).subtracting(queried).isEmpty, "metrics not on the dashboard: \(Set(MonitorMetrics.names).subtracting(queried))")
+        #expect(
+            queried.subtracting(MonitorMetrics.names).isEmpty,
+            "dashboard queries unknown metrics: \(queried.subtracting(MonitorMetrics.names))")
+        #expect(
+            Set(MonitorMetrics.names).subtracting(queried).isEmpty,
+            "metrics not on the dashboard: \(Set(MonitorMetrics.names).subtracting(queried))")
     }
 }

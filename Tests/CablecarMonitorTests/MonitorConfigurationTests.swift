@@ -10,7 +10,9 @@ import Testing
         for variable in MonitorConfiguration.variables {
             let row = readme.split(separator: "\n").first { $0.hasPrefix("| `\(variable.name)` |") }
             #expect(row != nil, "README lacks \(variable.name)")
-            if let row, let value = variable.defaultValue, !value.isEmpty { #expect(row.contains("`\(value)`"), "README's default of \(variable.name)") }
+            if let row, let value = variable.defaultValue, !value.isEmpty {
+                #expect(row.contains("`\(value)`"), "README's default of \(variable.name)")
+            }
         }
     }
 

@@ -1,11 +1,12 @@
 import CablecarDomain
 import CablecarKafka
-@testable import CablecarMonitor
 import CablecarPostgres
 import CablecarTestSupport
 import Foundation
 import Logging
 import PostgresNIO
+
+@testable import CablecarMonitor
 
 struct HarnessError: Error, CustomStringConvertible {
     let description: String
@@ -26,7 +27,10 @@ struct MonitorHarness: Sendable {
         let url = try await TestStack.shared.freshDatabaseURL()
         let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await client.run(); return nil }
+            group.addTask {
+                await client.run()
+                return nil
+            }
             defer { group.cancelAll() }
             try await Migrator(migrations: try Migration.bundled(), logger: TestStack.logger).migrate(client)
             var configuration = configuration
@@ -49,13 +53,16 @@ struct MonitorHarness: Sendable {
 
     func publish(predictions: [Forecast] = [], observations: [TrafficObservation] = []) async throws {
         let producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokers: brokers, clientID: "monitor-test"), lingerMilliseconds: 10),
+            configuration: KafkaProducerConfiguration(
+                client: KafkaClientConfiguration(brokers: brokers, clientID: "monitor-test"), lingerMilliseconds: 10),
             logger: TestStack.logger)
         for o in observations {
-            try await producer.enqueue(topic: configuration.name(of: .observedTraffic), key: Array(o.segmentID.utf8), value: try WireCodec.encode(o))
+            try await producer.enqueue(
+                topic: configuration.name(of: .observedTraffic), key: Array(o.segmentID.utf8), value: try WireCodec.encode(o))
         }
         for f in predictions {
-            try await producer.enqueue(topic: configuration.name(of: .forecastPredictions), key: Array(f.segmentID.utf8), value: try WireCodec.encode(f))
+            try await producer.enqueue(
+                topic: configuration.name(of: .forecastPredictions), key: Array(f.segmentID.utf8), value: try WireCodec.encode(f))
         }
         try await producer.flush()
         await producer.close()
@@ -75,7 +82,8 @@ struct MonitorHarness: Sendable {
     func drainAlerts(atLeast count: Int, timeout: Duration = .seconds(20)) async throws -> [MonitorAlert] {
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
-                client: KafkaClientConfiguration(brokers: brokers, clientID: "monitor-test-reader"), groupID: TestStack.uniqueName("reader")),
+                client: KafkaClientConfiguration(brokers: brokers, clientID: "monitor-test-reader"), groupID: TestStack.uniqueName("reader")
+            ),
             logger: TestStack.logger)
         try consumer.subscribe(to: [configuration.name(of: .monitorAlerts)])
         var collected: [MonitorAlert] = []

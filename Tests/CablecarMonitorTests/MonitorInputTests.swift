@@ -1,7 +1,8 @@
 import CablecarDomain
 import CablecarKafka
-@testable import CablecarMonitor
 import Testing
+
+@testable import CablecarMonitor
 
 @Suite struct MonitorInputTests {
     static let forecast = Forecast(
@@ -22,13 +23,22 @@ import Testing
     @Test func outOfRangeValuesAreRejectedWithAReason() throws {
         var f = Self.forecast
         f.predictedSpeedKmh = 1e300
-        guard case .rejected(let reason) = decode(try WireCodec.encode(f)) else { Issue.record("accepted"); return }
+        guard case .rejected(let reason) = decode(try WireCodec.encode(f)) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(reason.contains("predicted_speed_kmh"))
         f = Self.forecast
         f.horizonMinutes = -5
-        guard case .rejected(let horizon) = decode(try WireCodec.encode(f)) else { Issue.record("accepted"); return }
+        guard case .rejected(let horizon) = decode(try WireCodec.encode(f)) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(horizon.contains("horizon_min"))
-        guard case .rejected(let json) = decode(Array("{\"v\":2}".utf8)) else { Issue.record("accepted"); return }
+        guard case .rejected(let json) = decode(Array("{\"v\":2}".utf8)) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(json.contains("missing"))
     }
 
@@ -36,7 +46,10 @@ import Testing
         let o = TrafficObservation(
             segmentID: "s1", neighborhood: "Alpha", eventTime: 1_767_571_200_000, flowVehiclesPerHour: 900, speedKmh: 40, occupancy: 0.2,
             sampleCount: 3, revision: -1, ingestTime: 1_767_571_500_000)
-        guard case .rejected(let reason) = decode(try WireCodec.encode(o), topic: "obs.traffic") else { Issue.record("accepted"); return }
+        guard case .rejected(let reason) = decode(try WireCodec.encode(o), topic: "obs.traffic") else {
+            Issue.record("accepted")
+            return
+        }
         #expect(reason.contains("revision"))
     }
 

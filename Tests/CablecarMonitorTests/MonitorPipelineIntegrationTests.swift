@@ -1,5 +1,4 @@
 import CablecarDomain
-@testable import CablecarMonitor
 import CablecarRegistry
 import CablecarTestSupport
 import Foundation
@@ -7,6 +6,8 @@ import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
 import Testing
+
+@testable import CablecarMonitor
 
 /// The monitor against a real Postgres and broker: predictions and observations (with a late
 /// correction) on the topics, joined pairs, window metrics against a brute-force computation,
@@ -75,7 +76,9 @@ import Testing
     /// Brute force: every hour x neighborhood x target from the pairs, with the newest actuals.
     static func bruteForce(_ scenario: Scenario, actuals: [TrafficObservation]) -> [String: Expected] {
         var newest: [String: TrafficObservation] = [:]
-        for o in actuals where (newest["\(o.segmentID)|\(o.eventTime)"]?.revision ?? -1) < o.revision { newest["\(o.segmentID)|\(o.eventTime)"] = o }
+        for o in actuals where (newest["\(o.segmentID)|\(o.eventTime)"]?.revision ?? -1) < o.revision {
+            newest["\(o.segmentID)|\(o.eventTime)"] = o
+        }
         var errors: [String: [(Double, Double)]] = [:]
         for f in scenario.predictions {
             guard let actual = newest["\(f.segmentID)|\(f.targetTime)"] else { continue }
@@ -91,7 +94,8 @@ import Testing
         return errors.mapValues { pairs in
             let n = Double(pairs.count)
             return Expected(
-                n: pairs.count, mae: pairs.map { abs($0.0) }.reduce(0, +) / n, rmse: (pairs.map { $0.0 * $0.0 }.reduce(0, +) / n).squareRoot(),
+                n: pairs.count, mae: pairs.map { abs($0.0) }.reduce(0, +) / n,
+                rmse: (pairs.map { $0.0 * $0.0 }.reduce(0, +) / n).squareRoot(),
                 bias: pairs.map(\.0).reduce(0, +) / n, baselineMAE: pairs.map { abs($0.1) }.reduce(0, +) / n)
         }
     }
@@ -120,8 +124,10 @@ import Testing
             let run = try await registry.createRun(experimentID: experiment.id)
             try await registry.logMetrics(
                 runID: run.id,
-                [MetricPoint(key: "test.candidate.speed_kmh.h15.mae", value: 1.6, timestamp: 1),
-                 MetricPoint(key: "test.candidate.speed_kmh.h15.Beta.mae", value: 1.5, timestamp: 1)])
+                [
+                    MetricPoint(key: "test.candidate.speed_kmh.h15.mae", value: 1.6, timestamp: 1),
+                    MetricPoint(key: "test.candidate.speed_kmh.h15.Beta.mae", value: 1.5, timestamp: 1),
+                ])
             _ = try await registry.ensureRegisteredModel(name: "traffic")
             _ = try await registry.createModelVersion(modelName: "traffic", runID: run.id)
 
@@ -179,7 +185,8 @@ import Testing
             #expect(alert.windowStart == Self.start + 4 * 3_600_000)
             #expect(alert.value >= alert.threshold)
             #expect(alert.modelName == "traffic" && alert.modelVersion == 1)
-            let stored = try await AlertStore.alerts(state: nil, neighborhood: nil, limit: 10, on: harness.database, logger: TestStack.logger)
+            let stored = try await AlertStore.alerts(
+                state: nil, neighborhood: nil, limit: 10, on: harness.database, logger: TestStack.logger)
             #expect(stored.map(\.alertID) == [alert.alertID])
 
             // The HTTP API and the dashboard show the same.

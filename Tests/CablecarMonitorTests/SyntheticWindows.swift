@@ -1,6 +1,7 @@
 import CablecarDomain
-@testable import CablecarMonitor
 import Foundation
+
+@testable import CablecarMonitor
 
 /// Hourly accuracy rows built from simulated pairs, as the window query would compute them.
 struct SyntheticWindows {

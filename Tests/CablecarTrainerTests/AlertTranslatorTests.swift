@@ -1,11 +1,13 @@
 import CablecarDomain
-@testable import CablecarTrainer
 import Testing
+
+@testable import CablecarTrainer
 
 @Suite struct AlertTranslatorTests {
     let translator = AlertTranslator(windowDays: 14)
     static let alert = MonitorAlert(
-        alertID: "0123456789abcdef", eventTime: 1_767_600_000_000, state: .open, neighborhood: "Beta", metric: "speed_kmh.h15.mae_vs_baseline",
+        alertID: "0123456789abcdef", eventTime: 1_767_600_000_000, state: .open, neighborhood: "Beta",
+        metric: "speed_kmh.h15.mae_vs_baseline",
         value: 3.2, threshold: 1.1, window: "hour", windowStart: 1_767_596_400_000, windowEnd: 1_767_600_000_000, modelName: "traffic",
         modelVersion: 3, summary: "worse than the fallback")
 

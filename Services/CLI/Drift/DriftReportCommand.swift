@@ -4,11 +4,13 @@ import Foundation
 
 /// `cablecar drift report --by neighborhood`: forecast accuracy and drift per neighborhood from
 /// cablecar-monitor's HTTP API.
-struct DriftReport: AsyncParsableCommand {
+struct DriftReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Per neighborhood: forecast accuracy by horizon against the fallback and the test period, and alerts, from cablecar-monitor.",
-        discussion: "Reads the monitor at --monitor (default $CABLECAR_MONITOR_URL or http://127.0.0.1:8085). Exit status: 0 reported, 64 bad arguments, 69 monitor unreachable or failing."
+        abstract:
+            "Per neighborhood: forecast accuracy by horizon against the fallback and the test period, and alerts, from cablecar-monitor.",
+        discussion:
+            "Reads the monitor at --monitor (default $CABLECAR_MONITOR_URL or http://127.0.0.1:8085). Exit status: 0 reported, 64 bad arguments, 69 monitor unreachable or failing."
     )
     static let urlVariable = "CABLECAR_MONITOR_URL"
 
@@ -32,7 +34,9 @@ struct DriftReport: AsyncParsableCommand {
 
     func run() async throws {
         guard by == "neighborhood" else { throw ValidationError("--by must be neighborhood, not '\(by)'") }
-        guard ["table", "json", "html"].contains(format) else { throw ValidationError("--format must be table, json or html, not '\(format)'") }
+        guard ["table", "json", "html"].contains(format) else {
+            throw ValidationError("--format must be table, json or html, not '\(format)'")
+        }
         let end = try to.map { try Self.time($0, name: "--to") } ?? EpochMillis(Date().timeIntervalSince1970 * 1000)
         let start = try from.map { try Self.time($0, name: "--from") } ?? end - 7 * 86_400_000
         guard start < end else { throw ValidationError("--from must be before --to") }
@@ -43,7 +47,8 @@ struct DriftReport: AsyncParsableCommand {
             // Day windows starting in the range; alerts of the range.
             let dayStart = start - ((start % 86_400_000) + 86_400_000) % 86_400_000
             let rows = try await Self.get(
-                "\(base)/api/v1/accuracy?window=day&from=\(dayStart)&to=\(end)", as: AccuracyResponse.self).windows
+                "\(base)/api/v1/accuracy?window=day&from=\(dayStart)&to=\(end)", as: AccuracyResponse.self
+            ).windows
             let alerts = try await Self.get("\(base)/api/v1/alerts?limit=10000", as: AlertsResponse.self).alerts
                 .filter { $0.windowEnd > start && $0.windowStart < end }
             report = MonitorReport.build(from: start, to: end, rows: rows, alerts: alerts)
@@ -76,7 +81,8 @@ struct DriftReport: AsyncParsableCommand {
             throw ValidationErrorText("cannot reach cablecar-monitor at \(url): \(error); start it or pass --monitor")
         }
         guard response.status == 200 else {
-            throw ValidationErrorText("cablecar-monitor answered \(response.status) for \(url): \(String(decoding: response.body.prefix(300), as: UTF8.self))")
+            throw ValidationErrorText(
+                "cablecar-monitor answered \(response.status) for \(url): \(String(decoding: response.body.prefix(300), as: UTF8.self))")
         }
         do {
             return try JSONDecoder().decode(T.self, from: response.body)

@@ -38,8 +38,13 @@ struct MonitorReport: Encodable, Equatable {
         var ratioToTest: Double? { ratio(mae, testMAE) }
 
         enum CodingKeys: String, CodingKey {
-            case target, horizon = "horizon_min", pairs, mae, fallbackMAE = "fallback_mae", testMAE = "test_mae"
-            case ratioToFallback = "ratio_to_fallback", ratioToTest = "ratio_to_test"
+            case target
+            case horizon = "horizon_min"
+            case pairs, mae
+            case fallbackMAE = "fallback_mae"
+            case testMAE = "test_mae"
+            case ratioToFallback = "ratio_to_fallback"
+            case ratioToTest = "ratio_to_test"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -65,7 +70,11 @@ struct MonitorReport: Encodable, Equatable {
         var driftedFeatures: [String]
 
         enum CodingKeys: String, CodingKey {
-            case name = "neighborhood", accuracy, openAlerts = "open_alerts", alerts, driftedFeatures = "drifted_features"
+            case name = "neighborhood"
+            case accuracy
+            case openAlerts = "open_alerts"
+            case alerts
+            case driftedFeatures = "drifted_features"
         }
     }
 
@@ -86,9 +95,18 @@ struct MonitorReport: Encodable, Equatable {
             var s = sums[key] ?? (0, 0, 0, 0, 0, 0, 0)
             let w = Double(row.n)
             s.n += row.n
-            if let v = row.mae, v.isFinite { s.mae += v * w; s.maeN += row.n }
-            if let v = row.baselineMAE, v.isFinite { s.base += v * w; s.baseN += row.n }
-            if let v = row.testMAE, v.isFinite { s.test += v * w; s.testN += row.n }
+            if let v = row.mae, v.isFinite {
+                s.mae += v * w
+                s.maeN += row.n
+            }
+            if let v = row.baselineMAE, v.isFinite {
+                s.base += v * w
+                s.baseN += row.n
+            }
+            if let v = row.testMAE, v.isFinite {
+                s.test += v * w
+                s.testN += row.n
+            }
             sums[key] = s
         }
         let names = Set(sums.keys.map(\.neighborhood)).union(alerts.map(\.neighborhood)).sorted()

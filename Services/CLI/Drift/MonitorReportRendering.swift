@@ -12,7 +12,8 @@ extension MonitorReport {
             for a in n.accuracy {
                 lines.append(
                     pad(n.name, 16) + pad(a.target, 12) + pad("h\(a.horizon)", 9) + pad("\(a.pairs)", 7) + pad(fmt(a.mae), 7)
-                        + pad(fmt(a.fallbackMAE), 10) + pad(fmt(a.testMAE), 6) + pad(fmt(a.ratioToFallback), 11) + pad(fmt(a.ratioToTest), 7)
+                        + pad(fmt(a.fallbackMAE), 10) + pad(fmt(a.testMAE), 6) + pad(fmt(a.ratioToFallback), 11)
+                        + pad(fmt(a.ratioToTest), 7)
                         + "\(n.openAlerts)")
             }
         }
@@ -20,7 +21,9 @@ extension MonitorReport {
         lines.append("")
         lines.append(alerts.isEmpty ? "no alerts" : "alerts:")
         for alert in alerts {
-            lines.append("  \(alert.state.rawValue) \(alert.neighborhood) \(alert.metric) \(fmt(alert.value)) >= \(fmt(alert.threshold)): \(alert.summary)")
+            lines.append(
+                "  \(alert.state.rawValue) \(alert.neighborhood) \(alert.metric) \(fmt(alert.value)) >= \(fmt(alert.threshold)): \(alert.summary)"
+            )
         }
         lines.append("drifted features: not measured by cablecar-monitor yet")
         return lines.joined(separator: "\n") + "\n"
@@ -44,8 +47,10 @@ extension MonitorReport {
         for n in neighborhoods {
             for a in n.accuracy {
                 let bad = (a.ratioToFallback ?? 0) >= 1.1 || (a.ratioToTest ?? 0) >= 1.5
-                html += "<tr\(bad ? " class=\"bad\"" : "")><td class=\"name\">\(escape(n.name))</td><td class=\"name\">\(escape(a.target))</td>"
-                html += "<td>h\(a.horizon)</td><td>\(a.pairs)</td><td>\(fmt(a.mae))</td><td>\(fmt(a.fallbackMAE))</td><td>\(fmt(a.testMAE))</td>"
+                html +=
+                    "<tr\(bad ? " class=\"bad\"" : "")><td class=\"name\">\(escape(n.name))</td><td class=\"name\">\(escape(a.target))</td>"
+                html +=
+                    "<td>h\(a.horizon)</td><td>\(a.pairs)</td><td>\(fmt(a.mae))</td><td>\(fmt(a.fallbackMAE))</td><td>\(fmt(a.testMAE))</td>"
                 html += "<td>\(fmt(a.ratioToFallback))</td><td>\(fmt(a.ratioToTest))</td><td>\(n.openAlerts)</td></tr>\n"
             }
         }
@@ -66,7 +71,9 @@ extension MonitorReport {
     }
 
     private func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+            of: ">", with: "&gt;"
+        )
+        .replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

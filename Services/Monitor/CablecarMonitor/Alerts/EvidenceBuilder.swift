@@ -10,6 +10,8 @@ import Foundation
 ///   mean absolute error is above the test-period MAE.
 /// - `fallback_share` (data quality): share of the neighborhood's answers given by the fallback;
 ///   one-sided binomial (normal approximation) test against a tenth of the threshold.
+/// - `stale_share` (data quality): share of the model's answers made on stale or missing features
+///   (older than `CABLECAR_MONITOR_STALE_MINUTES`), same threshold and test as `fallback_share`.
 public enum EvidenceBuilder {
     public static func evidence(from rows: [WindowMetrics], rule: AlertRule) -> [AlertEvidence] {
         var result: [AlertEvidence] = []
@@ -41,24 +43,39 @@ public enum EvidenceBuilder {
             var model: String
             var neighborhood: String
         }
-        var served: [Key: (total: Int, fallback: Int, version: Int)] = [:]
+        var served: [Key: (total: Int, fallback: Int, stale: Int, production: Int, version: Int)] = [:]
         for row in rows where row.target == "speed_kmh" && (row.role == "production" || row.role == "fallback") {
             let key = Key(model: row.modelName, neighborhood: row.neighborhood)
-            var entry = served[key] ?? (0, 0, row.modelVersion)
+            var entry = served[key] ?? (0, 0, 0, 0, row.modelVersion)
             entry.total += row.count
             if row.role == "fallback" { entry.fallback += row.count }
-            if row.role == "production" { entry.version = max(entry.version, row.modelVersion) }
+            if row.role == "production" {
+                entry.version = max(entry.version, row.modelVersion)
+                entry.production += row.count
+                entry.stale += row.staleCount
+            }
             served[key] = entry
         }
-        return served.map { key, entry in
+        let expected = rule.fallbackShare / 10
+        let sd = (expected * (1 - expected)).squareRoot()
+        var result: [AlertEvidence] = []
+        for (key, entry) in served {
             let share = entry.total > 0 ? Double(entry.fallback) / Double(entry.total) : 0
-            let expected = rule.fallbackShare / 10
-            let sd = (expected * (1 - expected)).squareRoot()
-            return AlertEvidence(
-                kind: .quality, modelName: key.model, modelVersion: entry.version, neighborhood: key.neighborhood,
-                metric: "fallback_share", effect: share, threshold: rule.fallbackShare,
-                pValue: upperTailP(excess: share - expected, sd: sd, n: entry.total), sampleSize: entry.total)
+            result.append(
+                AlertEvidence(
+                    kind: .quality, modelName: key.model, modelVersion: entry.version, neighborhood: key.neighborhood,
+                    metric: "fallback_share", effect: share, threshold: rule.fallbackShare,
+                    pValue: upperTailP(excess: share - expected, sd: sd, n: entry.total), sampleSize: entry.total))
+            // Stale features: the model answered, but on features older than the stale limit.
+            guard entry.production > 0 else { continue }
+            let stale = Double(entry.stale) / Double(entry.production)
+            result.append(
+                AlertEvidence(
+                    kind: .quality, modelName: key.model, modelVersion: entry.version, neighborhood: key.neighborhood,
+                    metric: "stale_share", effect: stale, threshold: rule.fallbackShare,
+                    pValue: upperTailP(excess: stale - expected, sd: sd, n: entry.production), sampleSize: entry.production))
         }
+        return result
     }
 
     /// One-sided p-value of a mean excess over 0 with standard deviation `sd` over `n` values

@@ -15,7 +15,9 @@ public struct MonitorConfiguration: Sendable, Equatable {
         summary: "Most messages handled per database transaction.")
     public static let retentionDays = ConfigurationVariable(
         "CABLECAR_MONITOR_RETENTION_DAYS", default: "35", expected: "an integer from 2 to 3650",
-        summary: "Joined pairs and actuals older than this (event time, behind the newest actual) are deleted; window metrics and alerts are kept.")
+        summary:
+            "Joined pairs and actuals older than this (event time, behind the newest actual) are deleted; window metrics and alerts are kept."
+    )
     public static let staleMinutes = ConfigurationVariable(
         "CABLECAR_MONITOR_STALE_MINUTES", default: "15", expected: "an integer from 5 to 1440",
         summary: "A prediction whose features are older than this at issue time counts as stale.")

@@ -40,9 +40,11 @@ public enum DashboardPage {
         var html = "<h2>Error over time by neighborhood and horizon</h2>\n"
         guard !production.isEmpty else { return html + "<p class=\"muted\">No joined pairs yet.</p>\n" }
         let horizons = Array(Set(production.map(\.horizonMinutes))).sorted()
-        html += "<p>" + horizons.enumerated().map { i, h in
-            "<span style=\"color:\(horizonColors[i % horizonColors.count])\">&#9632; h\(h)</span>"
-        }.joined(separator: " ") + " <span class=\"muted\">(dashed: fallback)</span></p>\n<div class=\"charts\">\n"
+        html +=
+            "<p>"
+            + horizons.enumerated().map { i, h in
+                "<span style=\"color:\(horizonColors[i % horizonColors.count])\">&#9632; h\(h)</span>"
+            }.joined(separator: " ") + " <span class=\"muted\">(dashed: fallback)</span></p>\n<div class=\"charts\">\n"
         for target in Array(Set(production.map(\.target))).sorted() {
             for neighborhood in Array(Set(production.map(\.neighborhood))).sorted() {
                 let series = production.filter { $0.target == target && $0.neighborhood == neighborhood }
@@ -62,7 +64,8 @@ public enum DashboardPage {
         let span = Double(max(t1 - t0, 1))
         func x(_ t: EpochMillis) -> Double { pad + (width - pad - 4) * Double(t - t0) / span }
         func y(_ v: Double) -> Double { height - pad + 4 - (height - pad) * v / top }
-        var svg = "<div class=\"chart\"><svg width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(escape(title))\">"
+        var svg =
+            "<div class=\"chart\"><svg width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(escape(title))\">"
         svg += "<text x=\"\(Int(pad))\" y=\"12\" font-size=\"11\">\(escape(title))</text>"
         svg += "<text x=\"2\" y=\"\(Int(y(top)) + 4)\" font-size=\"9\">\(format(top))</text>"
         svg += "<line x1=\"\(pad)\" y1=\"\(y(0))\" x2=\"\(width - 4)\" y2=\"\(y(0))\" stroke=\"#999\"/>"
@@ -135,10 +138,15 @@ public enum DashboardPage {
         let rowHeight = 18.0
         var byID: [String: (open: MonitorAlert?, resolved: MonitorAlert?)] = [:]
         for alert in alerts {
-            if alert.state == .open { byID[alert.alertID, default: (nil, nil)].open = alert } else { byID[alert.alertID, default: (nil, nil)].resolved = alert }
+            if alert.state == .open {
+                byID[alert.alertID, default: (nil, nil)].open = alert
+            } else {
+                byID[alert.alertID, default: (nil, nil)].resolved = alert
+            }
         }
         let ids = byID.keys.sorted()
-        html += "<svg width=\"\(Int(width) + 160)\" height=\"\(Int(rowHeight) * ids.count + 10)\" role=\"img\" aria-label=\"alert timeline\">"
+        html +=
+            "<svg width=\"\(Int(width) + 160)\" height=\"\(Int(rowHeight) * ids.count + 10)\" role=\"img\" aria-label=\"alert timeline\">"
         for (i, id) in ids.enumerated() {
             guard let first = byID[id]?.open ?? byID[id]?.resolved else { continue }
             let from = first.windowStart
@@ -148,11 +156,14 @@ public enum DashboardPage {
             let y = 4 + rowHeight * Double(i)
             let color = byID[id]?.resolved == nil ? "#d62728" : "#2ca02c"
             html += "<text x=\"0\" y=\"\(format(y + 12))\" font-size=\"11\">\(escape(first.neighborhood))</text>"
-            html += "<rect x=\"\(format(x0))\" y=\"\(format(y))\" width=\"\(format(max(x1 - x0, 2)))\" height=\"14\" fill=\"\(color)\"><title>\(escape(first.summary))</title></rect>"
+            html +=
+                "<rect x=\"\(format(x0))\" y=\"\(format(y))\" width=\"\(format(max(x1 - x0, 2)))\" height=\"14\" fill=\"\(color)\"><title>\(escape(first.summary))</title></rect>"
         }
-        html += "</svg>\n<table><tr><th>state</th><th>neighborhood</th><th>metric</th><th>value</th><th>threshold</th><th>window</th><th>model</th><th>summary</th></tr>\n"
+        html +=
+            "</svg>\n<table><tr><th>state</th><th>neighborhood</th><th>metric</th><th>value</th><th>threshold</th><th>window</th><th>model</th><th>summary</th></tr>\n"
         for alert in alerts {
-            html += "<tr><td class=\"\(alert.state.rawValue)\">\(alert.state.rawValue)</td><td class=\"name\">\(escape(alert.neighborhood))</td>"
+            html +=
+                "<tr><td class=\"\(alert.state.rawValue)\">\(alert.state.rawValue)</td><td class=\"name\">\(escape(alert.neighborhood))</td>"
             html += "<td class=\"name\">\(escape(alert.metric))</td><td>\(format(alert.value))</td><td>\(format(alert.threshold))</td>"
             html += "<td>\(escape(iso(alert.windowStart)))</td><td>\(escape(alert.modelName)) v\(alert.modelVersion)</td>"
             html += "<td class=\"name\">\(escape(alert.summary))</td></tr>\n"
@@ -171,8 +182,10 @@ public enum DashboardPage {
             guard let group = groups[key], let worst = group.max(by: { ($0.mae ?? 0) < ($1.mae ?? 0) }),
                 let best = group.min(by: { ($0.mae ?? 0) < ($1.mae ?? 0) }), let w = worst.mae, let b = best.mae
             else { continue }
-            html += "<tr><td class=\"name\">\(escape(worst.target))</td><td>h\(worst.horizonMinutes)</td><td class=\"name\">\(escape(worst.neighborhood))</td>"
-            html += "<td>\(format(w))</td><td class=\"name\">\(escape(best.neighborhood))</td><td>\(format(b))</td><td>\(b > 0 ? format(w / b) : "–")</td></tr>\n"
+            html +=
+                "<tr><td class=\"name\">\(escape(worst.target))</td><td>h\(worst.horizonMinutes)</td><td class=\"name\">\(escape(worst.neighborhood))</td>"
+            html +=
+                "<td>\(format(w))</td><td class=\"name\">\(escape(best.neighborhood))</td><td>\(format(b))</td><td>\(b > 0 ? format(w / b) : "–")</td></tr>\n"
         }
         return html + "</table>\n"
     }
@@ -185,13 +198,16 @@ public enum DashboardPage {
         let rows = daily.filter { $0.windowStart == day }
         let candidates = rows.filter { $0.role == "canary" || $0.role == "shadow" }
         guard !candidates.isEmpty else { return html + "<p class=\"muted\">No canary or shadow predictions.</p>\n" }
-        html += "<table><tr><th>neighborhood</th><th>target</th><th>horizon</th><th>role</th><th>version</th><th>MAE</th><th>production MAE</th><th>ratio</th></tr>\n"
+        html +=
+            "<table><tr><th>neighborhood</th><th>target</th><th>horizon</th><th>role</th><th>version</th><th>MAE</th><th>production MAE</th><th>ratio</th></tr>\n"
         for c in candidates {
             let production = rows.first {
-                $0.role == "production" && $0.neighborhood == c.neighborhood && $0.target == c.target && $0.horizonMinutes == c.horizonMinutes
+                $0.role == "production" && $0.neighborhood == c.neighborhood && $0.target == c.target
+                    && $0.horizonMinutes == c.horizonMinutes
             }
             let ratio = c.mae.flatMap { m in production?.mae.flatMap { $0 > 0 ? m / $0 : nil } }
-            html += "<tr><td class=\"name\">\(escape(c.neighborhood))</td><td class=\"name\">\(escape(c.target))</td><td>h\(c.horizonMinutes)</td>"
+            html +=
+                "<tr><td class=\"name\">\(escape(c.neighborhood))</td><td class=\"name\">\(escape(c.target))</td><td>h\(c.horizonMinutes)</td>"
             html += "<td class=\"name\">\(c.role)</td><td>\(c.modelVersion)</td><td>\(c.mae.map(format) ?? "–")</td>"
             html += "<td>\(production?.mae.map(format) ?? "–")</td><td>\(ratio.map(format) ?? "–")</td></tr>\n"
         }

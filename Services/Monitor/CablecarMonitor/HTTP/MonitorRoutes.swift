@@ -27,7 +27,8 @@ public enum MonitorRoutes {
             }
             let limit = try integer(query["limit"].map(String.init), name: "limit", default: 100, range: 1...Int64(maxLimit))
             let neighborhood = query["neighborhood"].map(String.init)
-            let alerts = try await AlertStore.alerts(state: state, neighborhood: neighborhood, limit: Int(limit), on: database, logger: logger)
+            let alerts = try await AlertStore.alerts(
+                state: state, neighborhood: neighborhood, limit: Int(limit), on: database, logger: logger)
             return try json(AlertList(alerts: alerts))
         }
         api.get("accuracy") { request, _ -> Response in
@@ -49,7 +50,8 @@ public enum MonitorRoutes {
             let days = try integer(request.uri.queryParameters["days"].map(String.init), name: "days", default: 7, range: 1...90)
             let latest = try await WindowStore.latestStart(kind: "hour", on: database, logger: logger) ?? 0
             let from = latest - days * WindowStore.dayMillis
-            let hourly = try await WindowStore.rows(kind: "hour", from: from, to: latest + 1, limit: maxAccuracyRows, on: database, logger: logger)
+            let hourly = try await WindowStore.rows(
+                kind: "hour", from: from, to: latest + 1, limit: maxAccuracyRows, on: database, logger: logger)
             let daily = try await WindowStore.rows(
                 kind: "day", from: from - WindowStore.dayMillis, to: latest + 1, limit: maxAccuracyRows, on: database, logger: logger)
             let alerts = try await AlertStore.alerts(state: nil, neighborhood: nil, limit: 500, on: database, logger: logger)
@@ -72,7 +74,8 @@ public enum MonitorRoutes {
     static func integer(_ raw: String?, name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64 {
         guard let raw else { return value }
         guard let parsed = Int64(raw), range.contains(parsed) else {
-            throw ServiceError.badRequest("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), not '\(raw.prefix(40))'")
+            throw ServiceError.badRequest(
+                "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), not '\(raw.prefix(40))'")
         }
         return parsed
     }

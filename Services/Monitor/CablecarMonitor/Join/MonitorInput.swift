@@ -43,8 +43,12 @@ public enum MonitorInput: Sendable, Equatable {
     }
 
     static func problem(_ f: Forecast) -> String? {
-        guard Forecast.readableVersions.contains(f.version) else { return "forecast version \(f.version) is not readable (1...\(Forecast.currentVersion))" }
-        guard (1...maxHorizonMinutes).contains(f.horizonMinutes) else { return "horizon_min \(f.horizonMinutes) is outside 1...\(maxHorizonMinutes)" }
+        guard Forecast.readableVersions.contains(f.version) else {
+            return "forecast version \(f.version) is not readable (1...\(Forecast.currentVersion))"
+        }
+        guard (1...maxHorizonMinutes).contains(f.horizonMinutes) else {
+            return "horizon_min \(f.horizonMinutes) is outside 1...\(maxHorizonMinutes)"
+        }
         guard f.eventTime >= 0, f.eventTime < 1 << 50 else { return "event_time \(f.eventTime) is out of range" }
         guard f.targetTime == f.eventTime + EpochMillis(f.horizonMinutes) * 60_000 else {
             return "target_time \(f.targetTime) is not event_time + horizon_min"
@@ -53,11 +57,14 @@ public enum MonitorInput: Sendable, Equatable {
         for (name, text) in [("segment_id", f.segmentID), ("neighborhood", f.neighborhood), ("model_name", f.modelName)] {
             guard !text.isEmpty, text.count <= maxTextLength else { return "\(name) must have 1 to \(maxTextLength) characters" }
         }
-        guard f.requestID.count <= maxTextLength, (f.fallbackReason?.count ?? 0) <= maxTextLength else { return "request_id or fallback_reason is too long" }
+        guard f.requestID.count <= maxTextLength, (f.fallbackReason?.count ?? 0) <= maxTextLength else {
+            return "request_id or fallback_reason is too long"
+        }
         if let step = f.featureStep, step < 0 || step > f.eventTime { return "feature_step \(step) is not before event_time" }
         for (name, value, range) in [
             ("predicted_speed_kmh", f.predictedSpeedKmh, speedRange), ("baseline_speed_kmh", f.baselineSpeedKmh, speedRange),
-            ("predicted_flow_veh_h", f.predictedFlowVehiclesPerHour, flowRange), ("baseline_flow_veh_h", f.baselineFlowVehiclesPerHour, flowRange),
+            ("predicted_flow_veh_h", f.predictedFlowVehiclesPerHour, flowRange),
+            ("baseline_flow_veh_h", f.baselineFlowVehiclesPerHour, flowRange),
         ] {
             if let value, !(value.isFinite && range.contains(value)) { return "\(name) \(value) is outside \(range)" }
         }
@@ -72,7 +79,9 @@ public enum MonitorInput: Sendable, Equatable {
         for (name, text) in [("segment_id", o.segmentID), ("neighborhood", o.neighborhood)] {
             guard !text.isEmpty, text.count <= maxTextLength else { return "\(name) must have 1 to \(maxTextLength) characters" }
         }
-        guard o.flowVehiclesPerHour.isFinite, flowRange.contains(o.flowVehiclesPerHour) else { return "flow_veh_h \(o.flowVehiclesPerHour) is outside \(flowRange)" }
+        guard o.flowVehiclesPerHour.isFinite, flowRange.contains(o.flowVehiclesPerHour) else {
+            return "flow_veh_h \(o.flowVehiclesPerHour) is outside \(flowRange)"
+        }
         if let speed = o.speedKmh, !(speed.isFinite && speedRange.contains(speed)) { return "speed_kmh \(speed) is outside \(speedRange)" }
         return nil
     }

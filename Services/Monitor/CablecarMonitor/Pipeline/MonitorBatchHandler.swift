@@ -37,12 +37,15 @@ public struct MonitorBatchHandler: Sendable {
     static let maxHoursPerBatch = 24 * 14
 
     /// Restores the engine and the clocks from the database.
-    public static func restore(database: PostgresClient, configuration: MonitorConfiguration, logger: Logger) async throws -> MonitorBatchHandler {
+    public static func restore(database: PostgresClient, configuration: MonitorConfiguration, logger: Logger) async throws
+        -> MonitorBatchHandler
+    {
         let engine = try await AlertStore.loadEngine(rule: configuration.rule, on: database, logger: logger)
         let progress = try await AlertStore.progress(on: database, logger: logger)
         let registry = RegistryStore(client: database, events: nil, logger: logger)
         return MonitorBatchHandler(
-            database: database, configuration: configuration, testErrors: TestErrorStore(registry: registry, client: database, logger: logger),
+            database: database, configuration: configuration,
+            testErrors: TestErrorStore(registry: registry, client: database, logger: logger),
             logger: logger, engine: engine, clock: progress.clock, lastEvaluated: progress.lastEvaluated)
     }
 
@@ -62,7 +65,8 @@ public struct MonitorBatchHandler: Sendable {
             case .rejected(let reason):
                 rejected.append((message, reason))
                 metrics.rejected(topic: message.topic)
-                logger.warning("Message rejected", metadata: ["topic": "\(message.topic)", "offset": "\(message.offset)", "reason": "\(reason)"])
+                logger.warning(
+                    "Message rejected", metadata: ["topic": "\(message.topic)", "offset": "\(message.offset)", "reason": "\(reason)"])
             }
         }
         try await testErrors.ensure(Set(forecasts.map { ModelKey(name: $0.modelName, version: $0.modelVersion) }))
@@ -133,8 +137,10 @@ public struct MonitorBatchHandler: Sendable {
             for alert in changed {
                 logger.notice(
                     alert.state == .open ? "Alert opened" : "Alert resolved",
-                    metadata: ["alert_id": "\(alert.alertID)", "neighborhood": "\(alert.neighborhood)", "metric": "\(alert.metric)",
-                               "value": "\(alert.value)", "threshold": "\(alert.threshold)"])
+                    metadata: [
+                        "alert_id": "\(alert.alertID)", "neighborhood": "\(alert.neighborhood)", "metric": "\(alert.metric)",
+                        "value": "\(alert.value)", "threshold": "\(alert.threshold)",
+                    ])
             }
             evaluated += 1
             start += hour

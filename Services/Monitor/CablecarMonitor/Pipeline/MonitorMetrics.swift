@@ -39,7 +39,8 @@ struct MonitorMetrics: Sendable {
 
     func alerts(_ transitions: [MonitorAlert], open: Int) {
         for alert in transitions {
-            Counter(label: Self.transitions, dimensions: [("state", alert.state.rawValue), ("neighborhood", alert.neighborhood)]).increment()
+            Counter(label: Self.transitions, dimensions: [("state", alert.state.rawValue), ("neighborhood", alert.neighborhood)])
+                .increment()
         }
         Gauge(label: Self.openAlerts).record(open)
     }

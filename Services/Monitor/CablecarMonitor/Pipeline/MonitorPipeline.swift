@@ -27,7 +27,8 @@ public final class MonitorPipeline: Service, Sendable {
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID)
         consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
+            configuration: KafkaConsumerConfiguration(
+                client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
             logger: logger)
         producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 5), logger: logger)
         self.database = database
@@ -72,7 +73,8 @@ public final class MonitorPipeline: Service, Sendable {
     }
 
     private func publishPending() async throws {
-        let pending = try await AlertStore.alerts(state: nil, neighborhood: nil, limit: 10_000, on: database, logger: logger, unpublishedOnly: true)
+        let pending = try await AlertStore.alerts(
+            state: nil, neighborhood: nil, limit: 10_000, on: database, logger: logger, unpublishedOnly: true)
         try await publish(pending.reversed())
     }
 

@@ -13,7 +13,9 @@ enum AlertStore {
     /// The engine as it was after the last evaluated window.
     static func loadEngine(rule: AlertRule, on client: PostgresClient, logger: Logger) async throws -> AlertEngine {
         var open: [String: MonitorAlert] = [:]
-        for alert in try await alerts(state: .open, neighborhood: nil, limit: 100_000, on: client, logger: logger) { open[alert.alertID] = alert }
+        for alert in try await alerts(state: .open, neighborhood: nil, limit: 100_000, on: client, logger: logger) {
+            open[alert.alertID] = alert
+        }
         var engine = AlertEngine(rule: rule)
         let rows = try await client.query(
             "SELECT model_name, neighborhood, metric, bad_streak, good_streak, open_alert_id FROM monitor_alert_tracks", logger: logger)
@@ -63,7 +65,8 @@ enum AlertStore {
 
     /// Alerts newest first, optionally of one state or neighborhood.
     static func alerts(
-        state: MonitorAlert.State?, neighborhood: String?, limit: Int, on client: PostgresClient, logger: Logger, unpublishedOnly: Bool = false
+        state: MonitorAlert.State?, neighborhood: String?, limit: Int, on client: PostgresClient, logger: Logger,
+        unpublishedOnly: Bool = false
     ) async throws -> [MonitorAlert] {
         let rows = try await client.query(
             """
@@ -82,7 +85,8 @@ enum AlertStore {
             let resolvedAt = try c[12].decode(Int64?.self)
             result.append(
                 MonitorAlert(
-                    alertID: try c[0].decode(String.self), eventTime: state == .resolved ? (resolvedAt ?? openedAt) : openedAt, state: state,
+                    alertID: try c[0].decode(String.self), eventTime: state == .resolved ? (resolvedAt ?? openedAt) : openedAt,
+                    state: state,
                     neighborhood: try c[2].decode(String.self), metric: try c[3].decode(String.self),
                     value: try c[6].decode(Double.self), threshold: try c[7].decode(Double.self), window: try c[8].decode(String.self),
                     windowStart: try c[9].decode(Int64.self), windowEnd: try c[10].decode(Int64.self),
@@ -107,7 +111,9 @@ enum AlertStore {
         return (nil, nil)
     }
 
-    static func saveProgress(clock: EpochMillis?, lastEvaluated: EpochMillis?, on connection: PostgresConnection, logger: Logger) async throws {
+    static func saveProgress(clock: EpochMillis?, lastEvaluated: EpochMillis?, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
         try await connection.query(
             """
             INSERT INTO monitor_progress (id, clock, last_evaluated_window) VALUES (1, \(clock), \(lastEvaluated))

@@ -7,7 +7,8 @@ import PostgresNIO
 enum PairStore {
     /// Stores predictions (a redelivered one is ignored) and joins those whose actual is
     /// already there. Returns the target times of the pairs that got an actual.
-    static func insertPredictions(_ forecasts: [Forecast], on connection: PostgresConnection, logger: Logger) async throws -> [EpochMillis] {
+    static func insertPredictions(_ forecasts: [Forecast], on connection: PostgresConnection, logger: Logger) async throws -> [EpochMillis]
+    {
         guard !forecasts.isEmpty else { return [] }
         let segments = forecasts.map(\.segmentID)
         let targets = forecasts.map { Interval.start(containing: $0.targetTime) }
@@ -50,7 +51,9 @@ enum PairStore {
 
     /// Keeps the newest revision of each interval and re-scores every pair whose actual was
     /// older. Returns the target times of the pairs that changed.
-    static func upsertActuals(_ observations: [TrafficObservation], on connection: PostgresConnection, logger: Logger) async throws -> [EpochMillis] {
+    static func upsertActuals(_ observations: [TrafficObservation], on connection: PostgresConnection, logger: Logger) async throws
+        -> [EpochMillis]
+    {
         guard !observations.isEmpty else { return [] }
         let segments = observations.map(\.segmentID)
         let events = observations.map { Interval.start(containing: $0.eventTime) }

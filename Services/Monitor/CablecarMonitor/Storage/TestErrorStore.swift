@@ -33,7 +33,9 @@ struct TestErrorStore: Sendable {
                 entries = Self.parse(run.latestMetrics.mapValues(\.value))
             }
             try await store(key, entries)
-            logger.info("Test-period errors read from the registry", metadata: ["model": "\(key.name)", "version": "\(key.version)", "figures": "\(entries.count)"])
+            logger.info(
+                "Test-period errors read from the registry",
+                metadata: ["model": "\(key.name)", "version": "\(key.version)", "figures": "\(entries.count)"])
         }
     }
 
@@ -64,7 +66,9 @@ struct TestErrorStore: Sendable {
         var result: [Entry] = []
         for (key, value) in metrics where key.hasPrefix(prefix) && key.hasSuffix(".mae") && value.isFinite && value >= 0 {
             let parts = key.dropFirst(prefix.count).dropLast(".mae".count).split(separator: ".", omittingEmptySubsequences: false)
-            guard parts.count >= 2, parts[1].first == "h", let horizon = Int(parts[1].dropFirst()), (1...10_080).contains(horizon) else { continue }
+            guard parts.count >= 2, parts[1].first == "h", let horizon = Int(parts[1].dropFirst()), (1...10_080).contains(horizon) else {
+                continue
+            }
             let neighborhood = parts.count > 2 ? parts[2...].joined(separator: ".") : ""
             result.append(Entry(neighborhood: neighborhood, target: String(parts[0]), horizon: horizon, mae: value))
         }

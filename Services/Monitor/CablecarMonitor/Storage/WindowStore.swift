@@ -61,7 +61,8 @@ enum WindowStore {
 
     /// Start of the newest window of `kind`, if any.
     static func latestStart(kind: String, on client: PostgresClient, logger: Logger) async throws -> EpochMillis? {
-        let rows = try await client.query("SELECT max(window_start) FROM monitor_window_metrics WHERE window_kind = \(kind)", logger: logger)
+        let rows = try await client.query(
+            "SELECT max(window_start) FROM monitor_window_metrics WHERE window_kind = \(kind)", logger: logger)
         for try await value in rows.decode(Int64?.self) { return value }
         return nil
     }

@@ -54,7 +54,8 @@ public struct AlertTranslator: Sendable {
             throw AlertError.unreadable("not a JSON object (\(error))")
         }
         if let state = alert.state, state != MonitorAlert.State.open.rawValue { return nil }
-        let identity = alert.alertID ?? alert.id
+        let identity =
+            alert.alertID ?? alert.id
             ?? SHA256.hash(data: bytes).prefix(16).map { String(format: "%02x", $0) }.joined()
         let at = Interval.start(containing: alert.eventTime ?? now)
         let start = at - EpochMillis(windowDays) * 86_400_000
