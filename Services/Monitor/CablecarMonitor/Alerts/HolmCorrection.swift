@@ -5,7 +5,8 @@ enum HolmCorrection {
     static func rejected(_ pValues: [Double], alpha: Double) -> [Bool] {
         let m = pValues.count
         var result = [Bool](repeating: false, count: m)
-        let order = pValues.indices.sorted { pValues[$0] < pValues[$1] }
+        // NaN (no test possible) sorts last and is never rejected.
+        let order = pValues.indices.sorted { (pValues[$0].isNaN ? .infinity : pValues[$0]) < (pValues[$1].isNaN ? .infinity : pValues[$1]) }
         for (rank, index) in order.enumerated() {
             let p = pValues[index]
             guard p.isFinite, p <= alpha / Double(m - rank) else { break }
