@@ -138,7 +138,9 @@ import Testing
             // Predictions first, then actuals (a redelivered duplicate of the first hundred among them).
             try await harness.publish(predictions: scenario.predictions + scenario.predictions.prefix(100))
             try await harness.waitFor(messages: scenario.predictions.count + 100, pipeline)
-            try await harness.publish(observations: scenario.observations)
+            // Ingest emits intervals in time order.
+            try await harness.publish(
+                observations: scenario.observations.sorted { ($0.eventTime, $0.segmentID) < ($1.eventTime, $1.segmentID) })
             let afterActuals = scenario.predictions.count + 100 + scenario.observations.count
             try await harness.waitFor(messages: afterActuals, pipeline)
 
@@ -147,6 +149,8 @@ import Testing
             ).decode((Int64, Int64).self).first { _ in true }
             #expect(pairs?.0 == Int64(scenario.predictions.count))
             #expect(pairs?.1 == Int64(scenario.predictions.count))
+            #expect(pipeline.progress.value.joined == scenario.predictions.count)
+            #expect(pipeline.progress.value.rescored == 0)
 
             let rows = try await WindowStore.rows(kind: "hour", from: 0, to: .max / 2, on: harness.database, logger: TestStack.logger)
             Self.compare(rows, Self.bruteForce(scenario, actuals: scenario.observations))

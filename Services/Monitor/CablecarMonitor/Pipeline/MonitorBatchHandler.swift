@@ -81,21 +81,23 @@ public struct MonitorBatchHandler: Sendable {
                     on: connection, logger: self.logger)
             }
             let joined = try await PairStore.insertPredictions(forecasts, on: connection, logger: self.logger)
-            let rescored = try await PairStore.upsertActuals(observations, on: connection, logger: self.logger)
-            try await WindowStore.recompute(targetTimes: joined + rescored, staleAfter: staleAfter, on: connection, logger: self.logger)
+            let changed = try await PairStore.upsertActuals(observations, on: connection, logger: self.logger)
+            try await WindowStore.recompute(
+                targetTimes: joined + changed.map(\.target), staleAfter: staleAfter, on: connection, logger: self.logger)
             if let clock { try await PairStore.trim(before: clock - retention, on: connection, logger: self.logger) }
             try await AlertStore.saveProgress(clock: clock, lastEvaluated: self.lastEvaluated, on: connection, logger: self.logger)
-            return (joined, rescored)
+            let rescored = changed.filter(\.rescored).count
+            return (joined.count + changed.count - rescored, rescored)
         }
         self.clock = clock
         output.predictions = forecasts.count
         output.actuals = observations.count
         output.rejected = rejected.count
-        output.joined = joined.count
-        output.rescored = rescored.count
+        output.joined = joined
+        output.rescored = rescored
         metrics.consumed(topic: predictionsTopic, count: forecasts.count)
         metrics.consumed(topic: trafficTopic, count: observations.count)
-        metrics.pairs(joined: joined.count, rescored: rescored.count)
+        metrics.pairs(joined: joined, rescored: rescored)
         let (alerts, windows) = try await evaluateClosedHours()
         output.alerts = alerts
         output.evaluatedWindows = windows

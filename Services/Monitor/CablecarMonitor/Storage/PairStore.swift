@@ -50,10 +50,11 @@ enum PairStore {
     }
 
     /// Keeps the newest revision of each interval and re-scores every pair whose actual was
-    /// older. Returns the target times of the pairs that changed.
-    static func upsertActuals(_ observations: [TrafficObservation], on connection: PostgresConnection, logger: Logger) async throws
-        -> [EpochMillis]
-    {
+    /// older. Returns the target times of the pairs that changed, and whether each had an actual
+    /// before (a re-score) or got its first one.
+    static func upsertActuals(
+        _ observations: [TrafficObservation], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [(target: EpochMillis, rescored: Bool)] {
         guard !observations.isEmpty else { return [] }
         let segments = observations.map(\.segmentID)
         let events = observations.map { Interval.start(containing: $0.eventTime) }
@@ -71,16 +72,18 @@ enum PairStore {
             ON CONFLICT (segment_id, event_time) DO UPDATE SET revision = excluded.revision, speed = excluded.speed, flow = excluded.flow
             WHERE excluded.revision > a.revision
             """, logger: logger)
+        // `old` is the row as it was before this statement: tells first joins from re-scores.
         let rows = try await connection.query(
             """
             UPDATE monitor_pairs p SET actual_speed = a.speed, actual_flow = a.flow, actual_revision = a.revision
-            FROM monitor_actuals a, (SELECT DISTINCT s, e FROM UNNEST(\(segments)::text[], \(events)::int8[]) AS u(s, e)) k
-            WHERE a.segment_id = k.s AND a.event_time = k.e AND p.segment_id = k.s AND p.target_time = k.e
+            FROM monitor_actuals a, (SELECT DISTINCT s, e FROM UNNEST(\(segments)::text[], \(events)::int8[]) AS u(s, e)) k,
+                monitor_pairs old
+            WHERE a.segment_id = k.s AND a.event_time = k.e AND p.segment_id = k.s AND p.target_time = k.e AND old.ctid = p.ctid
               AND (p.actual_revision IS NULL OR p.actual_revision < a.revision)
-            RETURNING p.target_time
+            RETURNING p.target_time, old.actual_revision IS NOT NULL
             """, logger: logger)
-        var changed: [EpochMillis] = []
-        for try await target in rows.decode(Int64.self) { changed.append(target) }
+        var changed: [(target: EpochMillis, rescored: Bool)] = []
+        for try await (target, rescored) in rows.decode((Int64, Bool).self) { changed.append((target, rescored)) }
         return changed
     }
 
