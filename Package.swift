@@ -211,9 +211,27 @@ let package = Package(
             dependencies: ["CablecarService"],
             path: "Services/Forecast/Main"
         ),
+        .target(
+            name: "CablecarMonitor",
+            dependencies: [
+                "CablecarDomain",
+                "CablecarDrift",
+                "CablecarForecasting",
+                "CablecarKafka",
+                "CablecarPostgres",
+                "CablecarRegistry",
+                "CablecarService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Monitor/CablecarMonitor"
+        ),
         .executableTarget(
             name: "CablecarMonitorMain",
-            dependencies: ["CablecarService"],
+            dependencies: ["CablecarMonitor", "CablecarService"],
             path: "Services/Monitor/Main"
         ),
         .executableTarget(
@@ -316,6 +334,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "CablecarMonitorTests",
+            dependencies: [
+                "CablecarMonitor", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarService", "CablecarTestSupport",
+                "CablecarRegistry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

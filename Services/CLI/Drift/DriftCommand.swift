@@ -8,7 +8,7 @@ struct DriftCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drift",
         abstract: "Compare data sets for distribution drift, per group.",
-        subcommands: [Compare.self]
+        subcommands: [Compare.self, DriftReportCommand.self]
     )
 
     struct Compare: AsyncParsableCommand {

@@ -5,7 +5,8 @@ import Foundation
 /// Turns a `monitor.alerts` message into a retraining request (continuous training).
 ///
 /// Read leniently: the alert's id (`alert_id` or `id`), `event_time`, `neighborhood` and a kind
-/// or summary if present. The request id is derived from the alert id (or, lacking one, from the
+/// or summary if present. Alerts of `MonitorAlert`'s schema carry a `state`: only `open` retrains
+/// (a `resolved` transition returns nil); older alerts without a state are read as open. The request id is derived from the alert id (or, lacking one, from the
 /// message bytes), so a redelivered alert is trained once. The new model trains on the whole
 /// city over the window before the alert: the gates, equity gate included, then judge it
 /// neighborhood by neighborhood.
@@ -23,12 +24,14 @@ public struct AlertTranslator: Sendable {
         var type: String?
         var summary: String?
         var message: String?
+        var state: String?
+        var metric: String?
 
         enum CodingKeys: String, CodingKey {
             case alertID = "alert_id"
             case id
             case eventTime = "event_time"
-            case neighborhood, kind, type, summary, message
+            case neighborhood, kind, type, summary, message, state, metric
         }
     }
 
@@ -41,13 +44,16 @@ public struct AlertTranslator: Sendable {
         }
     }
 
-    public func request(fromAlert bytes: [UInt8], receivedAt now: EpochMillis) throws -> TrainingRequest {
+    /// The retraining request for an opened alert, or nil for any other state (a resolved alert
+    /// asks for nothing).
+    public func request(fromAlert bytes: [UInt8], receivedAt now: EpochMillis) throws -> TrainingRequest? {
         let alert: Alert
         do {
             alert = try JSONDecoder().decode(Alert.self, from: Data(bytes))
         } catch {
             throw AlertError.unreadable("not a JSON object (\(error))")
         }
+        if let state = alert.state, state != MonitorAlert.State.open.rawValue { return nil }
         let identity =
             alert.alertID ?? alert.id
             ?? SHA256.hash(data: bytes).prefix(16).map { String(format: "%02x", $0) }.joined()
@@ -58,7 +64,7 @@ public struct AlertTranslator: Sendable {
         let at = Interval.start(containing: eventTime)
         let start = at - EpochMillis(windowDays) * 86_400_000
         var detail = "alert \(identity)"
-        if let kind = alert.kind ?? alert.type { detail += " (\(kind))" }
+        if let kind = alert.kind ?? alert.type ?? alert.metric { detail += " (\(kind))" }
         if let neighborhood = alert.neighborhood { detail += " in \(neighborhood)" }
         if let summary = alert.summary ?? alert.message { detail += ": \(summary)" }
         return TrainingRequest(

@@ -62,6 +62,8 @@ public final class RequestIntake: Service, Sendable {
         switch IntakeDecision.decide(message, configuration: configuration, translator: translator) {
         case .reject(let reason):
             try await reject(message, reason: reason)
+        case .skip(let why):
+            logger.debug("Intake message skipped", metadata: ["offset": "\(message.offset)", "why": "\(why)"])
         case .enqueue(let request, let source):
             do {
                 let inserted = try await queue.enqueue(request, source: source)
@@ -91,6 +93,8 @@ public final class RequestIntake: Service, Sendable {
 enum IntakeDecision: Equatable {
     case enqueue(TrainingRequest, source: String)
     case reject(String)
+    /// A well-formed message that asks for nothing (e.g. an alert being resolved).
+    case skip(String)
 
     static func decide(_ message: KafkaMessage, configuration: TrainerConfiguration, translator: AlertTranslator) -> IntakeDecision {
         let now = EpochMillis(Date().timeIntervalSince1970 * 1000)
@@ -98,7 +102,10 @@ enum IntakeDecision: Equatable {
         let source: String
         do {
             if message.topic == configuration.name(of: .monitorAlerts) {
-                request = try translator.request(fromAlert: message.value, receivedAt: now)
+                guard let fromAlert = try translator.request(fromAlert: message.value, receivedAt: now) else {
+                    return .skip("an alert that is not open (resolved alerts do not retrain)")
+                }
+                request = fromAlert
                 source = "alert"
             } else {
                 request = try JSONDecoder().decode(TrainingRequest.self, from: Data(message.value))

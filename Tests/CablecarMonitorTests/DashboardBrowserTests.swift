@@ -1,0 +1,90 @@
+import CablecarDomain
+import CablecarTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import CablecarMonitor
+
+/// The dashboard in headless Chromium (Debian's `chromium`, installed by scripts/bootstrap):
+/// it loads without console messages, and the rendered DOM shows the neighborhoods and the
+/// alert. The screenshot goes to a temporary directory, never into the repository.
+@Suite struct DashboardBrowserTests {
+    static func chromium() throws -> String {
+        for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] where FileManager.default.isExecutableFile(atPath: path) {
+            return path
+        }
+        throw HarnessError("chromium is not installed; run scripts/bootstrap")
+    }
+
+    @Test func dashboardLoadsInChromiumWithoutConsoleErrors() async throws {
+        let browser = try Self.chromium()
+        let page = DashboardPage.render(
+            hourly: DashboardPageTests.rows(), daily: [], alerts: [DashboardPageTests.alert], generatedAt: SyntheticWindows.start)
+        let router = Router()
+        router.get("dashboard") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let directory = try TestStack.temporaryDirectory(prefix: "monitor-dashboard")
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let url = "http://127.0.0.1:\(port)/dashboard"
+            let screenshot = directory.appendingPathComponent("dashboard.png").path
+            let (dom, log) = try await offThePool {
+                try Self.run(
+                    browser,
+                    [
+                        "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                        "--user-data-dir=\(directory.path)/profile", "--virtual-time-budget=3000", "--dump-dom", url,
+                    ])
+            }
+            #expect(dom.contains("Alpha"))
+            #expect(dom.contains("Beta &lt;script&gt;"))
+            #expect(dom.contains("worse than the fallback"))
+            #expect(dom.contains("<svg"))
+            let console = log.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
+            #expect(console.isEmpty, "console messages: \(console)")
+            _ = try await offThePool {
+                try Self.run(
+                    browser,
+                    [
+                        "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(directory.path)/profile2",
+                        "--window-size=1200,1600", "--screenshot=\(screenshot)", url,
+                    ])
+            }
+            #expect(FileManager.default.fileExists(atPath: screenshot))
+        }
+    }
+
+    /// Runs the browser and returns its standard output and error.
+    static func run(_ executable: String, _ arguments: [String]) throws -> (String, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes while it runs, so a full pipe never blocks the browser.
+        let errorBox = DataBox()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errorBox.data = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return (String(decoding: outData, as: UTF8.self), String(decoding: errorBox.data, as: UTF8.self))
+    }
+}
+
+/// Standard error collected on another thread (written once, read after the group's wait).
+final class DataBox: @unchecked Sendable {
+    var data = Data()
+}
