@@ -3,8 +3,9 @@ import CablecarTestSupport
 import Foundation
 import Testing
 
-/// No Docker engine runs here, so the deployment files are checked structurally against the
-/// code: every service, image, command, port, variable and dependency must line up.
+/// The deployment files checked structurally against the code: every service, image, command,
+/// port, variable and dependency must line up. scripts/compose-test runs the compose stack for
+/// real and scripts/lint-deploy validates the files with kubernetes-validate, hadolint and actionlint.
 @Suite("Deployment files agree with the code")
 struct DeploymentTests {
     static let root = TestStack.repositoryRoot
