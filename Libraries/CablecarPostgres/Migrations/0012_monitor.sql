@@ -1,3 +1,4 @@
+-- owner: monitor
 -- cablecar-monitor (issue 14): joined prediction/actual pairs, window accuracy, alerts.
 -- Times are event times in epoch milliseconds. docs/monitor.md explains every table.
 

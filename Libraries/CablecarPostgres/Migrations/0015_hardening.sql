@@ -1,3 +1,4 @@
+-- owner: trainer
 -- Hardening (issue 17).
 --
 -- Trainer: messages on train.requests and monitor.alerts that can never become a stored request

@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarKafka
+import CablecarPostgres
 import CablecarService
 import Hummingbird
 import ServiceLifecycle
@@ -13,6 +14,7 @@ public enum MonitorService {
         name: "cablecar-monitor",
         defaultHTTPPort: defaultHTTPPort,
         variables: MonitorConfiguration.variables,
+        migrations: MigrationScope(owns: ["monitor"], uses: ["registry"]),
         configure: { try MonitorConfiguration(environment: $0) },
         topics: { common in
             let prefix = EnvironmentReader().values[MonitorConfiguration.topicPrefix.name] ?? ""
