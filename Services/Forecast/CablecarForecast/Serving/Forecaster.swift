@@ -83,7 +83,9 @@ public final class Forecaster: Sendable {
                 if let vector {
                     if vector.values.count != batch.featureNames.count {
                         segmentReason = .featuresMissing
-                    } else if issueTime - vector.timestamp > maxFeatureAge { segmentReason = .featuresStale }
+                    } else if !ServingClock.plausible(vector.timestamp) || issueTime - vector.timestamp > maxFeatureAge {
+                        segmentReason = .featuresStale
+                    }
                 } else {
                     segmentReason = .featuresMissing
                 }

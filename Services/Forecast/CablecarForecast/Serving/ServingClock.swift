@@ -22,13 +22,17 @@ public final class ServingClock: @unchecked Sendable {
         return time - ((time % step) + step) % step
     }
 
+    /// Times from outside (feature steps) are used only between 1970 and 2200, so that
+    /// arithmetic on them can never overflow.
+    static func plausible(_ time: EpochMillis) -> Bool { (0...7_258_118_400_000).contains(time) }
+
     func issueTime(newestFeatureStep: EpochMillis?) -> EpochMillis {
         switch mode {
         case .wall:
             return Self.floorToStep(now())
         case .features:
             return lock.withLock {
-                if let step = newestFeatureStep, step > (newestStep ?? .min) { newestStep = step }
+                if let step = newestFeatureStep, Self.plausible(step), step > (newestStep ?? .min) { newestStep = step }
                 return newestStep ?? Self.floorToStep(now())
             }
         }
