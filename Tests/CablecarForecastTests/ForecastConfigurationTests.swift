@@ -31,7 +31,9 @@ struct ForecastConfigurationTests {
             ("CABLECAR_FORECAST_CLOCK", "sundial"), ("CABLECAR_FORECAST_MAX_SEGMENTS", "0"), ("CABLECAR_FORECAST_FEATURES_URL", "ftp://x"),
             ("CABLECAR_FORECAST_LOG_BUFFER", "-5"), ("CABLECAR_FORECAST_FEATURE_CACHE_MS", "9999999999999999999999"),
         ] {
-            #expect(throws: ConfigurationError.self, "\(name)=\(value)") { try ForecastConfiguration(environment: EnvironmentReader([name: value])) }
+            #expect(throws: ConfigurationError.self, "\(name)=\(value)") {
+                try ForecastConfiguration(environment: EnvironmentReader([name: value]))
+            }
         }
     }
 }

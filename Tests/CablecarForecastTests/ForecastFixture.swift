@@ -69,7 +69,8 @@ enum ForecastFixture {
                     segmentID: segment.id, neighborhood: segment.neighborhood, timestamp: step,
                     values: [speed(index, previous, shift: 0), flow(index, previous)]))
         }
-        return OnlineFeatureResponse(featureNames: featureNames, featureVersions: ["speed_lag_1": 1, "flow_lag_1": 1], vectors: vectors, missing: [])
+        return OnlineFeatureResponse(
+            featureNames: featureNames, featureVersions: ["speed_lag_1": 1, "flow_lag_1": 1], vectors: vectors, missing: [])
     }
 }
 

@@ -30,7 +30,10 @@ struct ForecastHarness: Sendable {
         let url = try await TestStack.shared.freshDatabaseURL()
         let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await client.run(); return nil }
+            group.addTask {
+                await client.run()
+                return nil
+            }
             defer { group.cancelAll() }
             try await Migrator(migrations: try Migration.bundled(), logger: TestStack.logger).migrate(client)
             let prefix = TestStack.uniqueName("forecast") + "."
@@ -59,7 +62,8 @@ struct ForecastHarness: Sendable {
         _ = try await store.finishRun(runID: run.id, status: .finished)
         if let stage {
             if stage == .production || stage == .staging {
-                _ = try await store.transition(modelName: Self.modelName, version: version.version, to: stage, actor: "test", reason: "test")
+                _ = try await store.transition(
+                    modelName: Self.modelName, version: version.version, to: stage, actor: "test", reason: "test")
             }
         }
         return version.version
@@ -91,7 +95,8 @@ struct ForecastHarness: Sendable {
     func consumePredictions(expected: Int, timeout: Duration = .seconds(60)) async throws -> [(key: String?, forecast: Forecast)] {
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
-                client: KafkaClientConfiguration(brokers: brokers, clientID: "forecast-test-reader"), groupID: TestStack.uniqueName("reader")),
+                client: KafkaClientConfiguration(brokers: brokers, clientID: "forecast-test-reader"),
+                groupID: TestStack.uniqueName("reader")),
             logger: TestStack.logger)
         try consumer.subscribe(to: [predictionsTopic])
         let reader = Task { () -> [(key: String?, forecast: Forecast)] in

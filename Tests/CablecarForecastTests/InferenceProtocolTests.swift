@@ -1,10 +1,11 @@
 import CablecarDomain
-@testable import CablecarForecast
 import CablecarTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
+@testable import CablecarForecast
 
 /// The Open Inference Protocol (KServe V2) endpoints and the OpenAPI document: every response
 /// here is checked against the document the service serves.
@@ -56,7 +57,8 @@ struct InferenceProtocolTests {
                     Self.expectValid(response, "/v2/models/{name}/versions/{version}/ready")
                 }
                 for (uri, path) in [
-                    ("/v2/models/other", "/v2/models/{name}"), ("/v2/models/\(name)/versions/7/ready", "/v2/models/{name}/versions/{version}/ready"),
+                    ("/v2/models/other", "/v2/models/{name}"),
+                    ("/v2/models/\(name)/versions/7/ready", "/v2/models/{name}/versions/{version}/ready"),
                 ] {
                     try await client.execute(uri: uri, method: .get) { response in
                         #expect(response.status == .notFound)
@@ -71,7 +73,8 @@ struct InferenceProtocolTests {
                     ("/v2/models/\(name)/infer", "/v2/models/{name}/infer"),
                     ("/v2/models/\(name)/versions/1/infer", "/v2/models/{name}/versions/{version}/infer"),
                 ] {
-                    try await client.execute(uri: uri, method: .post, headers: Self.jsonHeaders, body: ByteBuffer(string: request)) { response in
+                    try await client.execute(uri: uri, method: .post, headers: Self.jsonHeaders, body: ByteBuffer(string: request)) {
+                        response in
                         #expect(response.status == .ok)
                         Self.expectValid(response, path, "post")
                         let answer = try JSONDecoder().decode(InferenceResponse.self, from: Data(response.body.readableBytesView))

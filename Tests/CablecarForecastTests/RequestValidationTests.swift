@@ -1,10 +1,11 @@
 import CablecarDomain
-@testable import CablecarForecast
 import CablecarKafka
 import CablecarService
 import CablecarTestSupport
 import Foundation
 import Testing
+
+@testable import CablecarForecast
 
 /// Bad input gets a 4xx with a reason; the prediction log's buffer is bounded and counts drops.
 @Suite("Request validation and the prediction log buffer")

@@ -1,8 +1,9 @@
 import CablecarDomain
-@testable import CablecarForecast
 import CablecarForecasting
 import Foundation
 import Testing
+
+@testable import CablecarForecast
 
 /// The pure model-set and rollout state: sticky split, shadow never answers, swaps.
 @Suite("Model set and rollout routing")

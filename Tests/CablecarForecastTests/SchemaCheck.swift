@@ -2,7 +2,12 @@ import Foundation
 
 /// Any JSON value, decoded strictly (a number is never a boolean).
 enum JSONValue: Decodable, Equatable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -43,7 +48,9 @@ struct SchemaCheck {
 
     /// Problems of a response body against the schema of `path` / `method` / `status`.
     func problems(_ body: some Sequence<UInt8>, path: String, method: String, status: Int) -> [String] {
-        guard let responses = document["paths"]?[path]?[method]?["responses"] else { return ["no operation \(method) \(path) in the document"] }
+        guard let responses = document["paths"]?[path]?[method]?["responses"] else {
+            return ["no operation \(method) \(path) in the document"]
+        }
         guard let response = responses[String(status)] else { return ["\(method) \(path) documents no status \(status)"] }
         guard let schema = response["content"]?["application/json"]?["schema"] else { return [] }
         guard let value = try? JSONValue.parse(body) else { return ["the body is not JSON"] }

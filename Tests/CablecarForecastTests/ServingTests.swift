@@ -1,5 +1,4 @@
 import CablecarDomain
-@testable import CablecarForecast
 import CablecarForecasting
 import CablecarKafka
 import CablecarRegistry
@@ -10,6 +9,8 @@ import HummingbirdTesting
 import Logging
 import PostgresNIO
 import Testing
+
+@testable import CablecarForecast
 
 /// The forecaster and its routes in process, over a real registry in Postgres (models fitted on
 /// the fixture and registered as versions) and the real broker.
@@ -31,7 +32,7 @@ struct ServingTests {
             let log = PredictionLog(producer: producer, topic: h.predictionsTopic, capacity: 1000, logger: TestStack.logger)
             let drainer = Task { try await log.run() }
             let components = h.components(sink: log)
-            var requestID = ""
+            let requestID = "r-1"
             try await h.application(components).test(.router) { client in
                 try await client.execute(
                     uri: "/v1/forecasts", method: .post, headers: Self.jsonHeaders,
@@ -39,8 +40,7 @@ struct ServingTests {
                 ) { response in
                     #expect(response.status == .ok)
                     let answer = try JSONDecoder().decode(ForecastAnswer.self, from: Data(response.body.readableBytesView))
-                    requestID = answer.requestID
-                    #expect(answer.requestID == "r-1")
+                    #expect(answer.requestID == requestID)
                     #expect(answer.forecasts.count == 6)
                     #expect(answer.featureStep == ForecastFixture.lastStep)
                     #expect(answer.issueTime == ForecastFixture.lastStep)
@@ -127,7 +127,8 @@ struct ServingTests {
                 UPDATE registry_artifacts SET content = convert_to('{"tampered": true}', 'UTF8')
                 WHERE run_id = (SELECT run_id FROM registry_model_versions WHERE model_name = \(ForecastHarness.modelName) AND version = \(second))
                 """, logger: TestStack.logger)
-            _ = try await h.store.transition(modelName: ForecastHarness.modelName, version: second, to: .production, actor: "t", reason: "t")
+            _ = try await h.store.transition(
+                modelName: ForecastHarness.modelName, version: second, to: .production, actor: "t", reason: "t")
             #expect(await h.manager.refreshProduction())
             #expect(h.manager.holder.current.production?.version == 1)
             let error = try #require(await h.manager.lastError)
@@ -175,7 +176,8 @@ struct ServingTests {
             let configuration = h.configuration(maxSegments: 3)
             try await h.application(h.components(configuration: configuration)).test(.router) { client in
                 for (body, code) in cases {
-                    try await client.execute(uri: "/v1/forecasts", method: .post, headers: Self.jsonHeaders, body: Self.body(body)) { response in
+                    try await client.execute(uri: "/v1/forecasts", method: .post, headers: Self.jsonHeaders, body: Self.body(body)) {
+                        response in
                         #expect(response.status == .badRequest, "\(body)")
                         let answer = try ForecastHarness.json(response.body.readableBytesView)
                         #expect(answer["code"] as? String == code, "\(body): \(answer)")
@@ -183,15 +185,19 @@ struct ServingTests {
                     }
                 }
                 let many = #"{"segments":["seg-a-1","seg-a-2","seg-b-1","seg-b-2"]}"#
-                try await client.execute(uri: "/v1/forecasts", method: .post, headers: Self.jsonHeaders, body: Self.body(many)) { response in
+                try await client.execute(uri: "/v1/forecasts", method: .post, headers: Self.jsonHeaders, body: Self.body(many)) {
+                    response in
                     #expect(response.status == .badRequest)
                 }
                 let huge = "{\"segments\":[\"" + String(repeating: "a", count: 300_000) + "\"]}"
-                try await client.execute(uri: "/v1/forecasts", method: .post, headers: Self.jsonHeaders, body: Self.body(huge)) { response in
+                try await client.execute(uri: "/v1/forecasts", method: .post, headers: Self.jsonHeaders, body: Self.body(huge)) {
+                    response in
                     #expect(response.status == .contentTooLarge)
                 }
-                for uri in ["/v1/forecasts/nope", "/v1/forecasts/seg-a-1?horizons=7", "/v1/forecasts/seg-a-1?horizons=x",
-                            "/v1/forecasts/seg-a-1?targets=rain"] {
+                for uri in [
+                    "/v1/forecasts/nope", "/v1/forecasts/seg-a-1?horizons=7", "/v1/forecasts/seg-a-1?horizons=x",
+                    "/v1/forecasts/seg-a-1?targets=rain",
+                ] {
                     try await client.execute(uri: uri, method: .get) { response in
                         #expect((400..<500).contains(response.status.code), "\(uri)")
                     }

@@ -1,5 +1,4 @@
 import CablecarDomain
-@testable import CablecarForecast
 import CablecarForecasting
 import CablecarRegistry
 import CablecarTestSupport
@@ -7,6 +6,8 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
+@testable import CablecarForecast
 
 /// Hot swaps (under load, and driven by model.events on the real broker) and canary / shadow
 /// rollouts through the admin endpoint.
@@ -25,23 +26,23 @@ struct SwapAndRolloutTests {
                     let done = ManagedFlag()
                     for _ in 0..<4 {
                         group.addTask {
-                            var ok = 0, failed = 0, mixed = 0
+                            var ok = 0
+                            var failed = 0
+                            var mixed = 0
                             var versions = Set<Int>()
                             while !done.isSet {
-                                try await client.execute(
-                                    uri: "/v1/forecasts", method: .post, headers: Self.jsonHeaders, body: ByteBuffer(string: segments)
-                                ) { response in
-                                    guard response.status == .ok,
-                                        let answer = try? JSONDecoder().decode(ForecastAnswer.self, from: Data(response.body.readableBytesView))
-                                    else {
-                                        failed += 1
-                                        return
-                                    }
-                                    let seen = Set(answer.forecasts.map(\.modelVersion))
-                                    if seen.count != 1 || answer.forecasts.count != 12 { mixed += 1 }
-                                    versions.formUnion(seen)
-                                    ok += 1
+                                let response = try await client.execute(
+                                    uri: "/v1/forecasts", method: .post, headers: Self.jsonHeaders, body: ByteBuffer(string: segments))
+                                guard response.status == .ok,
+                                    let answer = try? JSONDecoder().decode(ForecastAnswer.self, from: Data(response.body.readableBytesView))
+                                else {
+                                    failed += 1
+                                    continue
                                 }
+                                let seen = Set(answer.forecasts.map(\.modelVersion))
+                                if seen.count != 1 || answer.forecasts.count != 12 { mixed += 1 }
+                                versions.formUnion(seen)
+                                ok += 1
                             }
                             return (ok, failed, mixed, versions)
                         }
@@ -122,7 +123,9 @@ struct SwapAndRolloutTests {
                 ) { response in #expect(response.status == .unauthorized) }
                 var wrong = auth
                 wrong[.authorization] = "Bearer nope"
-                try await client.execute(uri: "/v1/admin/rollout", method: .post, headers: wrong, body: ByteBuffer(string: #"{"mode":"off"}"#)) {
+                try await client.execute(
+                    uri: "/v1/admin/rollout", method: .post, headers: wrong, body: ByteBuffer(string: #"{"mode":"off"}"#)
+                ) {
                     response in #expect(response.status == .forbidden)
                 }
                 for (body, status) in [
@@ -130,7 +133,8 @@ struct SwapAndRolloutTests {
                     (#"{"mode":"canary","version":99,"share":0.5}"#, .notFound),
                     (#"{"mode":"canary","version":2,"share":7}"#, .badRequest), (#"{"mode":"sideways"}"#, .badRequest),
                 ] {
-                    try await client.execute(uri: "/v1/admin/rollout", method: .post, headers: auth, body: ByteBuffer(string: body)) { response in
+                    try await client.execute(uri: "/v1/admin/rollout", method: .post, headers: auth, body: ByteBuffer(string: body)) {
+                        response in
                         #expect(response.status == status, "\(body)")
                     }
                 }
@@ -142,7 +146,8 @@ struct SwapAndRolloutTests {
                 ) { response in #expect(response.status == .ok) }
                 let rollout = Rollout(mode: .canary, version: staging, share: 0.5)
                 for _ in 0..<3 {
-                    try await client.execute(uri: "/v1/forecasts", method: .post, headers: Self.jsonHeaders, body: ByteBuffer(string: all)) {
+                    try await client.execute(uri: "/v1/forecasts", method: .post, headers: Self.jsonHeaders, body: ByteBuffer(string: all))
+                    {
                         response in
                         let answer = try JSONDecoder().decode(ForecastAnswer.self, from: Data(response.body.readableBytesView))
                         for item in answer.forecasts {
@@ -165,7 +170,8 @@ struct SwapAndRolloutTests {
                 }
                 let before = sink.all.count
                 for _ in 0..<5 {
-                    try await client.execute(uri: "/v1/forecasts", method: .post, headers: Self.jsonHeaders, body: ByteBuffer(string: all)) {
+                    try await client.execute(uri: "/v1/forecasts", method: .post, headers: Self.jsonHeaders, body: ByteBuffer(string: all))
+                    {
                         response in
                         let text = String(decoding: response.body.readableBytesView, as: UTF8.self)
                         #expect(!text.contains("shadow"))
@@ -176,7 +182,9 @@ struct SwapAndRolloutTests {
                 let shadows = sink.all.dropFirst(before).filter { $0.role == .shadow }
                 #expect(shadows.count == 5 * 12)
                 #expect(shadows.allSatisfy { $0.modelVersion == staging && $0.predictedSpeedKmh != nil })
-                try await client.execute(uri: "/v1/admin/rollout", method: .post, headers: auth, body: ByteBuffer(string: #"{"mode":"off"}"#)) {
+                try await client.execute(
+                    uri: "/v1/admin/rollout", method: .post, headers: auth, body: ByteBuffer(string: #"{"mode":"off"}"#)
+                ) {
                     response in #expect(response.status == .ok)
                 }
                 #expect(h.manager.holder.current.candidate == nil)

@@ -81,7 +81,10 @@ public enum ServiceMain {
         let router = Router()
         OperationalRoutes.add(
             to: router, service: definition.name,
-            checks: [startupReadiness, DatabaseReadiness(client: database, logger: logger), BrokerReadiness(admin: admin), context.readiness],
+            checks: [
+                startupReadiness, DatabaseReadiness(client: database, logger: logger), BrokerReadiness(admin: admin),
+                context.readiness,
+            ],
             registry: Observability.registry)
         let workers = try definition.build(context, own, router)
         let application = Application(

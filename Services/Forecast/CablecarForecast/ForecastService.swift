@@ -29,7 +29,8 @@ public enum ForecastService {
         build: { context, configuration, router in
             let city = try CityDefinition.load(from: URL(fileURLWithPath: configuration.cityPath))
             let store = RegistryStore(client: context.database, events: nil, logger: context.logger)
-            let manager = ModelManager(source: RegistryModelSource(store: store, modelName: configuration.modelName), logger: context.logger)
+            let manager = ModelManager(
+                source: RegistryModelSource(store: store, modelName: configuration.modelName), logger: context.logger)
             context.readiness.add(ModelReadiness(holder: manager.holder))
             let producer = try KafkaProducer(
                 configuration: KafkaProducerConfiguration(

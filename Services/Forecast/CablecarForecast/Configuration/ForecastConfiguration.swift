@@ -24,7 +24,9 @@ public struct ForecastConfiguration: Sendable, Equatable {
         summary: "How long an online feature vector is reused from memory before the feature store is asked again.")
     public static let featureMaxAgeSeconds = ConfigurationVariable(
         "CABLECAR_FORECAST_FEATURE_MAX_AGE_S", default: "900", expected: "seconds, 0 to 86400",
-        summary: "A feature vector older than this (issue time minus its step) is stale: the historical average answers (fallback features_stale).")
+        summary:
+            "A feature vector older than this (issue time minus its step) is stale: the historical average answers (fallback features_stale)."
+    )
     public static let clock = ConfigurationVariable(
         "CABLECAR_FORECAST_CLOCK", default: "wall", expected: "wall or features",
         summary: "Issue time of a forecast: the wall clock floored to five minutes, or the newest feature step served (replays).")
@@ -46,7 +48,9 @@ public struct ForecastConfiguration: Sendable, Equatable {
         summary: "Largest JSON body the forecast API accepts; larger bodies get 413.")
     public static let logBuffer = ConfigurationVariable(
         "CABLECAR_FORECAST_LOG_BUFFER", default: "100000", expected: "an integer from 1 to 10000000",
-        summary: "Predictions held in memory for forecast.predictions while the broker is slow or down; beyond it the oldest are dropped and counted.")
+        summary:
+            "Predictions held in memory for forecast.predictions while the broker is slow or down; beyond it the oldest are dropped and counted."
+    )
 
     public static let variables = [
         modelName, featuresURL, featureCacheMillis, featureMaxAgeSeconds, clock, cityPath, consumerGroup, topicPrefix,

@@ -31,9 +31,11 @@ struct FeatureBatch: Sendable {
 
     init(_ response: OnlineFeatureResponse) {
         featureNames = response.featureNames
-        vectors = Dictionary(response.vectors.map { ($0.segmentID, $0) }, uniquingKeysWith: { first, second in
-            first.timestamp >= second.timestamp ? first : second
-        })
+        vectors = Dictionary(
+            response.vectors.map { ($0.segmentID, $0) },
+            uniquingKeysWith: { first, second in
+                first.timestamp >= second.timestamp ? first : second
+            })
         // The same rule the trainer applies to a snapshot (ModelParameters' defaults).
         lastSpeedIndex = ModelParameters.defaultLastSpeedFeatures.lazy.compactMap { response.featureNames.firstIndex(of: $0) }.first
         lastFlowIndex = ModelParameters.defaultLastFlowFeatures.lazy.compactMap { response.featureNames.firstIndex(of: $0) }.first

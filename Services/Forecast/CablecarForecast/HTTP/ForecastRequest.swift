@@ -47,10 +47,13 @@ public struct RequestValidator: Sendable {
         case (nil, nil):
             throw ServiceError.badRequest("give 'segments' (a list of segment ids) or 'neighborhood'")
         case (let list?, nil):
-            guard !list.isEmpty else { throw ServiceError.badRequest("'segments' is empty; name at least one segment", code: "empty_batch") }
+            guard !list.isEmpty else {
+                throw ServiceError.badRequest("'segments' is empty; name at least one segment", code: "empty_batch")
+            }
             guard list.count <= maxSegments else {
                 throw ServiceError.badRequest(
-                    "\(list.count) segments in one request; the limit is \(maxSegments) (CABLECAR_FORECAST_MAX_SEGMENTS)", code: "batch_too_large")
+                    "\(list.count) segments in one request; the limit is \(maxSegments) (CABLECAR_FORECAST_MAX_SEGMENTS)",
+                    code: "batch_too_large")
             }
             var seen = Set<String>()
             segments = list.filter { seen.insert($0).inserted }
@@ -82,7 +85,9 @@ public struct RequestValidator: Sendable {
 
     public static func horizons(_ given: [Int]?) throws -> [Int] {
         guard let given else { return horizons }
-        guard !given.isEmpty else { throw ServiceError.badRequest("'horizons' is empty; leave it out for \(horizons)", code: "unknown_horizon") }
+        guard !given.isEmpty else {
+            throw ServiceError.badRequest("'horizons' is empty; leave it out for \(horizons)", code: "unknown_horizon")
+        }
         guard given.count <= 16 else { throw ServiceError.badRequest("at most 16 horizons per request", code: "unknown_horizon") }
         if let unknown = given.first(where: { !horizons.contains($0) }) {
             throw ServiceError.badRequest("horizon \(unknown) is not served; choose from \(horizons) (minutes)", code: "unknown_horizon")
@@ -113,7 +118,8 @@ public struct RequestValidator: Sendable {
         var values: [Int] = []
         for part in parts {
             guard let value = Int(part.trimmingCharacters(in: .whitespaces)) else {
-                throw ServiceError.badRequest("'\(name)' must be comma-separated integers, got '\(text.prefix(100))'", code: "unknown_horizon")
+                throw ServiceError.badRequest(
+                    "'\(name)' must be comma-separated integers, got '\(text.prefix(100))'", code: "unknown_horizon")
             }
             values.append(value)
         }

@@ -89,7 +89,8 @@ public enum ForecastRoutes {
     private static func finish(_ endpoint: String, _ started: ContinuousClock.Instant, status: Int) {
         let elapsed = ContinuousClock.now - started
         ForecastMetrics.request(endpoint, status: status)
-        ForecastMetrics.latency(endpoint, nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        ForecastMetrics.latency(
+            endpoint, nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: some Encodable) -> Response {

@@ -37,7 +37,8 @@ public enum InferenceRoutes {
                     let model = try resolve(context, forecaster: forecaster, modelName: modelName)
                     let body = try await JSONRequest.decode(InferenceRequest.self, from: request, limit: bodyLimit)
                     let pinned = context.parameters.get("version") != nil ? model.version : nil
-                    return ForecastRoutes.json(.ok, try await infer(body, forecaster: forecaster, validator: validator, modelName: modelName, pinned: pinned))
+                    return ForecastRoutes.json(
+                        .ok, try await infer(body, forecaster: forecaster, validator: validator, modelName: modelName, pinned: pinned))
                 }
             }
         }
@@ -68,7 +69,8 @@ public enum InferenceRoutes {
         guard let text = context.parameters.get("version") else { return production }
         guard let number = Int(text), let model = set.loaded(version: number) else {
             throw ServiceError.notFound(
-                "version '\(text.prefix(20))' of '\(modelName)' is not served (production is \(production.version))", code: "unknown_version")
+                "version '\(text.prefix(20))' of '\(modelName)' is not served (production is \(production.version))",
+                code: "unknown_version")
         }
         return model
     }
@@ -122,29 +124,38 @@ public enum InferenceRoutes {
         guard let segments else { throw ServiceError.badRequest("input 'segment_id' is required") }
         var query = try validator.validate(ForecastRequestBody(segments: segments, horizons: horizons, requestID: body.id))
         query.pinnedVersion = pinned
-        let wanted = try body.outputs.map { requested in
-            try requested.map { output -> String in
-                guard outputNames.contains(output.name) else {
-                    throw ServiceError.badRequest("unknown output '\(output.name.prefix(100))'; outputs are \(outputNames.joined(separator: ", "))")
+        let wanted =
+            try body.outputs.map { requested in
+                try requested.map { output -> String in
+                    guard outputNames.contains(output.name) else {
+                        throw ServiceError.badRequest(
+                            "unknown output '\(output.name.prefix(100))'; outputs are \(outputNames.joined(separator: ", "))")
+                    }
+                    return output.name
                 }
-                return output.name
-            }
-        } ?? outputNames
+            } ?? outputNames
         let answer = try await forecaster.forecast(query)
         let shape = [query.segments.count, query.horizons.count]
         var outputs: [InferenceOutput] = []
         for name in wanted {
             switch name {
             case "speed_kmh":
-                outputs.append(InferenceOutput(name: name, shape: shape, datatype: "FP64", data: answer.forecasts.map { $0.speedKmh.map(TensorValue.number) ?? .null }))
+                outputs.append(
+                    InferenceOutput(
+                        name: name, shape: shape, datatype: "FP64",
+                        data: answer.forecasts.map { $0.speedKmh.map(TensorValue.number) ?? .null }))
             case "flow_veh_h":
                 outputs.append(
-                    InferenceOutput(name: name, shape: shape, datatype: "FP64", data: answer.forecasts.map { $0.flowVehiclesPerHour.map(TensorValue.number) ?? .null }))
+                    InferenceOutput(
+                        name: name, shape: shape, datatype: "FP64",
+                        data: answer.forecasts.map { $0.flowVehiclesPerHour.map(TensorValue.number) ?? .null }))
             case "fallback":
-                outputs.append(InferenceOutput(name: name, shape: shape, datatype: "BOOL", data: answer.forecasts.map { .bool($0.fallback) }))
+                outputs.append(
+                    InferenceOutput(name: name, shape: shape, datatype: "BOOL", data: answer.forecasts.map { .bool($0.fallback) }))
             default:
                 outputs.append(
-                    InferenceOutput(name: name, shape: shape, datatype: "INT64", data: answer.forecasts.map { .number(Double($0.modelVersion)) }))
+                    InferenceOutput(
+                        name: name, shape: shape, datatype: "INT64", data: answer.forecasts.map { .number(Double($0.modelVersion)) }))
             }
         }
         let versions = Set(answer.forecasts.map(\.modelVersion))
@@ -155,10 +166,13 @@ public enum InferenceRoutes {
     /// The input's elements, checked against its shape.
     static func elements(of input: InferenceInput, limit: Int) throws -> [TensorValue] {
         guard !input.shape.isEmpty, input.shape.count <= 4, input.shape.allSatisfy({ (0...limit).contains($0) }) else {
-            throw ServiceError.badRequest("input '\(input.name.prefix(100))' has shape \(input.shape.prefix(8)); expected [n] with n from 0 to \(limit)")
+            throw ServiceError.badRequest(
+                "input '\(input.name.prefix(100))' has shape \(input.shape.prefix(8)); expected [n] with n from 0 to \(limit)")
         }
         let expected = input.shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
-        guard expected <= limit else { throw ServiceError.badRequest("input '\(input.name.prefix(100))' has more than \(limit) elements", code: "batch_too_large") }
+        guard expected <= limit else {
+            throw ServiceError.badRequest("input '\(input.name.prefix(100))' has more than \(limit) elements", code: "batch_too_large")
+        }
         let values = try input.data.flattened(limit: limit)
         guard values.count == expected else {
             throw ServiceError.badRequest("input '\(input.name.prefix(100))' has \(values.count) elements for shape \(input.shape)")

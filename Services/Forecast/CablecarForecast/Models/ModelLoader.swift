@@ -56,7 +56,8 @@ public struct RegistryModelSource: ModelSource {
         let digest = ArtifactCodec.sha256Hex(bytes)
         guard digest == recorded else {
             throw ModelLoadError(
-                reason: "corrupt_artifact", message: "refusing \(label): its artifact hashes to \(digest), the registry recorded \(recorded)")
+                reason: "corrupt_artifact",
+                message: "refusing \(label): its artifact hashes to \(digest), the registry recorded \(recorded)")
         }
         do {
             let model = try ModelCatalog.load(artifact: bytes)

@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarRegistry
 import CablecarService
 import Logging
 
@@ -84,7 +85,8 @@ public actor ModelManager {
         guard version.stage == .staging else {
             throw ServiceError(
                 .conflict, code: "not_staging",
-                "version \(number) of '\(modelName)' is in stage \(version.stage.rawValue); only a staging version can be a canary or shadow")
+                "version \(number) of '\(modelName)' is in stage \(version.stage.rawValue); only a staging version can be a canary or shadow"
+            )
         }
         let loaded: LoadedModel
         if let existing = holder.current.loaded(version: number), existing.sha256 == version.artifactSHA256 {
@@ -109,7 +111,8 @@ public actor ModelManager {
         ForecastMetrics.modelRefused(reason: error.reason)
         lastError = error.message
         holder.update { $0.noteUnavailable(error.message) }
-        logger.error("Model version refused; the previous model keeps serving", metadata: ["reason": "\(error.reason)", "error": "\(error.message)"])
+        logger.error(
+            "Model version refused; the previous model keeps serving", metadata: ["reason": "\(error.reason)", "error": "\(error.message)"])
     }
 }
 

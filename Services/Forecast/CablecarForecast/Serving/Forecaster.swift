@@ -41,7 +41,8 @@ public final class Forecaster: Sendable {
         if let version = query.pinnedVersion {
             guard let model = set.loaded(version: version) else {
                 throw ServiceError.notFound(
-                    "version \(version) of '\(production.name)' is not served here (production is \(production.version))", code: "unknown_version")
+                    "version \(version) of '\(production.name)' is not served here (production is \(production.version))",
+                    code: "unknown_version")
             }
             pinned = model
         }
@@ -116,7 +117,8 @@ public final class Forecaster: Sendable {
                 let role: Forecast.Role = reason == nil ? route.role : .fallback
                 items.append(
                     ForecastItem(
-                        segmentID: segment, neighborhood: neighborhood, horizonMinutes: horizon, issueTime: issueTime, targetTime: targetTime,
+                        segmentID: segment, neighborhood: neighborhood, horizonMinutes: horizon, issueTime: issueTime,
+                        targetTime: targetTime,
                         featureStep: vector?.timestamp, speedKmh: values[.speed], flowVehiclesPerHour: values[.flow],
                         modelName: route.primary.name, modelVersion: route.primary.version, role: role.rawValue, fallback: reason != nil,
                         fallbackReason: reason?.rawValue))
@@ -158,7 +160,8 @@ public final class Forecaster: Sendable {
         return ForecastAnswer(requestID: query.requestID, issueTime: issueTime, featureStep: batch.newestStep, forecasts: items)
     }
 
-    static func input(_ vector: OnlineFeatureVector, batch: FeatureBatch, alignment: FeatureAlignment, issueTime: EpochMillis) -> ModelInput {
+    static func input(_ vector: OnlineFeatureVector, batch: FeatureBatch, alignment: FeatureAlignment, issueTime: EpochMillis) -> ModelInput
+    {
         func value(_ index: Int?) -> Double? {
             guard let index, index < vector.values.count else { return nil }
             return vector.values[index]
