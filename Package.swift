@@ -337,7 +337,7 @@ let package = Package(
             name: "CablecarForecastTests",
             dependencies: [
                 "CablecarForecast", "CablecarForecasting", "CablecarFeatures", "CablecarDomain", "CablecarKafka",
-                "CablecarPostgres", "CablecarService", "CablecarRegistry", "CablecarTestSupport",
+                "CablecarPostgres", "CablecarService", "CablecarRegistry", "CablecarTestSupport", "CablecarLocalStack",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
