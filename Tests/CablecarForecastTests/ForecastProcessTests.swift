@@ -49,7 +49,7 @@ import Testing
         let runner = Task { await client.run() }
         defer { runner.cancel() }
         let publisher = try KafkaModelEventPublisher(
-            brokers: endpoints.kafkaBrokers, topic: prefix + "model.events", logger: TestStack.logger)
+            brokers: endpoints.kafkaBrokers, topic: "model.events", logger: TestStack.logger)
         let store = RegistryStore(client: client, events: publisher, logger: TestStack.logger)
         _ = try await store.createRegisteredModel(name: "traffic-process")
         let experiment = try await store.ensureExperiment(name: "process")

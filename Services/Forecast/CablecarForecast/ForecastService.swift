@@ -22,9 +22,11 @@ public enum ForecastService {
         topics: { common in
             // The prefix is the service's own variable; topics get only the common part.
             let prefix = EnvironmentReader().values[ForecastConfiguration.topicPrefix.name] ?? ""
-            return [Topic.modelEvents, .forecastPredictions].map {
-                TopicSpecification(name: prefix + $0.rawValue, partitions: common.topicPartitions)
-            }
+            // model.events is the registry's, which never prefixes it.
+            return [
+                TopicSpecification(name: Topic.modelEvents.rawValue, partitions: common.topicPartitions),
+                TopicSpecification(name: prefix + Topic.forecastPredictions.rawValue, partitions: common.topicPartitions),
+            ]
         },
         build: { context, configuration, router in
             let city = try CityDefinition.load(from: URL(fileURLWithPath: configuration.cityPath))
@@ -48,7 +50,7 @@ public enum ForecastService {
                 logger: context.logger)
             components.mount(on: router)
             let listener = try ModelEventListener(
-                brokers: context.configuration.kafkaBrokers, topic: configuration.name(of: .modelEvents),
+                brokers: context.configuration.kafkaBrokers, topic: Topic.modelEvents.rawValue,
                 groupID: configuration.consumerGroup, manager: manager, logger: context.logger,
                 startup: { await context.startup.wait() })
             let refresher = ModelRefresher(manager: manager, startup: { await context.startup.wait() })
