@@ -206,9 +206,27 @@ let package = Package(
             dependencies: ["CablecarTrainer", "CablecarService"],
             path: "Services/Trainer/Main"
         ),
+        .target(
+            name: "CablecarForecast",
+            dependencies: [
+                "CablecarDomain",
+                "CablecarFeatureClient",
+                "CablecarFeatures",
+                "CablecarForecasting",
+                "CablecarKafka",
+                "CablecarRegistry",
+                "CablecarService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Forecast/CablecarForecast",
+            resources: [.copy("Resources")]
+        ),
         .executableTarget(
             name: "CablecarForecastMain",
-            dependencies: ["CablecarService"],
+            dependencies: ["CablecarForecast", "CablecarService"],
             path: "Services/Forecast/Main"
         ),
         .target(
@@ -341,6 +359,17 @@ let package = Package(
             dependencies: [
                 "CablecarMonitor", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarService", "CablecarTestSupport",
                 "CablecarRegistry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CablecarForecastTests",
+            dependencies: [
+                "CablecarForecast", "CablecarForecasting", "CablecarFeatures", "CablecarDomain", "CablecarKafka",
+                "CablecarPostgres", "CablecarService", "CablecarRegistry", "CablecarTestSupport", "CablecarLocalStack",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

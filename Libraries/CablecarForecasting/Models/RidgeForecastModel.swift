@@ -60,6 +60,10 @@ public struct RidgeForecastModel: ForecastModel {
     public var featureNames: [String] { design.featureNames }
     public var designColumns: [String] { design.columnNames }
 
+    /// The historical average the model predicts deviations from (and the fallback a server
+    /// answers with when the model cannot), per target.
+    public func historicalAverageTable(_ target: ForecastTarget) -> HistoricalAverageTable? { historicalAverage[target] }
+
     public static func key(_ target: ForecastTarget, _ horizon: Int, _ neighborhood: String) -> String {
         "\(target.rawValue)|\(horizon)|\(neighborhood)"
     }

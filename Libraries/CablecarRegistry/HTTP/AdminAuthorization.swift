@@ -2,7 +2,7 @@ import Hummingbird
 
 /// Admin actions (stage changes, rollback, deletes) need the bearer token configured in
 /// CABLECAR_REGISTRY_ADMIN_TOKEN; reads and experiment tracking do not.
-struct AdminAuthorization: Sendable {
+public struct AdminAuthorization: Sendable {
     let token: String?
 
     static let actorHeader = "x-cablecar-actor"
@@ -29,7 +29,7 @@ struct AdminAuthorization: Sendable {
     }
 
     /// Compares without leaking the position of the first difference through timing.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         var difference = UInt8(a.count == b.count ? 0 : 1)
         for index in 0..<max(a.count, b.count) {
             difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)

@@ -43,3 +43,21 @@ public final class StartupReadiness: ReadinessCheck, @unchecked Sendable {
     public func markReady() { lock.withLock { done = true } }
     public func isReady() async -> Bool { lock.withLock { done } }
 }
+
+/// The service's own readiness checks, added while it builds its routes and workers; ready when
+/// every added check is (and when none was added).
+public final class ServiceReadiness: ReadinessCheck, @unchecked Sendable {
+    public let name = "service"
+    private let lock = NSLockShim()
+    private var checks: [any ReadinessCheck] = []
+
+    public init() {}
+
+    public func add(_ check: any ReadinessCheck) { lock.withLock { checks.append(check) } }
+
+    public func isReady() async -> Bool {
+        let current = lock.withLock { checks }
+        for check in current where await !check.isReady() { return false }
+        return true
+    }
+}

@@ -12,4 +12,7 @@ public struct RuntimeContext: Sendable {
     public let admin: KafkaAdmin
     /// Opens after migrations and topic creation succeeded.
     public let startup: StartupGate
+    /// Checks of the service's own (e.g. "a model is loaded") that `/health/ready` adds to the
+    /// database, broker and start-up checks.
+    public let readiness: ServiceReadiness
 }

@@ -82,12 +82,15 @@ public enum ServiceMain {
         let admin = try KafkaAdmin(configuration: common.kafkaClient, logger: logger)
         let context = RuntimeContext(
             serviceName: definition.name, configuration: common, environment: environment, logger: logger,
-            database: database, admin: admin, startup: StartupGate())
+            database: database, admin: admin, startup: StartupGate(), readiness: ServiceReadiness())
         let startupReadiness = StartupReadiness()
         let router = Router()
         OperationalRoutes.add(
             to: router, service: definition.name,
-            checks: [startupReadiness, DatabaseReadiness(client: database, logger: logger), BrokerReadiness(admin: admin)],
+            checks: [
+                startupReadiness, DatabaseReadiness(client: database, logger: logger), BrokerReadiness(admin: admin),
+                context.readiness,
+            ],
             registry: Observability.registry)
         let workers = try definition.build(context, own, router)
         MethodNotAllowed.install(on: router)
