@@ -214,6 +214,7 @@ let package = Package(
                 "CablecarFeatures",
                 "CablecarForecasting",
                 "CablecarKafka",
+                "CablecarPostgres",
                 "CablecarRegistry",
                 "CablecarService",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,6 +1,7 @@
 import CablecarDomain
 import CablecarFeatureClient
 import CablecarKafka
+import CablecarPostgres
 import CablecarRegistry
 import CablecarService
 import Foundation
@@ -18,13 +19,14 @@ public enum ForecastService {
         name: "cablecar-forecast",
         defaultHTTPPort: defaultHTTPPort,
         variables: ForecastConfiguration.variables,
+        migrations: MigrationScope(owns: [], uses: ["registry"]),
         configure: { environment in try ForecastConfiguration(environment: environment) },
         topics: { common in
             // The prefix is the service's own variable; topics get only the common part.
             let prefix = EnvironmentReader().values[ForecastConfiguration.topicPrefix.name] ?? ""
-            // model.events is the registry's, which never prefixes it.
+            // model.events carries the same prefix as the trainer that hosts the registry.
             return [
-                TopicSpecification(name: Topic.modelEvents.rawValue, partitions: common.topicPartitions),
+                TopicSpecification(name: prefix + Topic.modelEvents.rawValue, partitions: common.topicPartitions),
                 TopicSpecification(name: prefix + Topic.forecastPredictions.rawValue, partitions: common.topicPartitions),
             ]
         },
@@ -50,7 +52,7 @@ public enum ForecastService {
                 logger: context.logger)
             components.mount(on: router)
             let listener = try ModelEventListener(
-                brokers: context.configuration.kafkaBrokers, topic: Topic.modelEvents.rawValue,
+                brokers: context.configuration.kafkaBrokers, topic: configuration.name(of: .modelEvents),
                 groupID: configuration.consumerGroup, manager: manager, logger: context.logger,
                 startup: { await context.startup.wait() })
             let refresher = ModelRefresher(manager: manager, startup: { await context.startup.wait() })

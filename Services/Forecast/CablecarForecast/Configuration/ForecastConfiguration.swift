@@ -39,8 +39,8 @@ public struct ForecastConfiguration: Sendable, Equatable {
         summary: "Consumer group of model.events (every replica needs its own group to see every event).")
     public static let topicPrefix = ConfigurationVariable(
         "CABLECAR_FORECAST_TOPIC_PREFIX", default: "", expected: "text prepended to every topic name (may be empty)",
-        summary: "Prefix of forecast.predictions, for isolated platforms on one cluster "
-            + "(model.events is read unprefixed, as the registry writes it).")
+        summary: "Prefix of the topics the forecast service reads and writes (model.events, forecast.predictions), "
+            + "for isolated platforms on one cluster; the same as the trainer's CABLECAR_TRAINER_TOPIC_PREFIX.")
     public static let maxSegments = ConfigurationVariable(
         "CABLECAR_FORECAST_MAX_SEGMENTS", default: "300", expected: "an integer from 1 to 10000",
         summary: "Most segments one forecast request may cover (a neighborhood counts its segments); more gets 400.")
