@@ -277,7 +277,7 @@ let package = Package(
         .testTarget(
             name: "CablecarServiceTests",
             dependencies: [
-                "CablecarService", "CablecarTestSupport", "CablecarLocalStack",
+                "CablecarService", "CablecarKafka", "CablecarTestSupport", "CablecarLocalStack",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]

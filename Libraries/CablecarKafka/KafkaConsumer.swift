@@ -28,6 +28,9 @@ public final class KafkaConsumer: Sendable {
             rd_kafka_conf_set_rebalance_cb(conf, consumerRebalanceCallback)
             rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
         }
+        // Log lines go to the consumer queue (see `KafkaConfiguration`), which only the poll
+        // thread and close serve: no librdkafka thread calls into Swift on its own.
+        rd_kafka_set_log_queue(handle.pointer, nil)
         rd_kafka_poll_set_consumer(handle.pointer)
         self.handle = handle
         self.state = state
@@ -118,6 +121,11 @@ public final class KafkaConsumer: Sendable {
 
     /// The partitions this member owns right now.
     public var assignment: Set<TopicPartition> { state.assignment }
+
+    /// True once the group has assigned this member its partitions (possibly none, when the
+    /// group has more members than partitions), until the next revocation: false while joining
+    /// after a start or restart, and during a rebalance.
+    public var hasSettledAssignment: Bool { state.hasSettledAssignment }
 
     /// Leaves the group cleanly: stops fetching, commits processed offsets, ends `messages`.
     public func close() async {

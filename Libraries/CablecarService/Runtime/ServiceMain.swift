@@ -79,11 +79,14 @@ public enum ServiceMain {
             database: database, admin: admin, startup: StartupGate())
         let startupReadiness = StartupReadiness()
         let router = Router()
+        let workers = try definition.build(context, own, router)
+        // Workers that consume streams say whether they actually consume (partitions assigned,
+        // not retrying after a failure): a service is ready only then.
+        let consuming = workers.compactMap { $0 as? any ReadinessCheck }
         OperationalRoutes.add(
             to: router, service: definition.name,
-            checks: [startupReadiness, DatabaseReadiness(client: database, logger: logger), BrokerReadiness(admin: admin)],
+            checks: [startupReadiness, DatabaseReadiness(client: database, logger: logger), BrokerReadiness(admin: admin)] + consuming,
             registry: Observability.registry)
-        let workers = try definition.build(context, own, router)
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(common.httpHost, port: common.httpPort), serverName: definition.name),
