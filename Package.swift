@@ -285,7 +285,7 @@ let package = Package(
         .testTarget(
             name: "CablecarIngestTests",
             dependencies: [
-                "CablecarIngest", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarSimulation", "CablecarTestSupport",
+                "CablecarIngest", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarService", "CablecarSimulation", "CablecarTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

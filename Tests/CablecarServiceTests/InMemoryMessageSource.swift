@@ -13,7 +13,12 @@ final class InMemoryMessageSource: MessageSource, @unchecked Sendable {
     private(set) var subscribed: [String] = []
     private var closes = 0
     private var abandoned = false
-    var settled = true
+    private var isSettled = true
+
+    var settled: Bool {
+        get { lock.withLock { isSettled } }
+        set { lock.withLock { isSettled = newValue } }
+    }
 
     func push(_ batch: [KafkaMessage]) {
         lock.lock()
@@ -54,7 +59,7 @@ final class InMemoryMessageSource: MessageSource, @unchecked Sendable {
 
     var assignment: Set<TopicPartition> { [TopicPartition(topic: "in", partition: 0)] }
     var rebalanceCount: Int { 0 }
-    var hasSettledAssignment: Bool { lock.withLock { settled } }
+    var hasSettledAssignment: Bool { settled }
 
     func close() async {
         lock.withLock { closes += 1 }

@@ -125,9 +125,9 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
                 let context = BatchContext(assignment: source.assignment, rebalanceCount: source.rebalanceCount)
                 let output = try await handler.handle(messages, prepared: batch?.prepared ?? handler.prepare([]), context: context)
                 try await finishPublishing(&loop)
-                let handler = self.handler
-                let task = Task { try await handler.publish(output) }
-                if handler.publishesBesideNextBatch {
+                let publisher = self.handler
+                let task = Task { try await publisher.publish(output) }
+                if publisher.publishesBesideNextBatch {
                     loop.publishing = (batch, task)
                 } else {
                     try await task.value
@@ -145,8 +145,13 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
     /// previous publish or, after `idleTick`, an idle tick (nil batch).
     private func nextWork(_ loop: inout Loop) async throws -> Next {
         if !loop.retrying.isEmpty { return .batch(loop.retrying.removeFirst()) }
-        let fetching = loop.fetching ?? startFetch(&loop)
-        loop.fetching = fetching
+        let fetching: Task<Fetched?, any Error>
+        if let started = loop.fetching {
+            fetching = started
+        } else {
+            fetching = startFetch(&loop)
+            loop.fetching = fetching
+        }
         switch await wake(fetching: fetching, publishing: loop.publishing?.task) {
         case .published:
             return .published

@@ -22,7 +22,7 @@ public final class FeaturePipeline: Service, ReadinessCheck, Sendable {
     private let stream: FeatureStream
     private let startup: @Sendable () async -> Void
     /// What the pipeline has done, for the catalog and for callers waiting for it to catch up.
-    public let progress = PipelineProgress()
+    public let progress: PipelineProgress
 
     public init(
         brokers: String, database: PostgresClient, computer: FeatureComputer, configuration: FeatureStoreConfiguration,
@@ -34,6 +34,8 @@ public final class FeaturePipeline: Service, ReadinessCheck, Sendable {
             configuration: KafkaConsumerConfiguration(client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
             logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 5), logger: logger)
+        let progress = PipelineProgress()
+        self.progress = progress
         stream = FeatureStream(
             producer: producer, database: database, materializer: StepMaterializer(computer: computer), configuration: configuration,
             partitionIdleAfter: partitionIdleAfter, logger: logger, progress: progress)

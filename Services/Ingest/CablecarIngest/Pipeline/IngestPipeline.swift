@@ -19,7 +19,7 @@ public final class IngestPipeline: Service, ReadinessCheck, Sendable {
     private let stream: IngestStream
     private let startup: StartupSignal
     /// Where the time goes, per phase (see `PhaseTimings`).
-    public let timings = PhaseTimings()
+    public let timings: PhaseTimings
 
     /// Waits for the database schema and topics before consuming (the service's start-up gate).
     public typealias StartupSignal = @Sendable () async -> Void
@@ -34,6 +34,8 @@ public final class IngestPipeline: Service, ReadinessCheck, Sendable {
             configuration: KafkaConsumerConfiguration(client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
             logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 10), logger: logger)
+        let timings = PhaseTimings()
+        self.timings = timings
         stream = IngestStream(
             producer: producer, database: database, kafkaClient: client,
             validator: RecordValidator(catalog: catalog, futureToleranceMillis: configuration.futureToleranceMillis),
