@@ -37,9 +37,16 @@ public struct StreamWorkerState: Sendable, Equatable {
     /// Failures since the last batch that went through; drives the back-off.
     public private(set) var consecutiveFailures = 0
     public private(set) var lastFailure: String?
+    /// When the batch being handled, and the publish in flight, started: a batch that takes
+    /// longer than `stallLimit` (a database that stopped answering without an error yet) is
+    /// no progress, and readiness says so.
+    public private(set) var handlingSince: ContinuousClock.Instant?
+    public private(set) var publishingSince: ContinuousClock.Instant?
+    public let stallLimit: Duration
 
-    public init(retry: RetryPolicy = .standard) {
+    public init(retry: RetryPolicy = .standard, stallLimit: Duration = .seconds(10)) {
         self.retry = retry
+        self.stallLimit = stallLimit
     }
 
     public mutating func requestStop() -> StopAction {
@@ -49,17 +56,20 @@ public struct StreamWorkerState: Sendable, Equatable {
     }
 
     /// Before a batch (or an idle tick) is handled: false when the loop should stop instead.
-    public mutating func beginBatch() -> Bool {
+    public mutating func beginBatch(now: ContinuousClock.Instant = .now) -> Bool {
         guard !stopRequested, phase != .stopped else { return false }
         handling = true
+        handlingSince = now
         return true
     }
 
     /// The batch's transaction committed; `publishing` tells whether its publish still runs.
     /// Returns true when the loop should stop now (it then awaits that publish and closes).
-    public mutating func batchHandled(publishing: Bool) -> Bool {
+    public mutating func batchHandled(publishing: Bool, now: ContinuousClock.Instant = .now) -> Bool {
         handling = false
+        handlingSince = nil
         self.publishing = publishing
+        publishingSince = publishing ? now : nil
         consecutiveFailures = 0
         lastFailure = nil
         return stopRequested
@@ -68,12 +78,15 @@ public struct StreamWorkerState: Sendable, Equatable {
     /// A publish beside the next batch ended. Returns true when the loop should stop now.
     public mutating func publishFinished() -> Bool {
         publishing = false
+        publishingSince = nil
         return stopRequested && !handling
     }
 
     public mutating func failed(_ verdict: FailureClassifier.Verdict, description: String) -> FailureAction {
         handling = false
         publishing = false
+        handlingSince = nil
+        publishingSince = nil
         switch verdict {
         case .cancelled:
             return .stop
@@ -100,23 +113,29 @@ public struct StreamWorkerState: Sendable, Equatable {
         phase = .stopped
         handling = false
         publishing = false
+        handlingSince = nil
+        publishingSince = nil
     }
 
-    /// Ready when consuming (not starting, recovering or stopped) and the group has given this
-    /// member its partitions: none is "idle by design" (more members than partitions), while
-    /// joining after a restart or rebalancing is not ready.
-    public func isReady(hasSettledAssignment: Bool) -> Bool {
-        phase == .consuming && !stopRequested && hasSettledAssignment
+    /// Ready when consuming (not starting, recovering or stopped), making progress (no batch or
+    /// publish in flight for longer than `stallLimit`) and the group has given this member its
+    /// partitions: none is "idle by design" (more members than partitions), while joining after
+    /// a start or restart, or rebalancing, is not ready.
+    public func isReady(hasSettledAssignment: Bool, now: ContinuousClock.Instant = .now) -> Bool {
+        notReadyReason(hasSettledAssignment: hasSettledAssignment, now: now) == nil
     }
 
-    /// Why the worker is not ready, for logs and readiness answers.
-    public func notReadyReason(hasSettledAssignment: Bool) -> String? {
+    /// Why the worker is not ready (nil: it is), for logs and readiness answers.
+    public func notReadyReason(hasSettledAssignment: Bool, now: ContinuousClock.Instant = .now) -> String? {
         switch phase {
         case .starting: return "starting"
         case .recovering: return "retrying after: \(lastFailure ?? "a failure")"
         case .stopped: return "stopped"
         case .consuming:
             if stopRequested { return "stopping" }
+            if let since = [handlingSince, publishingSince].compactMap({ $0 }).min(), now - since > stallLimit {
+                return "a batch has been in flight for more than \(stallLimit)"
+            }
             return hasSettledAssignment ? nil : "waiting for the consumer group to assign partitions"
         }
     }
