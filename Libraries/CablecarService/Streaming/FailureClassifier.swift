@@ -41,6 +41,12 @@ public enum FailureClassifier {
         if error is any UnrecoverableError { return .permanent }
         if let kafka = error as? KafkaError { return kafka.isPermanent ? .permanent : .transient }
         if let postgres = error as? PSQLError { return classify(postgres) }
+        if let transaction = error as? PostgresTransactionError {
+            // What failed inside the transaction decides (a lost connection during COMMIT
+            // leaves the outcome unknown: retrying is safe, batches are redelivery-safe).
+            guard let cause = transaction.closureError ?? transaction.beginError ?? transaction.commitError else { return .transient }
+            return classify(cause)
+        }
         return .transient
     }
 

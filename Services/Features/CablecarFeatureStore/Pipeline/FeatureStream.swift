@@ -220,3 +220,6 @@ struct FeatureStreamError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// A definition changed without a new version: the code must change, a retry cannot help.
+extension DefinitionRegistryError: UnrecoverableError {}
