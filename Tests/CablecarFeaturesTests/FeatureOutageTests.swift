@@ -1,9 +1,10 @@
 import CablecarDomain
-@testable import CablecarFeatureStore
 import CablecarService
 import CablecarTestSupport
 import Foundation
 import Testing
+
+@testable import CablecarFeatureStore
 
 /// The feature store's stream while its Postgres (a cluster of the test's own) is stopped and
 /// started again mid-stream.
@@ -11,7 +12,8 @@ import Testing
 struct FeatureOutageTests {
     static let step = StreamScenario.step
 
-    @Test("Postgres stopped mid-stream: the pipeline keeps running, is not ready meanwhile, then writes every revision and step exactly once")
+    @Test(
+        "Postgres stopped mid-stream: the pipeline keeps running, is not ready meanwhile, then writes every revision and step exactly once")
     func databaseOutage() async throws {
         let postgres = try DedicatedPostgres()
         let scenario = try StreamScenario(intervals: 2 * 288)

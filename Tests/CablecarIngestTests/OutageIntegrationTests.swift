@@ -1,11 +1,12 @@
 import CablecarDomain
-@testable import CablecarIngest
 import CablecarService
 import CablecarSimulation
 import CablecarTestSupport
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import CablecarIngest
 
 /// Faults an operator meets: the database stopped mid-stream (real Postgres of the test's own,
 /// stopped and started again), and replays whose ingest restarts at random points.
@@ -89,20 +90,28 @@ struct OutageIntegrationTests {
             let contextEnd = try await harness.scalar("SELECT max(max_event_time) FROM ingest_watermarks WHERE stream LIKE 'context|%'")
             let trafficEnd = try await harness.scalar("SELECT max(max_event_time) FROM ingest_watermarks WHERE stream LIKE 'traffic|%'")
             let expectedContext = try await keys(
-                harness, "SELECT neighborhood || '@' || interval_start FROM ingest_context_partials WHERE interval_start + 300000 <= \(contextEnd - lateness)")
+                harness,
+                "SELECT neighborhood || '@' || interval_start FROM ingest_context_partials WHERE interval_start + 300000 <= \(contextEnd - lateness)"
+            )
             let expectedTraffic = try await keys(
-                harness, "SELECT segment_id || '@' || interval_start FROM ingest_traffic_intervals WHERE interval_start + 300000 <= \(trafficEnd - lateness)")
-            let context = Set(try await harness.drain(.observedContext).map {
-                let o = try WireCodec.decode(ContextObservation.self, from: $0)
-                return "\(o.neighborhood)@\(o.eventTime)"
-            })
-            let traffic = Set(try await harness.drain(.observedTraffic).map {
-                let o = try WireCodec.decode(TrafficObservation.self, from: $0)
-                return "\(o.segmentID)@\(o.eventTime)"
-            })
+                harness,
+                "SELECT segment_id || '@' || interval_start FROM ingest_traffic_intervals WHERE interval_start + 300000 <= \(trafficEnd - lateness)"
+            )
+            let context = Set(
+                try await harness.drain(.observedContext).map {
+                    let o = try WireCodec.decode(ContextObservation.self, from: $0)
+                    return "\(o.neighborhood)@\(o.eventTime)"
+                })
+            let traffic = Set(
+                try await harness.drain(.observedTraffic).map {
+                    let o = try WireCodec.decode(TrafficObservation.self, from: $0)
+                    return "\(o.segmentID)@\(o.eventTime)"
+                })
             #expect(!expectedContext.isEmpty && !expectedTraffic.isEmpty)
-            #expect(expectedContext.subtracting(context).isEmpty, "obs.context misses \(expectedContext.subtracting(context).count) intervals")
-            #expect(expectedTraffic.subtracting(traffic).isEmpty, "obs.traffic misses \(expectedTraffic.subtracting(traffic).count) intervals")
+            #expect(
+                expectedContext.subtracting(context).isEmpty, "obs.context misses \(expectedContext.subtracting(context).count) intervals")
+            #expect(
+                expectedTraffic.subtracting(traffic).isEmpty, "obs.traffic misses \(expectedTraffic.subtracting(traffic).count) intervals")
             print("tail (\(restarts) restarts at \(points)): \(context.count) context and \(traffic.count) traffic intervals emitted")
         }
     }

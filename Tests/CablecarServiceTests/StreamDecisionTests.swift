@@ -1,7 +1,8 @@
 import CablecarKafka
 import CablecarPostgres
-@testable import CablecarService
 import Testing
+
+@testable import CablecarService
 
 @Suite("Stream worker decisions")
 struct StreamDecisionTests {
@@ -29,7 +30,8 @@ struct StreamDecisionTests {
         #expect(FailureClassifier.classify(KafkaError(code: -187, name: "_ALL_BROKERS_DOWN", reason: "", operation: "")) == .transient)
         #expect(FailureClassifier.classify(KafkaError(code: 3, name: "UNKNOWN_TOPIC_OR_PART", reason: "", operation: "")) == .transient)
         #expect(FailureClassifier.classify(KafkaError(code: -150, name: "_FATAL", reason: "", operation: "")) == .permanent)
-        #expect(FailureClassifier.classify(KafkaError(code: 29, name: "TOPIC_AUTHORIZATION_FAILED", reason: "", operation: "")) == .permanent)
+        #expect(
+            FailureClassifier.classify(KafkaError(code: 29, name: "TOPIC_AUTHORIZATION_FAILED", reason: "", operation: "")) == .permanent)
         #expect(FailureClassifier.classify(ConfigurationError(variable: "X", problem: "p", expected: "e")) == .permanent)
         #expect(
             FailureClassifier.classify(DatabaseError.migrationChanged(version: 1, name: "n", appliedChecksum: "a", fileChecksum: "b"))

@@ -1,8 +1,9 @@
 import CablecarKafka
-@testable import CablecarService
 import Foundation
 import Logging
 import Testing
+
+@testable import CablecarService
 
 /// A handler whose failures the test scripts: `handle` and `publish` throw the queued errors
 /// first, `recover` can be held until the test releases it.
@@ -68,8 +69,10 @@ struct CancellationErrorLike: Error {}
 struct StreamWorkerTests {
     static let fast = RetryPolicy(initialDelay: .milliseconds(5), maximumDelay: .milliseconds(20))
 
-    func worker(_ source: InMemoryMessageSource, _ handler: ScriptedHandler, tick: Duration = .seconds(5)) -> StreamWorker<ScriptedHandler> {
-        StreamWorker(name: "test", source: source, topics: ["in"], handler: handler, retry: Self.fast, idleTick: tick, logger: Logger(label: "test"))
+    func worker(_ source: InMemoryMessageSource, _ handler: ScriptedHandler, tick: Duration = .seconds(5)) -> StreamWorker<ScriptedHandler>
+    {
+        StreamWorker(
+            name: "test", source: source, topics: ["in"], handler: handler, retry: Self.fast, idleTick: tick, logger: Logger(label: "test"))
     }
 
     func waitUntil(_ condition: @autoclosure () -> Bool, timeout: Duration = .seconds(10)) async throws {
@@ -82,7 +85,9 @@ struct StreamWorkerTests {
 
     struct TimeoutError: Error {}
 
-    @Test("transient failures of handle and publish are retried: every message is marked once, in order, after its publish", arguments: [true, false])
+    @Test(
+        "transient failures of handle and publish are retried: every message is marked once, in order, after its publish",
+        arguments: [true, false])
     func transientFailuresAreRetried(overlapping: Bool) async throws {
         let source = InMemoryMessageSource()
         let handler = ScriptedHandler(overlapping: overlapping)
@@ -125,7 +130,8 @@ struct StreamWorkerTests {
         let handler = ScriptedHandler(overlapping: false)
         let slow = RetryPolicy(initialDelay: .milliseconds(300), maximumDelay: .milliseconds(300))
         let worker = StreamWorker(
-            name: "test", source: source, topics: ["in"], handler: handler, retry: slow, idleTick: .seconds(5), logger: Logger(label: "test"))
+            name: "test", source: source, topics: ["in"], handler: handler, retry: slow, idleTick: .seconds(5),
+            logger: Logger(label: "test"))
         let run = Task { try await worker.run() }
         try await waitUntil(worker.state.phase == .consuming)
         #expect(!(await worker.isReady()), "no partitions assigned yet")
@@ -161,7 +167,8 @@ struct StreamWorkerTests {
         let handler = ScriptedHandler(overlapping: false)
         let slow = RetryPolicy(initialDelay: .seconds(30), maximumDelay: .seconds(30))
         let worker = StreamWorker(
-            name: "test", source: source, topics: ["in"], handler: handler, retry: slow, idleTick: .seconds(5), logger: Logger(label: "test"))
+            name: "test", source: source, topics: ["in"], handler: handler, retry: slow, idleTick: .seconds(5),
+            logger: Logger(label: "test"))
         let run = Task { try await worker.run() }
         handler.failHandle(TransientTestError())
         source.push(InMemoryMessageSource.batch(0...2))

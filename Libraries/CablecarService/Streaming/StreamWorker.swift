@@ -279,7 +279,8 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
                 case .retry(let next):
                     retries.increment()
                     logger.warning(
-                        "Stream cannot recover yet; retrying", metadata: ["worker": "\(name)", "error": "\(description)", "retry_in": "\(next)"])
+                        "Stream cannot recover yet; retrying",
+                        metadata: ["worker": "\(name)", "error": "\(description)", "retry_in": "\(next)"])
                     delay = next
                 }
             }

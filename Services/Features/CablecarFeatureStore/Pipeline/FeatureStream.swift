@@ -85,10 +85,12 @@ final class FeatureStream: StreamHandler, @unchecked Sendable {
     }
 
     func handle(_ batch: [KafkaMessage], prepared: Void, context: BatchContext) async throws -> Output {
-        guard var state = lock.withLock({ () -> State? in
-            defer { self.state = nil }
-            return self.state
-        }) else {
+        guard
+            var state = lock.withLock({ () -> State? in
+                defer { self.state = nil }
+                return self.state
+            })
+        else {
             throw FeatureStreamError("the feature stream handled a batch before its state was loaded")
         }
         let output = try await handle(batch, assignment: context.assignment, state: &state)
@@ -124,17 +126,23 @@ final class FeatureStream: StreamHandler, @unchecked Sendable {
             // Delivered even if undecodable: the partition is active.
             state.partitions.delivered(source)
             if message.topic == trafficTopic {
-                guard let o = try? WireCodec.decode(TrafficObservation.self, from: message.value), o.version == TrafficObservation.currentVersion else {
+                guard let o = try? WireCodec.decode(TrafficObservation.self, from: message.value),
+                    o.version == TrafficObservation.currentVersion
+                else {
                     metrics.invalid(topic: message.topic)
-                    logger.warning("Skipping undecodable obs.traffic message", metadata: ["source": "\(source)", "offset": "\(message.offset)"])
+                    logger.warning(
+                        "Skipping undecodable obs.traffic message", metadata: ["source": "\(source)", "offset": "\(message.offset)"])
                     continue
                 }
                 let at = arrive(&state, eventTime: o.eventTime, ingestTime: o.ingestTime, source: source)
                 traffic.append(AvailableTraffic(o, availableAt: at))
             } else {
-                guard let o = try? WireCodec.decode(ContextObservation.self, from: message.value), o.version == ContextObservation.currentVersion else {
+                guard let o = try? WireCodec.decode(ContextObservation.self, from: message.value),
+                    o.version == ContextObservation.currentVersion
+                else {
                     metrics.invalid(topic: message.topic)
-                    logger.warning("Skipping undecodable obs.context message", metadata: ["source": "\(source)", "offset": "\(message.offset)"])
+                    logger.warning(
+                        "Skipping undecodable obs.context message", metadata: ["source": "\(source)", "offset": "\(message.offset)"])
                     continue
                 }
                 let at = arrive(&state, eventTime: o.eventTime, ingestTime: o.ingestTime, source: source)

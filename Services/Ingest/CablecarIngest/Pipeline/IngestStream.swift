@@ -102,8 +102,10 @@ final class IngestStream: StreamHandler, @unchecked Sendable {
         await timings.measure("quality gauges") { await refreshQualityGauges() }
         logger.debug(
             "Batch handled",
-            metadata: ["received": "\(result.outcome.received)", "accepted": "\(result.outcome.accepted)",
-                       "redelivered": "\(result.outcome.redelivered)", "traffic": "\(result.outcome.trafficEmitted)"])
+            metadata: [
+                "received": "\(result.outcome.received)", "accepted": "\(result.outcome.accepted)",
+                "redelivered": "\(result.outcome.redelivered)", "traffic": "\(result.outcome.trafficEmitted)",
+            ])
     }
 
     func close() async {
