@@ -8,9 +8,8 @@ import Testing
 
 @testable import CablecarIngest
 
-/// Faults an operator meets: the database stopped mid-stream (real Postgres of the test's own,
-/// stopped and started again), and replays whose ingest restarts at random points.
-@Suite("Ingest under outages and restarts", .serialized)
+/// Replays whose ingest restarts (crashes) at random points, against the real broker and Postgres.
+@Suite("Ingest under restarts", .serialized)
 struct OutageIntegrationTests {
     static let simulation: SimulationReplay.Output = {
         try! SimulationReplay.collect(SimulationConfiguration(city: IngestHarness.city, days: 1, seed: 41, faults: .light))
@@ -18,43 +17,6 @@ struct OutageIntegrationTests {
 
     /// About two simulated hours.
     static let recordCount = 24_000
-
-    @Test("Postgres stopped mid-stream: ingest keeps running, is not ready meanwhile, and afterwards has counted every record exactly once")
-    func databaseOutage() async throws {
-        let postgres = try DedicatedPostgres()
-        let records = Array(Self.simulation.records.prefix(Self.recordCount))
-        try await IngestHarness.with(databaseURL: postgres.url) { harness in
-            let pipeline = try harness.pipeline(retry: RetryPolicy(initialDelay: .milliseconds(100), maximumDelay: .seconds(1)))
-            let run = Task { try await pipeline.run() }
-            let half = records.count / 2
-            try await harness.publish(records[..<half])
-            let deadline = ContinuousClock.now + .seconds(300)
-            while try await harness.scalar("SELECT COALESCE(sum(count), 0)::int8 FROM ingest_outcome_counts") < half / 4,
-                ContinuousClock.now < deadline
-            {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            // Down while batches are in flight (the second half arrives during the outage).
-            try await offThePool { try postgres.cluster.stop() }
-            try await harness.publish(records[half...])
-            // Down within the retry of a failed batch, or once a batch waiting for a connection
-            // has been in flight for more than the stall limit (10 s).
-            var sawNotReady = false
-            let outage = ContinuousClock.now
-            while ContinuousClock.now - outage < .seconds(25) {
-                if !(await pipeline.isReady()) { sawNotReady = true }
-                if sawNotReady && ContinuousClock.now - outage > .seconds(8) { break }
-                try await Task.sleep(for: .milliseconds(200))
-            }
-            #expect(sawNotReady, "readiness goes down while the database is away")
-            #expect(pipeline.handled.received < records.count)
-            try await offThePool { try postgres.cluster.start() }
-            try await harness.waitUntilProcessed(records.count, timeout: .seconds(400))
-            pipeline.stop()
-            try await run.value  // a thrown error here would be the outage ending the pipeline
-            try await checkExactlyOnce(harness, records: records)
-        }
-    }
 
     @Test(
         "a replay's tail is emitted for every topic, uninterrupted and with ingest restarting (crash) at random points",
@@ -144,17 +106,5 @@ struct OutageIntegrationTests {
         var result: Set<String> = []
         for try await key in try await harness.database.query(query, logger: TestStack.logger).decode(String.self) { result.insert(key) }
         return result
-    }
-
-    /// Per feed, every published record received exactly once (none lost to the outage, none
-    /// counted again when its batch was retried).
-    private func checkExactlyOnce(_ harness: IngestHarness, records: [FeedRecord]) async throws {
-        let report = try await AccountingReport.load(from: harness.database, logger: TestStack.logger)
-        for feed in Feed.allCases {
-            let published = records.filter { $0.topic == feed.topic }.count
-            let counts = try #require(report.feeds[feed.rawValue], "feed \(feed) has accounting")
-            #expect(counts.received == published, "\(feed): received \(counts.received) of \(published) exactly once")
-            #expect(counts.accepted + counts.rejected + counts.duplicate == counts.received)
-        }
     }
 }
