@@ -315,7 +315,7 @@ let package = Package(
         .testTarget(
             name: "CablecarServiceTests",
             dependencies: [
-                "CablecarService", "CablecarTestSupport", "CablecarLocalStack",
+                "CablecarService", "CablecarKafka", "CablecarTestSupport", "CablecarLocalStack",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
@@ -323,7 +323,7 @@ let package = Package(
         .testTarget(
             name: "CablecarIngestTests",
             dependencies: [
-                "CablecarIngest", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarSimulation", "CablecarTestSupport",
+                "CablecarIngest", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarService", "CablecarSimulation", "CablecarTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

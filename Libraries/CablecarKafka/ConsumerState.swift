@@ -14,6 +14,9 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
     /// Set by `abandon()`: from then on nothing commits, as after a crash.
     private var commitsStopped = false
     private(set) var rebalances = 0
+    /// True between an assignment from the group (possibly of no partitions) and the next
+    /// revocation or failed rebalance: the member knows what it owns.
+    private var settled = false
 
     var kafkaLogger: Logger { logger }
 
@@ -56,6 +59,11 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
         return assigned
     }
 
+    var hasSettledAssignment: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return settled
+    }
+
     /// Commits processed offsets of owned partitions. Offsets of partitions no longer assigned
     /// are dropped: their new owner re-reads from the last commit (at-least-once).
     /// Returns `_NO_OFFSET` when there was nothing new to commit.
@@ -92,7 +100,9 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
 
     func handleRebalance(_ handle: OpaquePointer, _ error: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
         let changed = partitionSet(partitions)
-        let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+        // NULL while the group is being torn down (closing after the broker went away): the
+        // eager calls are then the safe choice.
+        let cooperative = rd_kafka_rebalance_protocol(handle).map { String(cString: $0) } == "COOPERATIVE"
         lock.lock()
         rebalances += 1
         lock.unlock()
@@ -100,6 +110,7 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             lock.lock()
             assigned.formUnion(changed)
+            settled = true
             lock.unlock()
             logger.info("Partitions assigned", metadata: ["partitions": "\(changed.sorted { $0.description < $1.description })"])
             let result = cooperative ? takeErrorCode(rd_kafka_incremental_assign(handle, partitions)) : rd_kafka_assign(handle, partitions)
@@ -113,6 +124,7 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
             let dropped = buffer.drop(partitions: changed)
             lock.lock()
             assigned.subtract(changed)
+            settled = false
             lock.unlock()
             logger.info("Partitions revoked", metadata: ["partitions": "\(changed.count)", "droppedBuffered": "\(dropped)"])
             if cooperative {
@@ -121,6 +133,9 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
                 _ = rd_kafka_assign(handle, nil)
             }
         default:
+            lock.lock()
+            settled = false
+            lock.unlock()
             logger.error("Rebalance failed", metadata: ["error": "\(KafkaError(error, operation: "rebalancing the consumer group"))"])
             _ = rd_kafka_assign(handle, nil)
         }

@@ -15,7 +15,12 @@ public struct KafkaClientConfiguration: Sendable, Equatable {
     }
 
     var properties: [String: String] {
-        var properties = ["bootstrap.servers": brokers, "client.id": clientID]
+        var properties = [
+            "bootstrap.servers": brokers, "client.id": clientID,
+            // Topics that disappear and come back (a broker that keeps them in memory restarts)
+            // are seen within seconds rather than after the default 5 minutes.
+            "topic.metadata.refresh.interval.ms": "5000",
+        ]
         properties.merge(extra) { _, new in new }
         return properties
     }
@@ -54,6 +59,7 @@ public struct KafkaProducerConfiguration: Sendable, Equatable {
             "compression.codec": compression,
             // Same key → partition mapping as the Java client, so mixed-language producers agree.
             "partitioner": "murmur2_random",
+            "log.queue": "true",
         ]
         properties.merge(client.properties) { _, new in new }
         return properties
@@ -70,13 +76,16 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
     public var bufferCapacity: Int
     /// librdkafka's own prefetch bound per partition queue, in KiB.
     public var prefetchKilobytes: Int
+    /// How long the group waits for a member that stopped heartbeating (killed, not closed)
+    /// before its partitions go to others. 6 s is the broker-side minimum Kafka accepts by
+    /// default; a member that closes leaves the group at once.
     public var sessionTimeoutMilliseconds: Int
     /// Processed offsets are committed in the background this often (and on close and revoke).
     public var commitIntervalMilliseconds: Int
 
     public init(
         client: KafkaClientConfiguration, groupID: String, offsetReset: OffsetReset = .earliest,
-        bufferCapacity: Int = 10_000, prefetchKilobytes: Int = 65_536, sessionTimeoutMilliseconds: Int = 10_000,
+        bufferCapacity: Int = 10_000, prefetchKilobytes: Int = 65_536, sessionTimeoutMilliseconds: Int = 6_000,
         commitIntervalMilliseconds: Int = 1_000
     ) {
         self.client = client
@@ -98,7 +107,13 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
             "enable.auto.commit": "false",
             "queued.max.messages.kbytes": String(prefetchKilobytes),
             "session.timeout.ms": String(sessionTimeoutMilliseconds),
+            "heartbeat.interval.ms": String(max(100, sessionTimeoutMilliseconds / 4)),
             "enable.partition.eof": "false",
+            // Log lines are queued for the client's poll calls instead of being delivered on
+            // librdkafka's internal threads: those run until the handle is destroyed, also while
+            // the process exits, and a callback into Swift then crashed shutdowns (a broker
+            // restart makes them log a lot). The admin client keeps librdkafka's stderr logger.
+            "log.queue": "true",
         ]
         properties.merge(client.properties) { _, new in new }
         return properties

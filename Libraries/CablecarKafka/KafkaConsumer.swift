@@ -14,7 +14,7 @@ public final class KafkaConsumer: Sendable {
     private let handle: RdKafkaHandle
     private let state: ConsumerState
     private let poller: PollThread
-    private let closed = ClosedFlag()
+    private let closing = CloseOnce()
     private let logger: Logger
     public let groupID: String
 
@@ -28,6 +28,9 @@ public final class KafkaConsumer: Sendable {
             rd_kafka_conf_set_rebalance_cb(conf, consumerRebalanceCallback)
             rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
         }
+        // Log lines go to the consumer queue (see `KafkaConfiguration`), which only the poll
+        // thread and close serve: no librdkafka thread calls into Swift on its own.
+        rd_kafka_set_log_queue(handle.pointer, nil)
         rd_kafka_poll_set_consumer(handle.pointer)
         self.handle = handle
         self.state = state
@@ -48,8 +51,10 @@ public final class KafkaConsumer: Sendable {
 
     deinit {
         poller.stop()
-        if !closed.isSet { rd_kafka_destroy_flags(handle.pointer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE) }
-        else { rd_kafka_destroy(handle.pointer) }
+        // Closed: librdkafka has nothing left to do. Not closed (abandoned, or dropped without a
+        // close): no close now either, so nothing is committed, as after a crash.
+        if closing.isClosedCleanly { rd_kafka_destroy(handle.pointer) }
+        else { rd_kafka_destroy_flags(handle.pointer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE) }
     }
 
     public func subscribe(to topics: [String]) throws {
@@ -119,9 +124,17 @@ public final class KafkaConsumer: Sendable {
     /// The partitions this member owns right now.
     public var assignment: Set<TopicPartition> { state.assignment }
 
+    /// True once the group has assigned this member its partitions (possibly none, when the
+    /// group has more members than partitions), until the next revocation: false while joining
+    /// after a start or restart, and during a rebalance.
+    public var hasSettledAssignment: Bool { state.hasSettledAssignment }
+
     /// Leaves the group cleanly: stops fetching, commits processed offsets, ends `messages`.
+    /// A second caller waits until the first one's close is done: whoever awaited `close()`
+    /// may then destroy the consumer or exit the process (exiting while librdkafka is still
+    /// closing crashed shutdowns after a broker restart, when closing takes seconds).
     public func close() async {
-        guard closed.set() else { return }
+        guard await closing.begin() else { return }
         let handle = self.handle
         let state = self.state
         let poller = self.poller
@@ -134,12 +147,13 @@ public final class KafkaConsumer: Sendable {
             logger.warning("Kafka consumer close reported an error", metadata: ["error": "\(KafkaError(error, operation: "closing consumer"))"])
         }
         state.buffer.finish(nil)
+        closing.finish()
         logger.info("Kafka consumer closed", metadata: ["group": "\(groupID)"])
     }
 
     /// Stops without committing or leaving the group, as a crash would. For tests of recovery.
     public func abandon() {
-        guard closed.set() else { return }
+        guard closing.abandon() else { return }
         state.stopCommitting()
         poller.stop()
         state.buffer.finish(nil)
@@ -201,20 +215,64 @@ public final class KafkaConsumer: Sendable {
     }
 }
 
-/// Set-once flag, so close paths run exactly once.
-final class ClosedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    /// Sets the flag; returns false if it was already set.
-    func set() -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        if value { return false }
-        value = true
-        return true
+/// Makes close and abandon run once: the first `begin` closes, later ones wait for it to finish.
+final class CloseOnce: @unchecked Sendable {
+    private enum Phase {
+        case open
+        case closing(waiters: [CheckedContinuation<Void, Never>])
+        case closed
+        case abandoned
     }
-    var isSet: Bool {
-        lock.lock(); defer { lock.unlock() }
-        return value
+
+    private let lock = NSLock()
+    private var phase = Phase.open
+
+    /// True for the caller that should close; others return once that close is done.
+    func begin() async -> Bool {
+        let first: Bool = lock.withLock {
+            if case .open = phase {
+                phase = .closing(waiters: [])
+                return true
+            }
+            return false
+        }
+        if first { return true }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if case .closing(let waiters) = phase {
+                phase = .closing(waiters: waiters + [continuation])
+                lock.unlock()
+            } else {
+                lock.unlock()
+                continuation.resume()
+            }
+        }
+        return false
+    }
+
+    func finish() {
+        let waiters: [CheckedContinuation<Void, Never>] = lock.withLock {
+            guard case .closing(let waiters) = phase else { return [] }
+            phase = .closed
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// True when nothing was closed or abandoned before.
+    func abandon() -> Bool {
+        lock.withLock {
+            guard case .open = phase else { return false }
+            phase = .abandoned
+            return true
+        }
+    }
+
+    var isClosedCleanly: Bool {
+        lock.withLock {
+            if case .closed = phase { return true }
+            return false
+        }
     }
 }
 

@@ -27,6 +27,9 @@ public final class KafkaProducer: Sendable {
             rd_kafka_conf_set_dr_msg_cb(conf, producerDeliveryCallback)
             rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
         }
+        // Log lines are served by the poll thread (see `KafkaConfiguration`), never on
+        // librdkafka's own threads, which outlive nothing of ours.
+        rd_kafka_set_log_queue(handle.pointer, nil)
         self.state = state
         self.logger = logger
         self.topics = TopicHandleCache(handle: handle)

@@ -3,6 +3,7 @@ import CablecarFeatures
 @testable import CablecarFeatureStore
 import CablecarKafka
 import CablecarPostgres
+import CablecarService
 import CablecarTestSupport
 import Foundation
 import Logging
@@ -16,12 +17,14 @@ struct FeatureStoreHarness: Sendable {
     let configuration: FeatureStoreConfiguration
     let computer: FeatureComputer
 
+    /// `databaseURL`: a database of the test's own (e.g. a `DedicatedPostgres` it stops and starts).
     static func with<T: Sendable>(
-        city: CityDefinition, maxEntities: Int = 500, batchSize: Int = 700,
+        city: CityDefinition, maxEntities: Int = 500, batchSize: Int = 700, databaseURL: String? = nil,
         _ body: @Sendable @escaping (FeatureStoreHarness) async throws -> T
     ) async throws -> T {
         let endpoints = try await TestStack.shared.endpoints()
-        let url = try await TestStack.shared.freshDatabaseURL()
+        let url: String
+        if let databaseURL { url = databaseURL } else { url = try await TestStack.shared.freshDatabaseURL() }
         let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { await client.run(); return nil }
@@ -41,8 +44,9 @@ struct FeatureStoreHarness: Sendable {
         }
     }
 
-    func pipeline() throws -> FeaturePipeline {
-        try FeaturePipeline(brokers: brokers, database: database, computer: computer, configuration: configuration, logger: TestStack.logger)
+    func pipeline(retry: RetryPolicy = .standard) throws -> FeaturePipeline {
+        try FeaturePipeline(
+            brokers: brokers, database: database, computer: computer, configuration: configuration, logger: TestStack.logger, retry: retry)
     }
 
     func publish(_ messages: some Sequence<StreamScenario.Message>) async throws {

@@ -62,6 +62,41 @@ struct AggregationTests {
         #expect(never.watermark == t0 - 240_000, "without an idle timeout a silent partition holds the watermark")
     }
 
+    @Test("an idle partition never holds back or freezes the others; when all are idle the stream's tail is due")
+    func idlePartitionsNeverHoldBackTheTail() {
+        let wall: EpochMillis = 1_800_000_000_000
+        // After a restart every partition's last activity is the restart (wall): the sparse
+        // context partition (raw.events) is hours behind the others.
+        let stored = ["raw.events:0": t0 + 21 * 3_600_000, "raw.gps:0": t0 + 24 * 3_600_000, "raw.weather:0": t0 + 24 * 3_600_000 - 60_000]
+        var watermark = Watermark(
+            partitions: stored, allowedLatenessMillis: 240_000, tooLateMillis: 7_200_000, idleAfterMillis: 60_000, now: wall)
+        #expect(watermark.watermark == t0 + 21 * 3_600_000 - 240_000, "within the idle period every partition still counts")
+        watermark.tick(now: wall + 61_000)
+        #expect(
+            watermark.watermark == t0 + 24 * 3_600_000 - 240_000,
+            "all idle: the stream ended or paused, and its tail is due up to the newest event time minus the lateness")
+        #expect(watermark.isDue(intervalStart: t0 + 24 * 3_600_000 - 10 * 60_000))
+        // Data comes again on one partition: it alone counts, the idle ones hold nothing back.
+        watermark.advance(to: t0 + 24 * 3_600_000 + 30 * 60_000, partition: "raw.gps:0")
+        #expect(watermark.watermark == t0 + 24 * 3_600_000 + 26 * 60_000)
+        // A random mix of idle and active partitions: the watermark is the slowest active one,
+        // or the newest of all when none is active.
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            var partitions: [String: EpochMillis] = [:]
+            var lastActive: [String: EpochMillis] = [:]
+            for index in 0..<Int.random(in: 1...6, using: &generator) {
+                partitions["p:\(index)"] = t0 + EpochMillis.random(in: 0...86_400_000, using: &generator)
+                lastActive["p:\(index)"] = wall - EpochMillis.random(in: 0...120_000, using: &generator)
+            }
+            let mixed = Watermark(
+                partitions: partitions, allowedLatenessMillis: 0, tooLateMillis: 7_200_000, idleAfterMillis: 60_000, now: wall,
+                lastActive: lastActive)
+            let active = partitions.filter { wall - lastActive[$0.key]! <= 60_000 }.values
+            #expect(mixed.watermark == (active.min() ?? partitions.values.max()))
+        }
+    }
+
     @Test func groupWatermarkJudgesIdlenessFromStoredActivity() {
         let wall: EpochMillis = 1_800_000_000_000
         let progress = ["raw.loop:0": t0 + 30 * 60_000, "raw.camera:1": t0 + 9 * 60_000]

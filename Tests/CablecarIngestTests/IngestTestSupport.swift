@@ -2,6 +2,7 @@ import CablecarDomain
 @testable import CablecarIngest
 import CablecarKafka
 import CablecarPostgres
+import CablecarService
 import CablecarSimulation
 import CablecarTestSupport
 import Foundation
@@ -19,11 +20,14 @@ struct IngestHarness: Sendable {
     static let city: CityDefinition = try! CityDefinition.bundledDefault()
 
     /// Runs `body` with a fresh, migrated database whose client runs around it.
+    /// `databaseURL`: a database of the test's own (e.g. a `DedicatedPostgres` it stops and starts).
     static func with<T: Sendable>(
-        allowedLatenessMillis: Int64 = 240_000, batchSize: Int = 2_000, _ body: @Sendable @escaping (IngestHarness) async throws -> T
+        allowedLatenessMillis: Int64 = 240_000, batchSize: Int = 2_000, idlePartitionMillis: Int64? = 60_000, databaseURL: String? = nil,
+        _ body: @Sendable @escaping (IngestHarness) async throws -> T
     ) async throws -> T {
         let endpoints = try await TestStack.shared.endpoints()
-        let url = try await TestStack.shared.freshDatabaseURL()
+        let url: String
+        if let databaseURL { url = databaseURL } else { url = try await TestStack.shared.freshDatabaseURL() }
         let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { await client.run(); return nil }
@@ -31,8 +35,8 @@ struct IngestHarness: Sendable {
             try await Migrator(migrations: try Migration.bundled(), logger: TestStack.logger).migrate(client)
             let prefix = TestStack.uniqueName("ingest") + "."
             let configuration = IngestConfiguration(
-                allowedLatenessMillis: allowedLatenessMillis, batchSize: batchSize, consumerGroup: TestStack.uniqueName("ingest-group"),
-                topicPrefix: prefix)
+                allowedLatenessMillis: allowedLatenessMillis, idlePartitionMillis: idlePartitionMillis, batchSize: batchSize,
+                consumerGroup: TestStack.uniqueName("ingest-group"), topicPrefix: prefix)
             let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(brokers: endpoints.kafkaBrokers), logger: TestStack.logger)
             try await admin.ensureTopics(
                 (Topic.rawFeeds + [.observedTraffic, .observedContext, .rejected]).map {
@@ -44,8 +48,9 @@ struct IngestHarness: Sendable {
         }
     }
 
-    func pipeline() throws -> IngestPipeline {
-        try IngestPipeline(brokers: brokers, database: database, catalog: catalog, configuration: configuration, logger: TestStack.logger)
+    func pipeline(retry: RetryPolicy = .standard) throws -> IngestPipeline {
+        try IngestPipeline(
+            brokers: brokers, database: database, catalog: catalog, configuration: configuration, logger: TestStack.logger, retry: retry)
     }
 
     /// Publishes simulated records as the simulator would, with their publish time as the

@@ -85,14 +85,17 @@ public enum ServiceMain {
             database: database, admin: admin, startup: StartupGate(), readiness: ServiceReadiness())
         let startupReadiness = StartupReadiness()
         let router = Router()
+        let workers = try definition.build(context, own, router)
+        // Workers that consume streams say whether they actually consume (partitions assigned,
+        // not retrying after a failure): a service is ready only then.
+        let consuming = workers.compactMap { $0 as? any ReadinessCheck }
         OperationalRoutes.add(
             to: router, service: definition.name,
             checks: [
                 startupReadiness, DatabaseReadiness(client: database, logger: logger), BrokerReadiness(admin: admin),
                 context.readiness,
-            ],
+            ] + consuming,
             registry: Observability.registry)
-        let workers = try definition.build(context, own, router)
         MethodNotAllowed.install(on: router)
         let application = Application(
             router: router,

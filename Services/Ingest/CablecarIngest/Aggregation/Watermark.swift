@@ -11,7 +11,9 @@ import CablecarDomain
 /// A partition that falls silent (a dead detector group, an events topic on a quiet day) would
 /// hold the watermark back for everyone, so a partition that has accepted nothing for
 /// `idleAfterMillis` of processing time stops counting until it speaks again; what it then
-/// brings for intervals already emitted becomes a correction, as any late reading does.
+/// brings for intervals already emitted becomes a correction, as any late reading does. When
+/// all partitions are idle (the stream ended or paused), the newest event time of any of them
+/// counts, so the end of a stream is emitted instead of waiting behind its sparsest partition.
 ///
 /// A reading for an interval that is already past the watermark is late: accepted, and its
 /// interval re-emitted as a correction. A reading older than its partition's newest event time
@@ -62,11 +64,22 @@ public struct Watermark: Sendable, Equatable {
         clock = max(clock, now)
     }
 
-    /// Partitions that count for the watermark: all but the idle ones (all, if all are idle).
-    private var activePartitions: [EpochMillis] {
-        guard let idleAfterMillis else { return Array(partitions.values) }
-        let active = partitions.filter { clock - (lastActive[$0.key] ?? clock) <= idleAfterMillis }.map(\.value)
-        return active.isEmpty ? Array(partitions.values) : active
+    /// Where the stream's event time stands: the slowest partition that is still delivering.
+    /// Idle partitions never count: one that fell silent (read to its end, or a sparse feed)
+    /// must not hold back, or freeze, partitions that have data. When every partition is idle
+    /// the stream has ended or paused, and everything seen is complete as far as anyone can
+    /// know: the newest event time of any partition, so the tail of a stream is flushed rather
+    /// than left pending behind its sparsest partition. (After a restart every partition counts
+    /// as active for one idle period from the restart, so nothing is flushed early.)
+    private var streamTime: EpochMillis? {
+        guard let idleAfterMillis else { return partitions.values.min() }
+        var slowestActive: EpochMillis?
+        var newest: EpochMillis?
+        for (partition, time) in partitions {
+            newest = max(newest ?? time, time)
+            if clock - (lastActive[partition] ?? clock) <= idleAfterMillis { slowestActive = min(slowestActive ?? time, time) }
+        }
+        return slowestActive ?? newest
     }
 
     public enum Timeliness: Sendable, Equatable {
@@ -79,7 +92,7 @@ public struct Watermark: Sendable, Equatable {
     }
 
     /// Event times up to here are complete; intervals ending at or before it are due.
-    public var watermark: EpochMillis? { activePartitions.min().map { $0 - allowedLatenessMillis } }
+    public var watermark: EpochMillis? { streamTime.map { $0 - allowedLatenessMillis } }
 
     /// The newest event time over all partitions.
     public var maxEventTime: EpochMillis? { partitions.values.max() }

@@ -27,8 +27,8 @@ public struct BatchOutcome: Sendable, Equatable {
 ///
 /// One pipeline task owns it, the way one consumer owns its partitions (an actor only to keep
 /// the compiler's concurrency checks simple). Its in-memory watermarks and sensor states mirror
-/// rows written in the same transaction; if a transaction fails the pipeline stops and a
-/// restart reloads them.
+/// rows written in the same transaction; if a transaction fails, the stream's `recover`
+/// replaces this processor with one restored from the database, as a restart would.
 actor BatchProcessor {
     let validator: RecordValidator
     let configuration: IngestConfiguration

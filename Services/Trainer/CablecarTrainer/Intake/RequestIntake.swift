@@ -1,58 +1,70 @@
 import CablecarDomain
 import CablecarKafka
 import CablecarPostgres
+import CablecarService
 import Foundation
 import Logging
 import ServiceLifecycle
 
 /// Reads `train.requests` and `monitor.alerts` into the request queue. A message is marked
 /// processed only after its request is stored (or judged unreadable and logged), so a crash
-/// redelivers it and the queue's idempotency keeps it from being trained twice.
-public final class RequestIntake: Service, Sendable {
-    private let consumer: KafkaConsumer
-    private let queue: RequestQueue
-    private let configuration: TrainerConfiguration
-    private let translator: AlertTranslator
-    private let logger: Logger
+/// redelivers it and the queue's idempotency keeps it from being trained twice. The loop
+/// (fetching, stop, retries of transient failures) is the shared `StreamWorker`.
+public final class RequestIntake: Service, ReadinessCheck, Sendable {
+    private let worker: StreamWorker<IntakeHandler>
     private let startup: @Sendable () async -> Void
 
     public init(
         brokers: String, queue: RequestQueue, configuration: TrainerConfiguration, logger: Logger,
-        startup: @escaping @Sendable () async -> Void = {}
+        startup: @escaping @Sendable () async -> Void = {}, retry: RetryPolicy = .standard
     ) throws {
-        consumer = try KafkaConsumer(
+        let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
                 client: KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-trainer-intake"),
                 groupID: configuration.consumerGroup, bufferCapacity: 1000),
             logger: logger)
-        self.queue = queue
-        self.configuration = configuration
-        self.translator = AlertTranslator(windowDays: configuration.alertWindowDays)
-        self.logger = logger
+        let handler = IntakeHandler(
+            queue: queue, configuration: configuration, translator: AlertTranslator(windowDays: configuration.alertWindowDays), logger: logger)
+        worker = StreamWorker(
+            name: "trainer-intake", source: consumer,
+            topics: [configuration.name(of: .trainRequests), configuration.name(of: .monitorAlerts)], handler: handler, retry: retry,
+            logger: logger)
         self.startup = startup
     }
 
+    public var name: String { worker.name }
+
+    public func isReady() async -> Bool { await worker.isReady() }
+
     public func run() async throws {
         await startup()
-        try consumer.subscribe(to: [configuration.name(of: .trainRequests), configuration.name(of: .monitorAlerts)])
-        logger.info("Trainer intake consuming", metadata: ["group": "\(configuration.consumerGroup)"])
-        try await withGracefulShutdownHandler {
-            while let batch = try await self.consumer.nextBatch() {
-                for message in batch {
-                    try await self.handle(message)
-                    self.consumer.markProcessed(message)
-                }
-            }
-        } onGracefulShutdown: {
-            Task { await self.consumer.close() }
-        }
-        await consumer.close()
+        try await worker.run()
     }
 
-    /// Stops consuming (closes the consumer; processed offsets are committed).
+    /// Stops consuming after the batch in flight (processed offsets are committed).
     public func stop() async {
-        await consumer.close()
+        worker.stop()
     }
+}
+
+/// Stores each request of a batch in the queue (idempotent by request id).
+struct IntakeHandler: StreamHandler {
+    let queue: RequestQueue
+    let configuration: TrainerConfiguration
+    let translator: AlertTranslator
+    let logger: Logger
+
+    var publishesBesideNextBatch: Bool { false }
+
+    func prepare(_ batch: [KafkaMessage]) {}
+
+    func recover() async throws {}
+
+    func handle(_ batch: [KafkaMessage], prepared: Void, context: BatchContext) async throws {
+        for message in batch { try await handle(message) }
+    }
+
+    func publish(_ output: Void) async throws {}
 
     /// Stores the message's request, or records the message in `trainer_rejected_messages` with
     /// its reason when it can never become one (unreadable, unsupported version, a request id or

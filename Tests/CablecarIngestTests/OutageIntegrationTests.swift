@@ -1,0 +1,110 @@
+import CablecarDomain
+import CablecarService
+import CablecarSimulation
+import CablecarTestSupport
+import Foundation
+import PostgresNIO
+import Testing
+
+@testable import CablecarIngest
+
+/// Replays whose ingest restarts (crashes) at random points, against the real broker and Postgres.
+@Suite("Ingest under restarts", .serialized)
+struct OutageIntegrationTests {
+    static let simulation: SimulationReplay.Output = {
+        try! SimulationReplay.collect(SimulationConfiguration(city: IngestHarness.city, days: 1, seed: 41, faults: .light))
+    }()
+
+    /// About two simulated hours.
+    static let recordCount = 24_000
+
+    @Test(
+        "a replay's tail is emitted for every topic, uninterrupted and with ingest restarting (crash) at random points",
+        arguments: [0, 2])
+    func tailIsEmitted(restarts: Int) async throws {
+        let records = Array(Self.simulation.records.prefix(Self.recordCount))
+        try await IngestHarness.with(idlePartitionMillis: 3_000) { harness in
+            try await harness.publish(records[...])
+            let points = (0..<restarts).map { _ in Int.random(in: 1..<records.count) }.sorted()
+            for point in points {
+                let pipeline = try harness.pipeline()
+                let run = Task { try await pipeline.run() }
+                let deadline = ContinuousClock.now + .seconds(300)
+                while try await harness.scalar("SELECT COALESCE(sum(count), 0)::int8 FROM ingest_outcome_counts") < point,
+                    ContinuousClock.now < deadline
+                {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                pipeline.crash()
+                try await run.value
+            }
+            let last = try harness.pipeline()
+            let run = Task { try await last.run() }
+            try await harness.waitUntilProcessed(records.count, timeout: .seconds(400))
+            let due = try await waitUntilNothingDue(harness)
+            last.stop()
+            try await run.value
+            #expect(due.traffic == 0 && due.context == 0, "every interval the stream's end made due was emitted (left: \(due))")
+
+            // What the topics carry covers every interval a complete run emits: each interval
+            // with data that ends at or before the stream's newest event time minus the lateness.
+            let lateness = harness.configuration.allowedLatenessMillis
+            let contextEnd = try await harness.scalar("SELECT max(max_event_time) FROM ingest_watermarks WHERE stream LIKE 'context|%'")
+            let trafficEnd = try await harness.scalar("SELECT max(max_event_time) FROM ingest_watermarks WHERE stream LIKE 'traffic|%'")
+            let expectedContext = try await keys(
+                harness,
+                "SELECT neighborhood || '@' || interval_start FROM ingest_context_partials WHERE interval_start + 300000 <= \(contextEnd - lateness)"
+            )
+            let expectedTraffic = try await keys(
+                harness,
+                "SELECT segment_id || '@' || interval_start FROM ingest_traffic_intervals WHERE interval_start + 300000 <= \(trafficEnd - lateness)"
+            )
+            let context = Set(
+                try await harness.drain(.observedContext).map {
+                    let o = try WireCodec.decode(ContextObservation.self, from: $0)
+                    return "\(o.neighborhood)@\(o.eventTime)"
+                })
+            let traffic = Set(
+                try await harness.drain(.observedTraffic).map {
+                    let o = try WireCodec.decode(TrafficObservation.self, from: $0)
+                    return "\(o.segmentID)@\(o.eventTime)"
+                })
+            #expect(!expectedContext.isEmpty && !expectedTraffic.isEmpty)
+            #expect(
+                expectedContext.subtracting(context).isEmpty, "obs.context misses \(expectedContext.subtracting(context).count) intervals")
+            #expect(
+                expectedTraffic.subtracting(traffic).isEmpty, "obs.traffic misses \(expectedTraffic.subtracting(traffic).count) intervals")
+            print("tail (\(restarts) restarts at \(points)): \(context.count) context and \(traffic.count) traffic intervals emitted")
+        }
+    }
+
+    /// Waits until no interval due by its stream's end (newest event time minus the lateness) is
+    /// still dirty; returns how many are left when the wait gives up.
+    private func waitUntilNothingDue(_ harness: IngestHarness) async throws -> (traffic: Int64, context: Int64) {
+        let lateness = harness.configuration.allowedLatenessMillis
+        var left: (traffic: Int64, context: Int64) = (-1, -1)
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            left.traffic = try await harness.scalar(
+                """
+                SELECT count(*) FROM ingest_traffic_intervals WHERE dirty AND interval_start + 300000 <= \
+                (SELECT max(max_event_time) FROM ingest_watermarks WHERE stream LIKE 'traffic|%') - \(lateness)
+                """)
+            left.context = try await harness.scalar(
+                """
+                SELECT count(*) FROM ingest_context_partials WHERE dirty AND interval_start + 300000 <= \
+                (SELECT max(max_event_time) FROM ingest_watermarks WHERE stream LIKE 'context|%') - \(lateness)
+                """)
+            let outbox = try await harness.scalar("SELECT count(*) FROM ingest_outbox")
+            if left == (0, 0) && outbox == 0 { return left }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return left
+    }
+
+    private func keys(_ harness: IngestHarness, _ query: PostgresQuery) async throws -> Set<String> {
+        var result: Set<String> = []
+        for try await key in try await harness.database.query(query, logger: TestStack.logger).decode(String.self) { result.insert(key) }
+        return result
+    }
+}
