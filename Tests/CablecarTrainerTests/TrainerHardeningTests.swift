@@ -171,7 +171,8 @@ import Testing
         #expect(throws: AlertTranslator.AlertError.self) {
             try AlertTranslator(windowDays: Int.max).request(fromAlert: Array(#"{"alert_id":"a"}"#.utf8), receivedAt: 1_704_067_200_000)
         }
-        let request = try translator.request(fromAlert: Array(#"{"alert_id":"a","event_time":1704067200000}"#.utf8), receivedAt: 0)
+        let request = try #require(
+            try translator.request(fromAlert: Array(#"{"alert_id":"a","event_time":1704067200000}"#.utf8), receivedAt: 0))
         #expect(request.problems().isEmpty)
     }
 }

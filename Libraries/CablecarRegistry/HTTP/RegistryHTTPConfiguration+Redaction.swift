@@ -25,7 +25,7 @@ extension RegistryConfiguration: CustomStringConvertible, CustomDebugStringConve
 }
 
 extension AdminAuthorization: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    var description: String { "AdminAuthorization(token: \(token == nil ? "unset" : "***"))" }
-    var debugDescription: String { description }
-    var customMirror: Mirror { Mirror(self, children: ["token": token == nil ? "unset" : "***"], displayStyle: .struct) }
+    public var description: String { "AdminAuthorization(token: \(token == nil ? "unset" : "***"))" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["token": token == nil ? "unset" : "***"], displayStyle: .struct) }
 }
