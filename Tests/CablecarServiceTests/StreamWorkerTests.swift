@@ -75,7 +75,9 @@ struct StreamWorkerTests {
             name: "test", source: source, topics: ["in"], handler: handler, retry: Self.fast, idleTick: tick, logger: Logger(label: "test"))
     }
 
-    func waitUntil(_ condition: @autoclosure () -> Bool, timeout: Duration = .seconds(10)) async throws {
+    // Generous: the whole test suite runs in parallel on two cores, and a starved pool must not
+    // read as a hang. A real hang still fails.
+    func waitUntil(_ condition: @autoclosure () -> Bool, timeout: Duration = .seconds(120)) async throws {
         let deadline = ContinuousClock.now + timeout
         while !condition() {
             guard ContinuousClock.now < deadline else { throw TimeoutError() }
@@ -157,7 +159,7 @@ struct StreamWorkerTests {
         let start = ContinuousClock.now
         worker.stop()
         try await run.value
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(ContinuousClock.now - start < .seconds(4), "at once: well under a second unloaded, 4 s allows a machine busy with the rest of the suite")
         #expect(source.subscribed == ["in"])
     }
 
@@ -176,7 +178,7 @@ struct StreamWorkerTests {
         let start = ContinuousClock.now
         worker.stop()
         try await run.value
-        #expect(ContinuousClock.now - start < .seconds(2), "the 30 s back-off does not delay a stop")
+        #expect(ContinuousClock.now - start < .seconds(15), "the 30 s back-off does not delay a stop")
         #expect(source.markedOffsets.isEmpty, "the failed batch is redelivered to the next instance")
     }
 }

@@ -38,7 +38,7 @@ struct TrainerHarness: Sendable {
     static let snapshot = SyntheticSnapshot.make(days: 14)
 
     static func with<T: Sendable>(
-        leaseSeconds: Int = 600, _ body: @Sendable @escaping (TrainerHarness) async throws -> T
+        leaseSeconds: Int = 600, gates: GateConfiguration = GateConfiguration(), _ body: @Sendable @escaping (TrainerHarness) async throws -> T
     ) async throws -> T {
         let endpoints = try await TestStack.shared.endpoints()
         let url = try await TestStack.shared.freshDatabaseURL()
@@ -49,7 +49,7 @@ struct TrainerHarness: Sendable {
             try await Migrator(migrations: try Migration.bundled(), logger: TestStack.logger).migrate(client)
             let configuration = TrainerConfiguration(
                 modelName: "traffic-test", experiment: "trainer-test", consumerGroup: TestStack.uniqueName("trainer-group"),
-                topicPrefix: TestStack.uniqueName("trainer") + ".", pollMillis: 50, leaseSeconds: leaseSeconds,
+                topicPrefix: TestStack.uniqueName("trainer") + ".", pollMillis: 50, leaseSeconds: leaseSeconds, gates: gates,
                 penalties: [0.1, 10, 1000])
             let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(brokers: endpoints.kafkaBrokers), logger: TestStack.logger)
             try await admin.ensureTopics(
