@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "CablecarLocalStack",
             dependencies: [
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log")
             ],
             path: "Libraries/CablecarLocalStack"
         ),
@@ -323,7 +323,8 @@ let package = Package(
         .testTarget(
             name: "CablecarIngestTests",
             dependencies: [
-                "CablecarIngest", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarService", "CablecarSimulation", "CablecarTestSupport",
+                "CablecarIngest", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarService", "CablecarSimulation",
+                "CablecarTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

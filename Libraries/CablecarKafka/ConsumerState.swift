@@ -50,17 +50,20 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
     }
 
     var rebalanceCount: Int {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return rebalances
     }
 
     var assignment: Set<TopicPartition> {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return assigned
     }
 
     var hasSettledAssignment: Bool {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return settled
     }
 
@@ -83,22 +86,28 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
         }
         let error = rd_kafka_commit(handle, list, synchronously ? 0 : 1)
         if error.isError {
-            logger.warning("Could not commit consumer offsets", metadata: ["error": "\(KafkaError(error, operation: "committing offsets"))"])
+            logger.warning(
+                "Could not commit consumer offsets", metadata: ["error": "\(KafkaError(error, operation: "committing offsets"))"])
         }
         return error
     }
 
     func stopCommitting() {
-        lock.lock(); commitsStopped = true; lock.unlock()
+        lock.lock()
+        commitsStopped = true
+        lock.unlock()
     }
 
     /// True when the background commit interval has passed since the last commit.
     func commitIsDue(interval: TimeInterval) -> Bool {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return Date().timeIntervalSince(lastCommit) >= interval
     }
 
-    func handleRebalance(_ handle: OpaquePointer, _ error: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+    func handleRebalance(
+        _ handle: OpaquePointer, _ error: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
+    ) {
         let changed = partitionSet(partitions)
         // NULL while the group is being torn down (closing after the broker went away): the
         // eager calls are then the safe choice.
@@ -151,12 +160,13 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
     }
 }
 
-let consumerRebalanceCallback: @convention(c) (
-    OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
-) -> Void = { handle, error, partitions, opaque in
-    guard let handle, let partitions, let opaque else { return }
-    Unmanaged<ConsumerState>.fromOpaque(opaque).takeUnretainedValue().handleRebalance(handle, error, partitions)
-}
+let consumerRebalanceCallback:
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
+    ) -> Void = { handle, error, partitions, opaque in
+        guard let handle, let partitions, let opaque else { return }
+        Unmanaged<ConsumerState>.fromOpaque(opaque).takeUnretainedValue().handleRebalance(handle, error, partitions)
+    }
 
 /// Cooperative-protocol calls return an owned error object (or NULL); take its code and free it.
 func takeErrorCode(_ error: OpaquePointer?) -> rd_kafka_resp_err_t {

@@ -53,8 +53,11 @@ public final class KafkaConsumer: Sendable {
         poller.stop()
         // Closed: librdkafka has nothing left to do. Not closed (abandoned, or dropped without a
         // close): no close now either, so nothing is committed, as after a crash.
-        if closing.isClosedCleanly { rd_kafka_destroy(handle.pointer) }
-        else { rd_kafka_destroy_flags(handle.pointer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE) }
+        if closing.isClosedCleanly {
+            rd_kafka_destroy(handle.pointer)
+        } else {
+            rd_kafka_destroy_flags(handle.pointer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)
+        }
     }
 
     public func subscribe(to topics: [String]) throws {
@@ -144,7 +147,8 @@ public final class KafkaConsumer: Sendable {
             return rd_kafka_consumer_close(handle.pointer)
         }
         if error.isError {
-            logger.warning("Kafka consumer close reported an error", metadata: ["error": "\(KafkaError(error, operation: "closing consumer"))"])
+            logger.warning(
+                "Kafka consumer close reported an error", metadata: ["error": "\(KafkaError(error, operation: "closing consumer"))"])
         }
         state.buffer.finish(nil)
         closing.finish()

@@ -31,7 +31,9 @@ final class ChildProcesses: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        lock.lock(); processes.append((name, process)); lock.unlock()
+        lock.lock()
+        processes.append((name, process))
+        lock.unlock()
         print("started \(name) (pid \(process.processIdentifier), log \(log.path))")
     }
 
@@ -63,7 +65,8 @@ final class ChildProcesses: @unchecked Sendable {
     }
 
     var allRunning: Bool {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return processes.allSatisfy { $0.process.isRunning }
     }
 

@@ -87,7 +87,8 @@ struct LoopRunner {
 
         let driftStart = Self.day(after: startDate, plus: days)
         let driftTruth = home.appendingPathComponent("ground-truth-drift.jsonl")
-        let driftReplay = replayArguments(days: driftDays, start: driftStart, groundTruth: driftTruth)
+        let driftReplay =
+            replayArguments(days: driftDays, start: driftStart, groundTruth: driftTruth)
             + ["--speed", "\(pace)", "--no-progress"] + driftArguments
         progress(
             started,

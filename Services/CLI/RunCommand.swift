@@ -7,7 +7,8 @@ import Foundation
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the whole loop locally: replay, ingest, features, training, promotion, serving, monitoring, drift, retraining, swap.",
+        abstract:
+            "Run the whole loop locally: replay, ingest, features, training, promotion, serving, monitoring, drift, retraining, swap.",
         discussion: """
             The first --days are replayed at full speed and train the first model (a week gives a test period of one \
             whole day). Then --drift-days more are replayed at --pace simulated seconds per second while forecasts are \
@@ -18,7 +19,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Simulated days the first model is trained on.") var days = 7
     @Option(help: "Simulated days replayed afterwards while serving and monitoring (0: stop after training).") var driftDays = 2
     @Option(help: "Simulated seconds per wall-clock second while serving and monitoring.") var pace = 720
-    @Option(help: "Drift during the serving days: mission-construction (a lane closed in the Mission, some drivers avoid it), soma-demand (30 % more demand in SoMa) or none.")
+    @Option(
+        help:
+            "Drift during the serving days: mission-construction (a lane closed in the Mission, some drivers avoid it), soma-demand (30 % more demand in SoMa) or none."
+    )
     var drift = "mission-construction"
     @Option(help: "First simulated day, YYYY-MM-DD.") var start = "2025-03-03"
     @Option(help: "Random seed of the simulated city.") var seed = 42

@@ -1,6 +1,5 @@
 import CablecarDomain
 import CablecarFeatures
-@testable import CablecarFeatureStore
 import CablecarKafka
 import CablecarPostgres
 import CablecarService
@@ -8,6 +7,8 @@ import CablecarTestSupport
 import Foundation
 import Logging
 import PostgresNIO
+
+@testable import CablecarFeatureStore
 
 /// A migrated database, topics under a prefix of the test's own and a consumer group of its
 /// own, against the test process's real Postgres and broker.
@@ -27,7 +28,10 @@ struct FeatureStoreHarness: Sendable {
         if let databaseURL { url = databaseURL } else { url = try await TestStack.shared.freshDatabaseURL() }
         let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await client.run(); return nil }
+            group.addTask {
+                await client.run()
+                return nil
+            }
             defer { group.cancelAll() }
             try await Migrator(migrations: try Migration.bundled(), logger: TestStack.logger).migrate(client)
             let configuration = FeatureStoreConfiguration(
@@ -51,7 +55,8 @@ struct FeatureStoreHarness: Sendable {
 
     func publish(_ messages: some Sequence<StreamScenario.Message>) async throws {
         let producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokers: brokers, clientID: "features-test"), lingerMilliseconds: 10),
+            configuration: KafkaProducerConfiguration(
+                client: KafkaClientConfiguration(brokers: brokers, clientID: "features-test"), lingerMilliseconds: 10),
             logger: TestStack.logger)
         for message in messages {
             try await producer.enqueue(topic: configuration.name(of: message.topic), key: Array(message.key.utf8), value: message.value)
@@ -99,8 +104,10 @@ struct FeatureStoreHarness: Sendable {
         var traffic: [BruteForceReference.TrafficRevision] = []
         let rows = try await database.query(
             "SELECT segment_id, event_time, revision, available_at, flow, speed FROM feature_traffic_history", logger: TestStack.logger)
-        for try await (segment, start, revision, available, flow, speed) in rows.decode((String, Int64, Int32, Int64, Double, Double?).self) {
-            traffic.append(.init(segment: segment, intervalStart: start, revision: Int(revision), availableAt: available, flow: flow, speed: speed))
+        for try await (segment, start, revision, available, flow, speed) in rows.decode((String, Int64, Int32, Int64, Double, Double?).self)
+        {
+            traffic.append(
+                .init(segment: segment, intervalStart: start, revision: Int(revision), availableAt: available, flow: flow, speed: speed))
         }
         var context: [BruteForceReference.ContextRevision] = []
         let contextRows = try await database.query(
@@ -108,14 +115,17 @@ struct FeatureStoreHarness: Sendable {
             SELECT neighborhood, event_time, revision, available_at, temperature, precipitation, visibility, active_events, active_incidents, transit_delay
             FROM feature_context_history
             """, logger: TestStack.logger)
-        for try await (n, start, revision, available, temperature, precipitation, visibility, events, incidents, delay) in contextRows.decode(
-            (String, Int64, Int32, Int64, Double?, Double?, Double?, Int32, Int32, Double?).self)
+        for try await (n, start, revision, available, temperature, precipitation, visibility, events, incidents, delay)
+            in contextRows.decode(
+                (String, Int64, Int32, Int64, Double?, Double?, Double?, Int32, Int32, Double?).self)
         {
             context.append(
                 .init(
                     neighborhood: n, intervalStart: start, revision: Int(revision), availableAt: available,
-                    values: ["temperature_c": temperature, "precipitation_mm_h": precipitation, "visibility_m": visibility,
-                             "active_events": Double(events), "active_incidents": Double(incidents), "transit_delay_s": delay]))
+                    values: [
+                        "temperature_c": temperature, "precipitation_mm_h": precipitation, "visibility_m": visibility,
+                        "active_events": Double(events), "active_incidents": Double(incidents), "transit_delay_s": delay,
+                    ]))
         }
         return (traffic, context)
     }
@@ -124,7 +134,8 @@ struct FeatureStoreHarness: Sendable {
     func drainReady(expecting: Int, timeout: Duration = .seconds(60)) async throws -> [FeaturesReady] {
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
-                client: KafkaClientConfiguration(brokers: brokers, clientID: "features-test-reader"), groupID: TestStack.uniqueName("reader")),
+                client: KafkaClientConfiguration(brokers: brokers, clientID: "features-test-reader"),
+                groupID: TestStack.uniqueName("reader")),
             logger: TestStack.logger)
         try consumer.subscribe(to: [configuration.name(of: .featuresReady)])
         var collected: [FeaturesReady] = []

@@ -1,6 +1,7 @@
 import CablecarDomain
-@testable import CablecarIngest
 import Testing
+
+@testable import CablecarIngest
 
 @Suite("Watermarks, partial sums and sensor quality")
 struct AggregationTests {
@@ -125,7 +126,8 @@ struct AggregationTests {
         var loop = SensorPartial()
         var sums = IntervalSums()
         let readings = [10, 20, 30].map {
-            SensorPartial.loop(LoopDetectorReading(sensorID: "l", eventTime: t0, intervalSeconds: 60, vehicleCount: $0, occupancy: 0.1, speedKmh: 40))
+            SensorPartial.loop(
+                LoopDetectorReading(sensorID: "l", eventTime: t0, intervalSeconds: 60, vehicleCount: $0, occupancy: 0.1, speedKmh: 40))
         }
         for reading in readings {
             let before = loop.rateCount > 0 ? loop.rateSum / Double(loop.rateCount) : 0
@@ -138,10 +140,12 @@ struct AggregationTests {
             sums.occupancySum += reading.occupancySum
             sums.occupancyCount += reading.occupancyCount
         }
-        let fromPartials = try #require(TrafficAggregation.observation(
-            segmentID: "s", neighborhood: "n", intervalStart: t0, partials: [loop], revision: 0, ingestTime: 0))
-        let fromSums = try #require(TrafficAggregation.observation(
-            segmentID: "s", neighborhood: "n", intervalStart: t0, sums: sums, revision: 0, ingestTime: 0))
+        let fromPartials = try #require(
+            TrafficAggregation.observation(
+                segmentID: "s", neighborhood: "n", intervalStart: t0, partials: [loop], revision: 0, ingestTime: 0))
+        let fromSums = try #require(
+            TrafficAggregation.observation(
+                segmentID: "s", neighborhood: "n", intervalStart: t0, sums: sums, revision: 0, ingestTime: 0))
         #expect(fromSums == fromPartials)
         #expect(fromSums.flowVehiclesPerHour == 1200)
         #expect(fromSums.sampleCount == 3)
@@ -150,11 +154,16 @@ struct AggregationTests {
     @Test func flowIsTheMeanOverSensorsOfEachSensorsMeanRate() throws {
         var loop = SensorPartial()
         for count in [10, 20] {
-            loop.add(.loop(LoopDetectorReading(sensorID: "l", eventTime: t0, intervalSeconds: 60, vehicleCount: count, occupancy: 0.1, speedKmh: 40)))
+            loop.add(
+                .loop(
+                    LoopDetectorReading(
+                        sensorID: "l", eventTime: t0, intervalSeconds: 60, vehicleCount: count, occupancy: 0.1, speedKmh: 40)))
         }
-        let camera = SensorPartial.camera(CameraCount(sensorID: "c", eventTime: t0, intervalSeconds: 60, cars: 28, trucks: 1, buses: 1, bicycles: 9))
-        let observation = try #require(TrafficAggregation.observation(
-            segmentID: "s", neighborhood: "n", intervalStart: t0, partials: [loop, camera], revision: 0, ingestTime: 0))
+        let camera = SensorPartial.camera(
+            CameraCount(sensorID: "c", eventTime: t0, intervalSeconds: 60, cars: 28, trucks: 1, buses: 1, bicycles: 9))
+        let observation = try #require(
+            TrafficAggregation.observation(
+                segmentID: "s", neighborhood: "n", intervalStart: t0, partials: [loop, camera], revision: 0, ingestTime: 0))
         // loop: mean(600, 1200) = 900 veh/h; camera: 30 motor vehicles/min = 1800; mean = 1350.
         #expect(observation.flowVehiclesPerHour == 1350)
         #expect(observation.speedKmh == 40, "only loops measure speed")
@@ -164,7 +173,9 @@ struct AggregationTests {
 
     @Test func partialsAddUpToTheSameAggregateInAnyGrouping() throws {
         let readings = (0..<5).map {
-            LoopDetectorReading(sensorID: "l", eventTime: t0 + Int64($0) * 60_000, intervalSeconds: 60, vehicleCount: 10 + $0, occupancy: 0.1, speedKmh: 30 + Double($0))
+            LoopDetectorReading(
+                sensorID: "l", eventTime: t0 + Int64($0) * 60_000, intervalSeconds: 60, vehicleCount: 10 + $0, occupancy: 0.1,
+                speedKmh: 30 + Double($0))
         }
         var whole = SensorPartial()
         readings.forEach { whole.add(.loop($0)) }
@@ -174,22 +185,34 @@ struct AggregationTests {
         readings.suffix(2).forEach { late.add(.loop($0)) }
         first.add(late)
         #expect(first == whole)
-        let observation = try #require(TrafficAggregation.observation(
-            segmentID: "s", neighborhood: "n", intervalStart: t0, partials: [whole], revision: 1, ingestTime: 0))
+        let observation = try #require(
+            TrafficAggregation.observation(
+                segmentID: "s", neighborhood: "n", intervalStart: t0, partials: [whole], revision: 1, ingestTime: 0))
         #expect(observation.flowVehiclesPerHour == 720)
         #expect(observation.speedKmh == 32)
         #expect(observation.revision == 1)
     }
 
     @Test func noReadingsNoObservation() {
-        #expect(TrafficAggregation.observation(segmentID: "s", neighborhood: "n", intervalStart: t0, partials: [], revision: 0, ingestTime: 0) == nil)
+        #expect(
+            TrafficAggregation.observation(segmentID: "s", neighborhood: "n", intervalStart: t0, partials: [], revision: 0, ingestTime: 0)
+                == nil)
     }
 
     @Test func contextLeavesUnreportedMeasuresAbsent() {
         var partial = ContextPartial()
-        partial.add(.gps(TransitPosition(vehicleID: "b", routeID: "r", eventTime: t0, segmentID: "s", distanceMeters: 1, speedKmh: 10, delaySeconds: 30), neighborhood: "n"))
-        partial.add(.gps(TransitPosition(vehicleID: "b", routeID: "r", eventTime: t0, segmentID: "s", distanceMeters: 1, speedKmh: 10, delaySeconds: 90), neighborhood: "n"))
-        let observation = partial.observation(neighborhood: "n", intervalStart: t0, activeScheduledEvents: 1, activeIncidents: 0, revision: 0, ingestTime: 0)
+        partial.add(
+            .gps(
+                TransitPosition(
+                    vehicleID: "b", routeID: "r", eventTime: t0, segmentID: "s", distanceMeters: 1, speedKmh: 10, delaySeconds: 30),
+                neighborhood: "n"))
+        partial.add(
+            .gps(
+                TransitPosition(
+                    vehicleID: "b", routeID: "r", eventTime: t0, segmentID: "s", distanceMeters: 1, speedKmh: 10, delaySeconds: 90),
+                neighborhood: "n"))
+        let observation = partial.observation(
+            neighborhood: "n", intervalStart: t0, activeScheduledEvents: 1, activeIncidents: 0, revision: 0, ingestTime: 0)
         #expect(observation.transitDelaySeconds == 60)
         #expect(observation.transitReports == 2)
         #expect(observation.temperatureCelsius == nil)
@@ -197,7 +220,8 @@ struct AggregationTests {
     }
 
     @Test func stuckSensorIsFlaggedAfterIdenticalReadingsAndClearedByChange() {
-        var quality = SensorQuality(sensorID: "l", feed: .loop, segmentID: "s", neighborhood: "n", intervalSeconds: 60, firstEventTime: t0, lastEventTime: t0)
+        var quality = SensorQuality(
+            sensorID: "l", feed: .loop, segmentID: "s", neighborhood: "n", intervalSeconds: 60, firstEventTime: t0, lastEventTime: t0)
         for index in 0..<SensorQuality.stuckThreshold {
             #expect(!quality.stuck)
             quality.observe(eventTime: t0 + Int64(index) * 60_000, intervalSeconds: 60, values: "12|0.1|40.0", countsAreZero: false)
@@ -213,7 +237,8 @@ struct AggregationTests {
     }
 
     @Test func zeroCountsAtNightAreNotStuck() {
-        var quality = SensorQuality(sensorID: "c", feed: .camera, segmentID: "s", neighborhood: "n", intervalSeconds: 60, firstEventTime: t0, lastEventTime: t0)
+        var quality = SensorQuality(
+            sensorID: "c", feed: .camera, segmentID: "s", neighborhood: "n", intervalSeconds: 60, firstEventTime: t0, lastEventTime: t0)
         for index in 0..<20 {
             quality.observe(eventTime: t0 + Int64(index) * 60_000, intervalSeconds: 60, values: "0|0|0|0", countsAreZero: true)
         }

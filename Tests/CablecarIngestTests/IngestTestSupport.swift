@@ -1,5 +1,4 @@
 import CablecarDomain
-@testable import CablecarIngest
 import CablecarKafka
 import CablecarPostgres
 import CablecarService
@@ -8,6 +7,8 @@ import CablecarTestSupport
 import Foundation
 import Logging
 import PostgresNIO
+
+@testable import CablecarIngest
 
 /// A migrated database, a topic prefix and a consumer group of a test's own, against the test
 /// process's real Postgres and broker.
@@ -30,7 +31,10 @@ struct IngestHarness: Sendable {
         if let databaseURL { url = databaseURL } else { url = try await TestStack.shared.freshDatabaseURL() }
         let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await client.run(); return nil }
+            group.addTask {
+                await client.run()
+                return nil
+            }
             defer { group.cancelAll() }
             try await Migrator(migrations: try Migration.bundled(), logger: TestStack.logger).migrate(client)
             let prefix = TestStack.uniqueName("ingest") + "."
@@ -57,7 +61,8 @@ struct IngestHarness: Sendable {
     /// Kafka timestamp.
     func publish(_ records: ArraySlice<FeedRecord>) async throws {
         let producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokers: brokers, clientID: "ingest-test-sim"), lingerMilliseconds: 20),
+            configuration: KafkaProducerConfiguration(
+                client: KafkaClientConfiguration(brokers: brokers, clientID: "ingest-test-sim"), lingerMilliseconds: 20),
             logger: TestStack.logger)
         for record in records {
             try await producer.enqueue(

@@ -10,7 +10,10 @@ struct MigrationOwnershipTests {
     func withClient<T: Sendable>(url: String, _ body: @Sendable @escaping (PostgresClient) async throws -> T) async throws -> T {
         let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await client.run(); return nil }
+            group.addTask {
+                await client.run()
+                return nil
+            }
             defer { group.cancelAll() }
             return try await body(client)
         }
@@ -18,7 +21,8 @@ struct MigrationOwnershipTests {
 
     /// A migration a newer build of the feature store would bring.
     let newerFeatures = Migration(
-        version: 9_001, name: "features_from_the_future", sql: "-- Newer feature store.\n-- owner: features\nCREATE TABLE features_future (x int);")
+        version: 9_001, name: "features_from_the_future",
+        sql: "-- Newer feature store.\n-- owner: features\nCREATE TABLE features_future (x int);")
 
     @Test("owners come from the file's header, from the legacy table for the first ten, else shared")
     func owners() throws {
@@ -31,7 +35,8 @@ struct MigrationOwnershipTests {
         #expect(owners[6] == "trainer")
         #expect(newerFeatures.owner == "features")
         #expect(Migration(version: 9_002, name: "x", sql: "CREATE TABLE x (y int);").owner == "shared")
-        #expect(Migration(version: 9_003, name: "x", sql: "CREATE TABLE x (y int); -- owner: ingest").owner == "shared",
+        #expect(
+            Migration(version: 9_003, name: "x", sql: "CREATE TABLE x (y int); -- owner: ingest").owner == "shared",
             "only the leading comment block declares an owner")
     }
 

@@ -58,7 +58,8 @@ struct DeploymentTests {
             #expect(Set(dependencies.keys) == ["kafka", "postgres"])
         }
         for (name, service) in services {
-            let dependencies = (service["depends_on"] as? [String: Any]).map { Array($0.keys) } ?? (service["depends_on"] as? [String] ?? [])
+            let dependencies =
+                (service["depends_on"] as? [String: Any]).map { Array($0.keys) } ?? (service["depends_on"] as? [String] ?? [])
             for dependency in dependencies { #expect(services[dependency] != nil, "\(name) depends on unknown \(dependency)") }
         }
         let simulator = try #require(services["simulator"]?["command"] as? [String])

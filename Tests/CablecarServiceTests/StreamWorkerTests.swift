@@ -159,7 +159,9 @@ struct StreamWorkerTests {
         let start = ContinuousClock.now
         worker.stop()
         try await run.value
-        #expect(ContinuousClock.now - start < .seconds(4), "at once: well under a second unloaded, 4 s allows a machine busy with the rest of the suite")
+        #expect(
+            ContinuousClock.now - start < .seconds(4),
+            "at once: well under a second unloaded, 4 s allows a machine busy with the rest of the suite")
         #expect(source.subscribed == ["in"])
     }
 

@@ -4,10 +4,11 @@ import CablecarKafka
 import CablecarPostgres
 import CablecarRegistry
 import CablecarTestSupport
-@testable import CablecarTrainer
 import Foundation
 import Logging
 import PostgresNIO
+
+@testable import CablecarTrainer
 
 /// Serves the synthetic snapshot, restricted to the requested time range and neighborhoods,
 /// as the feature store would (the data source of the worker tests; the simulated-month tests
@@ -38,13 +39,17 @@ struct TrainerHarness: Sendable {
     static let snapshot = SyntheticSnapshot.make(days: 14)
 
     static func with<T: Sendable>(
-        leaseSeconds: Int = 600, gates: GateConfiguration = GateConfiguration(), _ body: @Sendable @escaping (TrainerHarness) async throws -> T
+        leaseSeconds: Int = 600, gates: GateConfiguration = GateConfiguration(),
+        _ body: @Sendable @escaping (TrainerHarness) async throws -> T
     ) async throws -> T {
         let endpoints = try await TestStack.shared.endpoints()
         let url = try await TestStack.shared.freshDatabaseURL()
         let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await client.run(); return nil }
+            group.addTask {
+                await client.run()
+                return nil
+            }
             defer { group.cancelAll() }
             try await Migrator(migrations: try Migration.bundled(), logger: TestStack.logger).migrate(client)
             let configuration = TrainerConfiguration(

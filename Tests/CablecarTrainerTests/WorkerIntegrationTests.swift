@@ -3,9 +3,10 @@ import CablecarForecasting
 import CablecarKafka
 import CablecarRegistry
 import CablecarTestSupport
-@testable import CablecarTrainer
 import Foundation
 import Testing
+
+@testable import CablecarTrainer
 
 /// A registry that stops forever inside `registerCandidate`, before touching the store: what the
 /// database sees when a trainer process dies right at registration (nothing after this point
@@ -157,13 +158,15 @@ final class Graveyard: @unchecked Sendable {
         try await TrainerHarness.with { harness in
             let request = TrainerHarness.request("dup-1")
             let producer = try KafkaProducer(
-                configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokers: harness.brokers, clientID: "trainer-test")),
+                configuration: KafkaProducerConfiguration(
+                    client: KafkaClientConfiguration(brokers: harness.brokers, clientID: "trainer-test")),
                 logger: TestStack.logger)
             let body = Array(try JSONEncoder().encode(request))
             for _ in 0..<3 {
                 try await producer.enqueue(topic: harness.configuration.name(of: .trainRequests), key: Array("dup-1".utf8), value: body)
             }
-            let alert = #"{"alert_id":"A-17","event_time":\#(SyntheticSnapshot.monday + 14 * 86_400_000),"neighborhood":"Beta","kind":"drift"}"#
+            let alert =
+                #"{"alert_id":"A-17","event_time":\#(SyntheticSnapshot.monday + 14 * 86_400_000),"neighborhood":"Beta","kind":"drift"}"#
             try await producer.enqueue(topic: harness.configuration.name(of: .monitorAlerts), key: nil, value: Array(alert.utf8))
             try await producer.enqueue(topic: harness.configuration.name(of: .monitorAlerts), key: nil, value: Array(alert.utf8))
             try await producer.flush()

@@ -118,7 +118,8 @@ public enum PromotionGate {
                 }
                 let detail: String
                 if !failures.isEmpty {
-                    detail = "worse than production beyond \(percent(configuration.neighborhoodMargin)) in "
+                    detail =
+                        "worse than production beyond \(percent(configuration.neighborhoodMargin)) in "
                         + failures.joined(separator: ", ")
                 } else if let worst {
                     detail = "worst neighborhood \(worst.0): \(fmt(worst.2)) vs production \(fmt(worst.1))"
@@ -144,12 +145,14 @@ public enum PromotionGate {
         for evidence in neighborhoodEvidence(report, target: target, horizon: horizon, configuration: configuration) {
             if worst.map({ evidence.ratio > $0.ratio }) ?? true { worst = evidence }
             if evidence.ratio > 1 + configuration.neighborhoodMargin {
-                failures.append("\(evidence.neighborhood) \(fmt(evidence.candidate)) vs \(evidence.baseline.rawValue) \(fmt(evidence.best))")
+                failures.append(
+                    "\(evidence.neighborhood) \(fmt(evidence.candidate)) vs \(evidence.baseline.rawValue) \(fmt(evidence.best))")
             }
         }
         let detail: String
         if !failures.isEmpty {
-            detail = "worse than the better baseline beyond \(percent(configuration.neighborhoodMargin)) in " + failures.joined(separator: ", ")
+            detail =
+                "worse than the better baseline beyond \(percent(configuration.neighborhoodMargin)) in " + failures.joined(separator: ", ")
         } else if let worst {
             detail = "worst neighborhood \(worst.neighborhood): \(fmt(worst.candidate)) vs \(worst.baseline.rawValue) \(fmt(worst.best))"
         } else {

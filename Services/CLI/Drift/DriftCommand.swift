@@ -15,11 +15,11 @@ struct DriftCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compare a current CSV file with a reference CSV file, per group and feature.",
             discussion: """
-            Tests follow Evidently's defaults: for a reference of at most 1,000 rows, Kolmogorov-Smirnov \
-            (numerical), chi-square (few values or categorical) or Z (binary); above that, normed \
-            Wasserstein (numerical) or Jensen-Shannon. A group drifts when at least half its features do. \
-            Exit status: 0 compared, 64 bad arguments, 65 bad data, 66 unreadable input, 73 unwritable output.
-            """
+                Tests follow Evidently's defaults: for a reference of at most 1,000 rows, Kolmogorov-Smirnov \
+                (numerical), chi-square (few values or categorical) or Z (binary); above that, normed \
+                Wasserstein (numerical) or Jensen-Shannon. A group drifts when at least half its features do. \
+                Exit status: 0 compared, 64 bad arguments, 65 bad data, 66 unreadable input, 73 unwritable output.
+                """
         )
 
         @Option(name: .long, help: ArgumentHelp("Reference CSV file.", valueName: "REF.csv"))
@@ -52,14 +52,18 @@ struct DriftCommand: AsyncParsableCommand {
             }
             let options = CablecarDrift.DriftCompareRunner.Options(
                 referencePath: reference, currentPath: current,
-                columns: CablecarDrift.ColumnRequest(groupColumn: by, features: features.map(Self.list), categorical: categorical.map(Self.list) ?? []),
+                columns: CablecarDrift.ColumnRequest(
+                    groupColumn: by, features: features.map(Self.list), categorical: categorical.map(Self.list) ?? []),
                 format: reportFormat, outputPath: output, skipNonNumeric: skipNonNumeric)
             do {
                 let result = try await CablecarDrift.DriftCompareRunner.run(options)
                 if output == nil {
                     FileHandle.standardOutput.write(Data(result.output.utf8))
                 } else if let output {
-                    FileHandle.standardError.write(Data("wrote \(reportFormat.rawValue) report to \(output): \(result.report.driftedGroups) of \(result.report.groups.count) groups drifted\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "wrote \(reportFormat.rawValue) report to \(output): \(result.report.driftedGroups) of \(result.report.groups.count) groups drifted\n"
+                                .utf8))
                 }
             } catch {
                 FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))

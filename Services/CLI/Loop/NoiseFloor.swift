@@ -106,9 +106,13 @@ struct NoiseFloor: Sendable {
 
     /// The table printed after the evaluation.
     func rendered(_ report: EvaluationReport) -> String {
-        var lines = ["noise floor (truth vs observed labels over the test period): "
-            + mae.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) MAE \(String(format: "%.3f", $0.value)) (\(pairs[$0.key] ?? 0) pairs)" }
-            .joined(separator: ", ")]
+        var lines = [
+            "noise floor (truth vs observed labels over the test period): "
+                + mae.sorted { $0.key < $1.key }.map {
+                    "\($0.key.rawValue) MAE \(String(format: "%.3f", $0.value)) (\(pairs[$0.key] ?? 0) pairs)"
+                }
+                .joined(separator: ", ")
+        ]
         lines.append("share of the reducible error removed (vs historical average; vs the better baseline):")
         for target in report.targets {
             for horizon in report.horizons {

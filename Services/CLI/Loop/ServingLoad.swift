@@ -43,11 +43,14 @@ struct ServingLoad: Sendable {
 
         var rendered: String {
             func ms(_ value: Double?) -> String { value.map { String(format: "%.2f ms", $0) } ?? "n/a" }
-            let fallbackText = fallbackReasons.isEmpty
+            let fallbackText =
+                fallbackReasons.isEmpty
                 ? "none" : fallbackReasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             let roleText = roles.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             let versionText = versions.sorted { $0.key < $1.key }.map { "v\($0.key) \($0.value)" }.joined(separator: ", ")
-            let failureText = failures.isEmpty ? "" : " (" + failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+            let failureText =
+                failures.isEmpty
+                ? "" : " (" + failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
             return """
                 serving:
                   requests      \(cityRequests) whole-city, \(singleRequests) single-segment, \(failed) failed\(failureText)

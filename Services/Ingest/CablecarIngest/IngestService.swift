@@ -31,7 +31,8 @@ public enum IngestService {
                 brokers: brokers, database: context.database, catalog: catalog, configuration: configuration, logger: context.logger,
                 startup: { await context.startup.wait() })
             let pushProducer = try KafkaProducer(
-                configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-ingest-push")),
+                configuration: KafkaProducerConfiguration(
+                    client: KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-ingest-push")),
                 logger: context.logger)
             let push = PushHandler(
                 validator: RecordValidator(catalog: catalog, futureToleranceMillis: configuration.futureToleranceMillis),

@@ -31,7 +31,8 @@ public final class FeaturePipeline: Service, ReadinessCheck, Sendable {
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID)
         let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
+            configuration: KafkaConsumerConfiguration(
+                client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
             logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 5), logger: logger)
         let progress = PipelineProgress()

@@ -176,7 +176,8 @@ actor BatchProcessor {
                 let partition = namer.name(topic: message.topic, partition: message.partition)
                 if watermarks[stream]?.isTooLate(record.eventTime, partition: partition) == true {
                     rejection = Rejection(
-                        .tooLate, "event_time \(record.eventTime) is more than \(configuration.tooLateMillis / 1000) s behind the newest of its partition",
+                        .tooLate,
+                        "event_time \(record.eventTime) is more than \(configuration.tooLateMillis / 1000) s behind the newest of its partition",
                         eventTime: record.eventTime, neighborhood: record.neighborhood)
                 } else {
                     watermarks[stream]?.advance(to: record.eventTime, partition: partition)
@@ -189,16 +190,18 @@ actor BatchProcessor {
             }
             if let rejection {
                 result.rejections.append((message.key, rejectedRecord(message, rejection, now: now)))
-                ledger.append(LedgerEntry(
-                    position: position, feed: feed, outcome: .rejected, reason: rejection.reason,
-                    neighborhood: rejection.neighborhood, eventTime: rejection.eventTime))
+                ledger.append(
+                    LedgerEntry(
+                        position: position, feed: feed, outcome: .rejected, reason: rejection.reason,
+                        neighborhood: rejection.neighborhood, eventTime: rejection.eventTime))
                 result.outcome.rejected[rejection.reason, default: 0] += 1
                 result.outcome.byFeed[feed, default: (0, 0, 0)].rejected += 1
             }
             result.outcome.received += 1
         }
         let start = ContinuousClock.now
-        let accepted = try await deduplicate(candidates, positions: positions, ledger: &ledger, outcome: &result.outcome, connection: connection)
+        let accepted = try await deduplicate(
+            candidates, positions: positions, ledger: &ledger, outcome: &result.outcome, connection: connection)
         timings.add("db: duplicates", ContinuousClock.now - start)
         try await timings.measure("db: ledger") { try await LedgerStore.record(ledger, on: connection, logger: logger) }
         try await apply(accepted, connection: connection)
@@ -300,9 +303,10 @@ actor BatchProcessor {
         for (slot, candidate) in candidates.enumerated() {
             let record = candidate.record
             let isFirst = firstSeen[slot]
-            ledger.append(LedgerEntry(
-                position: positions[candidate.index], feed: record.feed, outcome: isFirst ? .accepted : .duplicate, reason: nil,
-                neighborhood: record.neighborhood, eventTime: record.eventTime))
+            ledger.append(
+                LedgerEntry(
+                    position: positions[candidate.index], feed: record.feed, outcome: isFirst ? .accepted : .duplicate, reason: nil,
+                    neighborhood: record.neighborhood, eventTime: record.eventTime))
             if isFirst {
                 accepted.append(record)
                 outcome.accepted += 1
@@ -325,20 +329,26 @@ actor BatchProcessor {
             let interval = Interval.start(containing: record.eventTime)
             switch record {
             case .loop(let reading, let segment, let neighborhood):
-                traffic[SensorIntervalKey(segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sensorID: reading.sensorID),
-                        default: SensorPartial()].add(.loop(reading))
+                traffic[
+                    SensorIntervalKey(segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sensorID: reading.sensorID),
+                    default: SensorPartial()
+                ].add(.loop(reading))
                 observeQuality(record, sensorID: reading.sensorID, segment: segment, interval: reading.intervalSeconds)
                 touchedSensors.insert(reading.sensorID)
             case .camera(let count, let segment, let neighborhood):
-                traffic[SensorIntervalKey(segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sensorID: count.sensorID),
-                        default: SensorPartial()].add(.camera(count))
+                traffic[
+                    SensorIntervalKey(segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sensorID: count.sensorID),
+                    default: SensorPartial()
+                ].add(.camera(count))
                 observeQuality(record, sensorID: count.sensorID, segment: segment, interval: count.intervalSeconds)
                 touchedSensors.insert(count.sensorID)
             case .event(let event):
                 events.append(event)
-                context[NeighborhoodIntervalKey(neighborhood: record.neighborhood, intervalStart: interval), default: ContextPartial()].add(record)
+                context[NeighborhoodIntervalKey(neighborhood: record.neighborhood, intervalStart: interval), default: ContextPartial()].add(
+                    record)
             case .gps, .weather:
-                context[NeighborhoodIntervalKey(neighborhood: record.neighborhood, intervalStart: interval), default: ContextPartial()].add(record)
+                context[NeighborhoodIntervalKey(neighborhood: record.neighborhood, intervalStart: interval), default: ContextPartial()].add(
+                    record)
             }
         }
         try await timings.measure("db: partial sums") {
@@ -353,10 +363,13 @@ actor BatchProcessor {
 
     private func observeQuality(_ record: AcceptedRecord, sensorID: String, segment: String, interval: Int) {
         guard let (values, zero) = SensorQuality.values(of: record) else { return }
-        sensors[sensorID, default: SensorQuality(
-            sensorID: sensorID, feed: record.feed, segmentID: segment, neighborhood: record.neighborhood, intervalSeconds: interval,
-            firstEventTime: record.eventTime, lastEventTime: record.eventTime)]
-            .observe(eventTime: record.eventTime, intervalSeconds: interval, values: values, countsAreZero: zero)
+        sensors[
+            sensorID,
+            default: SensorQuality(
+                sensorID: sensorID, feed: record.feed, segmentID: segment, neighborhood: record.neighborhood, intervalSeconds: interval,
+                firstEventTime: record.eventTime, lastEventTime: record.eventTime)
+        ]
+        .observe(eventTime: record.eventTime, intervalSeconds: interval, values: values, countsAreZero: zero)
     }
 
     private func rejectedRecord(_ message: KafkaMessage, _ rejection: Rejection, now: EpochMillis) -> [UInt8] {

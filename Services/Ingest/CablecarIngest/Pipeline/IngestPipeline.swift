@@ -31,7 +31,8 @@ public final class IngestPipeline: Service, ReadinessCheck, Sendable {
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID, extra: kafkaProperties)
         let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
+            configuration: KafkaConsumerConfiguration(
+                client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
             logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 10), logger: logger)
         let timings = PhaseTimings()

@@ -24,7 +24,8 @@ public final class RequestIntake: Service, ReadinessCheck, Sendable {
                 groupID: configuration.consumerGroup, bufferCapacity: 1000),
             logger: logger)
         let handler = IntakeHandler(
-            queue: queue, configuration: configuration, translator: AlertTranslator(windowDays: configuration.alertWindowDays), logger: logger)
+            queue: queue, configuration: configuration, translator: AlertTranslator(windowDays: configuration.alertWindowDays),
+            logger: logger)
         worker = StreamWorker(
             name: "trainer-intake", source: consumer,
             topics: [configuration.name(of: .trainRequests), configuration.name(of: .monitorAlerts)], handler: handler, retry: retry,

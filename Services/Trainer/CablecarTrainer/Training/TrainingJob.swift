@@ -141,8 +141,10 @@ public struct TrainingJob: Sendable {
         }
         logger.info(
             "Training finished",
-            metadata: ["request_id": "\(request.requestID)", "run_id": "\(runID)", "version": "\(version)",
-                       "decision": "\(decision)", "seconds": "\(seconds)"])
+            metadata: [
+                "request_id": "\(request.requestID)", "run_id": "\(runID)", "version": "\(version)",
+                "decision": "\(decision)", "seconds": "\(seconds)",
+            ])
         return TrainingOutcome(
             runID: runID, modelName: configuration.modelName, modelVersion: version, artifactSHA256: sha,
             datasetFingerprint: snapshot.fingerprint, productionVersion: production?.version, evaluation: report,
