@@ -1,3 +1,4 @@
+import CablecarDomain
 import CablecarKafka
 import CablecarLocalStack
 import Foundation
@@ -115,7 +116,11 @@ struct LoopRunner {
         let events = await watching.value
         print(summary.rendered)
         print(events.rendered)
-        try await ClosingReport(monitorPort: Self.monitorPort, trainerPort: TrainingStep.trainerPort, home: home).write()
+        let servedFrom = try DriftReportCommand.time(driftStart, name: "the drift start")
+        try await ClosingReport(
+            monitorPort: Self.monitorPort, trainerPort: TrainingStep.trainerPort, home: home,
+            served: servedFrom..<(servedFrom + EpochMillis(driftDays) * 86_400_000)
+        ).write()
         progress(started, "loop finished")
     }
 

@@ -77,24 +77,25 @@ struct FeatureStoreHarness: Sendable {
 
     /// Waits until the pipeline has written the step `step`.
     func waitForStep(_ step: EpochMillis, _ pipeline: FeaturePipeline, timeout: Duration = .seconds(300)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let last = pipeline.progress.value.lastStep, last >= step { return }
-            try await Task.sleep(for: .milliseconds(100))
+        try await eventually(
+            timeout: timeout, "the pipeline did not reach step \(step) within \(timeout) (at \(String(describing: pipeline.progress.value)))"
+        ) {
+            if let last = pipeline.progress.value.lastStep, last >= step { return true }
+            return false
         }
-        throw HarnessError("the pipeline did not reach step \(step) within \(timeout) (at \(String(describing: pipeline.progress.value)))")
     }
 
     /// Waits until the pipeline has consumed nothing new for `quiet`.
     func waitUntilQuiet(_ pipeline: FeaturePipeline, quiet: Duration = .seconds(3)) async throws {
+        // Patient time: a starved machine must not pass for a quiet pipeline.
         var last = pipeline.progress.value
-        var since = ContinuousClock.now
-        while ContinuousClock.now - since < quiet {
-            try await Task.sleep(for: .milliseconds(200))
+        var clock = PatientClock()
+        while clock.charged < quiet {
+            try await clock.pause(.milliseconds(200))
             let now = pipeline.progress.value
             if now != last {
                 last = now
-                since = ContinuousClock.now
+                clock = PatientClock()
             }
         }
     }

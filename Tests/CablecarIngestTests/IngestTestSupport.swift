@@ -78,14 +78,11 @@ struct IngestHarness: Sendable {
 
     /// Waits until the ledger has counted `count` messages and every committed emission was sent.
     func waitUntilProcessed(_ count: Int, timeout: Duration = .seconds(600)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        try await eventually(timeout: timeout, every: .milliseconds(200), "ingest did not process \(count) messages within \(timeout)") {
             let ledger = try await scalar("SELECT COALESCE(sum(count), 0)::int8 FROM ingest_outcome_counts")
             let outbox = try await scalar("SELECT count(*) FROM ingest_outbox")
-            if ledger >= count && outbox == 0 { return }
-            try await Task.sleep(for: .milliseconds(200))
+            return ledger >= count && outbox == 0
         }
-        throw HarnessError("ingest did not process \(count) messages within \(timeout)")
     }
 
     /// Every message of an output topic, read by a consumer group of its own until the topic
@@ -100,16 +97,19 @@ struct IngestHarness: Sendable {
         let reader = Task {
             while let batch = try await consumer.nextBatch() { collected.append(batch.map(\.value)) }
         }
+        // Patient time: a starved machine must not pass for a quiet topic.
         var lastCount = -1
-        var quietSince = ContinuousClock.now
-        let start = ContinuousClock.now
+        var sinceChange = PatientClock()
+        var sinceStart = Duration.zero
         while true {
-            try await Task.sleep(for: .milliseconds(250))
+            let before = sinceChange.charged
+            try await sinceChange.pause(.milliseconds(250))
+            sinceStart += sinceChange.charged - before
             let count = collected.count
             if count != lastCount {
                 lastCount = count
-                quietSince = ContinuousClock.now
-            } else if ContinuousClock.now - quietSince > quiet && (count > 0 || ContinuousClock.now - start > .seconds(20)) {
+                sinceChange = PatientClock()
+            } else if sinceChange.charged > quiet && (count > 0 || sinceStart > .seconds(20)) {
                 break
             }
         }

@@ -70,12 +70,9 @@ struct MonitorHarness: Sendable {
 
     /// Waits until the pipeline consumed `messages` in all and then nothing new for a moment.
     func waitFor(messages: Int, _ pipeline: MonitorPipeline, timeout: Duration = .seconds(120)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if pipeline.progress.value.messages >= messages { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw HarnessError("the monitor consumed \(pipeline.progress.value.messages) of \(messages) messages within \(timeout)")
+        try await eventually(
+            timeout: timeout, "the monitor consumed \(pipeline.progress.value.messages) of \(messages) messages within \(timeout)"
+        ) { pipeline.progress.value.messages >= messages }
     }
 
     /// Every message of monitor.alerts, read by a group of its own for at most `timeout`.

@@ -114,7 +114,7 @@ struct MLflowClientCompatibilityTests {
                 let outcome = try await ProcessCapture.run(
                     python, [scriptFile.path],
                     environment: [
-                        "MLFLOW_TRACKING_URI": base, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "GIT_PYTHON_REFRESH": "quiet",
+                        "MLFLOW_TRACKING_URI": base, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "900", "GIT_PYTHON_REFRESH": "quiet",
                         // Aliases are admin actions: the stock client sends this as the bearer token.
                         "MLFLOW_TRACKING_TOKEN": "t0ken",
                     ])

@@ -77,8 +77,3 @@ struct RegistryHarness: Sendable {
         return events
     }
 }
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

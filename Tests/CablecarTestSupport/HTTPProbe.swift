@@ -18,14 +18,15 @@ public enum HTTPProbe {
         return Response(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: String(decoding: data, as: UTF8.self))
     }
 
-    /// Polls `url` until it answers `status` or `timeout` passes; returns the last answer.
+    /// Polls `url` until it answers `status` or `timeout` of patient time (`PatientClock`)
+    /// passes; returns the last answer.
     public static func waitFor(_ url: String, status: Int, timeout: Duration) async -> Response? {
-        let deadline = ContinuousClock.now + timeout
+        var clock = PatientClock()
         var last: Response?
-        while ContinuousClock.now < deadline {
+        while clock.charged < timeout {
             last = try? await get(url, timeout: 2)
             if last?.status == status { return last }
-            try? await Task.sleep(for: .milliseconds(200))
+            do { try await clock.pause(.milliseconds(200)) } catch { return last }
         }
         return last
     }

@@ -1,6 +1,7 @@
 import CablecarDomain
 import CablecarFeatures
 import CablecarSimulation
+import CablecarTestSupport
 import Foundation
 
 /// A simulated stretch of the bundled city turned into a feature snapshot the production way:
@@ -30,8 +31,16 @@ enum SimulatedCity {
         return Month(city: city, source: source, request: SnapshotRequest(start: start, end: end, stepMillis: step))
     }
 
-    static func snapshot() async throws -> FeatureSnapshot {
-        let month = try month.get()
-        return try await month.source.snapshot(month.request)
+    /// Simulated and computed on a thread of its own (a month is minutes of CPU in a debug build).
+    /// `days`: the month's first days only (nil: all of it).
+    static func snapshot(days: Int? = nil) async throws -> FeatureSnapshot {
+        try await onItsOwnThread("simulated-month") {
+            let month = try month.get()
+            var request = month.request
+            if let days {
+                request.end = min(request.end, request.start + EpochMillis(days) * 86_400_000)
+            }
+            return try await month.source.snapshot(request)
+        }
     }
 }

@@ -44,14 +44,7 @@ struct DriftReportCommand: AsyncParsableCommand {
             .trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         let report: MonitorReport
         do {
-            // Day windows starting in the range; alerts of the range.
-            let dayStart = start - ((start % 86_400_000) + 86_400_000) % 86_400_000
-            let rows = try await Self.get(
-                "\(base)/api/v1/accuracy?window=day&from=\(dayStart)&to=\(end)", as: AccuracyResponse.self
-            ).windows
-            let alerts = try await Self.get("\(base)/api/v1/alerts?limit=10000", as: AlertsResponse.self).alerts
-                .filter { $0.windowEnd > start && $0.windowStart < end }
-            report = MonitorReport.build(from: start, to: end, rows: rows, alerts: alerts)
+            report = try await Self.fetch(monitor: base, from: start, to: end)
         } catch let error as ValidationErrorText {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(69)
@@ -72,6 +65,16 @@ struct DriftReportCommand: AsyncParsableCommand {
 
     struct AccuracyResponse: Decodable { var windows: [MonitorReport.WindowRow] }
     struct AlertsResponse: Decodable { var alerts: [MonitorAlert] }
+
+    /// The report over [start, end) from the monitor at `base`: day windows starting in the
+    /// range and the alerts overlapping it. Shared with `cablecar run`'s closing report.
+    static func fetch(monitor base: String, from start: EpochMillis, to end: EpochMillis) async throws -> MonitorReport {
+        let dayStart = start - ((start % 86_400_000) + 86_400_000) % 86_400_000
+        let rows = try await get("\(base)/api/v1/accuracy?window=day&from=\(dayStart)&to=\(end)", as: AccuracyResponse.self).windows
+        let alerts = try await get("\(base)/api/v1/alerts?limit=10000", as: AlertsResponse.self).alerts
+            .filter { $0.windowEnd > start && $0.windowStart < end }
+        return MonitorReport.build(from: start, to: end, rows: rows, alerts: alerts)
+    }
 
     static func get<T: Decodable>(_ url: String, as type: T.Type) async throws -> T {
         let response: (status: Int, body: Data)

@@ -1,3 +1,4 @@
+import CablecarDomain
 import Foundation
 
 /// The loop's closing report: the monitor's per-neighborhood table (accuracy by horizon against
@@ -7,15 +8,17 @@ struct ClosingReport {
     let monitorPort: Int
     let trainerPort: Int
     let home: URL
+    /// The served (simulated) days, [start, end) in epoch milliseconds.
+    let served: Range<EpochMillis>
     var modelName = "traffic-forecast"
 
     func write() async throws {
-        if let (status, body) = try? await HTTPGet.fetch("http://127.0.0.1:\(monitorPort)/api/v1/report?format=table", timeout: 30),
-            status == 200
-        {
-            print(String(decoding: body, as: UTF8.self))
-        } else {
-            print("monitor report: not available (see the cablecar-monitor log)")
+        do {
+            let report = try await DriftReportCommand.fetch(
+                monitor: "http://127.0.0.1:\(monitorPort)", from: served.lowerBound, to: served.upperBound)
+            print(report.table())
+        } catch {
+            print("monitor report: not available (\(error)); see the cablecar-monitor log")
         }
         let html = home.appendingPathComponent("report.html")
         if let (status, body) = try? await HTTPGet.fetch("http://127.0.0.1:\(monitorPort)/dashboard", timeout: 30), status == 200 {
