@@ -8,8 +8,9 @@ import Testing
 
 @testable import CablecarIngest
 
-/// Replays whose ingest restarts (crashes) at random points, against the real broker and Postgres.
-@Suite("Ingest under restarts", .serialized)
+/// Faults an operator meets: the database stopped mid-stream (real Postgres of the test's own,
+/// stopped and started again), and replays whose ingest restarts at random points.
+@Suite("Ingest under outages and restarts", .serialized)
 struct OutageIntegrationTests {
     static let simulation: SimulationReplay.Output = {
         try! SimulationReplay.collect(SimulationConfiguration(city: IngestHarness.city, days: 1, seed: 41, faults: .light))
@@ -17,6 +18,44 @@ struct OutageIntegrationTests {
 
     /// About two simulated hours.
     static let recordCount = 24_000
+
+    /// Fast retries, and a short limit on one attempt: a call that hangs after the database is
+    /// back is cancelled and retried within the test's patience.
+    static let outageRetry = RetryPolicy(initialDelay: .milliseconds(100), maximumDelay: .seconds(1), attemptTimeLimit: .seconds(20))
+
+    @Test("Postgres stopped mid-stream: ingest keeps running, is not ready meanwhile, and afterwards has counted every record exactly once")
+    func databaseOutage() async throws {
+        let postgres = try DedicatedPostgres()
+        let records = Array(Self.simulation.records.prefix(Self.recordCount))
+        try await IngestHarness.with(databaseURL: postgres.url) { harness in
+            let pipeline = try harness.pipeline(retry: Self.outageRetry)
+            let run = Task { try await pipeline.run() }
+            let half = records.count / 2
+            try await harness.publish(records[..<half])
+            try await eventually(timeout: .seconds(300), every: .milliseconds(50), "ingest did not count \(half / 4) records") {
+                try await harness.scalar("SELECT COALESCE(sum(count), 0)::int8 FROM ingest_outcome_counts") >= half / 4
+            }
+            // Down while batches are in flight (the second half arrives during the outage).
+            try await offThePool { try postgres.cluster.stop() }
+            try await harness.publish(records[half...])
+            // Down within the retry of a failed batch, or once a batch waiting for a connection
+            // has been in flight for more than the stall limit (10 s).
+            var sawNotReady = false
+            var outage = PatientClock()
+            while outage.charged < .seconds(25) {
+                if !(await pipeline.isReady()) { sawNotReady = true }
+                if sawNotReady && outage.charged > .seconds(8) { break }
+                try await outage.pause(.milliseconds(200))
+            }
+            #expect(sawNotReady, "readiness goes down while the database is away")
+            #expect(pipeline.handled.received < records.count)
+            try await offThePool { try postgres.cluster.start() }
+            try await harness.waitUntilProcessed(records.count, timeout: .seconds(400))
+            pipeline.stop()
+            try await run.value  // a thrown error here would be the outage ending the pipeline
+            try await checkExactlyOnce(harness, records: records)
+        }
+    }
 
     @Test(
         "a replay's tail is emitted for every topic, uninterrupted and with ingest restarting (crash) at random points",
@@ -29,11 +68,8 @@ struct OutageIntegrationTests {
             for point in points {
                 let pipeline = try harness.pipeline()
                 let run = Task { try await pipeline.run() }
-                let deadline = ContinuousClock.now + .seconds(300)
-                while try await harness.scalar("SELECT COALESCE(sum(count), 0)::int8 FROM ingest_outcome_counts") < point,
-                    ContinuousClock.now < deadline
-                {
-                    try await Task.sleep(for: .milliseconds(20))
+                try await eventually(timeout: .seconds(300), every: .milliseconds(20), "ingest did not count \(point) records") {
+                    try await harness.scalar("SELECT COALESCE(sum(count), 0)::int8 FROM ingest_outcome_counts") >= point
                 }
                 pipeline.crash()
                 try await run.value
@@ -83,8 +119,8 @@ struct OutageIntegrationTests {
     private func waitUntilNothingDue(_ harness: IngestHarness) async throws -> (traffic: Int64, context: Int64) {
         let lateness = harness.configuration.allowedLatenessMillis
         var left: (traffic: Int64, context: Int64) = (-1, -1)
-        let deadline = ContinuousClock.now + .seconds(120)
-        while ContinuousClock.now < deadline {
+        var clock = PatientClock()
+        while clock.charged < .seconds(120) {
             left.traffic = try await harness.scalar(
                 """
                 SELECT count(*) FROM ingest_traffic_intervals WHERE dirty AND interval_start + 300000 <= \
@@ -97,7 +133,7 @@ struct OutageIntegrationTests {
                 """)
             let outbox = try await harness.scalar("SELECT count(*) FROM ingest_outbox")
             if left == (0, 0) && outbox == 0 { return left }
-            try await Task.sleep(for: .milliseconds(250))
+            try await clock.pause(.milliseconds(250))
         }
         return left
     }
@@ -106,5 +142,17 @@ struct OutageIntegrationTests {
         var result: Set<String> = []
         for try await key in try await harness.database.query(query, logger: TestStack.logger).decode(String.self) { result.insert(key) }
         return result
+    }
+
+    /// Per feed, every published record received exactly once (none lost to the outage, none
+    /// counted again when its batch was retried).
+    private func checkExactlyOnce(_ harness: IngestHarness, records: [FeedRecord]) async throws {
+        let report = try await AccountingReport.load(from: harness.database, logger: TestStack.logger)
+        for feed in Feed.allCases {
+            let published = records.filter { $0.topic == feed.topic }.count
+            let counts = try #require(report.feeds[feed.rawValue], "feed \(feed) has accounting")
+            #expect(counts.received == published, "\(feed): received \(counts.received) of \(published) exactly once")
+            #expect(counts.accepted + counts.rejected + counts.duplicate == counts.received)
+        }
     }
 }

@@ -19,12 +19,23 @@ final class ScriptedHandler: StreamHandler, @unchecked Sendable {
     private var publishedOffsets: [Int64] = []
     private var ticks = 0
     private var recoveries = 0
+    private var hangsToCome = 0
+    private var hanging: [CheckedContinuation<Void, Never>] = []
 
     init(overlapping: Bool) { publishesBesideNextBatch = overlapping }
 
     func failHandle(_ errors: any Error...) { lock.withLock { handleFailures += errors } }
     func failPublish(_ errors: any Error...) { lock.withLock { publishFailures += errors } }
     func failRecover(_ errors: any Error...) { lock.withLock { recoverFailures += errors } }
+    /// The next `count` batches are never answered, cancelled or not, until `releaseHangs()`:
+    /// a database call that neither returns nor fails.
+    func hangHandle(_ count: Int) { lock.withLock { hangsToCome += count } }
+    func releaseHangs() {
+        for continuation in lock.withLock({
+            defer { hanging = [] }
+            return hanging
+        }) { continuation.resume() }
+    }
 
     func prepare(_ batch: [KafkaMessage]) -> [Int64] { batch.map(\.offset) }
 
@@ -36,7 +47,16 @@ final class ScriptedHandler: StreamHandler, @unchecked Sendable {
     }
 
     func handle(_ batch: [KafkaMessage], prepared: [Int64], context: BatchContext) async throws -> [Int64] {
-        try lock.withLock {
+        if !batch.isEmpty,
+            lock.withLock({
+                defer { hangsToCome = max(0, hangsToCome - 1) }
+                return hangsToCome > 0
+            })
+        {
+            await withCheckedContinuation { continuation in lock.withLock { hanging.append(continuation) } }
+            throw CancellationError()
+        }
+        return try lock.withLock {
             if batch.isEmpty {
                 ticks += 1
                 return []
@@ -118,6 +138,26 @@ struct StreamWorkerTests {
         worker.stop()
         try await run.value
         #expect(source.closeCount >= 1, "a stop closes the source, which commits what was marked")
+    }
+
+    @Test("a batch that never finishes is cancelled after the attempt time limit and retried: nothing is lost or marked twice")
+    func hangingBatchIsRetried() async throws {
+        let source = InMemoryMessageSource()
+        let handler = ScriptedHandler(overlapping: true)
+        handler.hangHandle(2)
+        let limited = RetryPolicy(initialDelay: .milliseconds(5), maximumDelay: .milliseconds(20), attemptTimeLimit: .milliseconds(200))
+        let worker = StreamWorker(
+            name: "test", source: source, topics: ["in"], handler: handler, retry: limited, idleTick: .seconds(5),
+            logger: Logger(label: "test"))
+        let run = Task { try await worker.run() }
+        for start in stride(from: Int64(0), to: 30, by: 10) { source.push(InMemoryMessageSource.batch(start...(start + 9))) }
+        try await waitUntil(source.markedOffsets.count == 30)
+        #expect(source.markedOffsets == Array(0..<30), "each message marked exactly once, in order")
+        #expect(handler.recoverCount == 1 + 2, "recovered after each hang")
+        #expect(await worker.isReady())
+        worker.stop()
+        try await waitForEnd(of: run, within: .seconds(30))
+        handler.releaseHangs()
     }
 
     @Test("an error no retry can fix ends the worker: it rethrows, abandons the source and marks nothing of the failed batch")

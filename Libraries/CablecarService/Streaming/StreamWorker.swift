@@ -20,6 +20,7 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
     private let logger: Logger
     private let status: WorkerStatus
     private let retries: Counter
+    private let timeLimit: Duration
 
     public init(
         name: String, source: any MessageSource, topics: [String], handler: Handler, retry: RetryPolicy = .standard,
@@ -30,6 +31,7 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
         self.topics = topics
         self.handler = handler
         self.idleTick = idleTick
+        self.timeLimit = retry.attemptTimeLimit
         self.logger = logger
         self.status = WorkerStatus(StreamWorkerState(retry: retry))
         self.retries = Counter(label: "cablecar_stream_retries_total", dimensions: [("worker", name)])
@@ -123,11 +125,16 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
             do {
                 let messages = batch?.messages ?? []
                 let context = BatchContext(assignment: source.assignment, rebalanceCount: source.rebalanceCount)
-                let output = try await handler.handle(messages, prepared: batch?.prepared ?? handler.prepare([]), context: context)
+                let handler = self.handler
+                let prepared = batch?.prepared ?? handler.prepare([])
+                let output = try await withTimeLimit(timeLimit, "handling a batch of \(messages.count) messages") {
+                    try await handler.handle(messages, prepared: prepared, context: context)
+                }
                 try await finishPublishing(&loop)
-                let publisher = self.handler
-                let task = Task { try await publisher.publish(output) }
-                if publisher.publishesBesideNextBatch {
+                let task = Task { [timeLimit] in
+                    try await withTimeLimit(timeLimit, "publishing a batch's output") { try await handler.publish(output) }
+                }
+                if handler.publishesBesideNextBatch {
                     loop.publishing = (batch, task)
                 } else {
                     try await task.value
@@ -263,7 +270,8 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
         while true {
             guard await pause(delay) else { return false }
             do {
-                try await handler.recover()
+                let handler = self.handler
+                try await withTimeLimit(timeLimit, "recovering") { try await handler.recover() }
                 status.update { $0.recovered() }
                 if delay > .zero { logger.info("Stream recovered; handling unmarked batches again", metadata: ["worker": "\(name)"]) }
                 return true

@@ -1,0 +1,60 @@
+import Foundation
+
+/// An attempt that neither returned nor failed within its time limit.
+public struct TimeLimitExceeded: Error, CustomStringConvertible {
+    public let what: String
+    public let limit: Duration
+
+    public var description: String {
+        "\(what) did not finish within \(limit); it was cancelled and is retried (a database or broker call that never answers)"
+    }
+}
+
+/// Runs `operation` and returns what it returns, or throws `TimeLimitExceeded` once `limit` has
+/// passed. On expiry the operation is cancelled but not awaited: a call that ignores
+/// cancellation (a connection lease that is never granted, a reply that never comes) must not
+/// hold its caller, whose retry reloads state from the database anyway.
+public func withTimeLimit<T: Sendable>(
+    _ limit: Duration, _ what: @autoclosure () -> String, _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    let work = Task { try await operation() }
+    let exceeded = TimeLimitExceeded(what: what(), limit: limit)
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let outcome = FirstOutcome(continuation)
+            let timer = Task {
+                try await Task.sleep(for: limit)
+                if outcome.resume(with: .failure(exceeded)) { work.cancel() }
+            }
+            Task {
+                let result = await work.result
+                timer.cancel()
+                outcome.resume(with: result)
+            }
+        }
+    } onCancel: {
+        work.cancel()
+    }
+}
+
+/// Resumes a continuation with the first of several outcomes; later ones are dropped.
+private final class FirstOutcome<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, any Error>?
+
+    init(_ continuation: CheckedContinuation<T, any Error>) {
+        self.continuation = continuation
+    }
+
+    /// True when this outcome was the first.
+    @discardableResult
+    func resume(with result: Result<T, any Error>) -> Bool {
+        let first: CheckedContinuation<T, any Error>? = lock.withLock {
+            defer { continuation = nil }
+            return continuation
+        }
+        guard let first else { return false }
+        first.resume(with: result)
+        return true
+    }
+}
