@@ -105,6 +105,27 @@ public final class FeatureClient: FeatureSnapshotSource, Sendable {
         try await retrieve(request, path: recordSnapshots ? "api/v1/snapshots" : "api/v1/features/historical")
     }
 
+    /// The first and newest materialized step, from the store's catalog (nil before the first step).
+    public func materializedSteps() async throws -> ClosedRange<EpochMillis>? {
+        struct Catalog: Decodable {
+            var firstStep: EpochMillis?
+            var lastStep: EpochMillis?
+            enum CodingKeys: String, CodingKey {
+                case firstStep = "first_step"
+                case lastStep = "last_step"
+            }
+        }
+        let (data, _) = try await send("api/v1/features/catalog", method: "GET", body: nil)
+        let catalog: Catalog
+        do {
+            catalog = try JSONDecoder().decode(Catalog.self, from: data)
+        } catch {
+            throw FeatureClientError.malformedResponse("catalog: \(error)")
+        }
+        guard let first = catalog.firstStep, let last = catalog.lastStep, first <= last else { return nil }
+        return first...last
+    }
+
     /// Point-in-time rows without recording a snapshot.
     public func historical(_ request: SnapshotRequest) async throws -> FeatureSnapshot {
         try await retrieve(request, path: "api/v1/features/historical")
@@ -162,12 +183,16 @@ public final class FeatureClient: FeatureSnapshotSource, Sendable {
     }
 
     /// POSTs `body`; answers the response body and its content type.
-    private func send(_ path: String, body: Data, accept: String = "application/json") async throws -> (Data, String) {
+    private func send(_ path: String, method: String = "POST", body: Data?, accept: String = "application/json") async throws -> (
+        Data, String
+    ) {
         var request = URLRequest(url: baseURL.appendingPathComponent(path))
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpMethod = method
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = body
+        }
         request.setValue(accept, forHTTPHeaderField: "Accept")
-        request.httpBody = body
         let (data, response) = try await session.data(for: request)
         guard let http = response as? HTTPURLResponse else { throw FeatureClientError.malformedResponse("not an HTTP response") }
         guard (200..<300).contains(http.statusCode) else {

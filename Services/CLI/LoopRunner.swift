@@ -82,6 +82,9 @@ struct LoopRunner {
                 "CABLECAR_HTTP_PORT": "\(Self.forecastPort)",
                 "CABLECAR_FORECAST_FEATURES_URL": "http://127.0.0.1:\(FeatureStep.port)",
                 "CABLECAR_FORECAST_CLOCK": "features",
+                // The cache lives in wall time; at `pace` a five-minute step lasts 300 s / pace,
+                // and a vector kept longer than that is steps behind the replay (features_stale).
+                "CABLECAR_FORECAST_FEATURE_CACHE_MS": "\(Self.featureCacheMillis(pace: pace))",
             ]) { $1 })
         try await waitUntilReady(service: "cablecar-monitor", port: Self.monitorPort, children: children)
         try await waitUntilReady(service: "cablecar-forecast", port: Self.forecastPort, children: children)
@@ -90,7 +93,7 @@ struct LoopRunner {
         let driftTruth = home.appendingPathComponent("ground-truth-drift.jsonl")
         let driftReplay =
             replayArguments(days: driftDays, start: driftStart, groundTruth: driftTruth)
-            + ["--speed", "\(pace)", "--no-progress"] + driftArguments
+            + ["--speed", "\(pace)", "--quiet"] + driftArguments
         progress(
             started,
             "serving and monitoring: replaying \(driftDays) more day(s) from \(driftStart) at \(pace)× with "
@@ -149,6 +152,9 @@ struct LoopRunner {
     }
 
     /// The local day `days` after `start` (YYYY-MM-DD), in UTC calendar arithmetic.
+    /// Half a five-minute step of the replay, in wall-clock milliseconds.
+    static func featureCacheMillis(pace: Int) -> Int { 300_000 / max(pace, 1) / 2 }
+
     static func day(after start: String, plus days: Int) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd"

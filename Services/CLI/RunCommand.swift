@@ -41,8 +41,8 @@ struct RunCommand: AsyncParsableCommand {
 
     /// The simulator options of each drift, applied from the first serving day.
     static let driftArguments: [String: [String]] = [
-        "mission-construction": ["--close-lanes", "mission:0:1", "--scale-demand", "mission:0:0.92"],
-        "soma-demand": ["--scale-demand", "soma:0:1.3"],
+        "mission-construction": ["--construction", "mission:0:1", "--demand-shift", "mission:0:0.92"],
+        "soma-demand": ["--demand-shift", "soma:0:1.3"],
         "none": [],
     ]
 

@@ -160,6 +160,9 @@ struct FeatureStoreIntegrationTests {
                     #expect(vector.values == row.values, "online and offline differ for \(vector.segmentID)")
                 }
 
+                // The materialized range a trainer narrows its alert windows to.
+                #expect(try await client.materializedSteps() == firstStep...lastStep)
+
                 // Snapshots: recorded, reproducible fingerprint.
                 let one = try await client.snapshot(request)
                 let two = try await client.snapshot(request)

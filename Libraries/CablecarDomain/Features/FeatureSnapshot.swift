@@ -101,4 +101,12 @@ public struct FeatureSnapshot: Codable, Sendable {
 /// feature library implements it in-process for backfills and benchmarks.
 public protocol FeatureSnapshotSource: Sendable {
     func snapshot(_ request: SnapshotRequest) async throws -> FeatureSnapshot
+
+    /// The first and the newest materialized five-minute step, or nil when the source does not
+    /// know (or has none yet).
+    func materializedSteps() async throws -> ClosedRange<EpochMillis>?
+}
+
+extension FeatureSnapshotSource {
+    public func materializedSteps() async throws -> ClosedRange<EpochMillis>? { nil }
 }

@@ -23,6 +23,7 @@ public struct CatalogReport: Codable, Sendable {
     public var featureSet: String
     public var features: [Entry]
     public var streamClock: EpochMillis?
+    public var firstStep: EpochMillis?
     public var lastStep: EpochMillis?
     public var steps: Int
     public var offlineRows: Int
@@ -35,6 +36,7 @@ public struct CatalogReport: Codable, Sendable {
         case featureSet = "feature_set"
         case features
         case streamClock = "stream_clock"
+        case firstStep = "first_step"
         case lastStep = "last_step"
         case steps
         case offlineRows = "offline_rows"
@@ -43,9 +45,12 @@ public struct CatalogReport: Codable, Sendable {
         case consumedMessages = "consumed_messages"
     }
 
-    static func load(computer: FeatureComputer, progress: PipelineProgress?, on client: PostgresClient, logger: Logger) async throws -> CatalogReport {
+    static func load(computer: FeatureComputer, progress: PipelineProgress?, on client: PostgresClient, logger: Logger) async throws
+        -> CatalogReport
+    {
         let registered = try await DefinitionRegistry.registered(on: client, logger: logger)
         var clock: EpochMillis?
+        var firstStep: EpochMillis?
         var lastStep: EpochMillis?
         var steps = 0
         var offline = 0
@@ -54,14 +59,15 @@ public struct CatalogReport: Codable, Sendable {
         let rows = try await client.query(
             """
             SELECT (SELECT high_water FROM feature_stream_clock WHERE source = \(StreamStateStore.clockSource)),
-                   (SELECT max(ts) FROM feature_steps), (SELECT count(*) FROM feature_steps),
+                   (SELECT min(ts) FROM feature_steps), (SELECT max(ts) FROM feature_steps), (SELECT count(*) FROM feature_steps),
                    (SELECT count(*) FROM feature_rows), (SELECT count(*) FROM feature_online),
                    (SELECT count(*) FROM feature_traffic_history) + (SELECT count(*) FROM feature_context_history)
             """, logger: logger)
-        for try await (streamClock, last, stepCount, offlineCount, onlineCount, revisionCount) in rows.decode(
-            (Int64?, Int64?, Int64, Int64, Int64, Int64).self)
+        for try await (streamClock, first, last, stepCount, offlineCount, onlineCount, revisionCount) in rows.decode(
+            (Int64?, Int64?, Int64?, Int64, Int64, Int64, Int64).self)
         {
             clock = streamClock
+            firstStep = first
             lastStep = last
             steps = Int(stepCount)
             offline = Int(offlineCount)
@@ -77,7 +83,8 @@ public struct CatalogReport: Codable, Sendable {
                 freshnessSeconds: freshness)
         }
         return CatalogReport(
-            featureSet: computer.featureSetID, features: entries, streamClock: clock, lastStep: lastStep, steps: steps,
+            featureSet: computer.featureSetID, features: entries, streamClock: clock, firstStep: firstStep, lastStep: lastStep,
+            steps: steps,
             offlineRows: offline, onlineEntities: online, historyRevisions: revisions, consumedMessages: progress?.value.observations)
     }
 }

@@ -61,11 +61,12 @@ public struct TrainingJob: Sendable {
         }
     }
 
-    private func train(_ request: TrainingRequest, runID: String, parameters: ModelParameters) async throws
+    private func train(_ asked: TrainingRequest, runID: String, parameters: ModelParameters) async throws
         -> TrainingOutcome
     {
         let clock = ContinuousClock()
         let started = clock.now
+        let request = try await withinMaterializedHistory(asked)
         try await registry.logParams(runID: runID, params(request, parameters))
         let snapshotRequest = SnapshotRequest(neighborhoods: request.neighborhoods, start: request.start, end: request.end)
         let snapshot: FeatureSnapshot
@@ -157,6 +158,38 @@ public struct TrainingJob: Sendable {
         var ridge: RidgeForecastModel
         var average: HistoricalAverageModel
         var persistence: PersistenceModel
+    }
+
+    /// Alert and scheduled requests ask for a window of fixed length before their time, and a
+    /// young deployment has less history than that: they train on the part that is materialized
+    /// (the gates still judge the result). An operator's own range is used as asked, and fails
+    /// loudly when the store has not materialized all of it.
+    func withinMaterializedHistory(_ request: TrainingRequest) async throws -> TrainingRequest {
+        guard request.reason == .alert || request.reason == .scheduled else { return request }
+        let steps: ClosedRange<EpochMillis>?
+        do {
+            steps = try await source.materializedSteps()
+        } catch {
+            throw TrainingFailure.snapshotUnavailable("could not read which steps the feature store has materialized: \(error)")
+        }
+        guard let steps else { return request }
+        var clamped = request
+        clamped.start = max(request.start, steps.lowerBound)
+        clamped.end = min(request.end, steps.upperBound + Interval.lengthMillis)
+        guard clamped.start < clamped.end else {
+            throw TrainingFailure.snapshotUnavailable(
+                "nothing of \(request.start)..<\(request.end) is materialized (the store has steps \(steps.lowerBound) to \(steps.upperBound))"
+            )
+        }
+        if clamped.start != request.start || clamped.end != request.end {
+            logger.info(
+                "Training window narrowed to the materialized history",
+                metadata: [
+                    "request_id": "\(request.requestID)", "asked": "\(request.start)..<\(request.end)",
+                    "training": "\(clamped.start)..<\(clamped.end)",
+                ])
+        }
+        return clamped
     }
 
     func fit(snapshot: FeatureSnapshot, parameters: ModelParameters) throws -> Fitted {
