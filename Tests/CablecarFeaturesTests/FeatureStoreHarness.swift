@@ -78,7 +78,8 @@ struct FeatureStoreHarness: Sendable {
     /// Waits until the pipeline has written the step `step`.
     func waitForStep(_ step: EpochMillis, _ pipeline: FeaturePipeline, timeout: Duration = .seconds(300)) async throws {
         try await eventually(
-            timeout: timeout, "the pipeline did not reach step \(step) within \(timeout) (at \(String(describing: pipeline.progress.value)))"
+            timeout: timeout,
+            "the pipeline did not reach step \(step) within \(timeout) (at \(String(describing: pipeline.progress.value)))"
         ) {
             if let last = pipeline.progress.value.lastStep, last >= step { return true }
             return false

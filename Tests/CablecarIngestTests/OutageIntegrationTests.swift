@@ -40,14 +40,7 @@ struct OutageIntegrationTests {
             try await harness.publish(records[half...])
             // Down within the retry of a failed batch, or once a batch waiting for a connection
             // has been in flight for more than the stall limit (10 s).
-            var sawNotReady = false
-            var outage = PatientClock()
-            while outage.charged < .seconds(25) {
-                if !(await pipeline.isReady()) { sawNotReady = true }
-                if sawNotReady && outage.charged > .seconds(8) { break }
-                try await outage.pause(.milliseconds(200))
-            }
-            #expect(sawNotReady, "readiness goes down while the database is away")
+            #expect(try await readinessWentDown { await pipeline.isReady() }, "readiness goes down while the database is away")
             #expect(pipeline.handled.received < records.count)
             try await offThePool { try postgres.cluster.start() }
             try await harness.waitUntilProcessed(records.count, timeout: .seconds(400))

@@ -90,9 +90,15 @@ struct MLflowClientCompatibilityTests {
         """#
 
     struct Result: Decodable {
-        let run_id: String
-        let experiment_id: String
+        let runID: String
+        let experimentID: String
         let version: String
+
+        enum CodingKeys: String, CodingKey {
+            case runID = "run_id"
+            case experimentID = "experiment_id"
+            case version
+        }
     }
 
     @Test func theStockMLflowClientTracksAndRegistersAndTheCLIShowsIt() async throws {
@@ -114,7 +120,8 @@ struct MLflowClientCompatibilityTests {
                 let outcome = try await ProcessCapture.run(
                     python, [scriptFile.path],
                     environment: [
-                        "MLFLOW_TRACKING_URI": base, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "900", "GIT_PYTHON_REFRESH": "quiet",
+                        "MLFLOW_TRACKING_URI": base, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "900",
+                        "GIT_PYTHON_REFRESH": "quiet",
                         // Aliases are admin actions: the stock client sends this as the bearer token.
                         "MLFLOW_TRACKING_TOKEN": "t0ken",
                     ])
@@ -124,7 +131,7 @@ struct MLflowClientCompatibilityTests {
                 let result = try JSONDecoder().decode(Result.self, from: Data(line.dropFirst("RESULT ".count).utf8))
 
                 // What the client wrote is in Cablecar's store.
-                let run = try #require(try await h.store.run(id: result.run_id))
+                let run = try #require(try await h.store.run(id: result.runID))
                 #expect(run.status == .finished)
                 #expect(run.name == "ridge-fit")
                 #expect(run.params["horizon"] == "15")

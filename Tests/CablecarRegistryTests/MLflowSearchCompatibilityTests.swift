@@ -128,7 +128,8 @@ struct MLflowSearchCompatibilityTests {
                 let outcome = try await ProcessCapture.run(
                     python, [scriptFile.path],
                     environment: [
-                        "MLFLOW_TRACKING_URI": "http://127.0.0.1:\(port)", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "900",
+                        "MLFLOW_TRACKING_URI": "http://127.0.0.1:\(port)", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+                        "MLFLOW_HTTP_REQUEST_TIMEOUT": "900",
                         "GIT_PYTHON_REFRESH": "quiet",
                         "MLFLOW_TRACKING_TOKEN": "t0ken", "SEED": seedFile.path,
                     ])

@@ -7,7 +7,9 @@ struct ProcessCapture: Sendable {
     let stdout: String
     let stderr: String
 
-    static func run(_ executable: URL, _ arguments: [String], environment extra: [String: String], timeout: TimeInterval = 1800) async throws -> ProcessCapture {
+    static func run(_ executable: URL, _ arguments: [String], environment extra: [String: String], timeout: TimeInterval = 1800)
+        async throws -> ProcessCapture
+    {
         try await offThePool {
             let process = Process()
             process.executableURL = executable

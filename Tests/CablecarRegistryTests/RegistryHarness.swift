@@ -1,11 +1,12 @@
 import CablecarDomain
 import CablecarKafka
 import CablecarPostgres
-@testable import CablecarRegistry
 import CablecarTestSupport
 import Foundation
 import Logging
 import PostgresNIO
+
+@testable import CablecarRegistry
 
 /// A fresh migrated database, a `model.events` topic of the test's own on the real broker,
 /// and a store publishing to it.
@@ -22,7 +23,10 @@ struct RegistryHarness: Sendable {
         let url = try await TestStack.shared.freshDatabaseURL()
         let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await client.run(); return nil }
+            group.addTask {
+                await client.run()
+                return nil
+            }
             defer { group.cancelAll() }
             try await Migrator(migrations: try Migration.bundled(), logger: TestStack.logger).migrate(client)
             let topic = TestStack.uniqueName("registry") + "." + Topic.modelEvents.rawValue
@@ -55,7 +59,8 @@ struct RegistryHarness: Sendable {
     func consumeEvents(expected: Int, timeout: Duration = .seconds(60)) async throws -> [ModelEvent] {
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
-                client: KafkaClientConfiguration(brokers: brokers, clientID: "registry-test-reader"), groupID: TestStack.uniqueName("reader")),
+                client: KafkaClientConfiguration(brokers: brokers, clientID: "registry-test-reader"),
+                groupID: TestStack.uniqueName("reader")),
             logger: TestStack.logger)
         try consumer.subscribe(to: [eventsTopic])
         var events: [ModelEvent] = []

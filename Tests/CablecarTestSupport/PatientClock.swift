@@ -34,3 +34,19 @@ public func eventually(
         try await clock.pause(interval)
     }
 }
+
+/// Watches `isReady` through an outage: true once it answered false, after watching at least
+/// `minimum` (so the outage lasts that long); false when it never did within `window` (both
+/// patient time).
+public func readinessWentDown(
+    within window: Duration = .seconds(25), watchingAtLeast minimum: Duration = .seconds(8), _ isReady: () async -> Bool
+) async throws -> Bool {
+    var sawNotReady = false
+    var clock = PatientClock()
+    while clock.charged < window {
+        if !(await isReady()) { sawNotReady = true }
+        if sawNotReady && clock.charged > minimum { break }
+        try await clock.pause(.milliseconds(200))
+    }
+    return sawNotReady
+}
