@@ -48,9 +48,12 @@ struct FeatureStoreHarness: Sendable {
         }
     }
 
-    func pipeline(retry: RetryPolicy = .standard) throws -> FeaturePipeline {
+    /// `partitionIdleAfter` is wall time: on a starved machine a partition that is merely not
+    /// being fetched looks idle, so tests asserting exact availability give it more.
+    func pipeline(retry: RetryPolicy = .standard, partitionIdleAfter: Duration = .seconds(10)) throws -> FeaturePipeline {
         try FeaturePipeline(
-            brokers: brokers, database: database, computer: computer, configuration: configuration, logger: TestStack.logger, retry: retry)
+            brokers: brokers, database: database, computer: computer, configuration: configuration, logger: TestStack.logger,
+            partitionIdleAfter: partitionIdleAfter, retry: retry)
     }
 
     func publish(_ messages: some Sequence<StreamScenario.Message>) async throws {

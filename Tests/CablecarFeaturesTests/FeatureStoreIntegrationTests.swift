@@ -35,7 +35,7 @@ struct FeatureStoreIntegrationTests {
 
             // 2. The rest of the stream arrives; a second instance takes over (redelivery included).
             try await harness.publish(scenario.messages[half...])
-            let second = try harness.pipeline()
+            let second = try harness.pipeline(partitionIdleAfter: Self.patientIdle)
             let secondRun = Task { try await second.run() }
             // The clock stops at the slowest partition's newest interval, so the last step may be a little short.
             try await harness.waitForStep(scenario.lastInterval - 12 * Self.step, second)
@@ -312,8 +312,12 @@ struct FeatureStoreIntegrationTests {
 
     /// Runs a pipeline until it wrote `step`, then crashes it. The pipeline (and its consumer)
     /// is gone when this returns, so its group membership expires and a successor gets the partitions.
+    /// The TTL and availability assertions below need every context revision stamped with the
+    /// clock of its own arrival, not one moved on because a starved fetch looked like silence.
+    static let patientIdle: Duration = .seconds(60)
+
     func runAndCrash(_ harness: FeatureStoreHarness, after step: EpochMillis) async throws {
-        let pipeline = try harness.pipeline()
+        let pipeline = try harness.pipeline(partitionIdleAfter: Self.patientIdle)
         let task = Task { try await pipeline.run() }
         try await harness.waitForStep(step, pipeline)
         pipeline.crash()
