@@ -70,10 +70,11 @@ public struct LocalStack: Sendable {
 
     /// Stops both and removes their data.
     public func down() throws {
-        if let state = readState() {
-            if state.brokerPID > 0 { ProcessRunner.terminate(pid: state.brokerPID) }
-            try cluster(port: state.postgresPort).destroy()
-        }
+        let state = readState()
+        if let state, state.brokerPID > 0 { ProcessRunner.terminate(pid: state.brokerPID) }
+        // Without a state file (a start that failed half-way) the cluster may still run: pg_ctl
+        // stops it by its data directory, whatever port it was given.
+        try cluster(port: state?.postgresPort ?? 0).destroy()
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -38,6 +38,11 @@ public struct PostgresCluster: Sendable {
         return getuid() == 0 ? ["runuser", "-u", "postgres", "--", path] + arguments : [path] + arguments
     }
 
+    /// How long pg_ctl waits for the server to accept connections. Generous: on a busy
+    /// 2-core machine (a test run compiling and starting everything at once) a first start
+    /// took over a minute.
+    static let startWaitSeconds = 300
+
     public var isInitialized: Bool {
         FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path)
     }
@@ -49,7 +54,8 @@ public struct PostgresCluster: Sendable {
         if fresh {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             if getuid() == 0 { try ProcessRunner.run(["chown", "-R", "postgres:postgres", directory.path]) }
-            try ProcessRunner.run(command("initdb", ["-D", dataDirectory.path, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]))
+            try ProcessRunner.run(
+                command("initdb", ["-D", dataDirectory.path, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]))
         }
         guard !isRunning else { return }
         // A throw-away cluster: no fsync, and WAL allowed to grow to 4 GB between checkpoints
@@ -57,7 +63,10 @@ public struct PostgresCluster: Sendable {
         // and where one fell made throughput figures swing by a quarter).
         let serverOptions =
             "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c max_wal_size=4GB"
-        try ProcessRunner.run(command("pg_ctl", ["-D", dataDirectory.path, "-l", logFile.path, "-o", serverOptions, "-w", "-t", "60", "start"]))
+        try ProcessRunner.run(
+            command(
+                "pg_ctl",
+                ["-D", dataDirectory.path, "-l", logFile.path, "-o", serverOptions, "-w", "-t", "\(Self.startWaitSeconds)", "start"]))
         try Network.waitUntilListening(port: port, timeout: 30, what: "PostgreSQL")
         if fresh {
             try ProcessRunner.run(command("createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", database]))

@@ -10,20 +10,34 @@ import Logging
 public actor TestStack {
     public static let shared = TestStack()
 
-    private var started: LocalStack.Endpoints?
+    /// The one start in flight or done. Actors are reentrant: without this, every test that
+    /// arrived while the first start was suspended began a stack of its own, and on a fresh
+    /// 2-core machine a dozen concurrent initdb runs pushed pg_ctl past its wait.
+    private var starting: Task<LocalStack.Endpoints, any Error>?
 
     public func endpoints() async throws -> LocalStack.Endpoints {
-        if let started { return started }
-        let home = try Self.temporaryDirectory(prefix: "cablecar-test-stack")
+        if let starting { return try await starting.value }
+        let task = Task { try await Self.startStack() }
+        starting = task
+        do {
+            return try await task.value
+        } catch {
+            // A failed start is not cached: the next test tries again and reports its own reason.
+            starting = nil
+            throw error
+        }
+    }
+
+    private static func startStack() async throws -> LocalStack.Endpoints {
+        let home = try temporaryDirectory(prefix: "cablecar-test-stack")
         let stack = LocalStack(home: home)
-        setenv("CABLECAR_TANSU_BIN", try TansuBroker.locateBinary(home: Self.repositoryRoot.appendingPathComponent(".cablecar")).path, 0)
+        setenv("CABLECAR_TANSU_BIN", try TansuBroker.locateBinary(home: repositoryRoot.appendingPathComponent(".cablecar")).path, 0)
         let postgresPort = try Network.freePort()
         let brokerPort = try Network.freePort()
-        // Starting servers blocks for seconds; keep that off the cooperative thread pool.
-        let endpoints = try await offThePool { try stack.up(postgresPort: postgresPort, brokerPort: brokerPort) }
+        // Registered before starting, so a half-started stack is still stopped at exit.
         StackReaper.register(stack)
-        started = endpoints
-        return endpoints
+        // Starting servers blocks for seconds; keep that off the cooperative thread pool.
+        return try await offThePool { try stack.up(postgresPort: postgresPort, brokerPort: brokerPort) }
     }
 
     /// A new, empty database in the test cluster, so tests do not see each other's tables.
@@ -65,7 +79,8 @@ enum StackReaper {
     nonisolated(unsafe) private static var installed = false
 
     static func register(_ stack: LocalStack) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         stacks.append(stack)
         if !installed {
             installed = true
@@ -74,7 +89,8 @@ enum StackReaper {
     }
 
     static func stopAll() {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         for stack in stacks { try? stack.down() }
         stacks.removeAll()
     }
