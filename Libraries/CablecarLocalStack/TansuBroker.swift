@@ -34,7 +34,10 @@ public struct TansuBroker: Sendable {
     public func start(timeout: TimeInterval = 30) throws -> Int32 {
         let listener = "tcp://127.0.0.1:\(port)"
         let pid = try ProcessRunner.spawnDetached(
-            [binary.path, "broker", "--listener-url", listener, "--advertised-listener-url", listener, "--storage-engine", "memory://tansu/"],
+            [
+                binary.path, "broker", "--listener-url", listener, "--advertised-listener-url", listener, "--storage-engine",
+                "memory://tansu/",
+            ],
             logFile: logFile)
         do {
             try Network.waitUntilListening(port: port, timeout: timeout, what: "the broker (log: \(logFile.path))")

@@ -63,6 +63,7 @@ public struct HistoricalAverageModel: ForecastModel {
             }
             tables[target] = table
         }
+        try HistoricalAverageTable.validate(tables.values)
         return Self(targets: body.targets, horizons: body.horizons, tables: tables)
     }
 }

@@ -77,8 +77,15 @@ public struct PersistenceModel: ForecastModel {
             guard let target = ForecastTarget(rawValue: name) else {
                 throw ForecastingError.invalidArtifact("unknown target '\(name)'")
             }
+            guard values.values.count == body.segments.count else {
+                throw ForecastingError.invalidArtifact(
+                    "\(values.values.count) '\(name)' segment means for \(body.segments.count) segments")
+            }
             fallbacks[target] = values.values
             overall[target] = body.overall[name] ?? 0
+        }
+        guard Set(body.segments).count == body.segments.count else {
+            throw ForecastingError.invalidArtifact("the artifact lists a segment twice")
         }
         return Self(
             targets: body.targets, horizons: body.horizons, segments: body.segments, fallbacks: fallbacks, overall: overall)

@@ -24,8 +24,10 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         case lastFlowMean = "last_flow_mean"
     }
 
-    static let fixedColumns = ["last_speed", "last_speed_missing", "last_flow", "last_flow_missing",
-        "ha_issue_time", "day_sin", "day_cos", "day_sin2", "day_cos2", "weekend"]
+    static let fixedColumns = [
+        "last_speed", "last_speed_missing", "last_flow", "last_flow_missing",
+        "ha_issue_time", "day_sin", "day_cos", "day_sin2", "day_cos2", "weekend",
+    ]
 
     var columnCount: Int { featureNames.count + indicatorFeatures.count + Self.fixedColumns.count }
 
@@ -39,7 +41,10 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         var sums = Array(repeating: 0.0, count: p)
         var counts = Array(repeating: 0, count: p)
         var missing = Array(repeating: false, count: p)
-        var speedSum = 0.0, speedCount = 0, flowSum = 0.0, flowCount = 0
+        var speedSum = 0.0
+        var speedCount = 0
+        var flowSum = 0.0
+        var flowCount = 0
         for index in data.rows.indices where period.contains(data.rows[index].timestamp) {
             let values = data.rows[index].values
             for j in 0..<p {
@@ -63,6 +68,17 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         indicatorFeatures = (0..<p).filter { missing[$0] && counts[$0] > 0 }
         lastSpeedMean = speedCount > 0 ? speedSum / Double(speedCount) : 0
         lastFlowMean = flowCount > 0 ? flowSum / Double(flowCount) : 0
+    }
+
+    /// Checks what `fill` indexes, so a damaged artifact is refused on load.
+    func validate() throws {
+        guard imputation.values.count == featureNames.count else {
+            throw ForecastingError.invalidArtifact(
+                "the design imputes \(imputation.values.count) values for \(featureNames.count) features")
+        }
+        guard indicatorFeatures.allSatisfy({ featureNames.indices.contains($0) }) else {
+            throw ForecastingError.invalidArtifact("the design names a missing-value indicator for a feature it does not have")
+        }
     }
 
     /// Writes the row for `input` into `out[0..<columnCount]`.

@@ -119,6 +119,12 @@ public struct RidgeForecastModel: ForecastModel {
             }
             tables[target] = table
         }
+        try HistoricalAverageTable.validate(tables.values)
+        try body.design.validate()
+        for (key, solution) in body.solutions where solution.coefficients.count != body.design.columnCount {
+            throw ForecastingError.invalidArtifact(
+                "solution '\(key)' has \(solution.coefficients.count) coefficients for \(body.design.columnCount) design columns")
+        }
         return Self(
             targets: body.targets, horizons: body.horizons, design: body.design, historicalAverage: tables,
             solutions: body.solutions, selections: body.selections)

@@ -16,6 +16,10 @@ public struct RidgeDesignMatrix: Sendable {
 /// (see `HistoricalAverageAccumulator`), so the model does not learn to trust an average that
 /// contains its own label.
 struct RidgeTrainer {
+    /// Observations a historical-average level needs before the model is given it. Two, so that
+    /// a training row, whose own label is left out, and a served row see the same level.
+    static let historicalAverageMinimumCount = 2
+
     let data: TrainingData
     let split: TimeSplit
     let parameters: ModelParameters
@@ -31,7 +35,7 @@ struct RidgeTrainer {
             guard accumulator.totalCount > 0 else {
                 throw ForecastingError.emptyTrainingData("no \(target.rawValue) labels in the fitting period")
             }
-            tables[target] = accumulator.table(segments: data.segments)
+            tables[target] = accumulator.table(segments: data.segments, minimumCount: Self.historicalAverageMinimumCount)
             for horizon in parameters.horizons {
                 let training = data.examples(in: split.train, target: target, horizonMinutes: horizon)
                 let validation = data.examples(in: split.validation, target: target, horizonMinutes: horizon)
@@ -75,10 +79,13 @@ struct RidgeTrainer {
             for (r, example) in examples.enumerated() {
                 let segment = data.segmentIndex(ofRow: example.row)
                 let labelTime = data.rows[example.labelRow].timestamp
-                let haTarget = accumulator.value(segment: segment, time: labelTime, leavingOut: example.actual)
+                let haTarget = accumulator.value(
+                    segment: segment, time: labelTime, leavingOut: example.actual,
+                    minimumCount: Self.historicalAverageMinimumCount)
                 let haIssue = accumulator.value(
                     segment: segment, time: data.rows[example.row].timestamp,
-                    leavingOut: data.label(example.row, target).flatMap { $0.isFinite ? $0 : nil })
+                    leavingOut: data.label(example.row, target).flatMap { $0.isFinite ? $0 : nil },
+                    minimumCount: Self.historicalAverageMinimumCount)
                 design.fill(base + r * p, input: data.input(example.row), horizonMinutes: horizon, haIssue: haIssue)
                 y[r] = example.actual - haTarget
             }
