@@ -1,39 +1,28 @@
 import CablecarDomain
 
-/// Mean of a target per segment, looked up from the most specific level that has enough
-/// observations: the time-of-week slot (`Interval.slotOfWeek`, 2016 slots), then the time of
-/// day on the same kind of day (weekday or weekend, 576 slots), then the segment mean, then the
-/// overall mean for unknown segments.
+/// Mean of a target per segment and time-of-week slot (`Interval.slotOfWeek`, 2016 slots), with
+/// the segment mean for slots without enough observations and the overall mean for unknown
+/// segments.
 ///
-/// A level holds a mean only where at least `minimumCount` observations fell (NaN elsewhere), so
+/// A slot holds a mean only where at least `minimumCount` observations fell (NaN elsewhere), so
 /// the rule a model was trained under is carried by the artifact and applied the same way when
-/// it serves.
+/// it serves. (A time-of-day level between slot and segment was tried: with one week of data
+/// it made training rows see a weekday profile and the test day, a Sunday, the segment mean,
+/// and the model fitted on the one failed on the other.)
 public struct HistoricalAverageTable: Codable, Sendable, Equatable {
     public static let slots = 2016
-    /// Weekday slots of the day, then weekend slots of the day.
-    public static let daySlots = 576
 
     public var segments: [String]
     /// `slotMeans[segment * 2016 + slot]`; NaN where the slot had too few observations.
     public var slotMeans: PackedDoubles
-    /// `daySlotMeans[segment * 576 + daySlot]`; absent in artifacts written before this level existed.
-    public var daySlotMeans: PackedDoubles?
     public var segmentMeans: PackedDoubles
     public var overallMean: Double
 
     enum CodingKeys: String, CodingKey {
         case segments
         case slotMeans = "slot_means"
-        case daySlotMeans = "day_slot_means"
         case segmentMeans = "segment_means"
         case overallMean = "overall_mean"
-    }
-
-    /// Time of day on a weekday (0 ..< 288) or on a weekend day (288 ..< 576).
-    @inlinable
-    public static func daySlot(ofWeekSlot slot: Int) -> Int {
-        let perDay = 288
-        return slot % perDay + (slot >= 5 * perDay ? perDay : 0)
     }
 
     /// Checks the shape a lookup relies on, so that a damaged or hand-made artifact is refused
@@ -46,12 +35,10 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
         if let reference, reference.segments != segments {
             throw ForecastingError.invalidArtifact("the historical-average tables of an artifact list different segments")
         }
-        guard slotMeans.values.count == count * Self.slots, segmentMeans.values.count == count,
-            daySlotMeans.map({ $0.values.count == count * Self.daySlots }) ?? true
-        else {
+        guard slotMeans.values.count == count * Self.slots, segmentMeans.values.count == count else {
             throw ForecastingError.invalidArtifact(
                 "a historical-average table's means do not match its \(count) segments "
-                    + "(\(Self.slots) week slots, \(Self.daySlots) day slots and one mean per segment)")
+                    + "(\(Self.slots) week slots and one mean per segment)")
         }
     }
 
@@ -63,13 +50,8 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
 
     public func value(segment: Int?, time: EpochMillis) -> Double {
         guard let segment else { return overallMean }
-        let weekSlot = Interval.slotOfWeek(time)
-        let mean = slotMeans.values[segment * Self.slots + weekSlot]
+        let mean = slotMeans.values[segment * Self.slots + Interval.slotOfWeek(time)]
         if !mean.isNaN { return mean }
-        if let daySlotMeans {
-            let dayMean = daySlotMeans.values[segment * Self.daySlots + Self.daySlot(ofWeekSlot: weekSlot)]
-            if !dayMean.isNaN { return dayMean }
-        }
         let segmentMean = segmentMeans.values[segment]
         return segmentMean.isNaN ? overallMean : segmentMean
     }
@@ -79,17 +61,15 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
 /// leave-one-out queries: the average at a row's own slot without that row's label, so a model
 /// that uses the historical average as a feature does not see its own target through it.
 ///
-/// Leave-one-out and the table agree on which level answers: a level with `n` observations
+/// Leave-one-out and the table agree on when a slot answers: a slot with `n` observations
 /// (own included) is used in training when `n - 1 >= minimumCount - 1`, and in serving, where the
 /// row is not part of the table, when `n >= minimumCount`. With one week of data every
 /// time-of-week slot holds a single observation: a model trained on leave-one-out averages then
-/// never saw that level, and must not be served it either.
+/// never saw a slot's mean, and must not be served it either.
 struct HistoricalAverageAccumulator: Sendable {
     let segmentCount: Int
     var sums: [Double]
     var counts: [Int32]
-    var daySums: [Double]
-    var dayCounts: [Int32]
     var segmentSums: [Double]
     var segmentCounts: [Int]
     var total = 0.0
@@ -99,21 +79,15 @@ struct HistoricalAverageAccumulator: Sendable {
         segmentCount = data.segments.count
         sums = Array(repeating: 0, count: segmentCount * HistoricalAverageTable.slots)
         counts = Array(repeating: 0, count: sums.count)
-        daySums = Array(repeating: 0, count: segmentCount * HistoricalAverageTable.daySlots)
-        dayCounts = Array(repeating: 0, count: daySums.count)
         segmentSums = Array(repeating: 0, count: segmentCount)
         segmentCounts = Array(repeating: 0, count: segmentCount)
         for index in data.rows.indices {
             let row = data.rows[index]
             guard period.contains(row.timestamp), let y = data.label(index, target), y.isFinite else { continue }
             let segment = data.segmentIndex(ofRow: index)
-            let weekSlot = Interval.slotOfWeek(row.timestamp)
-            let cell = segment * HistoricalAverageTable.slots + weekSlot
+            let cell = segment * HistoricalAverageTable.slots + Interval.slotOfWeek(row.timestamp)
             sums[cell] += y
             counts[cell] += 1
-            let dayCell = segment * HistoricalAverageTable.daySlots + HistoricalAverageTable.daySlot(ofWeekSlot: weekSlot)
-            daySums[dayCell] += y
-            dayCounts[dayCell] += 1
             segmentSums[segment] += y
             segmentCounts[segment] += 1
             total += y
@@ -121,7 +95,7 @@ struct HistoricalAverageAccumulator: Sendable {
         }
     }
 
-    /// The table for serving: a slot level holds a mean where at least `minimumCount`
+    /// The table for serving: a slot holds a mean where at least `minimumCount`
     /// observations fell. Use the same `minimumCount` as the leave-one-out queries the model was
     /// trained on.
     func table(segments: [String], minimumCount: Int = 1) -> HistoricalAverageTable {
@@ -131,13 +105,12 @@ struct HistoricalAverageAccumulator: Sendable {
         }
         let segmentMeans = zip(segmentSums, segmentCounts).map { sum, count in count > 0 ? sum / Double(count) : Double.nan }
         return HistoricalAverageTable(
-            segments: segments, slotMeans: PackedDoubles(means(sums, counts)),
-            daySlotMeans: PackedDoubles(means(daySums, dayCounts)), segmentMeans: PackedDoubles(segmentMeans),
+            segments: segments, slotMeans: PackedDoubles(means(sums, counts)), segmentMeans: PackedDoubles(segmentMeans),
             overallMean: totalCount > 0 ? total / Double(totalCount) : 0)
     }
 
     /// The average at (`segment`, slot of `time`), leaving out `own` when the row at `time` is
-    /// one of the averaged observations; a level is used when what remains meets the rule of
+    /// one of the averaged observations; the slot is used when what remains meets the rule of
     /// `table(segments:minimumCount:)` for a table that does not contain the row.
     func value(segment: Int, time: EpochMillis, leavingOut own: Double?, minimumCount: Int = 1) -> Double {
         let needed = max(1, minimumCount - 1)
@@ -150,11 +123,8 @@ struct HistoricalAverageAccumulator: Sendable {
             }
             return count >= needed ? sum / Double(count) : nil
         }
-        let weekSlot = Interval.slotOfWeek(time)
-        let cell = segment * HistoricalAverageTable.slots + weekSlot
+        let cell = segment * HistoricalAverageTable.slots + Interval.slotOfWeek(time)
         if let value = mean(sums[cell], Int(counts[cell])) { return value }
-        let dayCell = segment * HistoricalAverageTable.daySlots + HistoricalAverageTable.daySlot(ofWeekSlot: weekSlot)
-        if let value = mean(daySums[dayCell], Int(dayCounts[dayCell])) { return value }
         var segmentSum = segmentSums[segment]
         var segmentCount = segmentCounts[segment]
         if let own, segmentCount > 0 {
