@@ -11,7 +11,8 @@ struct RunCommand: AsyncParsableCommand {
             "Run the whole loop locally: replay, ingest, features, training, promotion, serving, monitoring, drift, retraining, swap.",
         discussion: """
             The first --days are replayed at full speed and train the first model (a week gives a test period of one \
-            whole day). Then --drift-days more are replayed at --pace simulated seconds per second while forecasts are \
+            whole day: a Sunday, quieter than the weekdays served after it, which the monitor's ratio to the test \
+            error shows). Then --drift-days more are replayed at --pace simulated seconds per second while forecasts are \
             served and monitored, with a drift in one neighborhood from their first day (--drift).
             """
     )
@@ -29,6 +30,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Scenario file for the first days (see docs/scenarios.md).") var scenario: String?
     @Flag(help: "Stop the local stack when done.") var stopStack = false
     @Flag(help: "Keep the data of a running stack instead of starting from an empty one.") var reuseStack = false
+    @Flag(help: "Print the simulator options the chosen --drift passes to cablecar-sim replay, one per line, and exit.")
+    var printSimulatorArguments = false
 
     func validate() throws {
         guard (1...60).contains(days) else { throw ValidationError("--days must be 1 to 60") }
@@ -47,6 +50,10 @@ struct RunCommand: AsyncParsableCommand {
     ]
 
     func run() async throws {
+        if printSimulatorArguments {
+            for argument in Self.driftArguments[drift] ?? [] { print(argument) }
+            return
+        }
         let stack = LocalStack(home: LocalStack.defaultHome())
         // The local broker keeps its log in memory: after a broker restart, offsets start again
         // at 0 while Postgres still remembers the old ones. A fresh stack keeps the two in step.

@@ -30,7 +30,11 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Fault preset: none, light or heavy.")
     var faults = "none"
 
-    @Option(name: .customLong("fault"), help: "Override one fault rate, KIND=RATE (e.g. duplicate=0.01). Repeatable. Kinds: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(
+        name: .customLong("fault"),
+        help:
+            "Override one fault rate, KIND=RATE (e.g. duplicate=0.01). Repeatable. Kinds: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", "))."
+    )
     var faultRates: [String] = []
 
     @Option(help: "Write ground truth (segment truth per 5 minutes and the fault log) to this JSON-lines file.")
@@ -62,17 +66,28 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Flag(help: "Print the scenario the file and flags resolve to (JSON, checked against the city) and exit without replaying.")
+    var printScenario = false
+
     func validate() throws {
         guard days >= 1 else { throw ValidationError("--days must be at least 1") }
         guard LocalDate(start) != nil else { throw ValidationError("--start must be YYYY-MM-DD, got \(start)") }
         guard ReplayPace(speed) != nil else { throw ValidationError("--speed must be a positive number or 'max', got \(speed)") }
         guard FaultConfiguration.preset(named: faults) != nil else {
-            throw ValidationError("--faults must be one of \(FaultConfiguration.presets.map(\.name).joined(separator: ", ")), got \(faults)")
+            throw ValidationError(
+                "--faults must be one of \(FaultConfiguration.presets.map(\.name).joined(separator: ", ")), got \(faults)")
         }
     }
 
     func run() async throws {
         let configuration = try makeConfiguration()
+        if printScenario {
+            try configuration.scenario.validate(against: configuration.city)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(configuration.scenario), as: UTF8.self))
+            return
+        }
         let sink = try await makeSink(output)
         let truthWriter = try groundTruth.map { try GroundTruthWriter(url: URL(fileURLWithPath: $0)) }
         let bar = quiet ? nil : ProgressBar(days: days)
@@ -97,7 +112,8 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func makeConfiguration() throws -> SimulationConfiguration {
         var scenario = try scenario.map { try Scenario.load(from: URL(fileURLWithPath: $0)) } ?? .baseline
-        let flagged = try construction.map(ScenarioFlags.construction) + demandShift.map(ScenarioFlags.demandShift)
+        let flagged =
+            try construction.map(ScenarioFlags.construction) + demandShift.map(ScenarioFlags.demandShift)
             + newVenue.map(ScenarioFlags.newVenue) + recalibrate.map(ScenarioFlags.recalibration)
         if !flagged.isEmpty {
             scenario.changes += flagged
@@ -107,7 +123,9 @@ struct ReplayCommand: AsyncParsableCommand {
         for text in faultRates {
             let parts = text.split(separator: "=").map(String.init)
             guard parts.count == 2, let kind = FaultKind(rawValue: parts[0]), let rate = Double(parts[1]), (0...1).contains(rate) else {
-                throw ValidationError("--fault \(text): expected KIND=RATE with a rate in 0...1; kinds: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "--fault \(text): expected KIND=RATE with a rate in 0...1; kinds: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             faultConfiguration.setRate(kind, rate)
         }

@@ -53,12 +53,13 @@ struct ResolvedScenario: Sendable {
         func fail(_ text: String) -> SimulationError { .invalidScenario("\(scenario.name): \(text)") }
         func neighborhoods(_ names: [String]?) throws -> Set<Int> {
             guard let names, !names.isEmpty else { return Set(index.profiles.indices) }
-            return Set(try names.map { name in
-                guard let found = index.neighborhoodIndex[name] else {
-                    throw fail("unknown neighborhood \(name); known: \(index.city.neighborhoods.map(\.id).joined(separator: ", "))")
-                }
-                return found
-            })
+            return Set(
+                try names.map { name in
+                    guard let found = index.neighborhoodIndex[name] else {
+                        throw fail("unknown neighborhood \(name); known: \(index.city.neighborhoods.map(\.id).joined(separator: ", "))")
+                    }
+                    return found
+                })
         }
         func segments(_ ids: [String]) throws -> [Int] {
             try ids.map { id in
@@ -157,5 +158,13 @@ struct ResolvedScenario: Sendable {
             value *= change.factor
         }
         return value
+    }
+}
+
+extension Scenario {
+    /// Checks the scenario against a city (known neighborhoods, valid times and measures), as a
+    /// replay does before it starts: the mistake is reported without simulating anything.
+    public func validate(against city: CityDefinition) throws {
+        _ = try ResolvedScenario(self, index: CityIndex(city: city))
     }
 }
