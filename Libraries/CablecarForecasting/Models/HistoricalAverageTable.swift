@@ -1,19 +1,12 @@
 import CablecarDomain
 
 /// Mean of a target per segment and time-of-week slot (`Interval.slotOfWeek`, 2016 slots), with
-/// the segment mean for slots without enough observations and the overall mean for unknown
-/// segments.
-///
-/// A slot holds a mean only where at least `minimumCount` observations fell (NaN elsewhere), so
-/// the rule a model was trained under is carried by the artifact and applied the same way when
-/// it serves. (A time-of-day level between slot and segment was tried: with one week of data
-/// it made training rows see a weekday profile and the test day, a Sunday, the segment mean,
-/// and the model fitted on the one failed on the other.)
+/// the segment mean for slots never observed and the overall mean for unknown segments.
 public struct HistoricalAverageTable: Codable, Sendable, Equatable {
     public static let slots = 2016
 
     public var segments: [String]
-    /// `slotMeans[segment * 2016 + slot]`; NaN where the slot had too few observations.
+    /// `slotMeans[segment * 2016 + slot]`; NaN where the slot was never observed.
     public var slotMeans: PackedDoubles
     public var segmentMeans: PackedDoubles
     public var overallMean: Double
@@ -49,9 +42,19 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
     }
 
     public func value(segment: Int?, time: EpochMillis) -> Double {
-        guard let segment else { return overallMean }
+        slotMean(segment: segment, time: time) ?? fallback(segment: segment)
+    }
+
+    /// The mean of the segment's observations in the slot of `time`; nil when there were none.
+    public func slotMean(segment: Int?, time: EpochMillis) -> Double? {
+        guard let segment else { return nil }
         let mean = slotMeans.values[segment * Self.slots + Interval.slotOfWeek(time)]
-        if !mean.isNaN { return mean }
+        return mean.isNaN ? nil : mean
+    }
+
+    /// What stands in for a slot never observed: the segment mean, or the overall mean.
+    public func fallback(segment: Int?) -> Double {
+        guard let segment else { return overallMean }
         let segmentMean = segmentMeans.values[segment]
         return segmentMean.isNaN ? overallMean : segmentMean
     }
@@ -60,12 +63,6 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
 /// Sums and counts behind a `HistoricalAverageTable`. While training it also answers
 /// leave-one-out queries: the average at a row's own slot without that row's label, so a model
 /// that uses the historical average as a feature does not see its own target through it.
-///
-/// Leave-one-out and the table agree on when a slot answers: a slot with `n` observations
-/// (own included) is used in training when `n - 1 >= minimumCount - 1`, and in serving, where the
-/// row is not part of the table, when `n >= minimumCount`. With one week of data every
-/// time-of-week slot holds a single observation: a model trained on leave-one-out averages then
-/// never saw a slot's mean, and must not be served it either.
 struct HistoricalAverageAccumulator: Sendable {
     let segmentCount: Int
     var sums: [Double]
@@ -95,36 +92,34 @@ struct HistoricalAverageAccumulator: Sendable {
         }
     }
 
-    /// The table for serving: a slot holds a mean where at least `minimumCount`
-    /// observations fell. Use the same `minimumCount` as the leave-one-out queries the model was
-    /// trained on.
-    func table(segments: [String], minimumCount: Int = 1) -> HistoricalAverageTable {
-        let floor = max(1, minimumCount)
-        func means(_ sums: [Double], _ counts: [Int32]) -> [Double] {
-            zip(sums, counts).map { sum, count in Int(count) >= floor ? sum / Double(count) : Double.nan }
-        }
+    func table(segments: [String]) -> HistoricalAverageTable {
+        let means = zip(sums, counts).map { sum, count in count > 0 ? sum / Double(count) : Double.nan }
         let segmentMeans = zip(segmentSums, segmentCounts).map { sum, count in count > 0 ? sum / Double(count) : Double.nan }
         return HistoricalAverageTable(
-            segments: segments, slotMeans: PackedDoubles(means(sums, counts)), segmentMeans: PackedDoubles(segmentMeans),
+            segments: segments, slotMeans: PackedDoubles(means), segmentMeans: PackedDoubles(segmentMeans),
             overallMean: totalCount > 0 ? total / Double(totalCount) : 0)
     }
 
     /// The average at (`segment`, slot of `time`), leaving out `own` when the row at `time` is
-    /// one of the averaged observations; the slot is used when what remains meets the rule of
-    /// `table(segments:minimumCount:)` for a table that does not contain the row.
-    func value(segment: Int, time: EpochMillis, leavingOut own: Double?, minimumCount: Int = 1) -> Double {
-        let needed = max(1, minimumCount - 1)
-        func mean(_ sum: Double, _ count: Int) -> Double? {
-            var sum = sum
-            var count = count
-            if let own, count > 0 {
-                sum -= own
-                count -= 1
-            }
-            return count >= needed ? sum / Double(count) : nil
-        }
+    /// one of the averaged observations.
+    func value(segment: Int, time: EpochMillis, leavingOut own: Double?) -> Double {
+        slotMean(segment: segment, time: time, leavingOut: own) ?? fallback(segment: segment, leavingOut: own)
+    }
+
+    /// The slot's mean over the observations other than `own`; nil when there are none.
+    func slotMean(segment: Int, time: EpochMillis, leavingOut own: Double?) -> Double? {
         let cell = segment * HistoricalAverageTable.slots + Interval.slotOfWeek(time)
-        if let value = mean(sums[cell], Int(counts[cell])) { return value }
+        var sum = sums[cell]
+        var count = Int(counts[cell])
+        if let own, count > 0 {
+            sum -= own
+            count -= 1
+        }
+        return count > 0 ? sum / Double(count) : nil
+    }
+
+    /// The segment mean without `own` (the overall mean for a segment with nothing else).
+    func fallback(segment: Int, leavingOut own: Double?) -> Double {
         var segmentSum = segmentSums[segment]
         var segmentCount = segmentCounts[segment]
         if let own, segmentCount > 0 {

@@ -41,11 +41,16 @@ public struct RidgeForecastModel: ForecastModel {
         var historicalAverage: [String: HistoricalAverageTable]
         var solutions: [String: RidgeSolution]
         var selections: [String: Selection]
+        /// Absent in artifacts written before the two regimes (see `RidgeTrainer`).
+        var fallbackSolutions: [String: RidgeSolution]?
+        var fallbackSelections: [String: Selection]?
 
         enum CodingKeys: String, CodingKey {
             case targets, horizons, design
             case historicalAverage = "historical_average"
             case solutions, selections
+            case fallbackSolutions = "solutions_without_slot_average"
+            case fallbackSelections = "selections_without_slot_average"
         }
     }
 
@@ -55,6 +60,10 @@ public struct RidgeForecastModel: ForecastModel {
     let historicalAverage: [ForecastTarget: HistoricalAverageTable]
     public let solutions: [String: RidgeSolution]
     public let selections: [String: Selection]
+    /// Solutions for forecasts whose target slot has no average of its own (fitted against the
+    /// segment mean); empty for artifacts written before them.
+    public let fallbackSolutions: [String: RidgeSolution]
+    public let fallbackSelections: [String: Selection]
     let segmentIndex: [String: Int]
 
     public var featureNames: [String] { design.featureNames }
@@ -71,7 +80,8 @@ public struct RidgeForecastModel: ForecastModel {
     init(
         targets: [ForecastTarget], horizons: [Int], design: RidgeDesign,
         historicalAverage: [ForecastTarget: HistoricalAverageTable], solutions: [String: RidgeSolution],
-        selections: [String: Selection]
+        selections: [String: Selection], fallbackSolutions: [String: RidgeSolution] = [:],
+        fallbackSelections: [String: Selection] = [:]
     ) {
         self.targets = targets
         self.horizons = horizons
@@ -79,6 +89,8 @@ public struct RidgeForecastModel: ForecastModel {
         self.historicalAverage = historicalAverage
         self.solutions = solutions
         self.selections = selections
+        self.fallbackSolutions = fallbackSolutions
+        self.fallbackSelections = fallbackSelections
         let segments = historicalAverage.values.first?.segments ?? []
         segmentIndex = Dictionary(uniqueKeysWithValues: segments.enumerated().map { ($1, $0) })
     }
@@ -91,13 +103,30 @@ public struct RidgeForecastModel: ForecastModel {
     public func predict(_ input: ModelInput, target: ForecastTarget, horizonMinutes: Int) -> Double? {
         guard let table = historicalAverage[target] else { return nil }
         let segment = segmentIndex[input.segmentID]
-        let haTarget = table.value(segment: segment, time: input.issueTime + EpochMillis(horizonMinutes) * 60_000)
-        guard let solution = solutions[Self.key(target, horizonMinutes, input.neighborhood)] else { return haTarget }
-        let haIssue = table.value(segment: segment, time: input.issueTime)
+        let targetTime = input.issueTime + EpochMillis(horizonMinutes) * 60_000
+        let key = Self.key(target, horizonMinutes, input.neighborhood)
+        let slotAverage = table.slotMean(segment: segment, time: targetTime)
+        // The regime the trainer fitted for rows like this one (see `RidgeTrainer`); an artifact
+        // without a solution for it uses the other, with that regime's averages.
+        let base: Double
+        let haIssue: Double
+        let solution: RidgeSolution
+        if let slotAverage, let slotSolution = solutions[key] {
+            (base, haIssue, solution) = (slotAverage, table.value(segment: segment, time: input.issueTime), slotSolution)
+        } else if let fallbackSolution = fallbackSolutions[key] {
+            let fallback = table.fallback(segment: segment)
+            (base, haIssue, solution) = (fallback, fallback, fallbackSolution)
+        } else if let oldSolution = solutions[key] {
+            (base, haIssue, solution) = (
+                slotAverage ?? table.fallback(segment: segment), table.value(segment: segment, time: input.issueTime), oldSolution
+            )
+        } else {
+            return table.value(segment: segment, time: targetTime)
+        }
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: design.columnCount) { row in
-            guard let base = row.baseAddress else { return haTarget }
-            design.fill(base, input: input, horizonMinutes: horizonMinutes, haIssue: haIssue)
-            return haTarget + solution.predict(UnsafeBufferPointer(row))
+            guard let pointer = row.baseAddress else { return base }
+            design.fill(pointer, input: input, horizonMinutes: horizonMinutes, haIssue: haIssue)
+            return base + solution.predict(UnsafeBufferPointer(row))
         }
     }
 
@@ -107,7 +136,9 @@ public struct RidgeForecastModel: ForecastModel {
             body: Body(
                 targets: targets, horizons: horizons, design: design,
                 historicalAverage: Dictionary(uniqueKeysWithValues: historicalAverage.map { ($0.key.rawValue, $0.value) }),
-                solutions: solutions, selections: selections))
+                solutions: solutions, selections: selections,
+                fallbackSolutions: fallbackSolutions.isEmpty ? nil : fallbackSolutions,
+                fallbackSelections: fallbackSelections.isEmpty ? nil : fallbackSelections))
     }
 
     public static func load(artifact: [UInt8]) throws -> Self {
@@ -121,12 +152,14 @@ public struct RidgeForecastModel: ForecastModel {
         }
         try HistoricalAverageTable.validate(tables.values)
         try body.design.validate()
-        for (key, solution) in body.solutions where solution.coefficients.count != body.design.columnCount {
+        for (key, solution) in Array(body.solutions) + Array(body.fallbackSolutions ?? [:])
+        where solution.coefficients.count != body.design.columnCount {
             throw ForecastingError.invalidArtifact(
                 "solution '\(key)' has \(solution.coefficients.count) coefficients for \(body.design.columnCount) design columns")
         }
         return Self(
             targets: body.targets, horizons: body.horizons, design: body.design, historicalAverage: tables,
-            solutions: body.solutions, selections: body.selections)
+            solutions: body.solutions, selections: body.selections, fallbackSolutions: body.fallbackSolutions ?? [:],
+            fallbackSelections: body.fallbackSelections ?? [:])
     }
 }

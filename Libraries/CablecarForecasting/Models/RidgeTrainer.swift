@@ -15,10 +15,16 @@ public struct RidgeDesignMatrix: Sendable {
 /// Fits a `RidgeForecastModel`. Historical-average inputs of training rows are leave-one-out
 /// (see `HistoricalAverageAccumulator`), so the model does not learn to trust an average that
 /// contains its own label.
+///
+/// Two solutions per (target, horizon, neighborhood), by whether the target's time-of-week slot
+/// has an average of other observations. Leave-one-out, a slot seen once in training has none
+/// and the row is fitted against the segment mean; served, the same slot has its one
+/// observation. With one week of data that is every slot: one model fitted on segment means and
+/// served slot values scored like the historical average. Each regime now gets the solution
+/// fitted on rows like it.
 struct RidgeTrainer {
-    /// Observations a historical-average level needs before the model is given it. Two, so that
-    /// a training row, whose own label is left out, and a served row see the same level.
-    static let historicalAverageMinimumCount = 2
+    enum Regime { case slotAverage, noSlotAverage }
+    static let minimumRegimeRows = 100
 
     let data: TrainingData
     let split: TimeSplit
@@ -30,32 +36,56 @@ struct RidgeTrainer {
         var tables: [ForecastTarget: HistoricalAverageTable] = [:]
         var solutions: [String: RidgeSolution] = [:]
         var selections: [String: RidgeForecastModel.Selection] = [:]
+        var fallbackSolutions: [String: RidgeSolution] = [:]
+        var fallbackSelections: [String: RidgeForecastModel.Selection] = [:]
         for target in parameters.targets {
             let accumulator = HistoricalAverageAccumulator(data: data, target: target, period: split.fitting)
             guard accumulator.totalCount > 0 else {
                 throw ForecastingError.emptyTrainingData("no \(target.rawValue) labels in the fitting period")
             }
-            tables[target] = accumulator.table(segments: data.segments, minimumCount: Self.historicalAverageMinimumCount)
+            tables[target] = accumulator.table(segments: data.segments)
             for horizon in parameters.horizons {
                 let training = data.examples(in: split.train, target: target, horizonMinutes: horizon)
                 let validation = data.examples(in: split.validation, target: target, horizonMinutes: horizon)
                 let byNeighborhood = group(training: training, validation: validation)
                 for neighborhood in data.neighborhoods {
-                    guard let (train, valid) = byNeighborhood[neighborhood], !train.isEmpty else { continue }
+                    guard let (train, valid) = byNeighborhood[neighborhood] else { continue }
                     let key = RidgeForecastModel.key(target, horizon, neighborhood)
-                    let matrix = buildMatrix(
-                        key: key, design: design, accumulator: accumulator, target: target, horizon: horizon,
-                        examples: train + valid, trainingRows: train.count)
-                    let (solution, selection) = try selectAndFit(matrix)
-                    solutions[key] = solution
-                    selections[key] = selection
-                    inspect?(matrix, solution)
+                    for regime in [Regime.slotAverage, .noSlotAverage] {
+                        let regimeTrain = train.filter { self.regime(of: $0, accumulator) == regime }
+                        // Too few rows for a regime: its forecasts use the other regime's solution.
+                        guard regimeTrain.count >= Self.minimumRegimeRows else { continue }
+                        let regimeValid = valid.filter { self.regime(of: $0, accumulator) == regime }
+                        let matrix = buildMatrix(
+                            key: key, design: design, accumulator: accumulator, target: target, horizon: horizon, regime: regime,
+                            examples: regimeTrain + regimeValid, trainingRows: regimeTrain.count)
+                        let (solution, selection) = try selectAndFit(matrix)
+                        switch regime {
+                        case .slotAverage:
+                            solutions[key] = solution
+                            selections[key] = selection
+                        case .noSlotAverage:
+                            fallbackSolutions[key] = solution
+                            fallbackSelections[key] = selection
+                        }
+                        inspect?(matrix, solution)
+                    }
                 }
             }
         }
         return RidgeForecastModel(
             targets: parameters.targets, horizons: parameters.horizons, design: design, historicalAverage: tables,
-            solutions: solutions, selections: selections)
+            solutions: solutions, selections: selections, fallbackSolutions: fallbackSolutions,
+            fallbackSelections: fallbackSelections)
+    }
+
+    /// Whether an example's target slot has observations besides its own label: the same
+    /// question a served forecast asks of the table (`RidgeForecastModel.predict`).
+    private func regime(of example: TrainingData.Example, _ accumulator: HistoricalAverageAccumulator) -> Regime {
+        let segment = data.segmentIndex(ofRow: example.row)
+        let labelTime = data.rows[example.labelRow].timestamp
+        return accumulator.slotMean(segment: segment, time: labelTime, leavingOut: example.actual) == nil
+            ? .noSlotAverage : .slotAverage
     }
 
     private func group(training: [TrainingData.Example], validation: [TrainingData.Example])
@@ -69,7 +99,7 @@ struct RidgeTrainer {
 
     private func buildMatrix(
         key: String, design: RidgeDesign, accumulator: HistoricalAverageAccumulator, target: ForecastTarget,
-        horizon: Int, examples: [TrainingData.Example], trainingRows: Int
+        horizon: Int, regime: Regime, examples: [TrainingData.Example], trainingRows: Int
     ) -> RidgeDesignMatrix {
         let p = design.columnCount
         var x = DenseMatrix(zeroRows: examples.count, columns: p)
@@ -79,13 +109,17 @@ struct RidgeTrainer {
             for (r, example) in examples.enumerated() {
                 let segment = data.segmentIndex(ofRow: example.row)
                 let labelTime = data.rows[example.labelRow].timestamp
-                let haTarget = accumulator.value(
-                    segment: segment, time: labelTime, leavingOut: example.actual,
-                    minimumCount: Self.historicalAverageMinimumCount)
-                let haIssue = accumulator.value(
-                    segment: segment, time: data.rows[example.row].timestamp,
-                    leavingOut: data.label(example.row, target).flatMap { $0.isFinite ? $0 : nil },
-                    minimumCount: Self.historicalAverageMinimumCount)
+                let issueLabel = data.label(example.row, target).flatMap { $0.isFinite ? $0 : nil }
+                let haTarget: Double
+                let haIssue: Double
+                switch regime {
+                case .slotAverage:
+                    haTarget = accumulator.value(segment: segment, time: labelTime, leavingOut: example.actual)
+                    haIssue = accumulator.value(segment: segment, time: data.rows[example.row].timestamp, leavingOut: issueLabel)
+                case .noSlotAverage:
+                    haTarget = accumulator.fallback(segment: segment, leavingOut: example.actual)
+                    haIssue = haTarget
+                }
                 design.fill(base + r * p, input: data.input(example.row), horizonMinutes: horizon, haIssue: haIssue)
                 y[r] = example.actual - haTarget
             }

@@ -46,7 +46,7 @@ struct RegistryClient {
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            (data, response) = try await HTTPGet.send(request)
         } catch {
             throw ValidationErrorText(
                 "cannot reach the registry at \(baseURL) (\(error.localizedDescription)); is cablecar-trainer running? "

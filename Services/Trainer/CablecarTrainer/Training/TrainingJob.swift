@@ -100,10 +100,12 @@ public struct TrainingJob: Sendable {
         metrics.append(("training_seconds", seconds))
         metrics.append(("gates_passed", verdict.passed ? 1 : 0))
         metrics += gateEvidenceMetrics(report)
-        for (key, selection) in fitted.ridge.selections.sorted(by: { $0.key < $1.key }) {
-            metrics.append(("penalty.\(key.replacingOccurrences(of: "|", with: "."))", selection.penalty))
-            if let mae = selection.validationMAE {
-                metrics.append(("validation.\(key.replacingOccurrences(of: "|", with: ".")).mae", mae))
+        let regimes = [("", fitted.ridge.selections), ("no_slot_average.", fitted.ridge.fallbackSelections)]
+        for (prefix, selections) in regimes {
+            for (key, selection) in selections.sorted(by: { $0.key < $1.key }) {
+                let name = prefix + key.replacingOccurrences(of: "|", with: ".")
+                metrics.append(("penalty.\(name)", selection.penalty))
+                if let mae = selection.validationMAE { metrics.append(("validation.\(name).mae", mae)) }
             }
         }
         try await registry.logMetrics(runID: runID, metrics)
