@@ -1,6 +1,7 @@
 import CablecarDomain
 import Foundation
 import Testing
+
 @testable import CablecarSimulation
 
 @Suite("Scenarios")
@@ -21,20 +22,41 @@ struct ScenarioTests {
 
     @Test func mistakesFailBeforeTheRun() {
         let index = CityIndex(city: Fixtures.city)
-        let unknownHood = Scenario(name: "x", changes: [ScenarioChange(kind: .demandShift, fromDay: 0, neighborhoods: ["atlantis"], multiplier: 2)])
+        let unknownHood = Scenario(
+            name: "x", changes: [ScenarioChange(kind: .demandShift, fromDay: 0, neighborhoods: ["atlantis"], multiplier: 2)])
         #expect(throws: SimulationError.self) { try ResolvedScenario(unknownHood, index: index) }
-        let cameraSpeed = Scenario(name: "x", changes: [ScenarioChange(kind: .sensorRecalibration, fromDay: 0, sensorKind: .camera, measure: .speed, factor: 2)])
+        let cameraSpeed = Scenario(
+            name: "x", changes: [ScenarioChange(kind: .sensorRecalibration, fromDay: 0, sensorKind: .camera, measure: .speed, factor: 2)])
         #expect(throws: SimulationError.self) { try ResolvedScenario(cameraSpeed, index: index) }
         let badTime = Scenario(name: "x", forced: [ForcedIncident(kind: .rain, day: 0, at: "25:00", durationMinutes: 10)])
         #expect(throws: SimulationError.self) { try ResolvedScenario(badTime, index: index) }
+        for multiplier in [Double.infinity, 1e300, 1e-300, -1, .nan] {
+            let extreme = Scenario(
+                name: "x", changes: [ScenarioChange(kind: .demandShift, fromDay: 0, neighborhoods: ["mission"], multiplier: multiplier)])
+            #expect(throws: SimulationError.self) { try ResolvedScenario(extreme, index: index) }
+            let recalibration = Scenario(
+                name: "x",
+                changes: [
+                    ScenarioChange(kind: .sensorRecalibration, fromDay: 0, sensorKind: .loopDetector, measure: .speed, factor: multiplier)
+                ])
+            #expect(throws: SimulationError.self) { try ResolvedScenario(recalibration, index: index) }
+        }
         #expect(throws: SimulationError.self) { try ScenarioFlags.construction("mission:two:1") }
         #expect(throws: SimulationError.self) { try ScenarioFlags.recalibration("radar.speed:1:0.9") }
     }
 
     @Test func flagsMatchTheFileFormat() throws {
-        #expect(try ScenarioFlags.construction("mission:2:1") == ScenarioChange(kind: .construction, fromDay: 2, neighborhoods: ["mission"], lanesClosed: 1))
-        #expect(try ScenarioFlags.demandShift("soma,mission-bay:1:1.3") == ScenarioChange(kind: .demandShift, fromDay: 1, neighborhoods: ["soma", "mission-bay"], multiplier: 1.3))
-        #expect(try ScenarioFlags.recalibration("loop.speed:2:0.85:sunset") == ScenarioChange(kind: .sensorRecalibration, fromDay: 2, neighborhoods: ["sunset"], sensorKind: .loopDetector, measure: .speed, factor: 0.85))
+        #expect(
+            try ScenarioFlags.construction("mission:2:1")
+                == ScenarioChange(kind: .construction, fromDay: 2, neighborhoods: ["mission"], lanesClosed: 1))
+        #expect(
+            try ScenarioFlags.demandShift("soma,mission-bay:1:1.3")
+                == ScenarioChange(kind: .demandShift, fromDay: 1, neighborhoods: ["soma", "mission-bay"], multiplier: 1.3))
+        #expect(
+            try ScenarioFlags.recalibration("loop.speed:2:0.85:sunset")
+                == ScenarioChange(
+                    kind: .sensorRecalibration, fromDay: 2, neighborhoods: ["sunset"], sensorKind: .loopDetector, measure: .speed,
+                    factor: 0.85))
         let venue = try ScenarioFlags.newVenue("bayview:3:20000")
         #expect(venue.kind == .newVenue && venue.fromDay == 3 && venue.venue?.capacity == 20_000 && venue.venue?.neighborhood == "bayview")
     }
@@ -47,7 +69,9 @@ struct ScenarioTests {
             changes: [
                 ScenarioChange(kind: .construction, fromDay: 1, neighborhoods: ["mission"], lanesClosed: 1),
                 ScenarioChange(kind: .demandShift, fromDay: 1, neighborhoods: ["bayview"], multiplier: 1.3),
-                ScenarioChange(kind: .sensorRecalibration, fromDay: 1, neighborhoods: ["richmond"], sensorKind: .loopDetector, measure: .speed, factor: 0.8),
+                ScenarioChange(
+                    kind: .sensorRecalibration, fromDay: 1, neighborhoods: ["richmond"], sensorKind: .loopDetector, measure: .speed,
+                    factor: 0.8),
             ])
         let baseline = try Fixtures.run(seed: 31, days: 2)
         let drifted = try Fixtures.run(seed: 31, days: 2, scenario: scenario)
@@ -60,7 +84,9 @@ struct ScenarioTests {
         #expect(rows(baseline.truth, "bayview", day: 0) == rows(drifted.truth, "bayview", day: 0))
         // Construction: less capacity on Mission's arterials from day 1.
         let arterials = Set(Fixtures.city.segments.filter { $0.neighborhood == "mission" && $0.lanes >= 2 }.map(\.id))
-        let capacity = { (truth: [SegmentTruth]) in Fixtures.mean(rows(truth, "mission", day: 1).filter { arterials.contains($0.segmentID) }.map(\.capacityVehiclesPerHour)) }
+        let capacity = { (truth: [SegmentTruth]) in
+            Fixtures.mean(rows(truth, "mission", day: 1).filter { arterials.contains($0.segmentID) }.map(\.capacityVehiclesPerHour))
+        }
         #expect(capacity(drifted.truth) < 0.7 * capacity(baseline.truth))
         // Demand shift: 30% more demand in Bayview (same noise, so the ratio is close to exact).
         let demand = { (truth: [SegmentTruth]) in Fixtures.mean(rows(truth, "bayview", day: 1).map(\.demandVehiclesPerHour)) }
@@ -83,7 +109,9 @@ struct ScenarioTests {
         #expect(abs(readOverTrue(baseline) - 1) < 0.02)
         #expect(abs(readOverTrue(drifted) - 0.8) < 0.02)
         // A construction notice goes out on raw.events.
-        let events = drifted.records.filter { $0.topic == .rawEvents }.compactMap { try? decoder.decode(CityEvent.self, from: Data($0.value)) }
+        let events = drifted.records.filter { $0.topic == .rawEvents }.compactMap {
+            try? decoder.decode(CityEvent.self, from: Data($0.value))
+        }
         #expect(events.contains { $0.kind == .construction && $0.neighborhood == "mission" && $0.eventTime == dayTwo })
     }
 }

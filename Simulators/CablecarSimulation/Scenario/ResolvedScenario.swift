@@ -49,6 +49,10 @@ struct ResolvedScenario: Sendable {
     var recalibrations: [Recalibration] = []
     var forced: [Forced] = []
 
+    /// Multipliers and sensor factors a scenario may use: finite, and far enough from zero and
+    /// infinity that the simulated numbers stay in range (an infinite demand was accepted before).
+    static let scaleRange: ClosedRange<Double> = 0.01...100
+
     init(_ scenario: Scenario, index: CityIndex) throws {
         func fail(_ text: String) -> SimulationError { .invalidScenario("\(scenario.name): \(text)") }
         func neighborhoods(_ names: [String]?) throws -> Set<Int> {
@@ -88,7 +92,9 @@ struct ResolvedScenario: Sendable {
                 for name in names where !unique.contains(name) { unique.append(name) }
                 constructions.append(Construction(fromDay: change.fromDay, segments: chosen, lanesClosed: lanes, neighborhoods: unique))
             case .demandShift:
-                guard let multiplier = change.multiplier, multiplier > 0 else { throw fail("demand_shift needs multiplier > 0") }
+                guard let multiplier = change.multiplier, Self.scaleRange.contains(multiplier) else {
+                    throw fail("demand_shift needs a multiplier from \(Self.scaleRange.lowerBound) to \(Self.scaleRange.upperBound)")
+                }
                 shifts.append(DemandShift(fromDay: change.fromDay, neighborhoods: hoods, multiplier: multiplier))
             case .newVenue:
                 guard let spec = change.venue else { throw fail("new_venue needs a venue object") }
@@ -114,8 +120,12 @@ struct ResolvedScenario: Sendable {
                         fromDay: change.fromDay, venue: venue, segments: approach, eventProbability: spec.eventProbability ?? 0.6,
                         startMinute: start, durationHours: spec.durationHours))
             case .sensorRecalibration:
-                guard let kind = change.sensorKind, let measure = change.measure, let factor = change.factor, factor > 0 else {
-                    throw fail("sensor_recalibration needs sensor_kind, measure and factor > 0")
+                guard let kind = change.sensorKind, let measure = change.measure, let factor = change.factor,
+                    Self.scaleRange.contains(factor)
+                else {
+                    throw fail(
+                        "sensor_recalibration needs sensor_kind, measure and a factor from \(Self.scaleRange.lowerBound) to \(Self.scaleRange.upperBound)"
+                    )
                 }
                 guard !(kind == .camera && measure == .speed) else { throw fail("cameras count vehicles; they have no speed to bias") }
                 recalibrations.append(
