@@ -1,14 +1,49 @@
 import Foundation
 
 /// The services `cablecar run` starts: executables beside `cablecar` itself, output to log files.
+///
+/// Their pids are kept in a file in the log directory, so services left running by a run that
+/// crashed (they would hold their ports and fail the next run's readiness checks) are stopped
+/// when the next run starts.
 final class ChildProcesses: @unchecked Sendable {
     let logDirectory: URL
     private var processes: [(name: String, process: Process)] = []
     private let lock = NSLock()
 
+    private var pidFile: URL { logDirectory.appendingPathComponent("children.pids") }
+
     init(logDirectory: URL) {
         self.logDirectory = logDirectory
         try? FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
+        stopLeftovers()
+    }
+
+    /// Stops the services an earlier run recorded that are still running. A recorded pid is only
+    /// signalled while /proc says it still runs that executable (pids are reused).
+    private func stopLeftovers() {
+        guard let text = try? String(contentsOf: pidFile, encoding: .utf8) else { return }
+        let leftovers = LeftoverChild.parse(text).filter { $0.isRunning() }
+        for child in leftovers {
+            print("stopping \(child.name) (pid \(child.pid)) left running by an earlier run")
+            kill(child.pid, SIGTERM)
+        }
+        let deadline = Date().addingTimeInterval(20)
+        for child in leftovers {
+            while child.isRunning(), Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+            if child.isRunning() { kill(child.pid, SIGKILL) }
+        }
+        try? FileManager.default.removeItem(at: pidFile)
+    }
+
+    private func record(_ name: String, pid: Int32) {
+        let line = Data("\(pid) \(name)\n".utf8)
+        if let handle = try? FileHandle(forWritingTo: pidFile) {
+            _ = try? handle.seekToEnd()
+            try? handle.write(contentsOf: line)
+            try? handle.close()
+        } else {
+            try? line.write(to: pidFile)
+        }
     }
 
     static func executable(_ name: String) throws -> URL {
@@ -33,6 +68,7 @@ final class ChildProcesses: @unchecked Sendable {
         try process.run()
         lock.lock()
         processes.append((name, process))
+        record(name, pid: process.processIdentifier)
         lock.unlock()
         print("started \(name) (pid \(process.processIdentifier), log \(log.path))")
     }
@@ -85,5 +121,32 @@ final class ChildProcesses: @unchecked Sendable {
                 kill(process.processIdentifier, SIGKILL)
             }
         }
+        try? FileManager.default.removeItem(at: pidFile)
+    }
+}
+
+/// A service recorded in the pid file of an earlier run.
+struct LeftoverChild: Equatable {
+    var pid: Int32
+    var name: String
+
+    /// Lines of "pid name"; anything else is skipped (the file is ours, but may be cut short).
+    static func parse(_ text: String) -> [LeftoverChild] {
+        text.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let pid = Int32(parts[0]), pid > 1,
+                parts[1].hasPrefix("cablecar-"), !parts[1].contains("/")
+            else { return nil }
+            return LeftoverChild(pid: pid, name: String(parts[1]))
+        }
+    }
+
+    /// True while the pid runs an executable of this name (argv[0] of /proc/PID/cmdline).
+    func isRunning(procRoot: String = "/proc") -> Bool {
+        guard let data = FileManager.default.contents(atPath: "\(procRoot)/\(pid)/cmdline"),
+            let first = data.split(separator: 0, omittingEmptySubsequences: false).first,
+            let argv0 = String(bytes: first, encoding: .utf8)
+        else { return false }
+        return (argv0 as NSString).lastPathComponent == name
     }
 }

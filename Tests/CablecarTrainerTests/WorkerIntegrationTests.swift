@@ -202,4 +202,36 @@ final class Graveyard: @unchecked Sendable {
             #expect(try await harness.queue.enqueue(request, source: "http") == false)
         }
     }
+
+    @Test func anAlertStormQueuesOneRetrainingOnTheNewestWindow() async throws {
+        try await TrainerHarness.with { harness in
+            let translator = AlertTranslator(windowDays: 7)
+            func alert(_ id: String, hours: Int64) throws -> TrainingRequest {
+                let time = SyntheticSnapshot.monday + 14 * 86_400_000 + hours * 3_600_000
+                let body = #"{"alert_id":"\#(id)","event_time":\#(time),"state":"open","neighborhood":"Beta"}"#
+                return try #require(try translator.request(fromAlert: Array(body.utf8), receivedAt: time))
+            }
+            let first = try alert("S-1", hours: 0)
+            #expect(try await harness.queue.enqueueAlert(first) == .queued)
+            #expect(try await harness.queue.enqueueAlert(try alert("S-2", hours: 2)) == .merged(into: "alert-S-1"))
+            let newest = try alert("S-3", hours: 3)
+            #expect(try await harness.queue.enqueueAlert(newest) == .merged(into: "alert-S-1"))
+            #expect(try await harness.queue.enqueueAlert(try alert("S-2", hours: 2)) == .duplicate, "a redelivered alert")
+            #expect(try await harness.queue.enqueueAlert(try alert("S-0", hours: -1)) == .merged(into: "alert-S-1"))
+
+            let queued = try #require(try await harness.queue.status("alert-S-1"))
+            #expect(queued.state == .queued)
+            #expect(queued.request.end == newest.end, "the queued retraining moved to the newest alert's window")
+            #expect(queued.request.start == newest.start)
+            let merged = try #require(try await harness.queue.status("alert-S-3"))
+            #expect(merged.state == .merged)
+            #expect(merged.mergedInto == "alert-S-1")
+            #expect(try await harness.scalar("SELECT count(*) FROM trainer_requests WHERE status = 'queued'") == 1)
+
+            // Once claimed, the retraining no longer takes merges: a later alert queues anew.
+            let claim = try #require(try await harness.queue.claim(worker: "w", leaseSeconds: 60, maxAttempts: 3))
+            #expect(claim.request.requestID == "alert-S-1")
+            #expect(try await harness.queue.enqueueAlert(try alert("S-4", hours: 5)) == .queued)
+        }
+    }
 }

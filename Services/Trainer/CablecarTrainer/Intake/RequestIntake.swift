@@ -79,10 +79,23 @@ struct IntakeHandler: StreamHandler {
             logger.debug("Intake message skipped", metadata: ["offset": "\(message.offset)", "why": "\(why)"])
         case .enqueue(let request, let source):
             do {
-                let inserted = try await queue.enqueue(request, source: source)
-                logger.info(
-                    inserted ? "Training request queued" : "Duplicate training request ignored",
-                    metadata: ["request_id": "\(request.requestID)", "source": "\(source)"])
+                if source == "alert" {
+                    switch try await queue.enqueueAlert(request) {
+                    case .queued:
+                        logger.info("Training request queued", metadata: ["request_id": "\(request.requestID)", "source": "alert"])
+                    case .merged(let into):
+                        logger.info(
+                            "Alert merged into a queued retraining",
+                            metadata: ["request_id": "\(request.requestID)", "merged_into": "\(into)"])
+                    case .duplicate:
+                        logger.info("Duplicate training request ignored", metadata: ["request_id": "\(request.requestID)"])
+                    }
+                } else {
+                    let inserted = try await queue.enqueue(request, source: source)
+                    logger.info(
+                        inserted ? "Training request queued" : "Duplicate training request ignored",
+                        metadata: ["request_id": "\(request.requestID)", "source": "\(source)"])
+                }
             } catch {
                 guard let refusal = InputRefusal.message(of: error) else { throw error }
                 try await reject(message, reason: "the database refused the request: \(refusal)")

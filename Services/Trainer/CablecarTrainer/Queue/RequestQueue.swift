@@ -39,6 +39,63 @@ public struct RequestQueue: Sendable {
         return inserted
     }
 
+    /// What became of an alert's retraining request.
+    public enum AlertEnqueueOutcome: Sendable, Equatable {
+        /// Queued as a retraining of its own.
+        case queued
+        /// Another alert's retraining was still queued: this alert was merged into it (and the
+        /// queued request moved to this alert's window when that is newer).
+        case merged(into: String)
+        /// The alert's request id is already known (a redelivered alert).
+        case duplicate
+    }
+
+    /// Queues an alert's retraining unless another alert's retraining is still waiting; then the
+    /// alert is recorded as merged into that one. An alert storm (one alert per neighborhood and
+    /// metric within minutes) so trains one model on the newest data instead of one per alert,
+    /// each on nearly the same window. A retraining already running is not merged into: it
+    /// trains on data from before this alert.
+    public func enqueueAlert(_ request: TrainingRequest) async throws -> AlertEnqueueOutcome {
+        let json = String(decoding: try Self.encoder.encode(request), as: UTF8.self)
+        return try await database.withTransaction(logger: logger) { connection in
+            // One intake at a time decides, so two trainers never both queue a storm's first alert.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext('trainer_requests.alert_merge'))", logger: logger)
+            let known = try await connection.query(
+                "SELECT 1 FROM trainer_requests WHERE request_id = \(request.requestID)", logger: logger)
+            for try await _ in known { return .duplicate }
+            let waiting = try await connection.query(
+                """
+                SELECT request_id, (request->>'end')::bigint FROM trainer_requests
+                WHERE source = 'alert' AND status = 'queued' AND attempts = 0
+                ORDER BY created_at, request_id LIMIT 1 FOR UPDATE
+                """, logger: logger)
+            var target: (id: String, end: Int64)?
+            for try await (id, end) in waiting.decode((String, Int64).self) { target = (id, end) }
+            guard let target else {
+                try await connection.query(
+                    """
+                    INSERT INTO trainer_requests (request_id, request, source, status)
+                    VALUES (\(request.requestID), \(json)::jsonb, 'alert', 'queued')
+                    """, logger: logger)
+                return .queued
+            }
+            if request.end > target.end {
+                try await connection.query(
+                    """
+                    UPDATE trainer_requests SET request = request || jsonb_build_object(
+                        'start', \(request.start), 'end', \(request.end), 'event_time', \(request.eventTime)), updated_at = now()
+                    WHERE request_id = \(target.id)
+                    """, logger: logger)
+            }
+            try await connection.query(
+                """
+                INSERT INTO trainer_requests (request_id, request, source, status, merged_into, finished_at)
+                VALUES (\(request.requestID), \(json)::jsonb, 'alert', 'merged', \(target.id), now())
+                """, logger: logger)
+            return .merged(into: target.id)
+        }
+    }
+
     /// Records a message that can never become a request (migration 0015), once per offset.
     public func recordRejected(topic: String, partition: Int32, offset: Int64, reason: String, payload: [UInt8]) async throws {
         try await database.query(
@@ -157,18 +214,20 @@ public struct RequestQueue: Sendable {
     public func status(_ requestID: String) async throws -> RequestStatus? {
         let rows = try await database.query(
             """
-            SELECT request::text, source, status, attempts, run_id, model_name, model_version, decision, evaluation::text, error
+            SELECT request::text, source, status, attempts, run_id, model_name, model_version, decision, evaluation::text, error,
+                merged_into
             FROM trainer_requests WHERE request_id = \(requestID)
             """, logger: logger)
-        for try await (json, source, status, attempts, runID, modelName, modelVersion, decision, evaluation, error) in rows.decode(
-            (String, String, String, Int32, String?, String?, Int32?, String?, String?, String?).self)
+        for try await (json, source, status, attempts, runID, modelName, modelVersion, decision, evaluation, error, mergedInto)
+            in rows.decode((String, String, String, Int32, String?, String?, Int32?, String?, String?, String?, String?).self)
         {
             let decoder = JSONDecoder()
             return RequestStatus(
                 requestID: requestID, state: RequestStatus.State(rawValue: status) ?? .failed, source: source,
                 attempts: Int(attempts), request: try decoder.decode(TrainingRequest.self, from: Data(json.utf8)),
                 runID: runID, modelName: modelName, modelVersion: modelVersion.map(Int.init), decision: decision,
-                outcome: try evaluation.map { try decoder.decode(TrainingOutcome.self, from: Data($0.utf8)) }, error: error)
+                outcome: try evaluation.map { try decoder.decode(TrainingOutcome.self, from: Data($0.utf8)) }, error: error,
+                mergedInto: mergedInto)
         }
         return nil
     }

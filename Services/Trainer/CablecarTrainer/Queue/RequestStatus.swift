@@ -5,6 +5,8 @@ import CablecarForecasting
 public struct RequestStatus: Codable, Sendable, Equatable {
     public enum State: String, Codable, Sendable {
         case queued, running, succeeded, failed
+        /// An alert merged into another alert's queued retraining (`merged_into`).
+        case merged
     }
 
     public var requestID: String
@@ -19,6 +21,8 @@ public struct RequestStatus: Codable, Sendable, Equatable {
     public var decision: String?
     public var outcome: TrainingOutcome?
     public var error: String?
+    /// For a merged alert: the request that trains for it.
+    public var mergedInto: String?
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id"
@@ -27,6 +31,7 @@ public struct RequestStatus: Codable, Sendable, Equatable {
         case modelName = "model_name"
         case modelVersion = "model_version"
         case decision, outcome, error
+        case mergedInto = "merged_into"
     }
 }
 
