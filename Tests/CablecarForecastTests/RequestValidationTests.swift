@@ -38,6 +38,22 @@ struct RequestValidationTests {
         #expect(Self.code(ForecastRequestBody(segments: ["seg-a-1"], requestID: String(repeating: "x", count: 200))) == "invalid_request")
     }
 
+    /// A field sent as null, or a field the document does not have, is refused rather than read
+    /// as "use the default" (schemathesis found `"share": null` starting a rollout with share 0).
+    @Test func nullAndUnknownFieldsAreRefused() throws {
+        func decodes<T: Decodable>(_ type: T.Type, _ json: String) -> Bool {
+            (try? JSONDecoder().decode(T.self, from: Data(json.utf8))) != nil
+        }
+        #expect(decodes(ForecastRequestBody.self, #"{"segments":["seg-a-1"],"horizons":[15]}"#))
+        #expect(!decodes(ForecastRequestBody.self, #"{"segments":["seg-a-1"],"horizons":null}"#))
+        #expect(!decodes(ForecastRequestBody.self, #"{"segments":null,"neighborhood":"north"}"#))
+        #expect(!decodes(ForecastRequestBody.self, #"{"segments":["seg-a-1"],"horizon":[15]}"#), "a misspelt field")
+        #expect(decodes(Rollout.self, #"{"mode":"canary","version":2,"share":0.5}"#))
+        #expect(decodes(Rollout.self, #"{"mode":"off"}"#))
+        #expect(!decodes(Rollout.self, #"{"mode":"off","share":null,"version":0}"#))
+        #expect(decodes(Rollout.self, #"{"mode":"off","version":null}"#), "the document allows a null version")
+    }
+
     @Test func acceptsAndNormalizes() throws {
         let query = try Self.validator.validate(
             ForecastRequestBody(segments: ["seg-a-1", "seg-a-1", "seg-b-2"], horizons: [60, 15, 60], targets: ["speed", "speed_kmh"]))

@@ -14,7 +14,7 @@ import Testing
 @Suite("Registry hardening")
 struct RegistryHardeningTests {
     static func app(_ h: RegistryHarness, token: String? = "adm1n") -> some ApplicationProtocol {
-        let router = Router()
+        let router = Router(options: MethodNotAllowed.routerOptions)
         RegistryRoutes.add(
             to: router, store: h.store, configuration: RegistryHTTPConfiguration(adminToken: token), logger: TestStack.logger)
         MethodNotAllowed.install(on: router)
@@ -138,6 +138,18 @@ struct RegistryHardeningTests {
                 }
                 try await client.execute(uri: "/api/v1/no-such-route", method: .get) { response in
                     #expect(response.status == .notFound)
+                    #expect(String(buffer: response.body).contains("no route"))
+                }
+                // Any method, not only the common ones: TRACE, and one no standard defines.
+                for method in [HTTPRequest.Method.trace, .connect, HTTPRequest.Method("BREW")].compactMap({ $0 }) {
+                    try await client.execute(uri: "/api/v1/models", method: method) { response in
+                        #expect(response.status == .methodNotAllowed, "\(method)")
+                        #expect(response.headers[.allow]?.contains("GET") == true)
+                        #expect(String(buffer: response.body).contains("method_not_allowed"))
+                    }
+                }
+                try await client.execute(uri: "/api/v1/models", method: .head) { response in
+                    #expect(response.status == .ok, "HEAD answers where GET does")
                 }
             }
         }

@@ -63,7 +63,8 @@ extension RegistryStore {
             let stage = try await stageOf(modelName, version, on: connection)
             guard stage != .production else {
                 throw RegistryError(
-                    .invalidState, "version \(version) of \(modelName) is production; promote or roll back to another version before deleting it")
+                    .invalidState,
+                    "version \(version) of \(modelName) is production; promote or roll back to another version before deleting it")
             }
             var runID: String?
             for try await run in try await connection.query(
@@ -76,7 +77,8 @@ extension RegistryStore {
                 connection, actor: actor, action: "model.version.delete", subject: "model/\(modelName)/\(version)", reason: reason,
                 details: ["stage": stage.rawValue, "run_id": runID ?? ""])
             let event = ModelEvent(
-                eventID: Self.newRunID(), eventTime: Self.now(), kind: .deleted, modelName: modelName, modelVersion: version, fromStage: stage,
+                eventID: Self.newRunID(), eventTime: Self.now(), kind: .deleted, modelName: modelName, modelVersion: version,
+                fromStage: stage,
                 toStage: stage, actor: actor, reason: reason, runID: runID, artifactSHA256: nil)
             try await enqueue([event], on: connection)
             return [event]

@@ -219,7 +219,12 @@ extension RegistryStore {
         try await versions(modelName: modelName, stage: stage).first
     }
 
+    /// Version numbers are Postgres integers from 1: any other number names no version, and is
+    /// answered as such before it reaches a query (where it would be a database error).
+    static func isStorableVersion(_ version: Int) -> Bool { (1...Int(Int32.max)).contains(version) }
+
     func versions(modelName: String, stage: ModelStage?, only: Int?) async throws -> [ModelVersion] {
+        if let only, !Self.isStorableVersion(only) { return [] }
         var result: [ModelVersion] = []
         for try await row in try await client.query(
             """
@@ -267,6 +272,7 @@ extension RegistryStore {
 
     public func transitions(modelName: String, version: Int) async throws -> [StageTransition] {
         var result: [StageTransition] = []
+        guard Self.isStorableVersion(version) else { return result }
         for try await (from, to, actor, reason, at) in try await client.query(
             """
             SELECT from_stage, to_stage, actor, reason, occurred_at_ms FROM registry_model_transitions

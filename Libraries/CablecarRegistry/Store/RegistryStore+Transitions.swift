@@ -1,5 +1,5 @@
-import Foundation
 import CablecarDomain
+import Foundation
 import PostgresNIO
 
 extension RegistryStore {
@@ -7,10 +7,13 @@ extension RegistryStore {
     /// version in the same transaction. Each change is recorded (transition row, audit_log row)
     /// and published on `model.events`. Moving a version to the stage it is in changes nothing.
     @discardableResult
-    public func transition(modelName: String, version: Int, to stage: ModelStage, actor: String, reason: String) async throws -> ModelVersion {
+    public func transition(modelName: String, version: Int, to stage: ModelStage, actor: String, reason: String) async throws
+        -> ModelVersion
+    {
         try Self.validateActor(actor)
         let pending = try await transaction { connection in
-            try await changeStage(modelName: modelName, version: version, to: stage, kind: .transitioned, actor: actor, reason: reason, on: connection)
+            try await changeStage(
+                modelName: modelName, version: version, to: stage, kind: .transitioned, actor: actor, reason: reason, on: connection)
         }
         report(pending)
         await flushEvents(expected: pending.count)
@@ -94,6 +97,9 @@ extension RegistryStore {
     }
 
     func stageOf(_ modelName: String, _ version: Int, on connection: PostgresConnection) async throws -> ModelStage {
+        guard Self.isStorableVersion(version) else {
+            throw RegistryError.notFound("Model Version (name=\(modelName), version=\(version)) not found")
+        }
         for try await stage in try await connection.query(
             "SELECT stage FROM registry_model_versions WHERE model_name = \(modelName) AND version = \(version)", logger: logger
         ).decode(String.self) {
@@ -146,7 +152,8 @@ extension RegistryStore {
                 "Model version stage changed",
                 metadata: [
                     "model": "\(event.modelName)", "version": "\(event.modelVersion)", "from": "\(event.fromStage?.rawValue ?? "-")",
-                    "to": "\(event.toStage.rawValue)", "kind": "\(event.kind.rawValue)", "actor": "\(event.actor)", "reason": "\(event.reason)",
+                    "to": "\(event.toStage.rawValue)", "kind": "\(event.kind.rawValue)", "actor": "\(event.actor)",
+                    "reason": "\(event.reason)",
                 ])
         }
     }

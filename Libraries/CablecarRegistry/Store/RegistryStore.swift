@@ -15,7 +15,9 @@ public struct RegistryStore: Sendable {
         public var maxParamValueLength: Int
         public var maxTagValueLength: Int
 
-        public init(maxArtifactBytes: Int = 64 << 20, maxKeyLength: Int = 250, maxParamValueLength: Int = 6_000, maxTagValueLength: Int = 8_000) {
+        public init(
+            maxArtifactBytes: Int = 64 << 20, maxKeyLength: Int = 250, maxParamValueLength: Int = 6_000, maxTagValueLength: Int = 8_000
+        ) {
             self.maxArtifactBytes = maxArtifactBytes
             self.maxKeyLength = maxKeyLength
             self.maxParamValueLength = maxParamValueLength

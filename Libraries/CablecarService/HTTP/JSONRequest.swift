@@ -45,3 +45,41 @@ public enum JSONRequest {
         }
     }
 }
+
+extension KeyedDecodingContainer {
+    /// Like `decodeIfPresent`, but a field sent as `null` is refused instead of read as absent:
+    /// where a document says a field is a number or a list, `null` is a client's mistake, and
+    /// reading it as "use the default" would answer a question the client did not ask.
+    public func decodeUnlessNull<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard contains(key) else { return nil }
+        if try decodeNil(forKey: key) {
+            throw DecodingError.valueNotFound(
+                type, .init(codingPath: codingPath + [key], debugDescription: "'\(key.stringValue)' is null; leave it out instead"))
+        }
+        return try decode(type, forKey: key)
+    }
+}
+
+/// Any JSON object key, to see the keys a body sent beyond the ones a type reads.
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension Decoder {
+    /// Refuses an object with keys other than `known` (a document with
+    /// `additionalProperties: false`): a misspelt optional field would otherwise be ignored and
+    /// its default used without a word.
+    public func refuseUnknownKeys(_ known: [String]) throws {
+        let container = try container(keyedBy: AnyCodingKey.self)
+        let allowed = Set(known)
+        if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !allowed.contains($0) }) {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: codingPath,
+                    debugDescription: "unknown field '\(unknown.prefix(100))'; the fields are \(known.joined(separator: ", "))"))
+        }
+    }
+}

@@ -84,7 +84,7 @@ public enum ServiceMain {
             serviceName: definition.name, configuration: common, environment: environment, logger: logger,
             database: database, admin: admin, startup: StartupGate(), readiness: ServiceReadiness())
         let startupReadiness = StartupReadiness()
-        let router = Router()
+        let router = Router(options: MethodNotAllowed.routerOptions)
         let workers = try definition.build(context, own, router)
         // Workers that consume streams say whether they actually consume (partitions assigned,
         // not retrying after a failure): a service is ready only then.

@@ -25,6 +25,16 @@ public struct ForecastRequestBody: Codable, Sendable {
         case segments, neighborhood, horizons, targets
         case requestID = "request_id"
     }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(["segments", "neighborhood", "horizons", "targets", "request_id"])
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        segments = try container.decodeUnlessNull([String].self, forKey: .segments)
+        neighborhood = try container.decodeUnlessNull(String.self, forKey: .neighborhood)
+        horizons = try container.decodeUnlessNull([Int].self, forKey: .horizons)
+        targets = try container.decodeUnlessNull([String].self, forKey: .targets)
+        requestID = try container.decodeUnlessNull(String.self, forKey: .requestID)
+    }
 }
 
 /// Checks what a caller asked for against the city, the served horizons and the batch limit.

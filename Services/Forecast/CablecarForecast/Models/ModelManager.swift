@@ -62,6 +62,10 @@ public actor ModelManager {
 
     /// Serves `rollout.version` (which must be in staging) as canary or shadow; `.off` ends a rollout.
     public func apply(_ rollout: Rollout) async throws -> ModelSet {
+        // Checked whatever the mode: a request that says share -1 is wrong even when it ends a rollout.
+        guard rollout.share.isFinite, (0...1).contains(rollout.share) else {
+            throw ServiceError.badRequest("'share' must be a number from 0 to 1, got \(rollout.share)")
+        }
         guard rollout.mode != .off else {
             holder.update { $0.setRollout(.off, candidate: nil) }
             logger.info("Rollout ended", metadata: ["model": "\(modelName)"])
@@ -69,9 +73,6 @@ public actor ModelManager {
         }
         guard let number = rollout.version else {
             throw ServiceError.badRequest("a \(rollout.mode.rawValue) rollout needs 'version' (a staging version of \(modelName))")
-        }
-        guard rollout.share.isFinite, (0...1).contains(rollout.share) else {
-            throw ServiceError.badRequest("'share' must be a number from 0 to 1, got \(rollout.share)")
         }
         let version: ModelVersion?
         do {

@@ -1,3 +1,5 @@
+import CablecarService
+
 /// How a candidate (staging) version is served next to production: not at all, as a canary to
 /// a sticky share of segments, or as a shadow whose predictions are logged and never returned.
 public struct Rollout: Codable, Sendable, Equatable {
@@ -47,7 +49,8 @@ public struct Rollout: Codable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         mode = try container.decode(Mode.self, forKey: .mode)
+        // The document allows an explicit null version (no candidate); share must be a number.
         version = try container.decodeIfPresent(Int.self, forKey: .version)
-        share = try container.decodeIfPresent(Double.self, forKey: .share) ?? 0
+        share = try container.decodeUnlessNull(Double.self, forKey: .share) ?? 0
     }
 }
