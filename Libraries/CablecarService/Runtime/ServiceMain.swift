@@ -85,6 +85,8 @@ public enum ServiceMain {
             database: database, admin: admin, startup: StartupGate(), readiness: ServiceReadiness())
         let startupReadiness = StartupReadiness()
         let router = Router(options: MethodNotAllowed.routerOptions)
+        // Before any route: route responders capture the middleware present when they are added.
+        router.add(middleware: UnhandledErrorMiddleware(logger: logger))
         let workers = try definition.build(context, own, router)
         // Workers that consume streams say whether they actually consume (partitions assigned,
         // not retrying after a failure): a service is ready only then.
