@@ -158,7 +158,8 @@ let package = Package(
                 "CablecarService",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            path: "Services/Ingest/CablecarIngest"
+            path: "Services/Ingest/CablecarIngest",
+            resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "CablecarIngestMain",
@@ -175,7 +176,8 @@ let package = Package(
                 "CablecarService",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            path: "Services/Features/CablecarFeatureStore"
+            path: "Services/Features/CablecarFeatureStore",
+            resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "CablecarFeaturesMain",
@@ -199,7 +201,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Services/Trainer/CablecarTrainer"
+            path: "Services/Trainer/CablecarTrainer",
+            resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "CablecarTrainerMain",
@@ -246,7 +249,8 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Services/Monitor/CablecarMonitor"
+            path: "Services/Monitor/CablecarMonitor",
+            resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "CablecarMonitorMain",

@@ -15,27 +15,10 @@ import Testing
     static let token = "fuzz-admin-token"
     static let modelName = "traffic-probe"
 
-    /// The bootstrapped probe environment's executable `name`.
-    static func probe(_ name: String) throws -> URL {
-        let url = TestStack.repositoryRoot.appendingPathComponent(".cablecar/probe-venv/bin/\(name)")
-        guard FileManager.default.isExecutableFile(atPath: url.path) else {
-            throw HarnessFailure("\(name) is not installed at \(url.path): run scripts/bootstrap")
-        }
-        return url
-    }
-
     @Test func schemathesisFindsNoServerErrorNoCrashAndNoSchemaViolation() async throws {
         try await Self.withServer { base, _ in
-            // Every check schemathesis has, except that a schema-valid body is accepted: ids of
-            // segments and neighborhoods are checked against the city (a 400 naming the unknown
-            // id), which no schema can list for a city the server loads at start.
-            let (status, output) = try await Self.run(
-                Self.probe("schemathesis"),
-                [
-                    "--no-color", "run", "\(base)/openapi.json", "--checks", "all", "--exclude-checks", "positive_data_acceptance",
-                    "--max-examples", "40", "--seed", "20261203", "--request-timeout", "10", "--workers", "2",
-                    "--header", "Authorization: Bearer \(Self.token)",
-                ])
+            let (status, output) = try await APIProbes.schemathesis(
+                base: base, headers: ["Authorization: Bearer \(Self.token)"])
             #expect(status == 0, "schemathesis reported failures:\n\(output.suffix(6000))")
             #expect(output.contains("Tested: "), "\(output.suffix(2000))")
         }
@@ -87,8 +70,8 @@ import Testing
                 print(json.dumps(result))
                 """#
             let host = base.replacingOccurrences(of: "http://", with: "")
-            let (status, output) = try await Self.run(
-                Self.probe("python"), ["-c", script, host, Self.modelName, segments])
+            let (status, output) = try await APIProbes.run(
+                APIProbes.executable("python"), ["-c", script, host, Self.modelName, segments])
             #expect(status == 0, "the tritonclient script failed:\n\(output.suffix(4000))")
             let line = output.split(separator: "\n").last.map(String.init) ?? ""
             let result = try JSONValue.parse(Array(line.utf8))
@@ -155,27 +138,5 @@ import Testing
         let stopBy = Date().addingTimeInterval(30)
         while process.isRunning, Date() < stopBy { try await Task.sleep(for: .milliseconds(100)) }
         #expect(process.terminationStatus == 0)
-    }
-
-    /// Runs `executable` to its end without blocking the cooperative pool; status and output.
-    static func run(_ executable: URL, _ arguments: [String]) async throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        // schemathesis keeps a cache in its working directory: not in the repository.
-        process.currentDirectoryURL = FileManager.default.temporaryDirectory
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("probe-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        let deadline = ContinuousClock.now + .seconds(600)
-        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
-        if process.isRunning { process.terminate() }
-        try handle.close()
-        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(at: output)
-        return (process.isRunning ? -1 : process.terminationStatus, text)
     }
 }

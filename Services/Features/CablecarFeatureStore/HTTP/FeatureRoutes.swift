@@ -24,6 +24,7 @@ public enum FeatureRoutes {
         let historical = HistoricalHandler(computer: computer, maxRows: configuration.maxRetrievalRows, database: database, logger: logger)
         let materializer = StepMaterializer(computer: computer)
 
+        OpenAPIRoute.add(to: router, document: OpenAPIRoute.document(in: .module))
         router.post("/api/v1/features/online") { request, _ in
             do {
                 let body = try await JSONRequest.decode(OnlineFeatureRequest.self, from: request, limit: bodyLimit)

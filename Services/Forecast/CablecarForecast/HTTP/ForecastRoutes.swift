@@ -49,11 +49,7 @@ public enum ForecastRoutes {
                 return json(.ok, await ModelState(manager: manager))
             }
         }
-        router.get("/openapi.json") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
-        }
+        OpenAPIRoute.add(to: router, document: OpenAPIDocument.bytes)
     }
 
     /// Admin calls need `Authorization: Bearer $CABLECAR_REGISTRY_ADMIN_TOKEN`; without a token

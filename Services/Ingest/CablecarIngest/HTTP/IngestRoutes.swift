@@ -10,6 +10,7 @@ public enum IngestRoutes {
     public static func add<Context: RequestContext>(
         to router: Router<Context>, database: PostgresClient, catalog: CityCatalog, push: PushHandler, logger: Logger
     ) {
+        OpenAPIRoute.add(to: router, document: OpenAPIRoute.document(in: .module))
         router.get("/api/v1/accounting") { _, _ in
             do {
                 return OperationalRoutes.jsonResponse(.ok, try await AccountingReport.load(from: database, logger: logger))

@@ -15,6 +15,7 @@ public enum MonitorRoutes {
     static let maxAccuracyRows = 100_000
 
     public static func add(to router: Router<BasicRequestContext>, database: PostgresClient, progress: MonitorProgress, logger: Logger) {
+        OpenAPIRoute.add(to: router, document: OpenAPIRoute.document(in: .module))
         let api = router.group("api/v1")
         api.get("alerts") { request, _ -> Response in
             let query = request.uri.queryParameters
@@ -26,7 +27,7 @@ public enum MonitorRoutes {
                 state = parsed
             }
             let limit = try integer(query["limit"].map(String.init), name: "limit", default: 100, range: 1...Int64(maxLimit))
-            let neighborhood = query["neighborhood"].map(String.init)
+            let neighborhood = try QueryParameter.string(request, "neighborhood")
             let alerts = try await AlertStore.alerts(
                 state: state, neighborhood: neighborhood, limit: Int(limit), on: database, logger: logger)
             return try json(AlertList(alerts: alerts))
@@ -39,7 +40,8 @@ public enum MonitorRoutes {
             let to = try integer(query["to"].map(String.init), name: "to", default: 1 << 50, range: 0...(1 << 50))
             guard from < to else { throw ServiceError.badRequest("from (\(from)) must be before to (\(to))") }
             let rows = try await WindowStore.rows(
-                kind: kind, from: from, to: to, neighborhood: query["neighborhood"].map(String.init), limit: maxAccuracyRows, on: database,
+                kind: kind, from: from, to: to, neighborhood: try QueryParameter.string(request, "neighborhood"), limit: maxAccuracyRows,
+                on: database,
                 logger: logger)
             return try json(AccuracyList(windows: rows, truncated: rows.count >= maxAccuracyRows))
         }

@@ -41,6 +41,7 @@ public enum TrainerRoutes {
     public static func add<Context: RequestContext>(
         to router: Router<Context>, queue: RequestQueue, bodyLimit: Int, logger: Logger
     ) {
+        OpenAPIRoute.add(to: router, document: OpenAPIRoute.document(in: .module))
         router.post("/api/v1/train") { request, _ in
             let trainingRequest = try parse(try await JSONRequest.body(of: request, limit: bodyLimit))
             let problems = trainingRequest.problems()
