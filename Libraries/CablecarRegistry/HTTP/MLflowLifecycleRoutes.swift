@@ -2,8 +2,7 @@ import Hummingbird
 
 /// MLflow's restore and rename endpoints. Restores are admin actions, like the deletes they
 /// undo; renaming an experiment is tracking (open, as on MLflow). Renaming a registered model
-/// is refused with what to do instead: clients load models by name, so a rename would silently
-/// change what they load.
+/// needs the admin token: clients load models by name, so a rename changes what they load.
 enum MLflowLifecycleRoutes {
     static let prefix = "/api/2.0/mlflow"
 
@@ -37,11 +36,12 @@ enum MLflowLifecycleRoutes {
         router.post(
             RouterPath("\(prefix)/registered-models/rename"),
             use: RegistryHandlers.guarded { request, _ in
-                _ = try h.admin.authorize(request, fallbackActor: "admin")
-                throw APIError(
-                    status: .badRequest, code: "INVALID_PARAMETER_VALUE",
-                    message: "renaming a registered model is not supported: clients load models by name; register the versions "
-                        + "under the new name and delete the old model")
+                // An admin action: clients load models by name, so a rename changes what they load.
+                let actor = try h.admin.authorize(request, fallbackActor: "admin")
+                let body = try await h.body(request)
+                let newName = try body.required("new_name")
+                try await store.renameRegisteredModel(name: try body.required("name"), to: newName, actor: actor)
+                return JSONBody.ok(["registered_model": try await MLflowModelRoutes.registeredModelJSON(store, newName)])
             })
     }
 }

@@ -119,4 +119,31 @@ extension RegistryStore {
         logger.notice("Registered model deleted", metadata: ["model": "\(name)", "actor": "\(actor)"])
         await flushEvents(expected: pending.count)
     }
+
+    /// Renames a registered model (MLflow's registered-models/rename): its versions, tags,
+    /// aliases and stage history follow in the same statement (migration 0017). An admin action:
+    /// clients and the forecast service load models by name, so after a rename they load the new
+    /// name or nothing; the audit log keeps both names.
+    public func renameRegisteredModel(name: String, to newName: String, actor: String) async throws {
+        try Self.validateActor(actor)
+        try Self.validateModelName(newName)
+        do {
+            try await transaction { connection in
+                try await lockModel(name, on: connection)
+                try await connection.query(
+                    "UPDATE registry_models SET name = \(newName), updated_at_ms = \(Self.now()) WHERE name = \(name)", logger: logger)
+                try await audit(
+                    connection, actor: actor, action: "model.rename", subject: "model/\(newName)", reason: "",
+                    details: ["from": name, "to": newName])
+            }
+        } catch let error as PSQLError where error.isUniqueViolation {
+            throw RegistryError(.alreadyExists, "Registered Model (name=\(newName)) already exists.")
+        } catch let error as PostgresTransactionError {
+            if let closure = error.closureError as? PSQLError, closure.isUniqueViolation {
+                throw RegistryError(.alreadyExists, "Registered Model (name=\(newName)) already exists.")
+            }
+            throw error
+        }
+        logger.notice("Registered model renamed", metadata: ["from": "\(name)", "to": "\(newName)", "actor": "\(actor)"])
+    }
 }
