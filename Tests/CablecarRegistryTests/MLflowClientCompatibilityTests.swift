@@ -86,6 +86,13 @@ struct MLflowClientCompatibilityTests {
         second = mlflow.register_model(f"runs:/{run_id}/model", "mlflow-speed")
         assert str(second.version) == "2", second.version
         assert [str(v.version) for v in client.search_model_versions("name='mlflow-speed'")] == ["2", "1"]
+        # MLflow 3 logged models are refused with what to use instead, not an unexplained error.
+        from mlflow.exceptions import MlflowException
+        try:
+            mlflow.initialize_logged_model(name="logged")
+            raise AssertionError("a logged model was created")
+        except MlflowException as error:
+            assert "register_model" in error.message and "logged models" in error.message, error.message
         print("RESULT " + json.dumps({"run_id": run_id, "experiment_id": experiment_id, "version": str(version.version)}))
         """#
 

@@ -18,6 +18,7 @@ public enum RegistryRoutes {
         MLflowModelAdminRoutes.add(to: router, handlers)
         MLflowArtifactRoutes.add(to: router, handlers)
         NativeRegistryRoutes.add(to: router, handlers)
+        MLflowUnsupportedRoutes.add(to: router, handlers)
     }
 }
 
