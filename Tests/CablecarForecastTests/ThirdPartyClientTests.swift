@@ -115,28 +115,20 @@ import Testing
             modelName: modelName, runID: run.id, artifactPath: "model/model.json", artifact: try RoutingTests.v1.artifact())
         _ = try await store.transition(modelName: modelName, version: version.version, to: .production, actor: "t", reason: "t")
 
-        let process = Process()
-        process.executableURL = try ProductBinary.url("cablecar-forecast")
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "CABLECAR_DATABASE_URL": database, "CABLECAR_KAFKA_BROKERS": endpoints.kafkaBrokers, "CABLECAR_HTTP_PORT": "\(port)",
-            "CABLECAR_FORECAST_FEATURES_URL": "http://127.0.0.1:\(unreachable)", "CABLECAR_FORECAST_TOPIC_PREFIX": prefix,
-            "CABLECAR_FORECAST_GROUP": TestStack.uniqueName("forecast-probe-group"), "CABLECAR_FORECAST_CITY": cityPath.path,
-            "CABLECAR_FORECAST_MODEL_NAME": modelName, "CABLECAR_REGISTRY_ADMIN_TOKEN": token, "CABLECAR_LOG_LEVEL": "warning",
-        ]) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        let base = "http://127.0.0.1:\(port)"
-        let ready = await HTTPProbe.waitFor("\(base)/health/ready", status: 200, timeout: .seconds(90))
+        let (server, ready) = try await ServiceProcess.start(
+            "cablecar-forecast", port: port,
+            environment: [
+                "CABLECAR_DATABASE_URL": database, "CABLECAR_KAFKA_BROKERS": endpoints.kafkaBrokers, "CABLECAR_HTTP_PORT": "\(port)",
+                "CABLECAR_FORECAST_FEATURES_URL": "http://127.0.0.1:\(unreachable)", "CABLECAR_FORECAST_TOPIC_PREFIX": prefix,
+                "CABLECAR_FORECAST_GROUP": TestStack.uniqueName("forecast-probe-group"), "CABLECAR_FORECAST_CITY": cityPath.path,
+                "CABLECAR_FORECAST_MODEL_NAME": modelName, "CABLECAR_REGISTRY_ADMIN_TOKEN": token, "CABLECAR_LOG_LEVEL": "warning",
+            ])
+        defer { if server.process.isRunning { server.process.terminate() } }
         #expect(ready?.status == 200, "\(ready?.body ?? "no answer")")
 
-        try await body(base, segments)
+        try await body(server.base, segments)
 
-        #expect(process.isRunning, "cablecar-forecast exited (status \(process.isRunning ? 0 : process.terminationStatus))")
-        process.interrupt()
-        let stopBy = Date().addingTimeInterval(30)
-        while process.isRunning, Date() < stopBy { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(process.terminationStatus == 0)
+        #expect(server.process.isRunning, "cablecar-forecast exited during the test")
+        #expect(try await server.stop() == 0)
     }
 }

@@ -27,25 +27,14 @@ struct ServiceFuzzTests {
             "CABLECAR_LOG_LEVEL": "warning",
         ]
         if variable != "MONITOR" && variable != "TRAINER" { environment["CABLECAR_\(variable)_CITY"] = city }
-        let process = Process()
-        process.executableURL = try ProductBinary.url(service)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        let base = "http://127.0.0.1:\(port)"
-        let ready = await HTTPProbe.waitFor("\(base)/health/ready", status: 200, timeout: .seconds(90))
+        let (server, ready) = try await ServiceProcess.start(service, port: port, environment: environment)
+        defer { if server.process.isRunning { server.process.terminate() } }
         #expect(ready?.status == 200, "\(service) did not become ready: \(ready?.body ?? "no answer")")
 
-        let (status, output) = try await APIProbes.schemathesis(base: base, headers: ["Authorization: Bearer \(Self.token)"])
+        let (status, output) = try await APIProbes.schemathesis(base: server.base, headers: ["Authorization: Bearer \(Self.token)"])
         #expect(status == 0, "\(service): schemathesis reported failures:\n\(output.suffix(6000))")
         #expect(output.contains("Tested: "), "\(output.suffix(2000))")
-        #expect(process.isRunning, "\(service) exited during the fuzzing")
-
-        process.interrupt()
-        let stopBy = Date().addingTimeInterval(30)
-        while process.isRunning, Date() < stopBy { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(process.terminationStatus == 0)
+        #expect(server.process.isRunning, "\(service) exited during the fuzzing")
+        #expect(try await server.stop() == 0)
     }
 }

@@ -23,7 +23,7 @@ public enum APIProbes {
     {
         var arguments = [
             "--no-color", "run", "\(base)/openapi.json", "--checks", "all", "--exclude-checks", "positive_data_acceptance",
-            "--max-examples", "\(examples)", "--seed", "\(seed)", "--request-timeout", "10", "--workers", "2",
+            "--max-examples", "\(examples)", "--seed", "\(seed)", "--request-timeout", "30", "--workers", "1",
         ]
         for header in headers { arguments += ["--header", header] }
         return try await run(try executable("schemathesis"), arguments)
