@@ -6,7 +6,7 @@ import PackageDescription
 
 let package = Package(
     name: "cablecar",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "cablecar", targets: ["CablecarCLI"]),
         .executable(name: "cablecar-sim", targets: ["CablecarSim"]),
@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.86.0"),
     ],
     targets: [
         // MARK: Libraries
@@ -40,6 +41,7 @@ let package = Package(
             dependencies: [
                 "CRdKafka",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Libraries/CablecarKafka"
         ),
@@ -113,20 +115,38 @@ let package = Package(
             path: "Libraries/CablecarForecasting"
         ),
         .target(
+            name: "CablecarRegistryAPI",
+            dependencies: ["CablecarDomain"],
+            path: "Libraries/CablecarRegistryAPI"
+        ),
+        .target(
             name: "CablecarRegistry",
             dependencies: [
                 "CablecarDomain",
                 "CablecarKafka",
-                "CablecarPostgres",
-                "CablecarService",
+                "CablecarRegistryAPI",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Libraries/CablecarRegistry"
+        ),
+        .target(
+            name: "CablecarRegistryHTTP",
+            dependencies: [
+                "CablecarDomain",
+                "CablecarKafka",
+                "CablecarPostgres",
+                "CablecarRegistry",
+                "CablecarRegistryAPI",
+                "CablecarService",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Libraries/CablecarRegistryHTTP"
         ),
 
         // MARK: Simulators
@@ -192,7 +212,7 @@ let package = Package(
                 "CablecarForecasting",
                 "CablecarKafka",
                 "CablecarPostgres",
-                "CablecarRegistry",
+                "CablecarRegistry", "CablecarRegistryAPI", "CablecarRegistryHTTP",
                 "CablecarService",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -218,7 +238,7 @@ let package = Package(
                 "CablecarForecasting",
                 "CablecarKafka",
                 "CablecarPostgres",
-                "CablecarRegistry",
+                "CablecarRegistry", "CablecarRegistryAPI",
                 "CablecarService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -241,7 +261,7 @@ let package = Package(
                 "CablecarForecasting",
                 "CablecarKafka",
                 "CablecarPostgres",
-                "CablecarRegistry",
+                "CablecarRegistry", "CablecarRegistryAPI",
                 "CablecarService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -266,7 +286,7 @@ let package = Package(
                 "CablecarKafka",
                 "CablecarForecasting",
                 "CablecarFeatureClient",
-                "CablecarRegistry",
+                "CablecarRegistryAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -284,7 +304,7 @@ let package = Package(
                 "CablecarFeatures",
                 "CablecarForecasting",
                 "CablecarNumerics",
-                "CablecarRegistry",
+                "CablecarRegistry", "CablecarRegistryAPI",
                 "CablecarPostgres",
                 "CablecarDomain",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -353,7 +373,7 @@ let package = Package(
             dependencies: [
                 "CablecarTrainer", "CablecarForecasting", "CablecarNumerics", "CablecarFeatures", "CablecarDomain",
                 "CablecarSimulation", "CablecarTestSupport", "CablecarKafka", "CablecarPostgres", "CablecarService",
-                "CablecarRegistry",
+                "CablecarRegistry", "CablecarRegistryAPI", "CablecarRegistryHTTP",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -364,7 +384,7 @@ let package = Package(
             name: "CablecarMonitorTests",
             dependencies: [
                 "CablecarMonitor", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarService", "CablecarTestSupport",
-                "CablecarRegistry",
+                "CablecarRegistry", "CablecarRegistryAPI", "CablecarRegistryHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -375,7 +395,8 @@ let package = Package(
             name: "CablecarForecastTests",
             dependencies: [
                 "CablecarForecast", "CablecarForecasting", "CablecarFeatures", "CablecarDomain", "CablecarKafka",
-                "CablecarPostgres", "CablecarService", "CablecarRegistry", "CablecarTestSupport", "CablecarLocalStack",
+                "CablecarPostgres", "CablecarService", "CablecarRegistry", "CablecarRegistryAPI", "CablecarRegistryHTTP",
+                "CablecarTestSupport", "CablecarLocalStack",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -385,7 +406,8 @@ let package = Package(
         .testTarget(
             name: "CablecarRegistryTests",
             dependencies: [
-                "CablecarRegistry", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarService", "CablecarTestSupport",
+                "CablecarRegistry", "CablecarRegistryAPI", "CablecarRegistryHTTP", "CablecarDomain", "CablecarKafka", "CablecarPostgres",
+                "CablecarService", "CablecarTestSupport",
                 "CablecarLocalStack",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

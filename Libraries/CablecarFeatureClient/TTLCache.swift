@@ -1,9 +1,9 @@
 import Foundation
+import Synchronization
 
 /// A small thread-safe cache whose entries expire `ttl` after they were stored (monotonic clock).
-public final class TTLCache<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [Key: (value: Value, expires: UInt64)] = [:]
+public final class TTLCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let entries = Mutex<[Key: (value: Value, expires: UInt64)]>([:])
     private let ttlNanoseconds: UInt64
     private let capacity: Int
 
@@ -17,7 +17,7 @@ public final class TTLCache<Key: Hashable & Sendable, Value: Sendable>: @uncheck
 
     public func value(for key: Key) -> Value? {
         let now = Self.now
-        return lock.withLock {
+        return entries.withLock { entries in
             guard let entry = entries[key] else { return nil }
             guard entry.expires > now else {
                 entries[key] = nil
@@ -29,7 +29,7 @@ public final class TTLCache<Key: Hashable & Sendable, Value: Sendable>: @uncheck
 
     public func store(_ value: Value, for key: Key) {
         let expires = Self.now + ttlNanoseconds
-        lock.withLock {
+        entries.withLock { entries in
             if entries.count >= capacity {
                 // Expired entries go first; if all are live, start over rather than grow unbounded.
                 let now = Self.now
@@ -40,5 +40,5 @@ public final class TTLCache<Key: Hashable & Sendable, Value: Sendable>: @uncheck
         }
     }
 
-    public func removeAll() { lock.withLock { entries.removeAll() } }
+    public func removeAll() { entries.withLock { $0.removeAll() } }
 }

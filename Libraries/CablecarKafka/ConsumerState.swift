@@ -1,38 +1,27 @@
 import CRdKafka
 import Foundation
 import Logging
+import Synchronization
 
-/// State the consumer's C callbacks reach through librdkafka's opaque pointer.
-final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
-    let logger: Logger
-    let buffer: MessageBuffer
-    private let lock = NSLock()
+/// What the consumer knows about its offsets and assignment, changed only under the lock of
+/// `ConsumerState`.
+struct ConsumerBook {
     /// Next offset to commit per partition, from `markProcessed`, not yet handed to librdkafka.
-    private var pendingOffsets: [TopicPartition: Int64] = [:]
-    private var assigned: Set<TopicPartition> = []
-    private var lastCommit = Date()
+    var pendingOffsets: [TopicPartition: Int64] = [:]
+    var assigned: Set<TopicPartition> = []
+    var lastCommit = Date()
     /// Set by `abandon()`: from then on nothing commits, as after a crash.
-    private var commitsStopped = false
-    private(set) var rebalances = 0
+    var commitsStopped = false
+    var rebalances = 0
     /// True between an assignment from the group (possibly of no partitions) and the next
     /// revocation or failed rebalance: the member knows what it owns.
-    private var settled = false
-
-    var kafkaLogger: Logger { logger }
-
-    init(logger: Logger, buffer: MessageBuffer) {
-        self.logger = logger
-        self.buffer = buffer
-    }
-
+    var settled = false
     /// The partition marked last and its next offset, kept out of the dictionary: messages come
     /// in runs from one partition, and this spares a hash per message on the hot path.
-    private var recentPartition: TopicPartition?
-    private var recentOffset: Int64 = 0
+    var recentPartition: TopicPartition?
+    var recentOffset: Int64 = 0
 
-    func markProcessed(_ partition: TopicPartition, offset: Int64) {
-        lock.lock()
-        defer { lock.unlock() }
+    mutating func markProcessed(_ partition: TopicPartition, offset: Int64) {
         if let recent = recentPartition, recent == partition {
             recentOffset = max(recentOffset, offset + 1)
             return
@@ -42,42 +31,52 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
         recentOffset = max(pendingOffsets[partition] ?? 0, offset + 1)
     }
 
-    /// Moves the recent partition's offset into `pendingOffsets`. Call with the lock held.
-    private func foldRecentOffset() {
+    /// Moves the recent partition's offset into `pendingOffsets`.
+    mutating func foldRecentOffset() {
         guard let recent = recentPartition else { return }
         pendingOffsets[recent] = max(pendingOffsets[recent] ?? 0, recentOffset)
         recentPartition = nil
     }
 
-    var rebalanceCount: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return rebalances
+    /// The offsets to commit now (of owned partitions only), forgetting them.
+    mutating func takeCommittable() -> [TopicPartition: Int64] {
+        foldRecentOffset()
+        let pending = commitsStopped ? [:] : pendingOffsets.filter { assigned.contains($0.key) }
+        pendingOffsets.removeAll(keepingCapacity: true)
+        lastCommit = Date()
+        return pending
+    }
+}
+
+/// State the consumer's C callbacks reach through librdkafka's opaque pointer.
+final class ConsumerState: Sendable, KafkaLogOwner {
+    let logger: Logger
+    let buffer: MessageBuffer
+    private let book = Mutex(ConsumerBook())
+
+    var kafkaLogger: Logger { logger }
+
+    init(logger: Logger, buffer: MessageBuffer) {
+        self.logger = logger
+        self.buffer = buffer
     }
 
-    var assignment: Set<TopicPartition> {
-        lock.lock()
-        defer { lock.unlock() }
-        return assigned
+    func markProcessed(_ partition: TopicPartition, offset: Int64) {
+        book.withLock { $0.markProcessed(partition, offset: offset) }
     }
 
-    var hasSettledAssignment: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return settled
-    }
+    var rebalanceCount: Int { book.withLock { $0.rebalances } }
+
+    var assignment: Set<TopicPartition> { book.withLock { $0.assigned } }
+
+    var hasSettledAssignment: Bool { book.withLock { $0.settled } }
 
     /// Commits processed offsets of owned partitions. Offsets of partitions no longer assigned
     /// are dropped: their new owner re-reads from the last commit (at-least-once).
     /// Returns `_NO_OFFSET` when there was nothing new to commit.
     @discardableResult
     func commitPendingOffsets(_ handle: OpaquePointer, synchronously: Bool) -> rd_kafka_resp_err_t {
-        lock.lock()
-        foldRecentOffset()
-        let pending = commitsStopped ? [:] : pendingOffsets.filter { assigned.contains($0.key) }
-        pendingOffsets.removeAll(keepingCapacity: true)
-        lastCommit = Date()
-        lock.unlock()
+        let pending = book.withLock { $0.takeCommittable() }
         guard !pending.isEmpty else { return RD_KAFKA_RESP_ERR__NO_OFFSET }
         guard let list = rd_kafka_topic_partition_list_new(Int32(pending.count)) else { return RD_KAFKA_RESP_ERR__NO_OFFSET }
         defer { rd_kafka_topic_partition_list_destroy(list) }
@@ -93,16 +92,12 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
     }
 
     func stopCommitting() {
-        lock.lock()
-        commitsStopped = true
-        lock.unlock()
+        book.withLock { $0.commitsStopped = true }
     }
 
     /// True when the background commit interval has passed since the last commit.
     func commitIsDue(interval: TimeInterval) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return Date().timeIntervalSince(lastCommit) >= interval
+        book.withLock { Date().timeIntervalSince($0.lastCommit) >= interval }
     }
 
     func handleRebalance(
@@ -112,15 +107,13 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
         // NULL while the group is being torn down (closing after the broker went away): the
         // eager calls are then the safe choice.
         let cooperative = rd_kafka_rebalance_protocol(handle).map { String(cString: $0) } == "COOPERATIVE"
-        lock.lock()
-        rebalances += 1
-        lock.unlock()
+        book.withLock { $0.rebalances += 1 }
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            lock.lock()
-            assigned.formUnion(changed)
-            settled = true
-            lock.unlock()
+            book.withLock {
+                $0.assigned.formUnion(changed)
+                $0.settled = true
+            }
             logger.info("Partitions assigned", metadata: ["partitions": "\(changed.sorted { $0.description < $1.description })"])
             let result = cooperative ? takeErrorCode(rd_kafka_incremental_assign(handle, partitions)) : rd_kafka_assign(handle, partitions)
             if result.isError {
@@ -131,10 +124,10 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
             // starts right after it; buffered-but-unprocessed messages go back to the group.
             commitPendingOffsets(handle, synchronously: true)
             let dropped = buffer.drop(partitions: changed)
-            lock.lock()
-            assigned.subtract(changed)
-            settled = false
-            lock.unlock()
+            book.withLock {
+                $0.assigned.subtract(changed)
+                $0.settled = false
+            }
             logger.info("Partitions revoked", metadata: ["partitions": "\(changed.count)", "droppedBuffered": "\(dropped)"])
             if cooperative {
                 _ = takeErrorCode(rd_kafka_incremental_unassign(handle, partitions))
@@ -142,9 +135,7 @@ final class ConsumerState: @unchecked Sendable, KafkaLogOwner {
                 _ = rd_kafka_assign(handle, nil)
             }
         default:
-            lock.lock()
-            settled = false
-            lock.unlock()
+            book.withLock { $0.settled = false }
             logger.error("Rebalance failed", metadata: ["error": "\(KafkaError(error, operation: "rebalancing the consumer group"))"])
             _ = rd_kafka_assign(handle, nil)
         }

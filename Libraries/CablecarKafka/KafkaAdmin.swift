@@ -59,6 +59,25 @@ public final class KafkaAdmin: Sendable {
         }.get()
     }
 
+    /// The names of every topic the cluster has, sorted.
+    public func topicNames(timeout: Duration = .seconds(5)) async throws -> [String] {
+        let handle = self.handle
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return try await runBlocking("kafka-metadata") { () -> Result<[String], KafkaError> in
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let error = rd_kafka_metadata(handle.pointer, 1, nil, &metadata, milliseconds)
+            guard !error.isError, let metadata else {
+                return .failure(KafkaError(error, operation: "reading cluster metadata"))
+            }
+            defer { rd_kafka_metadata_destroy(metadata) }
+            var names: [String] = []
+            for index in 0..<Int(metadata.pointee.topic_cnt) {
+                if let name = metadata.pointee.topics[index].topic { names.append(String(cString: name)) }
+            }
+            return .success(names.sorted())
+        }.get()
+    }
+
     /// The end offset (high watermark) of every partition of `topic`: how many messages it holds
     /// since offset 0 when nothing was deleted. Operators compare it with consumed counts (lag).
     public func endOffsets(of topic: String, timeout: Duration = .seconds(5)) async throws -> [Int32: Int64] {
@@ -85,7 +104,10 @@ public final class KafkaAdmin: Sendable {
         var newTopics: [OpaquePointer?] = []
         defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
         for spec in topics {
-            guard let newTopic = rd_kafka_NewTopic_new(spec.name, Int32(spec.partitions), Int32(spec.replicationFactor), &errorText, errorText.count) else {
+            guard
+                let newTopic = rd_kafka_NewTopic_new(
+                    spec.name, Int32(spec.partitions), Int32(spec.replicationFactor), &errorText, errorText.count)
+            else {
                 return .failure(.client("describing topic \(spec.name)", reason: string(fromCBuffer: errorText)))
             }
             newTopics.append(newTopic)

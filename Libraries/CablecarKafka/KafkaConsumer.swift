@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import Logging
+import Synchronization
 
 /// A consumer-group member with at-least-once delivery.
 ///
@@ -220,7 +221,7 @@ public final class KafkaConsumer: Sendable {
 }
 
 /// Makes close and abandon run once: the first `begin` closes, later ones wait for it to finish.
-final class CloseOnce: @unchecked Sendable {
+final class CloseOnce: Sendable {
     private enum Phase {
         case open
         case closing(waiters: [CheckedContinuation<Void, Never>])
@@ -228,34 +229,29 @@ final class CloseOnce: @unchecked Sendable {
         case abandoned
     }
 
-    private let lock = NSLock()
-    private var phase = Phase.open
+    private let phase = Mutex(Phase.open)
 
     /// True for the caller that should close; others return once that close is done.
     func begin() async -> Bool {
-        let first: Bool = lock.withLock {
-            if case .open = phase {
-                phase = .closing(waiters: [])
-                return true
-            }
-            return false
+        let first = phase.withLock { phase in
+            guard case .open = phase else { return false }
+            phase = .closing(waiters: [])
+            return true
         }
         if first { return true }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            if case .closing(let waiters) = phase {
+            let waiting = phase.withLock { phase in
+                guard case .closing(let waiters) = phase else { return false }
                 phase = .closing(waiters: waiters + [continuation])
-                lock.unlock()
-            } else {
-                lock.unlock()
-                continuation.resume()
+                return true
             }
+            if !waiting { continuation.resume() }
         }
         return false
     }
 
     func finish() {
-        let waiters: [CheckedContinuation<Void, Never>] = lock.withLock {
+        let waiters = phase.withLock { phase -> [CheckedContinuation<Void, Never>] in
             guard case .closing(let waiters) = phase else { return [] }
             phase = .closed
             return waiters
@@ -265,7 +261,7 @@ final class CloseOnce: @unchecked Sendable {
 
     /// True when nothing was closed or abandoned before.
     func abandon() -> Bool {
-        lock.withLock {
+        phase.withLock { phase in
             guard case .open = phase else { return false }
             phase = .abandoned
             return true
@@ -273,7 +269,7 @@ final class CloseOnce: @unchecked Sendable {
     }
 
     var isClosedCleanly: Bool {
-        lock.withLock {
+        phase.withLock { phase in
             if case .closed = phase { return true }
             return false
         }

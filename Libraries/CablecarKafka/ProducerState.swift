@@ -1,44 +1,45 @@
 import CRdKafka
 import Foundation
 import Logging
+import Synchronization
 
 /// State the C delivery callback reaches through librdkafka's opaque pointer.
-final class ProducerState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var statistics = ProducerStatistics(enqueued: 0, delivered: 0, failed: 0)
-    /// The first failure since the last `takeFailure()`: `flush` reports it, so a caller that
-    /// enqueued without awaiting still learns that something was not delivered.
-    private var pendingFailure: KafkaError?
+final class ProducerState: Sendable {
+    private struct Book {
+        var statistics = ProducerStatistics(enqueued: 0, delivered: 0, failed: 0)
+        /// The first failure since the last `takeFailure()`: `flush` reports it, so a caller
+        /// that enqueued without awaiting still learns that something was not delivered.
+        var pendingFailure: KafkaError?
+    }
+
+    private let book = Mutex(Book())
     let logger: Logger
 
     init(logger: Logger) { self.logger = logger }
 
     func recordEnqueued() {
-        lock.lock(); statistics.enqueued += 1; lock.unlock()
+        book.withLock { $0.statistics.enqueued += 1 }
     }
 
     func recordDelivery(_ failure: KafkaError?) {
-        lock.lock()
-        if let failure {
-            statistics.failed += 1
-            if pendingFailure == nil { pendingFailure = failure }
-        } else {
-            statistics.delivered += 1
+        book.withLock { book in
+            if let failure {
+                book.statistics.failed += 1
+                if book.pendingFailure == nil { book.pendingFailure = failure }
+            } else {
+                book.statistics.delivered += 1
+            }
         }
-        lock.unlock()
     }
 
     func takeFailure() -> KafkaError? {
-        lock.lock(); defer { lock.unlock() }
-        let failure = pendingFailure
-        pendingFailure = nil
-        return failure
+        book.withLock { book in
+            defer { book.pendingFailure = nil }
+            return book.pendingFailure
+        }
     }
 
-    var snapshot: ProducerStatistics {
-        lock.lock(); defer { lock.unlock() }
-        return statistics
-    }
+    var snapshot: ProducerStatistics { book.withLock { $0.statistics } }
 }
 
 /// Carries one awaited send's continuation through librdkafka as the message's opaque pointer.
@@ -48,30 +49,31 @@ final class DeliveryPromise: @unchecked Sendable {
 }
 
 /// librdkafka calls this on the thread that polls the producer, once per message.
-let producerDeliveryCallback: @convention(c) (
-    OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?
-) -> Void = { _, messagePointer, opaque in
-    guard let messagePointer, let opaque else { return }
-    let state = Unmanaged<ProducerState>.fromOpaque(opaque).takeUnretainedValue()
-    let message = messagePointer.pointee
-    // The common case, a successful enqueue-only message, allocates nothing here.
-    guard message.err.isError || message._private != nil else {
-        state.recordDelivery(nil)
-        return
-    }
-    let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
-    let failure: KafkaError? =
-        message.err.isError ? KafkaError(message.err, operation: "delivering a message to topic \(topic)") : nil
-    state.recordDelivery(failure)
-    if let promisePointer = message._private {
-        let promise = Unmanaged<DeliveryPromise>.fromOpaque(promisePointer).takeRetainedValue()
-        if let failure {
-            promise.continuation.resume(throwing: failure)
-        } else {
-            promise.continuation.resume(returning: DeliveryReport(topic: topic, partition: message.partition, offset: message.offset))
+let producerDeliveryCallback:
+    @convention(c) (
+        OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?
+    ) -> Void = { _, messagePointer, opaque in
+        guard let messagePointer, let opaque else { return }
+        let state = Unmanaged<ProducerState>.fromOpaque(opaque).takeUnretainedValue()
+        let message = messagePointer.pointee
+        // The common case, a successful enqueue-only message, allocates nothing here.
+        guard message.err.isError || message._private != nil else {
+            state.recordDelivery(nil)
+            return
+        }
+        let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
+        let failure: KafkaError? =
+            message.err.isError ? KafkaError(message.err, operation: "delivering a message to topic \(topic)") : nil
+        state.recordDelivery(failure)
+        if let promisePointer = message._private {
+            let promise = Unmanaged<DeliveryPromise>.fromOpaque(promisePointer).takeRetainedValue()
+            if let failure {
+                promise.continuation.resume(throwing: failure)
+            } else {
+                promise.continuation.resume(returning: DeliveryReport(topic: topic, partition: message.partition, offset: message.offset))
+            }
         }
     }
-}
 
 /// Forwards librdkafka's own log lines into swift-log.
 let kafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
@@ -84,7 +86,9 @@ let kafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar
     let swiftLevel: Logger.Level = level <= 4 ? .warning : (level <= 6 ? .info : .debug)
     owner.kafkaLogger.log(
         level: swiftLevel, "\(text.map { String(cString: $0) } ?? "")",
-        metadata: ["kafka.facility": "\(facility.map { String(cString: $0) } ?? "")", "kafka.client": "\(String(cString: rd_kafka_name(handle)))"])
+        metadata: [
+            "kafka.facility": "\(facility.map { String(cString: $0) } ?? "")", "kafka.client": "\(String(cString: rd_kafka_name(handle)))",
+        ])
 }
 
 /// Anything whose pointer is librdkafka's opaque, so the log callback can find a logger.

@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import NIOPosix
 
 /// Owns an `rd_kafka_t`. librdkafka handles are thread-safe, which is what makes this Sendable.
 final class RdKafkaHandle: @unchecked Sendable {
@@ -48,12 +49,28 @@ public enum KafkaLibrary {
     }
 }
 
-/// Runs a blocking librdkafka call on its own thread, so it never stalls Swift's cooperative pool.
+/// The process's one pool for blocking calls (librdkafka's commit, flush, metadata and close
+/// calls wait on the network), so they never stall Swift's cooperative pool. Sized above the
+/// core count: its threads mostly wait, and a broker outage can hold several at once.
+public enum BlockingPool {
+    public static let shared: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 16)
+        pool.start()
+        return pool
+    }()
+}
+
+/// Runs a blocking librdkafka call on the shared blocking pool.
 func runBlocking<Result: Sendable>(_ name: String, _ body: @escaping @Sendable () -> Result) async -> Result {
-    await withCheckedContinuation { continuation in
-        let thread = Thread { continuation.resume(returning: body()) }
-        thread.name = name
-        thread.start()
+    do {
+        return try await BlockingPool.shared.runIfActive { body() }
+    } catch {
+        // The pool is never shut down; should it be, the call still runs, on its own thread.
+        return await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: body()) }
+            thread.name = name
+            thread.start()
+        }
     }
 }
 

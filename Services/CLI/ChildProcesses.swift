@@ -1,15 +1,15 @@
 import CablecarLocalStack
 import Foundation
+import Synchronization
 
 /// The services `cablecar run` starts: executables beside `cablecar` itself, output to log files.
 ///
 /// Their pids are kept in a file in the log directory, so services left running by a run that
 /// crashed (they would hold their ports and fail the next run's readiness checks) are stopped
 /// when the next run starts.
-final class ChildProcesses: @unchecked Sendable {
+final class ChildProcesses: Sendable {
     let logDirectory: URL
-    private var processes: [(name: String, process: Process)] = []
-    private let lock = NSLock()
+    private let processes = Mutex<[(name: String, process: Process)]>([])
 
     private var pidFile: URL { logDirectory.appendingPathComponent("children.pids") }
 
@@ -62,15 +62,15 @@ final class ChildProcesses: @unchecked Sendable {
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let log = logDirectory.appendingPathComponent("\(name).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        lock.lock()
-        processes.append((name, process))
-        record(name, pid: process.processIdentifier)
-        lock.unlock()
+        processes.withLock {
+            $0.append((name, process))
+            record(name, pid: process.processIdentifier)
+        }
         print("started \(name) (pid \(process.processIdentifier), log \(log.path))")
     }
 
@@ -102,17 +102,15 @@ final class ChildProcesses: @unchecked Sendable {
     }
 
     var allRunning: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return processes.allSatisfy { $0.process.isRunning }
+        processes.withLock { $0.allSatisfy { $0.process.isRunning } }
     }
 
     /// SIGTERM to each, then wait up to 20 s for graceful exits.
     func stopAll() {
-        lock.lock()
-        let running = processes
-        processes.removeAll()
-        lock.unlock()
+        let running = processes.withLock { processes in
+            defer { processes.removeAll() }
+            return processes
+        }
         for (_, process) in running where process.isRunning { process.terminate() }
         let deadline = Date().addingTimeInterval(20)
         for (name, process) in running {

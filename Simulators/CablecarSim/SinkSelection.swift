@@ -15,7 +15,25 @@ struct OutputOptions: ParsableArguments {
     @Option(help: "Partitions of raw.* topics created when missing.")
     var partitions = 3
 
-    var destinationDescription: String { brokers.map { "Kafka \($0)" } ?? outputDir }
+    @Option(
+        help: ArgumentHelp(
+            "Prefix of the raw.* topic names, for a platform whose ingest has CABLECAR_INGEST_TOPIC_PREFIX set.",
+            valueName: "prefix"))
+    var topicPrefix = ""
+
+    var destinationDescription: String {
+        brokers.map { "Kafka \($0)" + (topicPrefix.isEmpty ? "" : ", topics \(topicPrefix)raw.*") } ?? outputDir
+    }
+
+    func validate() throws {
+        guard topicPrefix.utf8.count <= 100, topicPrefix.utf8.allSatisfy({ Self.topicNameByte($0) }) else {
+            throw ValidationError("--topic-prefix may hold up to 100 of a-z A-Z 0-9 . _ - (Kafka's topic name characters)")
+        }
+    }
+
+    private static func topicNameByte(_ byte: UInt8) -> Bool {
+        (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 46 || byte == 95 || byte == 45
+    }
 }
 
 /// Picks the sink for a replay from the output options.
@@ -23,7 +41,7 @@ func makeSink(_ options: OutputOptions) async throws -> any FeedSink {
     if let brokers = options.brokers {
         var logger = Logger(label: "cablecar-sim")
         logger.logLevel = .warning
-        return try await KafkaFeedSink(brokers: brokers, partitions: options.partitions, logger: logger)
+        return try await KafkaFeedSink(brokers: brokers, partitions: options.partitions, topicPrefix: options.topicPrefix, logger: logger)
     }
     return try JSONLinesFeedSink(directory: URL(fileURLWithPath: options.outputDir))
 }

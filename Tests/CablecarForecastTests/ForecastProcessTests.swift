@@ -3,6 +3,7 @@ import CablecarKafka
 import CablecarLocalStack
 import CablecarPostgres
 import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarTestSupport
 import Foundation
 import Testing

@@ -1,6 +1,7 @@
 import CablecarDomain
 import CablecarForecasting
 import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarTestSupport
 import Foundation
 import Hummingbird

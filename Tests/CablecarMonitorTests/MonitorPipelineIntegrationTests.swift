@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarTestSupport
 import Foundation
 import Hummingbird

@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarRegistryAPI
 import CablecarTestSupport
 import Foundation
 import Hummingbird
@@ -7,6 +8,7 @@ import Logging
 import Testing
 
 @testable import CablecarRegistry
+@testable import CablecarRegistryHTTP
 
 /// The stock `mlflow` Python client (mlflow-skinny from PyPI, installed by scripts/bootstrap)
 /// against a real Cablecar registry server, then Cablecar's own CLI reading what it wrote.

@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarRegistryAPI
 import CablecarTestSupport
 import Foundation
 import Hummingbird
@@ -7,6 +8,7 @@ import Logging
 import Testing
 
 @testable import CablecarRegistry
+@testable import CablecarRegistryHTTP
 
 /// The stock mlflow client's documented search calls (filters, order_by, paging with page
 /// tokens, view types, restore, rename) against a brute-force reference computed in Python from

@@ -1,11 +1,14 @@
 import CablecarDomain
 import CablecarKafka
 import CablecarLocalStack
-@testable import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarTestSupport
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import CablecarRegistry
+@testable import CablecarRegistryHTTP
 
 @Suite("Model registry on a real Postgres and broker")
 struct ModelRegistryTests {
@@ -13,7 +16,8 @@ struct ModelRegistryTests {
         try await RegistryHarness.with { h in
             let run = try await h.trainedRun()
             try await h.store.ensureRegisteredModel(name: "speed", description: "speed forecaster")
-            let v1 = try await h.store.createModelVersion(modelName: "speed", runID: run.id, artifactPath: "model/weights.bin", description: "first")
+            let v1 = try await h.store.createModelVersion(
+                modelName: "speed", runID: run.id, artifactPath: "model/weights.bin", description: "first")
             let v2 = try await h.store.createModelVersion(modelName: "speed", runID: run.id, artifactPath: "model", description: "second")
             #expect(v1.version == 1)
             #expect(v2.version == 2)
@@ -22,7 +26,8 @@ struct ModelRegistryTests {
             #expect(v2.artifactSHA256 != nil && v2.artifactSHA256 != v1.artifactSHA256)  // a directory digest
 
             try await h.store.transition(modelName: "speed", version: 1, to: .production, actor: "gate", reason: "beats baseline")
-            let promoted = try await h.store.transition(modelName: "speed", version: 2, to: .production, actor: "alice", reason: "better MAE")
+            let promoted = try await h.store.transition(
+                modelName: "speed", version: 2, to: .production, actor: "alice", reason: "better MAE")
             #expect(promoted.stage == .production)
             #expect(try await h.store.version(modelName: "speed", version: 1)?.stage == .archived)
             #expect(try await h.store.versions(modelName: "speed", stage: .production).map(\.version) == [2])
@@ -36,11 +41,13 @@ struct ModelRegistryTests {
 
             let events = try await h.consumeEvents(expected: 5)
             #expect(events.count == 5)
-            let summary = Set(events.map { "\($0.kind.rawValue) v\($0.modelVersion) \($0.fromStage?.rawValue ?? "-")>\($0.toStage.rawValue)" })
-            #expect(summary == [
-                "registered v1 ->candidate", "registered v2 ->candidate", "transitioned v1 candidate>production",
-                "transitioned v1 production>archived", "transitioned v2 candidate>production",
-            ])
+            let summary = Set(
+                events.map { "\($0.kind.rawValue) v\($0.modelVersion) \($0.fromStage?.rawValue ?? "-")>\($0.toStage.rawValue)" })
+            #expect(
+                summary == [
+                    "registered v1 ->candidate", "registered v2 ->candidate", "transitioned v1 candidate>production",
+                    "transitioned v1 production>archived", "transitioned v2 candidate>production",
+                ])
             #expect(events.allSatisfy { $0.modelName == "speed" && $0.version == ModelEvent.currentVersion && $0.runID == run.id })
             #expect(try await h.store.pendingEventCount() == 0)
         }
@@ -124,7 +131,8 @@ struct ModelRegistryTests {
         try await RegistryHarness.with { h in
             let experiment = try await h.store.ensureExperiment(name: "lineage")
             let run = try await h.store.createRun(experimentID: experiment.id, name: "fit")
-            try await h.store.recordLineage(runID: run.id, datasetFingerprint: "snap-42", featureVersions: ["speed_lag_1": 3], codeVersion: "deadbeef")
+            try await h.store.recordLineage(
+                runID: run.id, datasetFingerprint: "snap-42", featureVersions: ["speed_lag_1": 3], codeVersion: "deadbeef")
             try await h.store.putArtifact(runID: run.id, path: "model.json", bytes: Array("{}".utf8))
             try await h.store.finishRun(runID: run.id, status: .finished)
             try await h.store.ensureRegisteredModel(name: "lin")
@@ -155,10 +163,13 @@ struct ModelRegistryTests {
                 try await h.store.deleteModelVersion(modelName: "gone", version: 2, actor: "alice", reason: "cleanup")
             }
             #expect(refused?.code == .invalidState)
-            await #expect(throws: RegistryError.self) { try await h.store.deleteRegisteredModel(name: "gone", actor: "alice", reason: "cleanup") }
+            await #expect(throws: RegistryError.self) {
+                try await h.store.deleteRegisteredModel(name: "gone", actor: "alice", reason: "cleanup")
+            }
             try await h.store.deleteModelVersion(modelName: "gone", version: 1, actor: "alice", reason: "cleanup")
             #expect(try await h.store.versions(modelName: "gone").map(\.version) == [2])
-            #expect(try await h.count("SELECT count(*)::bigint FROM audit_log WHERE action = 'model.version.delete' AND actor = 'alice'") == 1)
+            #expect(
+                try await h.count("SELECT count(*)::bigint FROM audit_log WHERE action = 'model.version.delete' AND actor = 'alice'") == 1)
             try await h.store.transition(modelName: "gone", version: 2, to: .archived, actor: "alice", reason: "retire")
             try await h.store.deleteRegisteredModel(name: "gone", actor: "alice", reason: "retired")
             #expect(try await h.store.registeredModel(name: "gone") == nil)
@@ -178,7 +189,8 @@ struct ModelRegistryTests {
             }
             #expect(try await h.store.artifacts(runID: run.id).isEmpty)
             try await h.store.ensureRegisteredModel(name: "uploaded")
-            let version = try await h.store.createModelVersion(modelName: "uploaded", runID: run.id, artifactPath: "model.bin", artifact: bytes)
+            let version = try await h.store.createModelVersion(
+                modelName: "uploaded", runID: run.id, artifactPath: "model.bin", artifact: bytes)
             #expect(version.artifactSHA256 == RegistryStore.sha256Hex(bytes))
             #expect(try await h.store.artifact(of: version) == bytes)
             try await h.store.transition(modelName: "uploaded", version: version.version, to: .production, actor: "gate", reason: "ok")
@@ -200,7 +212,8 @@ struct ModelRegistryTests {
                 client: h.database, events: KafkaModelEventPublisher(producer: unreachable, topic: h.eventsTopic), logger: TestStack.logger)
             try await offline.ensureRegisteredModel(name: "outage")
             let version = try await offline.createModelVersion(modelName: "outage", runID: run.id, artifactPath: "model")
-            try await offline.transition(modelName: "outage", version: version.version, to: .production, actor: "gate", reason: "during outage")
+            try await offline.transition(
+                modelName: "outage", version: version.version, to: .production, actor: "gate", reason: "during outage")
             // The changes are committed; their events wait in the outbox.
             #expect(try await h.store.version(modelName: "outage", version: 1)?.stage == .production)
             #expect(try await h.store.pendingEventCount() == 2)

@@ -1,8 +1,11 @@
-@testable import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarService
 import CablecarTestSupport
 import Foundation
 import Testing
+
+@testable import CablecarRegistry
+@testable import CablecarRegistryHTTP
 
 @Suite("Registry configuration")
 struct RegistryConfigurationTests {
@@ -11,9 +14,10 @@ struct RegistryConfigurationTests {
         #expect(defaults.adminToken == nil)
         #expect(defaults.maxArtifactBytes == 64 << 20)
         #expect(defaults.http.adminToken == nil)
-        let set = try RegistryConfiguration(environment: EnvironmentReader([
-            "CABLECAR_REGISTRY_ADMIN_TOKEN": "s3cret", "CABLECAR_REGISTRY_MAX_ARTIFACT_BYTES": "1024",
-        ]))
+        let set = try RegistryConfiguration(
+            environment: EnvironmentReader([
+                "CABLECAR_REGISTRY_ADMIN_TOKEN": "s3cret", "CABLECAR_REGISTRY_MAX_ARTIFACT_BYTES": "1024",
+            ]))
         #expect(set.adminToken == "s3cret")
         #expect(set.limits.maxArtifactBytes == 1024)
         #expect(try RegistryConfiguration(environment: EnvironmentReader(["CABLECAR_REGISTRY_ADMIN_TOKEN": ""])).adminToken == nil)

@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarRegistryAPI
 import CablecarTestSupport
 import Foundation
 import HTTPTypes
@@ -8,6 +9,7 @@ import Logging
 import Testing
 
 @testable import CablecarRegistry
+@testable import CablecarRegistryHTTP
 
 @Suite("Registry HTTP API")
 struct RegistryHTTPTests {

@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarRegistryAPI
 import CablecarService
 import CablecarTestSupport
 import Foundation
@@ -8,6 +9,7 @@ import HummingbirdTesting
 import Testing
 
 @testable import CablecarRegistry
+@testable import CablecarRegistryHTTP
 
 /// Hostile input to the registry API: strings Postgres refuses, encoded paths, out-of-range
 /// versions, wrong methods, and attempts to alter a registered model.

@@ -1,12 +1,14 @@
 import CablecarDomain
 import CablecarKafka
 import CablecarPostgres
+import CablecarRegistryAPI
 import CablecarTestSupport
 import Foundation
 import Logging
 import PostgresNIO
 
 @testable import CablecarRegistry
+@testable import CablecarRegistryHTTP
 
 /// A fresh migrated database, a `model.events` topic of the test's own on the real broker,
 /// and a store publishing to it.

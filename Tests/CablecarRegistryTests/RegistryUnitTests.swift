@@ -1,8 +1,11 @@
 import CablecarDomain
+import CablecarRegistryAPI
+import CablecarService
 import Foundation
 import Testing
 
 @testable import CablecarRegistry
+@testable import CablecarRegistryHTTP
 
 /// Pure logic of the registry's HTTP layer: no database needed.
 @Suite("Registry HTTP logic")
@@ -63,9 +66,9 @@ struct RegistryUnitTests {
     }
 
     @Test func adminTokenComparisonIsExact() {
-        #expect(AdminAuthorization.constantTimeEqual(Array("s3cret".utf8), Array("s3cret".utf8)))
-        #expect(!AdminAuthorization.constantTimeEqual(Array("s3cret".utf8), Array("s3cre".utf8)))
-        #expect(!AdminAuthorization.constantTimeEqual(Array("s3cret".utf8), Array("s3creT".utf8)))
+        #expect(ConstantTime.equal(Array("s3cret".utf8), Array("s3cret".utf8)))
+        #expect(!ConstantTime.equal(Array("s3cret".utf8), Array("s3cre".utf8)))
+        #expect(!ConstantTime.equal(Array("s3cret".utf8), Array("s3creT".utf8)))
     }
 
     @Test func modelEventsRoundTripAsVersionedJSON() throws {

@@ -1,8 +1,11 @@
 import CablecarDomain
-@testable import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarTestSupport
 import Foundation
 import Testing
+
+@testable import CablecarRegistry
+@testable import CablecarRegistryHTTP
 
 @Suite("Run tracking on a real Postgres")
 struct RunTrackingTests {
@@ -14,7 +17,8 @@ struct RunTrackingTests {
             // The same value again is fine (MLflow semantics).
             try await h.store.logParameters(runID: run.id, ["alpha": "0.1"])
             let error = await #expect(throws: RegistryError.self) {
-                try await h.store.logBatch(runID: run.id, metrics: [MetricPoint(key: "m", value: 1, timestamp: 1)], parameters: ["alpha": "0.2", "beta": "1"])
+                try await h.store.logBatch(
+                    runID: run.id, metrics: [MetricPoint(key: "m", value: 1, timestamp: 1)], parameters: ["alpha": "0.2", "beta": "1"])
             }
             #expect(error?.code == .invalidParameter)
             #expect(error?.message.contains("alpha") == true)
@@ -47,16 +51,20 @@ struct RunTrackingTests {
     @Test func finishedRunsKeepStatusReasonLineageAndFilter() async throws {
         try await RegistryHarness.with { h in
             let experiment = try await h.store.ensureExperiment(name: "lifecycle")
-            let good = try await h.store.createRun(experimentID: experiment.id, name: "good", tags: ["trigger": "schedule"], startTime: 1_000)
+            let good = try await h.store.createRun(
+                experimentID: experiment.id, name: "good", tags: ["trigger": "schedule"], startTime: 1_000)
             let bad = try await h.store.createRun(experimentID: experiment.id, name: "bad", startTime: 2_000)
-            try await h.store.recordLineage(runID: good.id, datasetFingerprint: "fp-123", featureVersions: ["speed_lag": 2, "flow": 1], codeVersion: "abc123")
+            try await h.store.recordLineage(
+                runID: good.id, datasetFingerprint: "fp-123", featureVersions: ["speed_lag": 2, "flow": 1], codeVersion: "abc123")
             try await h.store.finishRun(runID: good.id, status: .finished, endTime: 4_000)
             let failed = try await h.store.finishRun(runID: bad.id, status: .failed, failureReason: "singular matrix")
             #expect(failed.status == .failed)
             #expect(failed.failureReason == "singular matrix")
             let stored = try await h.store.run(id: good.id)
             #expect(stored?.durationMillis == 3_000)
-            #expect(stored?.lineage == RunLineage(datasetFingerprint: "fp-123", featureVersions: ["speed_lag": 2, "flow": 1], codeVersion: "abc123"))
+            #expect(
+                stored?.lineage
+                    == RunLineage(datasetFingerprint: "fp-123", featureVersions: ["speed_lag": 2, "flow": 1], codeVersion: "abc123"))
             #expect(stored?.id.count == 32)
             let finished = try await h.store.runs(experimentID: experiment.id, filter: RunFilter(status: .finished))
             #expect(finished.map(\.id) == [good.id])

@@ -29,6 +29,9 @@ struct LeftoverChildTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         let recorded = LeftoverChild(pid: process.processIdentifier, name: "cablecar-fake")
+        // Until the child has exec'd, /proc shows the runner's own command line.
+        let deadline = Date().addingTimeInterval(10)
+        while !recorded.isRunning(), Date() < deadline { usleep(10_000) }
         #expect(recorded.isRunning())
         #expect(!LeftoverChild(pid: process.processIdentifier, name: "cablecar-ingest").isRunning(), "the pid runs another program")
         kill(process.processIdentifier, SIGKILL)

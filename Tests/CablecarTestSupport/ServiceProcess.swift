@@ -7,9 +7,10 @@ public struct ServiceProcess {
     public let base: String
 
     /// Starts `name` with `environment` over the inherited one, and waits up to 90 s for
-    /// /health/ready to answer 200 (the answer, or nil, says how that went).
-    public static func start(_ name: String, port: Int, environment: [String: String]) async throws -> (ServiceProcess, HTTPProbe.Response?)
-    {
+    /// `waitingFor` (/health/ready) to answer 200 (the answer, or nil, says how that went).
+    public static func start(
+        _ name: String, port: Int, environment: [String: String], waitingFor path: String = "/health/ready"
+    ) async throws -> (ServiceProcess, HTTPProbe.Response?) {
         let process = Process()
         process.executableURL = try ProductBinary.url(name)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
@@ -17,7 +18,7 @@ public struct ServiceProcess {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let service = ServiceProcess(process: process, base: "http://127.0.0.1:\(port)")
-        let ready = await HTTPProbe.waitFor("\(service.base)/health/ready", status: 200, timeout: .seconds(90))
+        let ready = await HTTPProbe.waitFor("\(service.base)\(path)", status: 200, timeout: .seconds(90))
         return (service, ready)
     }
 

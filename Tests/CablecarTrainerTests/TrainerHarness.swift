@@ -3,6 +3,7 @@ import CablecarForecasting
 import CablecarKafka
 import CablecarPostgres
 import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarTestSupport
 import Foundation
 import Logging

@@ -2,6 +2,7 @@ import CablecarDomain
 import CablecarForecasting
 import CablecarKafka
 import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarTestSupport
 import Foundation
 import Testing

@@ -3,6 +3,7 @@ import CablecarDomain
 import CablecarKafka
 import CablecarPostgres
 import CablecarRegistry
+import CablecarRegistryAPI
 import Foundation
 import Logging
 import PostgresNIO
@@ -47,25 +48,34 @@ enum RegistryBenchmark {
         for index in 0..<runs {
             let run = try await store.createRun(experimentID: experiment.id, name: "bench-\(index)")
             let points = (0..<1000).map { step in
-                MetricPoint(key: "loss_\(step % 10)", value: Double(step) * 0.001, timestamp: 1_700_000_000_000 + Int64(step), step: Int64(step / 10))
+                MetricPoint(
+                    key: "loss_\(step % 10)", value: Double(step) * 0.001, timestamp: 1_700_000_000_000 + Int64(step),
+                    step: Int64(step / 10))
             }
             try await store.logBatch(runID: run.id, metrics: points, parameters: ["alpha": "0.1", "index": String(index)])
-            try await store.putArtifact(runID: run.id, path: "model/weights.bin", bytes: [UInt8](repeating: UInt8(index % 256), count: 64 * 1024))
+            try await store.putArtifact(
+                runID: run.id, path: "model/weights.bin", bytes: [UInt8](repeating: UInt8(index % 256), count: 64 * 1024))
             try await store.finishRun(runID: run.id, status: .finished)
             runIDs.append(run.id)
         }
         let logSeconds = seconds(ContinuousClock.now - logStart)
-        print(String(format: "registry: %d runs × 1000 metric points (+ params, 64 KiB artifact, finish) in %.2f s = %.0f metric points/s",
-                     runs, logSeconds, Double(runs * 1000) / logSeconds))
+        print(
+            String(
+                format: "registry: %d runs × 1000 metric points (+ params, 64 KiB artifact, finish) in %.2f s = %.0f metric points/s",
+                runs, logSeconds, Double(runs * 1000) / logSeconds))
 
         try await store.ensureRegisteredModel(name: "bench-sequential")
         let registerStart = ContinuousClock.now
         for index in 0..<versions {
-            _ = try await store.createModelVersion(modelName: "bench-sequential", runID: runIDs[index % runIDs.count], artifactPath: "model")
+            _ = try await store.createModelVersion(
+                modelName: "bench-sequential", runID: runIDs[index % runIDs.count], artifactPath: "model")
         }
         let registerSeconds = seconds(ContinuousClock.now - registerStart)
-        print(String(format: "registry: %d versions registered one after another in %.2f s = %.1f registrations/s (%.1f ms each, model.events acknowledged)",
-                     versions, registerSeconds, Double(versions) / registerSeconds, registerSeconds * 1000 / Double(versions)))
+        print(
+            String(
+                format:
+                    "registry: %d versions registered one after another in %.2f s = %.1f registrations/s (%.1f ms each, model.events acknowledged)",
+                versions, registerSeconds, Double(versions) / registerSeconds, registerSeconds * 1000 / Double(versions)))
 
         try await store.ensureRegisteredModel(name: "bench-concurrent")
         let concurrentStart = ContinuousClock.now
@@ -77,7 +87,8 @@ enum RegistryBenchmark {
                     var mine: [Int] = []
                     for index in 0..<perTask {
                         let run = finishedRuns[(task * perTask + index) % finishedRuns.count]
-                        mine.append(try await store.createModelVersion(modelName: "bench-concurrent", runID: run, artifactPath: "model").version)
+                        mine.append(
+                            try await store.createModelVersion(modelName: "bench-concurrent", runID: run, artifactPath: "model").version)
                     }
                     return mine
                 }
@@ -88,19 +99,26 @@ enum RegistryBenchmark {
         }
         let concurrentSeconds = seconds(ContinuousClock.now - concurrentStart)
         let distinct = Set(numbers).count == numbers.count && numbers.max() == numbers.count
-        print(String(format: "registry: %d versions from %d concurrent tasks in %.2f s = %.1f registrations/s (numbers distinct and gap-free: %@)",
-                     numbers.count, concurrency, concurrentSeconds, Double(numbers.count) / concurrentSeconds, distinct ? "yes" : "NO"))
+        print(
+            String(
+                format:
+                    "registry: %d versions from %d concurrent tasks in %.2f s = %.1f registrations/s (numbers distinct and gap-free: %@)",
+                numbers.count, concurrency, concurrentSeconds, Double(numbers.count) / concurrentSeconds, distinct ? "yes" : "NO"))
 
         var latencies: [Double] = []
         let transitions = min(versions, 100)
         for version in 1...transitions {
             let start = ContinuousClock.now
-            try await store.transition(modelName: "bench-sequential", version: version, to: .production, actor: "bench", reason: "benchmark")
+            try await store.transition(
+                modelName: "bench-sequential", version: version, to: .production, actor: "bench", reason: "benchmark")
             latencies.append(seconds(ContinuousClock.now - start) * 1000)
         }
         latencies.sort()
-        print(String(format: "registry: %d promotions to production (each archives the previous one): p50 %.1f ms, p95 %.1f ms, max %.1f ms",
-                     transitions, latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 95 / 100)], latencies.last ?? 0))
+        print(
+            String(
+                format: "registry: %d promotions to production (each archives the previous one): p50 %.1f ms, p95 %.1f ms, max %.1f ms",
+                transitions, latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 95 / 100)],
+                latencies.last ?? 0))
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -4,6 +4,7 @@ import CablecarForecasting
 import CablecarNumerics
 import CablecarSimulation
 import Foundation
+import Synchronization
 
 /// `cablecar-bench train`: training time for `days` simulated days of the whole city (speed and
 /// flow, horizons 15/30/60, ridge per neighborhood with its penalty search, plus both baselines),
@@ -120,7 +121,9 @@ struct TrainBenchmark {
         let columns = matrices.first?.x.columns ?? 0
         print(
             "design matrices (speed, h15, \(entries.count) neighborhoods, \(rows) rows × \(columns) columns) exported to \(output.path)")
-        print("Swift ridge fits on the training rows + validation predictions: \(fmt(swiftSeconds)) s, validation MAE \(fmt(swiftErrors.mae ?? .nan))")
+        print(
+            "Swift ridge fits on the training rows + validation predictions: \(fmt(swiftSeconds)) s, validation MAE \(fmt(swiftErrors.mae ?? .nan))"
+        )
         guard let python else {
             print("scikit-learn comparison skipped (no --python; scripts/bench-train provides one)")
             return
@@ -145,7 +148,9 @@ struct TrainBenchmark {
             print("scikit-learn comparison failed (status \(process.terminationStatus)):\n\(text)")
             return
         }
-        print("scikit-learn (StandardScaler + Ridge, solver cholesky, same penalties): \(fmt(sklearnSeconds)) s, validation MAE \(fmt(sklearnMAE))")
+        print(
+            "scikit-learn (StandardScaler + Ridge, solver cholesky, same penalties): \(fmt(sklearnSeconds)) s, validation MAE \(fmt(sklearnMAE))"
+        )
         print(
             "ratio scikit-learn / Swift fit time: \(String(format: "%.2f", sklearnSeconds / swiftSeconds))×; "
                 + "max |Δ standardized coefficient| = \(String(format: "%.3g", maxDifference)); "
@@ -157,9 +162,8 @@ struct TrainBenchmark {
 }
 
 /// Design matrices handed out by the fit's callback (called on the fitting thread).
-final class MatrixCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [RidgeDesignMatrix] = []
-    func add(_ matrix: RidgeDesignMatrix) { lock.withLock { stored.append(matrix) } }
-    var matrices: [RidgeDesignMatrix] { lock.withLock { stored } }
+final class MatrixCollector: Sendable {
+    private let stored = Mutex<[RidgeDesignMatrix]>([])
+    func add(_ matrix: RidgeDesignMatrix) { stored.withLock { $0.append(matrix) } }
+    var matrices: [RidgeDesignMatrix] { stored.withLock { $0 } }
 }

@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarKafka
+import CablecarRegistryAPI
 import Logging
 
 /// Where the registry sends `model.events`. The payload is the event's versioned JSON; the key

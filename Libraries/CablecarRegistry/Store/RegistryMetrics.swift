@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarRegistryAPI
 import Metrics
 
 /// swift-metrics instruments of the registry (Prometheus text at /metrics of the hosting

@@ -1,3 +1,4 @@
+import CablecarRegistryAPI
 import Crypto
 import Foundation
 import PostgresNIO

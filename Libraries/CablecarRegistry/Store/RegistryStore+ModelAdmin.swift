@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarRegistryAPI
 import PostgresNIO
 
 /// Descriptions, tags and deletes of registered models and versions.

@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarRegistryAPI
 import PostgresNIO
 
 extension RegistryStore {
@@ -41,43 +42,56 @@ extension RegistryStore {
     }
 
     public func registeredModel(name: String) async throws -> RegisteredModel? {
-        for try await (description, created, updated) in try await client.query(
-            "SELECT description, created_at_ms, updated_at_ms FROM registry_models WHERE name = \(name)", logger: logger
-        ).decode((String, Int64, Int64).self) {
-            var tags: [String: String] = [:]
-            for try await (key, value) in try await client.query(
-                "SELECT key, value FROM registry_model_tags WHERE model_name = \(name)", logger: logger
-            ).decode((String, String).self) {
-                tags[key] = value
-            }
-            var aliases: [String: Int] = [:]
-            for try await (alias, version) in try await client.query(
-                "SELECT alias, version FROM registry_model_aliases WHERE model_name = \(name)", logger: logger
-            ).decode((String, Int).self) {
-                aliases[alias] = version
-            }
-            return RegisteredModel(
-                name: name, description: description, createdAt: created, updatedAt: updated, tags: tags, aliases: aliases)
-        }
-        return nil
+        try await registeredModels(names: [name]).first
     }
 
-    func requireRegisteredModel(_ name: String) async throws -> RegisteredModel {
+    public func requireRegisteredModel(_ name: String) async throws -> RegisteredModel {
         guard let model = try await registeredModel(name: name) else {
             throw RegistryError.notFound("Registered Model with name=\(name) not found")
         }
         return model
     }
 
+    /// Models by name, in three queries however many there are.
     public func registeredModels(limit: Int = 1000) async throws -> [RegisteredModel] {
-        var names: [String] = []
-        for try await name in try await client.query(
-            "SELECT name FROM registry_models ORDER BY name LIMIT \(limit)", logger: logger
-        ).decode(String.self) {
-            names.append(name)
-        }
+        try await registeredModels(names: nil, limit: limit)
+    }
+
+    /// `names` nil: all models (up to `limit`), by name.
+    func registeredModels(names: [String]?, limit: Int = 1000) async throws -> [RegisteredModel] {
         var result: [RegisteredModel] = []
-        for name in names { if let model = try await registeredModel(name: name) { result.append(model) } }
+        let rows: PostgresRowSequence
+        if let names {
+            rows = try await client.query(
+                """
+                SELECT name, description, created_at_ms, updated_at_ms FROM registry_models
+                WHERE name = ANY(\(names)) ORDER BY name
+                """, logger: logger)
+        } else {
+            rows = try await client.query(
+                """
+                SELECT name, description, created_at_ms, updated_at_ms FROM registry_models
+                ORDER BY name LIMIT \(Int64(max(1, limit)))
+                """, logger: logger)
+        }
+        for try await (name, description, created, updated) in rows.decode((String, String, Int64, Int64).self) {
+            result.append(
+                RegisteredModel(name: name, description: description, createdAt: created, updatedAt: updated, tags: [:], aliases: [:]))
+        }
+        guard !result.isEmpty else { return [] }
+        var index: [String: Int] = [:]
+        for (position, model) in result.enumerated() { index[model.name] = position }
+        let found = result.map(\.name)
+        for try await (name, key, value) in try await client.query(
+            "SELECT model_name, key, value FROM registry_model_tags WHERE model_name = ANY(\(found))", logger: logger
+        ).decode((String, String, String).self) {
+            if let position = index[name] { result[position].tags[key] = value }
+        }
+        for try await (name, alias, version) in try await client.query(
+            "SELECT model_name, alias, version FROM registry_model_aliases WHERE model_name = ANY(\(found))", logger: logger
+        ).decode((String, String, Int).self) {
+            if let position = index[name] { result[position].aliases[alias] = version }
+        }
         return result
     }
 
@@ -202,7 +216,7 @@ extension RegistryStore {
         try await versions(modelName: modelName, stage: nil, only: version).first
     }
 
-    func requireVersion(_ modelName: String, _ version: Int) async throws -> ModelVersion {
+    public func requireVersion(_ modelName: String, _ version: Int) async throws -> ModelVersion {
         guard let found = try await self.version(modelName: modelName, version: version) else {
             throw RegistryError.notFound("Model Version (name=\(modelName), version=\(version)) not found")
         }

@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarRegistryAPI
 import Foundation
 import PostgresNIO
 

@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarRegistryAPI
 import Foundation
 import Logging
 import PostgresNIO
@@ -47,7 +48,7 @@ public struct RegistryStore: Sendable {
         UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     }
 
-    static func isRunID(_ text: String) -> Bool {
+    package static func isRunID(_ text: String) -> Bool {
         text.utf8.count == 32 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 

@@ -2,6 +2,7 @@ import CablecarKafka
 import CablecarPostgres
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// Something a service needs before it can do useful work (the database, the broker, its own
 /// start-up). `/health/ready` answers 200 only when every check passes.
@@ -33,30 +34,28 @@ public struct BrokerReadiness: ReadinessCheck {
 }
 
 /// A readiness flag the service flips itself, e.g. once migrations ran and topics exist.
-public final class StartupReadiness: ReadinessCheck, @unchecked Sendable {
+public final class StartupReadiness: ReadinessCheck, Sendable {
     public let name = "startup"
-    private let lock = NSLockShim()
-    private var done = false
+    private let done = Mutex(false)
 
     public init() {}
 
-    public func markReady() { lock.withLock { done = true } }
-    public func isReady() async -> Bool { lock.withLock { done } }
+    public func markReady() { done.withLock { $0 = true } }
+    public func isReady() async -> Bool { done.withLock { $0 } }
 }
 
 /// The service's own readiness checks, added while it builds its routes and workers; ready when
 /// every added check is (and when none was added).
-public final class ServiceReadiness: ReadinessCheck, @unchecked Sendable {
+public final class ServiceReadiness: ReadinessCheck, Sendable {
     public let name = "service"
-    private let lock = NSLockShim()
-    private var checks: [any ReadinessCheck] = []
+    private let checks = Mutex<[any ReadinessCheck]>([])
 
     public init() {}
 
-    public func add(_ check: any ReadinessCheck) { lock.withLock { checks.append(check) } }
+    public func add(_ check: any ReadinessCheck) { checks.withLock { $0.append(check) } }
 
     public func isReady() async -> Bool {
-        let current = lock.withLock { checks }
+        let current = checks.withLock { $0 }
         for check in current where await !check.isReady() { return false }
         return true
     }

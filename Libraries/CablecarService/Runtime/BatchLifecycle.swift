@@ -1,27 +1,30 @@
-import Foundation
+import Synchronization
 
 /// Whether a consuming pipeline has a batch in flight and whether a stop was asked for, so that
 /// a stop never cuts a batch in half: the batch is committed and flushed, then the loop ends.
-public final class BatchLifecycle: @unchecked Sendable {
-    private let lock = NSLock()
-    private var inFlight = false
-    private var stopping = false
+public final class BatchLifecycle: Sendable {
+    private struct State {
+        var inFlight = false
+        var stopping = false
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
     /// Returns true when the pipeline is idle and the caller should close the consumer now.
     public func requestStop() -> Bool {
-        lock.withLock {
-            stopping = true
-            return !inFlight
+        state.withLock { state in
+            state.stopping = true
+            return !state.inFlight
         }
     }
 
     /// Returns false when a stop was requested: do not start the batch.
     public func begin() -> Bool {
-        lock.withLock {
-            if stopping { return false }
-            inFlight = true
+        state.withLock { state in
+            if state.stopping { return false }
+            state.inFlight = true
             return true
         }
     }
@@ -29,9 +32,9 @@ public final class BatchLifecycle: @unchecked Sendable {
     /// Returns true when the loop should stop after this batch.
     @discardableResult
     public func end() -> Bool {
-        lock.withLock {
-            inFlight = false
-            return stopping
+        state.withLock { state in
+            state.inFlight = false
+            return state.stopping
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// The one consume loop of every streaming service: fetches batches (one prefetched, with an
 /// idle tick while nothing arrives), hands them to the service's `StreamHandler`, publishes what
@@ -323,16 +324,15 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
 }
 
 /// The worker's state behind a lock: the loop, `stop()` and readiness reach it from different tasks.
-final class WorkerStatus: @unchecked Sendable {
-    private let lock = NSLock()
-    private var state: StreamWorkerState
+final class WorkerStatus: Sendable {
+    private let state: Mutex<StreamWorkerState>
 
-    init(_ state: StreamWorkerState) { self.state = state }
+    init(_ state: StreamWorkerState) { self.state = Mutex(state) }
 
-    var value: StreamWorkerState { lock.withLock { state } }
+    var value: StreamWorkerState { state.withLock { $0 } }
 
     @discardableResult
     func update<T>(_ body: (inout StreamWorkerState) -> T) -> T {
-        lock.withLock { body(&state) }
+        state.withLock { body(&$0) }
     }
 }

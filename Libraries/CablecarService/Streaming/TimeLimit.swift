@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// An attempt that neither returned nor failed within its time limit.
 public struct TimeLimitExceeded: Error, CustomStringConvertible {
@@ -38,18 +39,17 @@ public func withTimeLimit<T: Sendable>(
 }
 
 /// Resumes a continuation with the first of several outcomes; later ones are dropped.
-private final class FirstOutcome<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<T, any Error>?
+private final class FirstOutcome<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
 
     init(_ continuation: CheckedContinuation<T, any Error>) {
-        self.continuation = continuation
+        self.continuation = Mutex(continuation)
     }
 
     /// True when this outcome was the first.
     @discardableResult
     func resume(with result: Result<T, any Error>) -> Bool {
-        let first: CheckedContinuation<T, any Error>? = lock.withLock {
+        let first = continuation.withLock { continuation in
             defer { continuation = nil }
             return continuation
         }

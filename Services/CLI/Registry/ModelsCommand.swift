@@ -1,6 +1,6 @@
 import ArgumentParser
 import CablecarDomain
-import CablecarRegistry
+import CablecarRegistryAPI
 import Foundation
 
 /// `cablecar models`: registered models, their versions and stages; promote and roll back.
@@ -85,7 +85,10 @@ struct ModelsCommand: AsyncParsableCommand {
             guard let target = ModelStage(rawValue: stage.lowercased()) else {
                 throw ValidationError("unknown stage '\(stage)'; expected candidate, staging, production or archived")
             }
-            struct Body: Encodable { var stage: ModelStage; var reason: String }
+            struct Body: Encodable {
+                var stage: ModelStage
+                var reason: String
+            }
             let result = try await connection.client.post(
                 "/api/v1/models/\(RegistryClient.escape(name))/versions/\(version)/transition", body: Body(stage: target, reason: reason),
                 as: ModelVersion.self)
@@ -102,9 +105,13 @@ struct ModelsCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Why (recorded in the audit log).") var reason: String
 
         func run() async throws {
-            struct Body: Encodable { var version: Int; var reason: String }
+            struct Body: Encodable {
+                var version: Int
+                var reason: String
+            }
             let result = try await connection.client.post(
-                "/api/v1/models/\(RegistryClient.escape(name))/rollback", body: Body(version: version, reason: reason), as: ModelVersion.self)
+                "/api/v1/models/\(RegistryClient.escape(name))/rollback", body: Body(version: version, reason: reason),
+                as: ModelVersion.self)
             print("\(result.modelName) rolled back: version \(result.version) is now \(result.stage.rawValue)")
         }
     }

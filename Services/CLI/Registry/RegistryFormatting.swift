@@ -1,4 +1,4 @@
-import CablecarRegistry
+import CablecarRegistryAPI
 import Foundation
 
 /// Plain-text tables and timestamps for the registry commands.

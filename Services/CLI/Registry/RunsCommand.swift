@@ -1,5 +1,5 @@
 import ArgumentParser
-import CablecarRegistry
+import CablecarRegistryAPI
 import Foundation
 
 /// `cablecar runs`: experiment runs recorded in the registry.

@@ -3,6 +3,7 @@ import CablecarFeatureClient
 import CablecarKafka
 import CablecarPostgres
 import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarService
 import Foundation
 import Hummingbird

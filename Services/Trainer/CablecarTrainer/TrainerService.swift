@@ -3,6 +3,8 @@ import CablecarFeatureClient
 import CablecarKafka
 import CablecarPostgres
 import CablecarRegistry
+import CablecarRegistryAPI
+import CablecarRegistryHTTP
 import CablecarService
 import Hummingbird
 import Logging

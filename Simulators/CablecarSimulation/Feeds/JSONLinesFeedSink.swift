@@ -1,5 +1,6 @@
 import CablecarDomain
 import Foundation
+import Synchronization
 
 /// Writes one JSON-lines file per topic (`raw.loop.jsonl`, ...) into a directory.
 ///
@@ -7,11 +8,14 @@ import Foundation
 /// where `value` is the record's bytes as a JSON string — a string, because injected faults
 /// make some values invalid JSON that could not be embedded as an object. Lines are built by
 /// hand (keys in a fixed order) so files are byte-identical across runs and cheap to write.
-public final class JSONLinesFeedSink: FeedSink, @unchecked Sendable {
-    // Guarded by `lock`: FileHandle is a reference type shared across publish calls.
-    private let lock = NSLock()
-    private var handles: [Topic: FileHandle] = [:]
-    private var buffers: [Topic: [UInt8]] = [:]
+public final class JSONLinesFeedSink: FeedSink, Sendable {
+    /// Open files and unwritten lines per topic; publish calls may come from any task.
+    private struct Files {
+        var handles: [Topic: FileHandle] = [:]
+        var buffers: [Topic: [UInt8]] = [:]
+    }
+
+    private let files = Mutex(Files())
     public let directory: URL
 
     public init(directory: URL) throws {
@@ -26,40 +30,40 @@ public final class JSONLinesFeedSink: FeedSink, @unchecked Sendable {
     public static func fileName(for topic: Topic) -> String { "\(topic.rawValue).jsonl" }
 
     public func publish(_ records: [FeedRecord]) async throws {
-        try lock.withLock {
+        try files.withLock { (files: inout Files) throws in
             for record in records {
                 // Mutate in place: copying the buffer out of the dictionary would copy
                 // a megabyte per record.
-                Self.appendLine(record, to: &buffers[record.topic, default: []])
-                if let size = buffers[record.topic]?.count, size >= 1 << 20 {
-                    try handle(for: record.topic).write(contentsOf: buffers[record.topic] ?? [])
-                    buffers[record.topic]?.removeAll(keepingCapacity: true)
+                Self.appendLine(record, to: &files.buffers[record.topic, default: []])
+                if let size = files.buffers[record.topic]?.count, size >= 1 << 20 {
+                    try handle(for: record.topic, in: &files).write(contentsOf: files.buffers[record.topic] ?? [])
+                    files.buffers[record.topic]?.removeAll(keepingCapacity: true)
                 }
             }
         }
     }
 
     public func finish() async throws {
-        try lock.withLock {
+        try files.withLock { (files: inout Files) throws in
             for topic in Topic.rawFeeds {
-                if let pending = buffers[topic], !pending.isEmpty {
-                    try handle(for: topic).write(contentsOf: pending)
+                if let pending = files.buffers[topic], !pending.isEmpty {
+                    try handle(for: topic, in: &files).write(contentsOf: pending)
                 }
-                buffers[topic] = []
-                try handles[topic]?.close()
-                handles[topic] = nil
+                files.buffers[topic] = []
+                try files.handles[topic]?.close()
+                files.handles[topic] = nil
             }
         }
     }
 
-    private func handle(for topic: Topic) throws -> FileHandle {
-        if let open = handles[topic] { return open }
+    private func handle(for topic: Topic, in files: inout Files) throws -> FileHandle {
+        if let open = files.handles[topic] { return open }
         let url = directory.appendingPathComponent(Self.fileName(for: topic))
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
             throw SimulationError.invalidConfiguration("cannot create \(url.path)")
         }
         let handle = try FileHandle(forWritingTo: url)
-        handles[topic] = handle
+        files.handles[topic] = handle
         return handle
     }
 

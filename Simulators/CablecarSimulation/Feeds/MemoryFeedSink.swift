@@ -1,22 +1,21 @@
 import Foundation
+import Synchronization
 
 /// Keeps every record in memory, for tests and benchmarks.
-public final class MemoryFeedSink: FeedSink, @unchecked Sendable {
-    // NSLock rather than Synchronization.Mutex: the package still targets macOS 14.
-    private let lock = NSLock()
-    private var stored: [FeedRecord] = []
-    private var finished = false
+public final class MemoryFeedSink: FeedSink, Sendable {
+    private let stored = Mutex<[FeedRecord]>([])
+    private let finished = Mutex(false)
 
     public init() {}
 
     public func publish(_ records: [FeedRecord]) async throws {
-        lock.withLock { stored.append(contentsOf: records) }
+        stored.withLock { $0.append(contentsOf: records) }
     }
 
     public func finish() async throws {
-        lock.withLock { finished = true }
+        finished.withLock { $0 = true }
     }
 
-    public var records: [FeedRecord] { lock.withLock { stored } }
-    public var isFinished: Bool { lock.withLock { finished } }
+    public var records: [FeedRecord] { stored.withLock { $0 } }
+    public var isFinished: Bool { finished.withLock { $0 } }
 }

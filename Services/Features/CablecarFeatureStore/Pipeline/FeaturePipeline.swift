@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The streaming half of the feature store: `obs.traffic` and `obs.context` in; history,
 /// offline rows, online vectors and `features.ready` out.
@@ -70,7 +71,7 @@ public final class FeaturePipeline: Service, ReadinessCheck, Sendable {
 }
 
 /// Thread-safe view of the pipeline's progress.
-public final class PipelineProgress: @unchecked Sendable {
+public final class PipelineProgress: Sendable {
     public struct Snapshot: Sendable, Codable, Equatable {
         public var clock: EpochMillis?
         public var lastStep: EpochMillis?
@@ -87,13 +88,12 @@ public final class PipelineProgress: @unchecked Sendable {
         }
     }
 
-    private let lock = NSLock()
-    private var state = Snapshot(clock: nil, lastStep: nil, observations: 0, rows: 0)
+    private let state = Mutex(Snapshot(clock: nil, lastStep: nil, observations: 0, rows: 0))
 
-    public var value: Snapshot { lock.withLock { state } }
+    public var value: Snapshot { state.withLock { $0 } }
 
     func update(clock: EpochMillis?, lastStep: EpochMillis?, observations: Int, rows: Int) {
-        lock.withLock {
+        state.withLock { state in
             state.clock = clock
             state.lastStep = lastStep
             state.observations += observations

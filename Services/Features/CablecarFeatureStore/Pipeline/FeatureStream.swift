@@ -5,6 +5,7 @@ import CablecarService
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The feature store's part of the stream (the `StreamWorker` does the rest). Per batch, in one
 /// transaction: the revisions (with their availability times), the labels, the availability
@@ -13,7 +14,7 @@ import PostgresNIO
 /// Redelivery-safe, which is what lets the worker retry: stored revisions keep their first row,
 /// steps already written are rewritten identically, and `recover` reloads the clock and history
 /// from the database and re-sends unpublished steps, as a restart does.
-final class FeatureStream: StreamHandler, @unchecked Sendable {
+final class FeatureStream: StreamHandler, Sendable {
     typealias Prepared = Void
 
     /// What a committed batch leaves for `publish`: the counts for metrics and progress.
@@ -46,10 +47,9 @@ final class FeatureStream: StreamHandler, @unchecked Sendable {
     private let logger: Logger
     private let metrics = FeatureMetrics()
     let progress: PipelineProgress
-    private let lock = NSLock()
     /// Taken out while a batch is handled (so the history is never copied), put back on success;
     /// nil after a failure until `recover` loads it again.
-    private var state: State?
+    private let state = Mutex<State?>(nil)
 
     init(
         producer: KafkaProducer, database: PostgresClient, materializer: StepMaterializer, configuration: FeatureStoreConfiguration,
@@ -79,22 +79,19 @@ final class FeatureStream: StreamHandler, @unchecked Sendable {
         }
         progress.update(clock: clock.now, lastStep: state.lastStep, observations: 0, rows: 0)
         let lastStep = state.lastStep
-        lock.withLock { self.state = state }
+        self.state.withLock { [state] in $0 = state }
         try await publishPending()
         logger.info("Feature stream state loaded", metadata: ["last_step": "\(lastStep.map(String.init) ?? "none")"])
     }
 
     func handle(_ batch: [KafkaMessage], prepared: Void, context: BatchContext) async throws -> Output {
         guard
-            var state = lock.withLock({ () -> State? in
-                defer { self.state = nil }
-                return self.state
-            })
+            var state = self.state.withLock({ $0.take() })
         else {
             throw FeatureStreamError("the feature stream handled a batch before its state was loaded")
         }
         let output = try await handle(batch, assignment: context.assignment, state: &state)
-        lock.withLock { self.state = state }
+        self.state.withLock { [state] in $0 = state }
         return output
     }
 

@@ -1,5 +1,5 @@
 import CablecarDomain
-import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarService
 import Foundation
 
@@ -111,7 +111,7 @@ public struct ForecastConfiguration: Sendable, Equatable {
         maxSegments = try environment.int(Self.maxSegments, in: 1...10_000)
         bodyLimit = try environment.int(Self.bodyLimit, in: 256...16_777_216)
         logBuffer = try environment.int(Self.logBuffer, in: 1...10_000_000)
-        adminToken = environment.values[RegistryConfiguration.adminToken.name].flatMap { $0.isEmpty ? nil : $0 }
+        adminToken = environment.values[RegistryClient.adminTokenVariable].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     public func name(of topic: Topic) -> String { topicPrefix + topic.rawValue }

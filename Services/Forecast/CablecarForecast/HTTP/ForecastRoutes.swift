@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarService
 import Foundation
 import Hummingbird
@@ -62,7 +63,7 @@ public enum ForecastRoutes {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             throw ServiceError.unauthorized("this call needs the admin token: send 'Authorization: Bearer <token>'")
         }
-        guard AdminAuthorization.constantTimeEqual(Array(header.dropFirst("Bearer ".count).utf8), Array(token.utf8)) else {
+        guard ConstantTime.equal(Array(header.dropFirst("Bearer ".count).utf8), Array(token.utf8)) else {
             throw ServiceError.forbidden("the bearer token is not the admin token (CABLECAR_REGISTRY_ADMIN_TOKEN)")
         }
     }

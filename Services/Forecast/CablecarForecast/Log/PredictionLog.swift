@@ -3,6 +3,7 @@ import CablecarKafka
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Where served predictions go. `record` never blocks and never throws: serving must not wait
 /// for the log.
@@ -15,16 +16,20 @@ public protocol PredictionSink: Sendable {
 /// the producer. When the broker is slow or down the buffer fills; beyond its capacity the
 /// oldest predictions are dropped and counted (`cablecar_forecast_predictions_log_dropped_total
 /// {reason="buffer_full"}`), as are deliveries the producer gave up on (`reason="delivery_failed"`).
-public final class PredictionLog: PredictionSink, Service, @unchecked Sendable {
+public final class PredictionLog: PredictionSink, Service, Sendable {
+    /// Predictions not yet handed to the producer: `items[head...]`.
+    private struct Pending {
+        var items: [Forecast] = []
+        var head = 0
+        var dropped = 0
+        var failedSeen = 0
+    }
+
     private let producer: KafkaProducer
     private let topic: String
     private let capacity: Int
     private let logger: Logger
-    private let lock = NSLock()
-    private var buffer: [Forecast] = []
-    private var head = 0
-    private var droppedCount = 0
-    private var failedSeen = 0
+    private let pending = Mutex(Pending())
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
@@ -37,24 +42,24 @@ public final class PredictionLog: PredictionSink, Service, @unchecked Sendable {
     }
 
     /// Predictions dropped so far because the buffer was full.
-    public var dropped: Int { lock.withLock { droppedCount } }
+    public var dropped: Int { pending.withLock { $0.dropped } }
     /// Predictions waiting to be handed to the producer.
-    public var buffered: Int { lock.withLock { buffer.count - head } }
+    public var buffered: Int { pending.withLock { $0.items.count - $0.head } }
 
     public func record(_ predictions: [Forecast]) {
         guard !predictions.isEmpty else { return }
-        let (overflow, depth) = lock.withLock { () -> (Int, Int) in
-            buffer.append(contentsOf: predictions)
-            let excess = buffer.count - head - capacity
+        let (overflow, depth) = pending.withLock { pending -> (Int, Int) in
+            pending.items.append(contentsOf: predictions)
+            let excess = pending.items.count - pending.head - capacity
             if excess > 0 {
-                head += excess
-                droppedCount += excess
+                pending.head += excess
+                pending.dropped += excess
             }
-            if head > 4096, head * 2 > buffer.count {
-                buffer.removeFirst(head)
-                head = 0
+            if pending.head > 4096, pending.head * 2 > pending.items.count {
+                pending.items.removeFirst(pending.head)
+                pending.head = 0
             }
-            return (max(0, excess), buffer.count - head)
+            return (max(0, excess), pending.items.count - pending.head)
         }
         if overflow > 0 { ForecastMetrics.logDropped(overflow, reason: "buffer_full") }
         ForecastMetrics.logBuffered(depth)
@@ -62,13 +67,13 @@ public final class PredictionLog: PredictionSink, Service, @unchecked Sendable {
     }
 
     private func take(upTo limit: Int) -> [Forecast] {
-        lock.withLock {
-            let end = min(buffer.count, head + limit)
-            let taken = Array(buffer[head..<end])
-            head = end
-            if head == buffer.count {
-                buffer.removeAll(keepingCapacity: true)
-                head = 0
+        pending.withLock { pending in
+            let end = min(pending.items.count, pending.head + limit)
+            let taken = Array(pending.items[pending.head..<end])
+            pending.head = end
+            if pending.head == pending.items.count {
+                pending.items.removeAll(keepingCapacity: true)
+                pending.head = 0
             }
             return taken
         }
@@ -106,10 +111,13 @@ public final class PredictionLog: PredictionSink, Service, @unchecked Sendable {
             ForecastMetrics.logged(sent)
             ForecastMetrics.logBuffered(buffered)
             let failed = producer.statistics.failed
-            if failed > failedSeen {
-                ForecastMetrics.logDropped(failed - failedSeen, reason: "delivery_failed")
+            let newlyFailed = pending.withLock { pending in
+                defer { pending.failedSeen = max(pending.failedSeen, failed) }
+                return failed - pending.failedSeen
+            }
+            if newlyFailed > 0 {
+                ForecastMetrics.logDropped(newlyFailed, reason: "delivery_failed")
                 logger.warning("The broker did not take some predictions", metadata: ["failed_total": "\(failed)"])
-                failedSeen = failed
             }
         }
     }

@@ -1,6 +1,7 @@
 import CablecarDomain
 import CablecarForecasting
 import CablecarRegistry
+import CablecarRegistryAPI
 
 /// Why a version was not loaded; the service keeps serving what it had.
 public struct ModelLoadError: Error, CustomStringConvertible, Sendable {

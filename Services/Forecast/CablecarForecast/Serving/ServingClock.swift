@@ -1,14 +1,14 @@
 import CablecarDomain
 import Foundation
+import Synchronization
 
 /// The issue time of a forecast. On the wall clock: now, floored to the five-minute step. On the
 /// feature clock (replays, whose simulated time runs ahead of the wall clock): the newest feature
 /// step the feature store has served so far, which never goes back.
-public final class ServingClock: @unchecked Sendable {
+public final class ServingClock: Sendable {
     public let mode: ForecastConfiguration.Clock
     private let now: @Sendable () -> EpochMillis
-    private let lock = NSLock()
-    private var newestStep: EpochMillis?
+    private let newestStep = Mutex<EpochMillis?>(nil)
 
     public init(mode: ForecastConfiguration.Clock, now: @escaping @Sendable () -> EpochMillis = ServingClock.wallMillis) {
         self.mode = mode
@@ -31,7 +31,7 @@ public final class ServingClock: @unchecked Sendable {
         case .wall:
             return Self.floorToStep(now())
         case .features:
-            return lock.withLock {
+            return newestStep.withLock { newestStep in
                 if let step = newestFeatureStep, Self.plausible(step), step > (newestStep ?? .min) { newestStep = step }
                 return newestStep ?? Self.floorToStep(now())
             }

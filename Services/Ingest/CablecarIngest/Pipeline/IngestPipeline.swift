@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The consuming half of ingest: raw topics in, `obs.*` out, one transaction per batch.
 ///
@@ -73,12 +74,11 @@ public final class IngestPipeline: Service, ReadinessCheck, Sendable {
     public func crash() { worker.crash() }
 }
 
-final class OutcomeTotals: @unchecked Sendable {
-    private let lock = NSLock()
-    private var totals = BatchOutcome()
+final class OutcomeTotals: Sendable {
+    private let totals = Mutex(BatchOutcome())
 
     func add(_ outcome: BatchOutcome) {
-        lock.withLock {
+        totals.withLock { totals in
             totals.received += outcome.received
             totals.accepted += outcome.accepted
             totals.duplicates += outcome.duplicates
@@ -89,16 +89,15 @@ final class OutcomeTotals: @unchecked Sendable {
         }
     }
 
-    var value: BatchOutcome { lock.withLock { totals } }
+    var value: BatchOutcome { totals.withLock { $0 } }
 }
 
 /// Says yes at most once per interval.
-final class Throttle: @unchecked Sendable {
-    private let lock = NSLock()
-    private var last: ContinuousClock.Instant?
+final class Throttle: Sendable {
+    private let last = Mutex<ContinuousClock.Instant?>(nil)
 
     func isDue(interval: Duration) -> Bool {
-        lock.withLock {
+        last.withLock { last in
             let now = ContinuousClock.now
             if let last, now - last < interval { return false }
             last = now

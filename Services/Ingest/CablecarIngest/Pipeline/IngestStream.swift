@@ -4,6 +4,7 @@ import CablecarService
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// Ingest's part of the stream (the `StreamWorker` does the rest): validation beside the
 /// previous batch, one transaction per batch (ledger, state, outbox), then the rejections and
@@ -12,7 +13,7 @@ import PostgresNIO
 /// Redelivery-safe, which is what lets the worker retry: a batch seen again is recognised by
 /// the ledger (counted once, its rejections re-sent with the reason recorded first), and what
 /// a committed batch put in the outbox is sent by `recover` if its publish did not finish.
-final class IngestStream: StreamHandler, @unchecked Sendable {
+final class IngestStream: StreamHandler, Sendable {
     typealias Prepared = [BatchProcessor.Verdict?]
     typealias Output = BatchProcessor.Result
 
@@ -26,11 +27,14 @@ final class IngestStream: StreamHandler, @unchecked Sendable {
     let metrics = IngestMetrics()
     let totals = OutcomeTotals()
     private let qualityRefresh = Throttle()
-    private let lock = NSLock()
-    /// Rebuilt by every `recover`, from what the database holds.
-    private var current: BatchProcessor?
-    private var startedAt: ContinuousClock.Instant?
-    private var sawFirstBatch = false
+    private struct Progress {
+        /// Rebuilt by every `recover`, from what the database holds.
+        var current: BatchProcessor?
+        var startedAt: ContinuousClock.Instant?
+        var sawFirstBatch = false
+    }
+
+    private let progress = Mutex(Progress())
 
     init(
         producer: KafkaProducer, database: PostgresClient, kafkaClient: KafkaClientConfiguration, validator: RecordValidator,
@@ -56,18 +60,18 @@ final class IngestStream: StreamHandler, @unchecked Sendable {
     /// Loads watermarks, sensor states and partitions as a start does, then sends what a
     /// previous attempt (or process) committed but did not send.
     func recover() async throws {
-        lock.withLock { if startedAt == nil { startedAt = .now } }
+        progress.withLock { if $0.startedAt == nil { $0.startedAt = .now } }
         let partitions = await RawPartitions.discover(client: kafkaClient, configuration: configuration, logger: logger)
         let processor = try await BatchProcessor.restore(
             validator: validator, configuration: configuration, database: database, logger: logger, timings: timings,
             expectedPartitions: partitions)
-        lock.withLock { current = processor }
+        progress.withLock { $0.current = processor }
         try await send(try await EmissionStore.pendingOutbox(on: database, logger: logger))
     }
 
     private var processor: BatchProcessor {
         get throws {
-            guard let processor = lock.withLock({ current }) else {
+            guard let processor = progress.withLock({ $0.current }) else {
                 throw IngestStreamError("the ingest stream handled a batch before its state was loaded")
             }
             return processor
@@ -113,10 +117,10 @@ final class IngestStream: StreamHandler, @unchecked Sendable {
     }
 
     private func recordFirstBatch() {
-        let started: ContinuousClock.Instant? = lock.withLock {
-            guard !sawFirstBatch else { return nil }
-            sawFirstBatch = true
-            return startedAt
+        let started = progress.withLock { progress -> ContinuousClock.Instant? in
+            guard !progress.sawFirstBatch else { return nil }
+            progress.sawFirstBatch = true
+            return progress.startedAt
         }
         if let started { timings.add(PhaseTimings.firstBatch, .now - started) }
     }

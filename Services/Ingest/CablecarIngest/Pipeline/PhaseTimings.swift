@@ -1,12 +1,16 @@
 import Foundation
+import Synchronization
 
 /// Wall time spent per pipeline phase since start, so a benchmark (or an operator reading the
 /// logs) can see where a batch's time goes: waiting for input, the database transaction and its
 /// steps, or publishing.
-public final class PhaseTimings: @unchecked Sendable {
-    private let lock = NSLock()
-    private var totals: [String: Duration] = [:]
-    private var order: [String] = []
+public final class PhaseTimings: Sendable {
+    private struct Totals {
+        var byPhase: [String: Duration] = [:]
+        var order: [String] = []
+    }
+
+    private let totals = Mutex(Totals())
 
     /// The phase that covers the first fetch, including joining the consumer group.
     public static let firstBatch = "first batch (group join)"
@@ -23,17 +27,17 @@ public final class PhaseTimings: @unchecked Sendable {
     }
 
     func add(_ phase: String, _ duration: Duration) {
-        lock.withLock {
-            if totals[phase] == nil { order.append(phase) }
-            totals[phase, default: .zero] += duration
+        totals.withLock { totals in
+            if totals.byPhase[phase] == nil { totals.order.append(phase) }
+            totals.byPhase[phase, default: .zero] += duration
         }
     }
 
     /// Phases in first-seen order with their total seconds.
     public var seconds: [(phase: String, seconds: Double)] {
-        lock.withLock {
-            order.map { phase in
-                let duration = totals[phase] ?? .zero
+        totals.withLock { totals in
+            totals.order.map { phase in
+                let duration = totals.byPhase[phase] ?? .zero
                 return (phase, Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
             }
         }

@@ -1,6 +1,7 @@
 import CablecarDomain
 import CablecarKafka
 import CablecarRegistry
+import CablecarRegistryAPI
 import Logging
 import PostgresNIO
 

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The thin consume loop around `MonitorBatchHandler`: fetch a batch, handle it, publish the
 /// alert transitions it stored (flushed), mark them published, then mark the batch processed.
@@ -90,7 +91,7 @@ public final class MonitorPipeline: Service, Sendable {
 }
 
 /// Thread-safe view of the loop's progress.
-public final class MonitorProgress: @unchecked Sendable {
+public final class MonitorProgress: Sendable {
     public struct Snapshot: Sendable, Codable, Equatable {
         public var clock: EpochMillis?
         public var messages = 0
@@ -111,13 +112,12 @@ public final class MonitorProgress: @unchecked Sendable {
         }
     }
 
-    private let lock = NSLock()
-    private var state = Snapshot()
+    private let state = Mutex(Snapshot())
 
-    public var value: Snapshot { lock.withLock { state } }
+    public var value: Snapshot { state.withLock { $0 } }
 
     func record(_ output: MonitorBatchOutput, clock: EpochMillis?) {
-        lock.withLock {
+        state.withLock { state in
             state.clock = clock
             state.messages += output.predictions + output.actuals + output.rejected
             state.joined += output.joined

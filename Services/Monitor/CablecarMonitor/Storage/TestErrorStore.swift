@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarRegistry
+import CablecarRegistryAPI
 import Logging
 import PostgresNIO
 

@@ -1,6 +1,7 @@
 import CablecarDomain
 import CablecarForecasting
 import CablecarRegistry
+import CablecarRegistryAPI
 import Foundation
 
 /// `TrainingRegistry` over the registry library (Postgres tables of migration 0005). The artifact
@@ -39,9 +40,11 @@ public struct RegistryTrainingRegistry: TrainingRegistry {
         try await store.recordLineage(
             runID: runID, datasetFingerprint: fingerprint, featureVersions: featureVersions,
             codeVersion: "cablecar-trainer/artifact-format-\(ArtifactCodec.formatVersion)")
-        try await store.setTags(runID: runID, description.mapValues { String($0.prefix(5000)) }.reduce(into: [:]) {
-            $0["dataset.\($1.key)"] = $1.value
-        })
+        try await store.setTags(
+            runID: runID,
+            description.mapValues { String($0.prefix(5000)) }.reduce(into: [:]) {
+                $0["dataset.\($1.key)"] = $1.value
+            })
     }
 
     public func finishRun(runID: String, failure: String?) async throws {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// Takes requests off the queue one at a time and runs them. A failing request is recorded as
 /// failed with its reason and the worker goes on; only a database outage stops the loop (the
@@ -21,7 +22,8 @@ public final class TrainingWorker: Service, Sendable {
 
     public init(
         queue: RequestQueue, job: TrainingJob, configuration: TrainerConfiguration, logger: Logger,
-        workerID: String = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))",
+        workerID: String =
+            "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))",
         startup: @escaping @Sendable () async -> Void = {}
     ) {
         self.queue = queue
@@ -98,9 +100,8 @@ public final class TrainingWorker: Service, Sendable {
 }
 
 /// The run id, once the job opened it (set from the job's callback).
-private final class RunIDBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: String?
-    func set(_ value: String) { lock.withLock { stored = value } }
-    var value: String? { lock.withLock { stored } }
+private final class RunIDBox: Sendable {
+    private let stored = Mutex<String?>(nil)
+    func set(_ value: String) { stored.withLock { $0 = value } }
+    var value: String? { stored.withLock { $0 } }
 }

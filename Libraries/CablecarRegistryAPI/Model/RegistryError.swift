@@ -18,6 +18,6 @@ public struct RegistryError: Error, CustomStringConvertible, Equatable, Sendable
 
     public var description: String { "\(code.rawValue): \(message)" }
 
-    static func notFound(_ message: String) -> RegistryError { RegistryError(.notFound, message) }
-    static func invalid(_ message: String) -> RegistryError { RegistryError(.invalidParameter, message) }
+    package static func notFound(_ message: String) -> RegistryError { RegistryError(.notFound, message) }
+    package static func invalid(_ message: String) -> RegistryError { RegistryError(.invalidParameter, message) }
 }

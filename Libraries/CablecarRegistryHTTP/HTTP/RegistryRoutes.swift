@@ -1,3 +1,5 @@
+import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarService
 import Foundation
 import Hummingbird
@@ -10,7 +12,7 @@ import Logging
 ///     RegistryRoutes.add(to: router, store: store, configuration: RegistryHTTPConfiguration(adminToken: token))
 public enum RegistryRoutes {
     public static func add<Context: RequestContext>(
-        to router: Router<Context>, store: RegistryStore, configuration: RegistryHTTPConfiguration, logger: Logger
+        to router: Router<Context>, store: any RegistryBackend, configuration: RegistryHTTPConfiguration, logger: Logger
     ) {
         let handlers = RegistryHandlers(store: store, configuration: configuration, logger: logger)
         MLflowTrackingRoutes.add(to: router, handlers)
@@ -24,7 +26,7 @@ public enum RegistryRoutes {
 
 /// What every route needs: the store, the limits, the admin check.
 struct RegistryHandlers: Sendable {
-    let store: RegistryStore
+    let store: any RegistryBackend
     let configuration: RegistryHTTPConfiguration
     let logger: Logger
     var admin: AdminAuthorization { AdminAuthorization(token: configuration.adminToken) }

@@ -1,3 +1,6 @@
+import CablecarRegistry
+import CablecarRegistryAPI
+
 /// Where artifacts live in MLflow's URI schemes, mapped to (run, path) in the registry.
 enum ArtifactPaths {
     /// "<experiment>/<run>/artifacts/<path...>" → (run, path); path may be empty (the root).

@@ -102,4 +102,10 @@ public struct ArtifactInfo: Sendable, Hashable, Codable {
     public var path: String
     public var sizeBytes: Int64
     public var sha256: String
+
+    public init(path: String, sizeBytes: Int64, sha256: String) {
+        self.path = path
+        self.sizeBytes = sizeBytes
+        self.sha256 = sha256
+    }
 }

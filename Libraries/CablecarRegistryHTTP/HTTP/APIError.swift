@@ -1,4 +1,6 @@
 import CablecarPostgres
+import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarService
 import Foundation
 import Hummingbird

@@ -1,3 +1,6 @@
+import CablecarRegistry
+import CablecarRegistryAPI
+
 /// How the registry's HTTP API behaves. Built by the hosting service from its environment.
 public struct RegistryHTTPConfiguration: Sendable {
     /// Bearer token for admin actions (stage changes, rollback, deletes). nil: admin actions
@@ -14,5 +17,5 @@ public struct RegistryHTTPConfiguration: Sendable {
         self.maxArtifactBytes = maxArtifactBytes
     }
 
-    public static let adminTokenVariable = "CABLECAR_REGISTRY_ADMIN_TOKEN"
+    public static let adminTokenVariable = RegistryClient.adminTokenVariable
 }

@@ -1,3 +1,5 @@
+import CablecarRegistry
+import CablecarRegistryAPI
 import Hummingbird
 
 /// MLflow endpoints the registry does not implement, answered in MLflow's error shape with what

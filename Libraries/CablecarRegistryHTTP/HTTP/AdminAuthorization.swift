@@ -1,3 +1,6 @@
+import CablecarRegistry
+import CablecarRegistryAPI
+import CablecarService
 import Hummingbird
 
 /// Admin actions (stage changes, rollback, deletes) need the bearer token configured in
@@ -21,19 +24,10 @@ public struct AdminAuthorization: Sendable {
                 message: "this action needs the admin token: send 'Authorization: Bearer <token>' "
                     + "(the CLI reads \(RegistryHTTPConfiguration.adminTokenVariable))")
         }
-        guard Self.constantTimeEqual(Array(header.dropFirst("Bearer ".count).utf8), Array(token.utf8)) else {
+        guard ConstantTime.equal(Array(header.dropFirst("Bearer ".count).utf8), Array(token.utf8)) else {
             throw APIError(status: .forbidden, code: "PERMISSION_DENIED", message: "the bearer token is not the registry's admin token")
         }
         let actor = request.headers.first { $0.name.canonicalName == Self.actorHeader }.map { String($0.value.prefix(200)) } ?? ""
         return actor.isEmpty ? fallbackActor : actor
-    }
-
-    /// Compares without leaking the position of the first difference through timing.
-    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for index in 0..<max(a.count, b.count) {
-            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
-        }
-        return difference == 0
     }
 }

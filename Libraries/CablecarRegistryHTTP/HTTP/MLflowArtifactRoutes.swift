@@ -1,3 +1,5 @@
+import CablecarRegistry
+import CablecarRegistryAPI
 import Foundation
 import Hummingbird
 

@@ -1,3 +1,5 @@
+import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarService
 
 /// The registry's environment variables (read by whichever service hosts the registry API,

@@ -1,4 +1,6 @@
 import CablecarDomain
+import CablecarRegistry
+import CablecarRegistryAPI
 import Foundation
 
 /// Cablecar's registry objects in the shapes MLflow's REST API uses.

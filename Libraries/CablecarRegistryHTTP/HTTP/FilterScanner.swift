@@ -1,3 +1,6 @@
+import CablecarRegistry
+import CablecarRegistryAPI
+
 /// Reads one MLflow search filter clause at a time (see `SearchFilter`).
 struct FilterScanner {
     let characters: [Character]

@@ -1,4 +1,6 @@
 import CablecarDomain
+import CablecarRegistry
+import CablecarRegistryAPI
 import Foundation
 import Hummingbird
 

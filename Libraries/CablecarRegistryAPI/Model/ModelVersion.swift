@@ -71,6 +71,19 @@ public struct StageTransition: Sendable, Hashable, Codable {
     public var actor: String
     public var reason: String
     public var occurredAt: EpochMillis
+
+    public init(
+        modelName: String, version: Int, fromStage: ModelStage?, toStage: ModelStage, actor: String, reason: String,
+        occurredAt: EpochMillis
+    ) {
+        self.modelName = modelName
+        self.version = version
+        self.fromStage = fromStage
+        self.toStage = toStage
+        self.actor = actor
+        self.reason = reason
+        self.occurredAt = occurredAt
+    }
 }
 
 /// Where a model version came from: its run, the data and features it was trained on, the
@@ -80,4 +93,11 @@ public struct ModelLineage: Sendable, Hashable, Codable {
     public var run: Run?
     public var experimentName: String?
     public var transitions: [StageTransition]
+
+    public init(version: ModelVersion, run: Run?, experimentName: String?, transitions: [StageTransition]) {
+        self.version = version
+        self.run = run
+        self.experimentName = experimentName
+        self.transitions = transitions
+    }
 }

@@ -1,3 +1,5 @@
+import CablecarRegistry
+import CablecarRegistryAPI
 import Foundation
 
 /// MLflow's search filter language as the stock client sends it: clauses joined by AND, each

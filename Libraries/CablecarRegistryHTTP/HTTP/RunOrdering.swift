@@ -1,3 +1,6 @@
+import CablecarRegistry
+import CablecarRegistryAPI
+
 /// MLflow's `order_by` for run searches: a list of "<entity>.<key> [ASC|DESC]" (attributes
 /// start_time, end_time, run_name, status; metrics.<k>; params.<k>; tags.<k>). Runs lacking
 /// the value sort last, as MLflow does. The default is start_time descending.
@@ -8,8 +11,8 @@ struct RunOrdering: Sendable {
 
         static func < (lhs: Value, rhs: Value) -> Bool {
             switch (lhs, rhs) {
-            case let (.number(a), .number(b)): return a < b
-            case let (.text(a), .text(b)): return a < b
+            case (.number(let a), .number(let b)): return a < b
+            case (.text(let a), .text(let b)): return a < b
             case (.number, .text): return true
             case (.text, .number): return false
             }
@@ -27,7 +30,9 @@ struct RunOrdering: Sendable {
     init(_ clauses: [String]) throws {
         keys = try clauses.map { clause in
             let words = clause.split(separator: " ", omittingEmptySubsequences: true)
-            guard let first = words.first, words.count <= 2 else { throw APIError.invalid("order_by '\(clause)' is not '<key> [ASC|DESC]'") }
+            guard let first = words.first, words.count <= 2 else {
+                throw APIError.invalid("order_by '\(clause)' is not '<key> [ASC|DESC]'")
+            }
             var ascending = true
             if words.count == 2 {
                 switch words[1].uppercased() {
@@ -68,7 +73,7 @@ struct RunOrdering: Sendable {
                 case (nil, nil): continue
                 case (nil, _): return false
                 case (_, nil): return true
-                case let (a?, b?):
+                case (let a?, let b?):
                     if a == b { continue }
                     return key.ascending ? a < b : b < a
                 }

@@ -1,3 +1,5 @@
+import CablecarRegistry
+import CablecarRegistryAPI
 import Hummingbird
 
 /// MLflow's restore and rename endpoints. Restores are admin actions, like the deletes they

@@ -1,3 +1,5 @@
+import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarService
 
 /// The admin token is never printed: not by interpolation, `debugPrint`, `dump`, nor by a logger

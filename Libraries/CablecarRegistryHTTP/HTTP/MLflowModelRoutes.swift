@@ -1,4 +1,6 @@
 import CablecarDomain
+import CablecarRegistry
+import CablecarRegistryAPI
 import Hummingbird
 
 /// MLflow model-registry endpoints: registered models, versions, aliases, stage transitions.
@@ -160,7 +162,7 @@ enum MLflowModelRoutes {
             })
     }
 
-    static func registeredModelJSON(_ store: RegistryStore, _ name: String) async throws -> [String: Any] {
+    static func registeredModelJSON(_ store: any RegistryBackend, _ name: String) async throws -> [String: Any] {
         let model = try await store.requireRegisteredModel(name)
         return MLflowJSON.registeredModel(model, latest: MLflowJSON.latestPerStage(try await store.versions(modelName: name)))
     }

@@ -1,5 +1,7 @@
 import CablecarDomain
 import CablecarKafka
+import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarService
 import Hummingbird
 import Logging
