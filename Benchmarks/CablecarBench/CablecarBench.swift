@@ -8,7 +8,10 @@ struct CablecarBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cablecar-bench",
         abstract: "Measure Cablecar's components and print the figures.",
-        subcommands: [KafkaBench.self, DriftBench.self, SimulationBench.self, IngestBench.self, RegistryBench.self, FeaturesBench.self, TrainBench.self]
+        subcommands: [
+            KafkaBench.self, DriftBench.self, SimulationBench.self, IngestBench.self, RegistryBench.self, FeaturesBench.self,
+            TrainBench.self,
+        ]
     )
 }
 

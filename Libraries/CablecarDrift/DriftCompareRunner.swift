@@ -16,9 +16,11 @@ public enum DriftCompareRunner {
         public var showProgress: Bool?
         public var configuration: DriftConfiguration
 
-        public init(referencePath: String, currentPath: String, columns: ColumnRequest, format: ReportFormat = .table,
-                    outputPath: String? = nil, skipNonNumeric: Bool = false, showProgress: Bool? = nil,
-                    configuration: DriftConfiguration = DriftConfiguration()) {
+        public init(
+            referencePath: String, currentPath: String, columns: ColumnRequest, format: ReportFormat = .table,
+            outputPath: String? = nil, skipNonNumeric: Bool = false, showProgress: Bool? = nil,
+            configuration: DriftConfiguration = DriftConfiguration()
+        ) {
             self.referencePath = referencePath
             self.currentPath = currentPath
             self.columns = columns
@@ -39,7 +41,9 @@ public enum DriftCompareRunner {
             do {
                 try Data(output.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch let error {
-                throw DriftError(.cannotWrite, "\(path): cannot write the report (\(error.localizedDescription)); check the directory exists and is writable")
+                throw DriftError(
+                    .cannotWrite,
+                    "\(path): cannot write the report (\(error.localizedDescription)); check the directory exists and is writable")
             }
         }
         return (report, output)
@@ -60,16 +64,20 @@ public enum DriftCompareRunner {
         let (referenceResult, currentResult) = await (referenceLoad, currentLoad)
         let reference = try referenceResult.get()
         let current = try currentResult.get()
-        return await DriftComparison.compare(reference: reference.profile, current: current.profile, features: specs,
-                                             configuration: options.configuration,
-                                             referenceName: options.referencePath, currentName: options.currentPath,
-                                             warnings: reference.warnings + current.warnings)
+        return await DriftComparison.compare(
+            reference: reference.profile, current: current.profile, features: specs,
+            configuration: options.configuration,
+            referenceName: options.referencePath, currentName: options.currentPath,
+            warnings: reference.warnings + current.warnings)
     }
 
-    private static func loadResult(_ path: String, _ columns: ColumnRequest, _ specs: [FeatureSpec],
-                                   _ options: CSVDatasetLoader.Options, _ progress: ProgressHandler?) async -> Result<LoadedDataset, DriftError> {
+    private static func loadResult(
+        _ path: String, _ columns: ColumnRequest, _ specs: [FeatureSpec],
+        _ options: CSVDatasetLoader.Options, _ progress: ProgressHandler?
+    ) async -> Result<LoadedDataset, DriftError> {
         do {
-            return .success(try await CSVDatasetLoader.load(path: path, request: columns, features: specs, options: options, progress: progress))
+            return .success(
+                try await CSVDatasetLoader.load(path: path, request: columns, features: specs, options: options, progress: progress))
         } catch {
             return .failure(error)
         }

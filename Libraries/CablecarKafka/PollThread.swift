@@ -21,7 +21,8 @@ final class PollThread: @unchecked Sendable {
     }
 
     private var isRunning: Bool {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return running
     }
 

@@ -32,7 +32,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
 
     public init(url text: String) throws {
         guard let components = URLComponents(string: text),
-              let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql"
+            let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql"
         else {
             throw DatabaseError.invalidURL(text, reason: "it does not start with postgres://")
         }

@@ -25,7 +25,7 @@ public enum DatabaseError: Error, CustomStringConvertible, Equatable {
 
     private func redact(_ url: String) -> String {
         guard let at = url.firstIndex(of: "@"), let colon = url[..<at].lastIndex(of: ":"),
-              url[..<colon].hasSuffix("/") == false, url[url.startIndex..<colon].contains("//")
+            url[..<colon].hasSuffix("/") == false, url[url.startIndex..<colon].contains("//")
         else { return url }
         return String(url[...colon]) + "***" + String(url[at...])
     }

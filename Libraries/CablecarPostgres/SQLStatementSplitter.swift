@@ -53,7 +53,7 @@ public enum SQLStatementSplitter {
                     index = tagEnd + 1
                     while index < characters.count {
                         if characters[index] == "$", index + tag.count <= characters.count,
-                           Array(characters[index..<(index + tag.count)]) == tag
+                            Array(characters[index..<(index + tag.count)]) == tag
                         {
                             current.append(contentsOf: tag)
                             index += tag.count

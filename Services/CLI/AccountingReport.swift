@@ -48,7 +48,8 @@ struct AccountingReport: Decodable {
 
     private func row(_ cells: [String]) -> String {
         cells.enumerated().map { index, cell in
-            index == 0 ? cell.padding(toLength: 22, withPad: " ", startingAt: 0) : String(repeating: " ", count: max(0, 10 - cell.count)) + cell
+            index == 0
+                ? cell.padding(toLength: 22, withPad: " ", startingAt: 0) : String(repeating: " ", count: max(0, 10 - cell.count)) + cell
         }.joined(separator: " ")
     }
 }

@@ -12,7 +12,8 @@ import Testing
             for optionals in 0..<4 {
                 let observation = TrafficObservation(
                     segmentID: "seg-\(index)-\"q\"\\/", neighborhood: "Financial District", eventTime: 1_700_000_000_000 + Int64(index),
-                    flowVehiclesPerHour: value, speedKmh: optionals & 1 == 0 ? value * 2 : nil, occupancy: optionals & 2 == 0 ? value / 3 : nil,
+                    flowVehiclesPerHour: value, speedKmh: optionals & 1 == 0 ? value * 2 : nil,
+                    occupancy: optionals & 2 == 0 ? value / 3 : nil,
                     sampleCount: index, revision: optionals, ingestTime: -Int64(index))
                 #expect(try observation.wireBytes() == (try WireCodec.encode(observation)))
             }
@@ -33,7 +34,9 @@ import Testing
     }
 
     @Test func rejectedRecordsMatchWireCodec() throws {
-        let details = ["speed_kmh is -3, expected 0...200", "tab\there, newline\nthere, \u{08}\u{0C}\u{01} and \"quotes\" \\ /", "Ünïcode ✓"]
+        let details = [
+            "speed_kmh is -3, expected 0...200", "tab\there, newline\nthere, \u{08}\u{0C}\u{01} and \"quotes\" \\ /", "Ünïcode ✓",
+        ]
         for (index, detail) in details.enumerated() {
             for position in [(Int32(2), Int64(99)), nil] {
                 let record = RejectedRecord(

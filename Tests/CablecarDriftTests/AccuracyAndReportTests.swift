@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CablecarDrift
 
 @Suite("Accuracy metrics and report rendering")
@@ -22,7 +23,9 @@ struct AccuracyAndReportTests {
     }
 
     @Test func mergingAccumulatorsEqualsOnePass() {
-        var whole = AccuracyAccumulator(), left = AccuracyAccumulator(), right = AccuracyAccumulator()
+        var whole = AccuracyAccumulator()
+        var left = AccuracyAccumulator()
+        var right = AccuracyAccumulator()
         var rng = SplitMix64(seed: 3)
         for i in 0..<1000 {
             let actual = rng.uniform() < 0.1 ? nil : 50 + 10 * rng.normalish()
@@ -38,8 +41,10 @@ struct AccuracyAndReportTests {
     func sampleReport() async -> DriftReport {
         var rng = SplitMix64(seed: 21)
         func group(_ shift: Double) -> [String: FeatureValues] {
-            ["speed": .numerical((0..<600).map { _ in rng.normalish() + shift }),
-             "mode": .categorical((0..<600).map { _ in rng.uniform() < 0.4 + shift / 4 ? "bus" : "<rail>" })]
+            [
+                "speed": .numerical((0..<600).map { _ in rng.normalish() + shift }),
+                "mode": .categorical((0..<600).map { _ in rng.uniform() < 0.4 + shift / 4 ? "bus" : "<rail>" }),
+            ]
         }
         let reference = DatasetProfile.build(groups: ["Mission": group(0), "SoMa": group(0), "Sunset": group(0)])
         let current = DatasetProfile.build(groups: ["Mission": group(0), "SoMa": group(1), "Bayview": group(0)])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CablecarDrift
 
 /// Writes CSV text to a fresh temporary file.
@@ -16,18 +17,24 @@ func referenceCSV(rows: Int = 40, seed: UInt64 = 1) -> String {
     var rng = SplitMix64(seed: seed)
     var text = "neighborhood,speed,flow,weather\n"
     for i in 0..<rows {
-        text += "\(i % 2 == 0 ? "Mission" : "SoMa"),\(40 + rng.normalish()),\(900 + 50 * rng.normalish()),\(rng.uniform() < 0.5 ? "sun" : "rain")\n"
+        text +=
+            "\(i % 2 == 0 ? "Mission" : "SoMa"),\(40 + rng.normalish()),\(900 + 50 * rng.normalish()),\(rng.uniform() < 0.5 ? "sun" : "rain")\n"
     }
     return text
 }
 
 @Suite("Bad input gives a clear error, a location and an exit code")
 struct CSVInputTests {
-    func run(reference: String, current: String, features: [String]? = nil, categorical: [String] = ["weather"],
-             skip: Bool = false, output: String? = nil) async throws(DriftError) -> DriftReport {
-        try await DriftCompareRunner.run(.init(referencePath: reference, currentPath: current,
-                                               columns: ColumnRequest(groupColumn: "neighborhood", features: features, categorical: categorical),
-                                               format: .json, outputPath: output, skipNonNumeric: skip, showProgress: false)).report
+    func run(
+        reference: String, current: String, features: [String]? = nil, categorical: [String] = ["weather"],
+        skip: Bool = false, output: String? = nil
+    ) async throws(DriftError) -> DriftReport {
+        try await DriftCompareRunner.run(
+            .init(
+                referencePath: reference, currentPath: current,
+                columns: ColumnRequest(groupColumn: "neighborhood", features: features, categorical: categorical),
+                format: .json, outputPath: output, skipNonNumeric: skip, showProgress: false)
+        ).report
     }
 
     func expectError(_ kind: DriftError.Kind, exit: Int32, containing parts: [String], _ body: () async throws(DriftError) -> Void) async {
@@ -51,7 +58,8 @@ struct CSVInputTests {
 
     @Test func unterminatedQuoteNamesTheLineItStarts() async throws {
         let ref = try temporaryCSV(referenceCSV())
-        let cur = try temporaryCSV("neighborhood,speed,flow,weather\nMission,40,900,sun\n\"SoMa,41,910,rain\nBayview,1,2,fog\n", name: "current.csv")
+        let cur = try temporaryCSV(
+            "neighborhood,speed,flow,weather\nMission,40,900,sun\n\"SoMa,41,910,rain\nBayview,1,2,fog\n", name: "current.csv")
         await expectError(.malformedCSV, exit: 65, containing: ["current.csv:3:", "unterminated"]) { () throws(DriftError) in
             _ = try await run(reference: ref, current: cur)
         }
@@ -68,22 +76,29 @@ struct CSVInputTests {
     @Test func missingColumnsAreNamed() async throws {
         let ref = try temporaryCSV(referenceCSV(), name: "reference.csv")
         let cur = try temporaryCSV("neighborhood,speed,weather\nMission,40,sun\n", name: "current.csv")
-        await expectError(.missingColumn, exit: 65, containing: ["current.csv", "'flow' not found", "neighborhood, speed, weather"]) { () throws(DriftError) in
+        await expectError(.missingColumn, exit: 65, containing: ["current.csv", "'flow' not found", "neighborhood, speed, weather"]) {
+            () throws(DriftError) in
             _ = try await run(reference: ref, current: cur)
         }
         await expectError(.missingColumn, exit: 65, containing: ["reference.csv", "'lanes' not found"]) { () throws(DriftError) in
             _ = try await run(reference: ref, current: cur, features: ["speed", "lanes"])
         }
         let noGroup = try temporaryCSV("area,speed\nx,1\n", name: "nogroup.csv")
-        await expectError(.missingColumn, exit: 65, containing: ["nogroup.csv", "group column (--by) 'neighborhood'"]) { () throws(DriftError) in
+        await expectError(.missingColumn, exit: 65, containing: ["nogroup.csv", "group column (--by) 'neighborhood'"]) {
+            () throws(DriftError) in
             _ = try await run(reference: noGroup, current: noGroup)
         }
     }
 
     @Test func nonNumericValuesAreCountedWithTheirLines() async throws {
         let ref = try temporaryCSV(referenceCSV())
-        let cur = try temporaryCSV("neighborhood,speed,flow,weather\nMission,fast,900,sun\nSoMa,41,910,rain\nSoMa,4x1,NA,rain\nMission,,1e3,sun\n", name: "current.csv")
-        await expectError(.nonNumeric, exit: 65, containing: ["current.csv", "2 in numerical column 'speed'", "line 2: \"fast\"", "line 4: \"4x1\"", "--skip-non-numeric"]) { () throws(DriftError) in
+        let cur = try temporaryCSV(
+            "neighborhood,speed,flow,weather\nMission,fast,900,sun\nSoMa,41,910,rain\nSoMa,4x1,NA,rain\nMission,,1e3,sun\n",
+            name: "current.csv")
+        await expectError(
+            .nonNumeric, exit: 65,
+            containing: ["current.csv", "2 in numerical column 'speed'", "line 2: \"fast\"", "line 4: \"4x1\"", "--skip-non-numeric"]
+        ) { () throws(DriftError) in
             _ = try await run(reference: ref, current: cur)
         }
         let report = try await run(reference: ref, current: cur, skip: true)
@@ -91,7 +106,7 @@ struct CSVInputTests {
         #expect(report.warnings.first?.contains("skipped as missing") == true)
         let mission = report.groups.first { $0.group == "Mission" }
         let speed = mission?.features.first { $0.feature == "speed" }
-        #expect(speed?.currentMissing == 2) // "fast" skipped, blank is missing
+        #expect(speed?.currentMissing == 2)  // "fast" skipped, blank is missing
     }
 
     @Test func emptyInputs() async throws {
@@ -127,7 +142,8 @@ struct CSVInputTests {
         #expect(speed.notes.contains { $0.contains("constant in the reference") })
         #expect(speed.pValue == 1)
         let sunset = try #require(report.groups.first { $0.group == "Sunset" })
-        #expect(sunset.features.allSatisfy { $0.status == .insufficientData && $0.pValue == nil && $0.statistic == nil && $0.drifted == nil })
+        #expect(
+            sunset.features.allSatisfy { $0.status == .insufficientData && $0.pValue == nil && $0.statistic == nil && $0.drifted == nil })
         #expect(sunset.driftShare == nil)
         #expect(sunset.features.first?.notes.first?.contains("too few values") == true)
         let bayview = try #require(report.groups.first { $0.group == "Bayview" })
@@ -138,15 +154,18 @@ struct CSVInputTests {
 
     @Test func quotedFieldsCRLFAndBlankLinesParse() async throws {
         let csv = "neighborhood,speed,note\r\n\"Mission, North\",\"4.5\",\"said \"\"hi\"\"\"\r\n\r\nSoMa,5,\"two\nlines\"\r\n"
-        let loaded = try await CSVDatasetLoader.load(csv: Data(csv.utf8), fileName: "q.csv",
-                                                     request: ColumnRequest(groupColumn: "neighborhood", categorical: ["note"]))
+        let loaded = try await CSVDatasetLoader.load(
+            csv: Data(csv.utf8), fileName: "q.csv",
+            request: ColumnRequest(groupColumn: "neighborhood", categorical: ["note"]))
         #expect(Set(loaded.profile.groups.keys) == ["Mission, North", "SoMa"])
         guard case .categorical(let note)? = loaded.profile.groups["Mission, North"]?.features["note"] else {
-            Issue.record("note should be categorical"); return
+            Issue.record("note should be categorical")
+            return
         }
         #expect(note.counts == ["said \"hi\"": 1])
         guard case .numerical(let speed)? = loaded.profile.groups["SoMa"]?.features["speed"] else {
-            Issue.record("speed should be numerical"); return
+            Issue.record("speed should be numerical")
+            return
         }
         #expect(speed.sorted == [5])
         // A malformed line after a multi-line field still gets its physical line number.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CablecarDrift
 
 @Suite("Same distribution is not flagged; a shifted one is")
@@ -54,14 +55,16 @@ struct FalseAlarmTests {
         let large = DatasetProfile.build(groups: ["g": ["x": .numerical(reference)]])
         let shifted = DatasetProfile.build(groups: ["g": ["x": .numerical(current)]])
         for test in [StatTest.ks, .wasserstein, .jensenshannon, .psi] {
-            let report = await DriftComparison.compare(reference: large, current: shifted,
-                                                       features: [FeatureSpec(name: "x", kind: .numerical, test: test)])
+            let report = await DriftComparison.compare(
+                reference: large, current: shifted,
+                features: [FeatureSpec(name: "x", kind: .numerical, test: test)])
             #expect(report.groups.first?.features.first?.drifted == true, "\(test) missed a 0.5 sd shift")
         }
         let byDefault = await DriftComparison.compare(reference: small, current: shifted)
         #expect(byDefault.groups.first?.features.first?.test == .ks)
         #expect(byDefault.groups.first?.drifted == true)
-        let same = await DriftComparison.compare(reference: large, current: DatasetProfile.build(groups: ["g": ["x": .numerical(Self.sample(&rng, 2000))]]))
+        let same = await DriftComparison.compare(
+            reference: large, current: DatasetProfile.build(groups: ["g": ["x": .numerical(Self.sample(&rng, 2000))]]))
         #expect(same.groups.first?.drifted == false)
     }
 }

@@ -1,8 +1,11 @@
 import Foundation
 import Testing
+
 @testable import CablecarDrift
 
 /// The expected values written by scripts/drift-fixtures.py.
+// swift-format-ignore: AlwaysUseLowerCamelCase
+// Property names are the fixture file's keys (written by scipy/Evidently scripts).
 struct ScipyFixtures: Decodable {
     struct SampleSpec: Decodable {
         var seed: UInt64
@@ -74,11 +77,31 @@ struct ScipyFixtures: Decodable {
         var z_pvalue: Double?
     }
 
-    struct KSTwo: Decodable { var n: Int; var x: Double; var sf: Double }
-    struct Chi2: Decodable { var df: Double; var x: Double; var sf: Double }
-    struct Normal: Decodable { var x: Double; var cdf: Double }
-    struct JSVector: Decodable { var p: [Double]; var q: [Double]; var distance: Double }
-    struct ChiVector: Decodable { var observed: [Double]; var expected: [Double]; var statistic: Double; var pvalue: Double }
+    struct KSTwo: Decodable {
+        var n: Int
+        var x: Double
+        var sf: Double
+    }
+    struct Chi2: Decodable {
+        var df: Double
+        var x: Double
+        var sf: Double
+    }
+    struct Normal: Decodable {
+        var x: Double
+        var cdf: Double
+    }
+    struct JSVector: Decodable {
+        var p: [Double]
+        var q: [Double]
+        var distance: Double
+    }
+    struct ChiVector: Decodable {
+        var observed: [Double]
+        var expected: [Double]
+        var statistic: Double
+        var pvalue: Double
+    }
 
     var scipy: String
     var numeric: [NumericCase]
@@ -110,6 +133,7 @@ func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool {
 }
 
 func fixtureURL(_ name: String) throws -> URL {
-    try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"),
-                 "fixture \(name) missing")
+    try #require(
+        Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"),
+        "fixture \(name) missing")
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CablecarDrift
 
 @Suite("Per-group results equal separate runs")
@@ -7,7 +8,8 @@ struct PerGroupTests {
     @Test func groupedComparisonEqualsOneRunPerGroup() async throws {
         var rng = SplitMix64(seed: 99)
         let hoods = ["Mission", "SoMa", "Sunset"]
-        var reference = "neighborhood,speed,flow,weather\n", current = reference
+        var reference = "neighborhood,speed,flow,weather\n"
+        var current = reference
         var refColumns: [String: (speed: [Double], flow: [Double], weather: [String?])] = [:]
         var curColumns = refColumns
         for side in 0..<2 {
@@ -31,16 +33,27 @@ struct PerGroupTests {
                 }
             }
         }
-        let ref = try temporaryCSV(reference, name: "reference.csv"), cur = try temporaryCSV(current, name: "current.csv")
-        let grouped = try await DriftCompareRunner.compare(.init(referencePath: ref, currentPath: cur,
-                                                                 columns: ColumnRequest(groupColumn: "neighborhood", categorical: ["weather"])))
+        let ref = try temporaryCSV(reference, name: "reference.csv")
+        let cur = try temporaryCSV(current, name: "current.csv")
+        let grouped = try await DriftCompareRunner.compare(
+            .init(
+                referencePath: ref, currentPath: cur,
+                columns: ColumnRequest(groupColumn: "neighborhood", categorical: ["weather"])))
         #expect(grouped.groups.count == 3)
-        let specs = [FeatureSpec(name: "speed", kind: .numerical), FeatureSpec(name: "flow", kind: .numerical), FeatureSpec(name: "weather", kind: .categorical)]
+        let specs = [
+            FeatureSpec(name: "speed", kind: .numerical), FeatureSpec(name: "flow", kind: .numerical),
+            FeatureSpec(name: "weather", kind: .categorical),
+        ]
         for hood in hoods {
-            let r = try #require(refColumns[hood]), c = try #require(curColumns[hood])
+            let r = try #require(refColumns[hood])
+            let c = try #require(curColumns[hood])
             let alone = await DriftComparison.compare(
-                reference: DatasetProfile.build(groups: [hood: ["speed": .numerical(r.speed), "flow": .numerical(r.flow), "weather": .categorical(r.weather)]]),
-                current: DatasetProfile.build(groups: [hood: ["speed": .numerical(c.speed), "flow": .numerical(c.flow), "weather": .categorical(c.weather)]]),
+                reference: DatasetProfile.build(groups: [
+                    hood: ["speed": .numerical(r.speed), "flow": .numerical(r.flow), "weather": .categorical(r.weather)]
+                ]),
+                current: DatasetProfile.build(groups: [
+                    hood: ["speed": .numerical(c.speed), "flow": .numerical(c.flow), "weather": .categorical(c.weather)]
+                ]),
                 features: specs)
             let fromGrouped = try #require(grouped.groups.first { $0.group == hood })
             let separate = try #require(alone.groups.first)
@@ -48,8 +61,11 @@ struct PerGroupTests {
             #expect(fromGrouped.drifted == separate.drifted)
             // And the statistics are the plain functions on that group's values.
             let speed = try #require(fromGrouped.features.first { $0.feature == "speed" })
-            #expect(speed.statistic == Wasserstein.normalized(distance: Wasserstein.distance(r.speed, c.speed),
-                                                                referenceStandardDeviation: r.speed.sorted().withUnsafeBufferPointer { Moments.of($0).standardDeviation }))
+            #expect(
+                speed.statistic
+                    == Wasserstein.normalized(
+                        distance: Wasserstein.distance(r.speed, c.speed),
+                        referenceStandardDeviation: r.speed.sorted().withUnsafeBufferPointer { Moments.of($0).standardDeviation }))
         }
         #expect(grouped.groups.first?.group == "SoMa", "the shifted group should come first")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CablecarDrift
 
 @Suite("Reference profiles and the quantile sketch")
@@ -28,7 +29,8 @@ struct ProfileAndSketchTests {
         var rng = SplitMix64(seed: 6)
         let a = (0..<60_000).map { _ in rng.normalish() }
         let b = (0..<40_000).map { _ in rng.normalish() + 0.2 }
-        var sa = QuantileSketch(capacity: 1024), sb = QuantileSketch(capacity: 1024)
+        var sa = QuantileSketch(capacity: 1024)
+        var sb = QuantileSketch(capacity: 1024)
         a.withUnsafeBufferPointer { sa.add(contentsOf: $0) }
         b.withUnsafeBufferPointer { sb.add(contentsOf: $0) }
         sa.merge(sb)
@@ -42,8 +44,14 @@ struct ProfileAndSketchTests {
     @Test func profilesRoundTripThroughJSONAndCompareTheSame() async throws {
         var rng = SplitMix64(seed: 11)
         let groups: [String: [String: FeatureValues]] = [
-            "Mission": ["speed": .numerical((0..<3000).map { _ in rng.normalish() }), "mode": .categorical((0..<3000).map { _ in rng.uniform() < 0.3 ? "bus" : "rail" })],
-            "SoMa": ["speed": .numerical((0..<200).map { _ in rng.normalish() + 1 }), "mode": .categorical((0..<200).map { _ in rng.uniform() < 0.5 ? "bus" : nil })],
+            "Mission": [
+                "speed": .numerical((0..<3000).map { _ in rng.normalish() }),
+                "mode": .categorical((0..<3000).map { _ in rng.uniform() < 0.3 ? "bus" : "rail" }),
+            ],
+            "SoMa": [
+                "speed": .numerical((0..<200).map { _ in rng.normalish() + 1 }),
+                "mode": .categorical((0..<200).map { _ in rng.uniform() < 0.5 ? "bus" : nil }),
+            ],
         ]
         for mode in [ProfileMode.exact, .sketch(capacity: 256)] {
             let profile = DatasetProfile.build(groups: groups, groupColumn: "neighborhood", mode: mode)
@@ -68,7 +76,8 @@ struct ProfileAndSketchTests {
             let cur = DatasetProfile.build(groups: ["g": ["x": .numerical(current)]])
             let e = await DriftComparison.compare(reference: exact, current: cur)
             let s = await DriftComparison.compare(reference: sketched, current: cur)
-            let ef = e.groups[0].features[0], sf = s.groups[0].features[0]
+            let ef = e.groups[0].features[0]
+            let sf = s.groups[0].features[0]
             #expect(ef.drifted == sf.drifted)
             #expect(abs((ef.statistic ?? 0) - (sf.statistic ?? 1)) < 0.01)
             #expect(sf.notes.contains { $0.contains("quantile sketch") })

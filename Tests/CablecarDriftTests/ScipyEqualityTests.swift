@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CablecarDrift
 
 @Suite("Statistics equal scipy's on fixed inputs")
@@ -28,15 +29,17 @@ struct ScipyEqualityTests {
 
     @Test func binnedDistancesMatchEvidentlyBinning() {
         for c in fixtures.numeric {
-            let ref = c.reference.values().sorted(), cur = c.current.values().sorted()
+            let ref = c.reference.values().sorted()
+            let cur = c.current.values().sorted()
             let binned = EvidentlyBinning.shares(sortedReference: ref, sortedCurrent: cur)
             if let edges = c.sturges_edges {
                 #expect(binned.edges == edges, "\(c.name): Sturges edges differ")
             }
             let js = Divergences.jensenShannon(binned.reference, binned.current)
             #expect(close(js, c.jensenshannon_evidently), "\(c.name): JS \(js) vs \(c.jensenshannon_evidently)")
-            let psi = Divergences.populationStability(referenceShares: Divergences.fillEmptyBuckets(binned.reference),
-                                                      currentShares: Divergences.fillEmptyBuckets(binned.current))
+            let psi = Divergences.populationStability(
+                referenceShares: Divergences.fillEmptyBuckets(binned.reference),
+                currentShares: Divergences.fillEmptyBuckets(binned.current))
             #expect(close(psi, c.psi_evidently), "\(c.name): PSI \(psi) vs \(c.psi_evidently)")
             let quantilePSI = PSIBinning.referenceQuantiles(10).psi(sortedReference: ref, sortedCurrent: cur)
             #expect(close(quantilePSI, c.psi_quantile10), "\(c.name): quantile PSI \(quantilePSI) vs \(c.psi_quantile10)")
@@ -45,7 +48,8 @@ struct ScipyEqualityTests {
 
     @Test func categoricalTestsMatchScipy() {
         for c in fixtures.categorical {
-            let ref = c.reference.values(), cur = c.current.values()
+            let ref = c.reference.values()
+            let cur = c.current.values()
             let rc = c.keys.map { k in ref.filter { $0 == k }.count }
             let cc = c.keys.map { k in cur.filter { $0 == k }.count }
             let chi = Divergences.categoricalChiSquare(referenceCounts: rc, currentCounts: cc)
@@ -54,8 +58,9 @@ struct ScipyEqualityTests {
             let js = Divergences.jensenShannon(rc.map(Double.init), cc.map(Double.init))
             #expect(close(js, c.jensenshannon), "\(c.name): JS")
             if let zs = c.z_statistic, let zp = c.z_pvalue {
-                let z = Divergences.twoProportionZ(referenceFirst: rc[0], referenceCount: ref.count,
-                                                   currentFirst: cc[0], currentCount: cur.count)
+                let z = Divergences.twoProportionZ(
+                    referenceFirst: rc[0], referenceCount: ref.count,
+                    currentFirst: cc[0], currentCount: cur.count)
                 #expect(close(z.statistic, zs), "\(c.name): z \(z.statistic) vs \(zs)")
                 #expect(close(z.pValue, zp), "\(c.name): z p \(z.pValue) vs \(zp)")
             }

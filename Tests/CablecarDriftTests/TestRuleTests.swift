@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CablecarDrift
 
 @Suite("Default test choice and thresholds follow Evidently")
@@ -43,9 +44,11 @@ struct TestRuleTests {
         let binary = (0..<500).map { _ in rng.uniform() < 0.5 ? 0.0 : 1.0 }
         let fewValued = (0..<500).map { _ in Double(Int(rng.uniform() * 4)) }
         let labels: [String?] = (0..<500).map { _ in ["a", "b", "c"][Int(rng.uniform() * 3)] }
-        let reference = DatasetProfile.build(groups: ["g": [
-            "small": .numerical(small), "binary": .numerical(binary), "few": .numerical(fewValued), "label": .categorical(labels),
-        ], "big": ["small": .numerical(large)]])
+        let reference = DatasetProfile.build(groups: [
+            "g": [
+                "small": .numerical(small), "binary": .numerical(binary), "few": .numerical(fewValued), "label": .categorical(labels),
+            ], "big": ["small": .numerical(large)],
+        ])
         let report = await DriftComparison.compare(reference: reference, current: reference)
         let g = report.groups.first { $0.group == "g" }
         let tests = Dictionary(uniqueKeysWithValues: (g?.features ?? []).map { ($0.feature, $0.test) })
@@ -62,8 +65,9 @@ struct TestRuleTests {
         var rng = SplitMix64(seed: 8)
         let values = (0..<300).map { _ in rng.normalish() }
         let profile = DatasetProfile.build(groups: ["g": ["x": .numerical(values)]])
-        let report = await DriftComparison.compare(reference: profile, current: profile,
-                                                   features: [FeatureSpec(name: "x", kind: .numerical, test: .psi, threshold: 0.2)])
+        let report = await DriftComparison.compare(
+            reference: profile, current: profile,
+            features: [FeatureSpec(name: "x", kind: .numerical, test: .psi, threshold: 0.2)])
         let feature = report.groups.first?.features.first
         #expect(feature?.test == .psi)
         #expect(feature?.threshold == 0.2)

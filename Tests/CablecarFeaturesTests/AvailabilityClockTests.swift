@@ -22,7 +22,9 @@ import Testing
 
     @Test func theClockNeverMovesBackAndTheLiteralPolicyUsesIngestTime() {
         var clock = AvailabilityClock()
-        #expect(clock.arrive(eventTime: Fixtures.base + 10 * Fixtures.step, ingestTime: 0, partition: "p0") == Fixtures.base + 11 * Fixtures.step)
+        #expect(
+            clock.arrive(eventTime: Fixtures.base + 10 * Fixtures.step, ingestTime: 0, partition: "p0") == Fixtures.base + 11
+                * Fixtures.step)
         // A partition seen for the first time far behind does not pull the clock back.
         #expect(clock.arrive(eventTime: Fixtures.base, ingestTime: 0, partition: "p1") == Fixtures.base + 11 * Fixtures.step)
         #expect(clock.now == Fixtures.base + 11 * Fixtures.step)
@@ -56,6 +58,9 @@ import Testing
         second.ingestTime = wall + 1
         correction.ingestTime = wall + 2
         let assigned = AvailabilityClock.assign(traffic: [correction, f, second], context: [])
-        #expect(assigned.traffic.map(\.availableAt) == [Fixtures.base + 7 * Fixtures.step, Fixtures.base + Fixtures.step, Fixtures.base + 7 * Fixtures.step])
+        #expect(
+            assigned.traffic.map(\.availableAt) == [
+                Fixtures.base + 7 * Fixtures.step, Fixtures.base + Fixtures.step, Fixtures.base + 7 * Fixtures.step,
+            ])
     }
 }

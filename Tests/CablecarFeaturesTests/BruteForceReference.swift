@@ -74,7 +74,7 @@ struct BruteForceReference {
             case "speed_lag_2", "flow_lag_2": value = field(known(segment, t - 2 * step, at: t), f)
             case "speed_lag_3", "flow_lag_3": value = field(known(segment, t - 3 * step, at: t), f)
             case "speed_mean_15m", "flow_mean_15m", "speed_std_15m", "flow_std_15m",
-                 "speed_mean_60m", "flow_mean_60m", "speed_std_60m", "flow_std_60m":
+                "speed_mean_60m", "flow_mean_60m", "speed_std_60m", "flow_std_60m":
                 let count = name.hasSuffix("15m") ? 3 : 12
                 var xs: [Double] = []
                 for k in 1...count {
@@ -106,8 +106,10 @@ struct BruteForceReference {
             case "day_of_week_sin": value = sin(2 * .pi * mondayBased / 7)
             case "day_of_week_cos": value = cos(2 * .pi * mondayBased / 7)
             default:
-                let ttlMinutes: EpochMillis = ["precipitation_mm_h": 60, "temperature_c": 60, "visibility_m": 60,
-                                               "active_events": 15, "active_incidents": 15, "transit_delay_s": 30][name]!
+                let ttlMinutes: EpochMillis = [
+                    "precipitation_mm_h": 60, "temperature_c": 60, "visibility_m": 60,
+                    "active_events": 15, "active_incidents": 15, "transit_delay_s": 30,
+                ][name]!
                 var k: EpochMillis = 1
                 // Interval k steps back ended (k - 1) × 5 minutes before t.
                 while (k - 1) * 5 <= ttlMinutes {

@@ -9,11 +9,19 @@ enum Fixtures {
 
     static let city = CityDefinition(
         name: "tiny", timeZone: "UTC",
-        neighborhoods: [Neighborhood(id: "n1", name: "North", profile: .mixed), Neighborhood(id: "n2", name: "South", profile: .residential)],
+        neighborhoods: [
+            Neighborhood(id: "n1", name: "North", profile: .mixed), Neighborhood(id: "n2", name: "South", profile: .residential),
+        ],
         segments: [
-            RoadSegment(id: "A", neighborhood: "n1", lengthMeters: 100, lanes: 1, freeFlowSpeedKmh: 50, capacityPerLane: 900, upstream: [], downstream: ["B"]),
-            RoadSegment(id: "B", neighborhood: "n1", lengthMeters: 100, lanes: 1, freeFlowSpeedKmh: 50, capacityPerLane: 900, upstream: ["A"], downstream: ["C"]),
-            RoadSegment(id: "C", neighborhood: "n2", lengthMeters: 100, lanes: 1, freeFlowSpeedKmh: 50, capacityPerLane: 900, upstream: ["B"], downstream: []),
+            RoadSegment(
+                id: "A", neighborhood: "n1", lengthMeters: 100, lanes: 1, freeFlowSpeedKmh: 50, capacityPerLane: 900, upstream: [],
+                downstream: ["B"]),
+            RoadSegment(
+                id: "B", neighborhood: "n1", lengthMeters: 100, lanes: 1, freeFlowSpeedKmh: 50, capacityPerLane: 900, upstream: ["A"],
+                downstream: ["C"]),
+            RoadSegment(
+                id: "C", neighborhood: "n2", lengthMeters: 100, lanes: 1, freeFlowSpeedKmh: 50, capacityPerLane: 900, upstream: ["B"],
+                downstream: []),
         ],
         sensors: [], routes: [], venues: [])
 

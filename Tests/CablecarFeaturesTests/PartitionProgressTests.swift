@@ -1,8 +1,9 @@
 import CablecarDomain
 import CablecarFeatures
-@testable import CablecarFeatureStore
 import CablecarKafka
 import Testing
+
+@testable import CablecarFeatureStore
 
 @Suite struct PartitionProgressTests {
     let t0 = ContinuousClock.now

@@ -1,10 +1,11 @@
 import CablecarDomain
 import CablecarFeatures
-@testable import CablecarFeatureStore
 import Crypto
 import Foundation
 import NIOCore
 import Testing
+
+@testable import CablecarFeatureStore
 
 /// The retrieval wire: the fingerprint's byte layout (checked against an independent,
 /// straightforward implementation), the raw-bytes hashing path, and the binary row format.
@@ -29,7 +30,10 @@ import Testing
     static func referenceFingerprint(_ rows: [FeatureRow]) -> String {
         var bytes: [UInt8] = []
         func int(_ v: Int64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
-        func text(_ s: String) { int(Int64(s.utf8.count)); bytes += Array(s.utf8) }
+        func text(_ s: String) {
+            int(Int64(s.utf8.count))
+            bytes += Array(s.utf8)
+        }
         func value(_ v: Double?) {
             guard let v else { return bytes.append(0) }
             bytes.append(1)
@@ -37,11 +41,18 @@ import Testing
         }
         text("cablecar.features.snapshot.v1")
         int(Int64(names.count))
-        for name in names { text(name); int(Int64(versions[name] ?? -1)) }
+        for name in names {
+            text(name)
+            int(Int64(versions[name] ?? -1))
+        }
         for row in rows {
-            text(row.segmentID); text(row.neighborhood); int(row.timestamp); int(Int64(row.values.count))
+            text(row.segmentID)
+            text(row.neighborhood)
+            int(row.timestamp)
+            int(Int64(row.values.count))
             row.values.forEach(value)
-            value(row.actualSpeedKmh); value(row.actualFlowVehiclesPerHour)
+            value(row.actualSpeedKmh)
+            value(row.actualFlowVehiclesPerHour)
         }
         int(Int64(rows.count))
         return SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
@@ -56,11 +67,23 @@ import Testing
 
     @Test func fingerprintMatchesTheDocumentedLayout() {
         let rows = Self.rows
-        #expect(SnapshotFingerprint.compute(featureNames: Self.names, featureVersions: Self.versions, rows: rows) == Self.referenceFingerprint(rows))
+        #expect(
+            SnapshotFingerprint.compute(featureNames: Self.names, featureVersions: Self.versions, rows: rows)
+                == Self.referenceFingerprint(rows))
         // Beyond one scratch buffer (64 KiB) of rows, and with no rows at all.
-        let many = (0..<3).flatMap { copy in rows.map { var r = $0; r.timestamp += EpochMillis(copy) * 86_400_000; return r } }
-        #expect(SnapshotFingerprint.compute(featureNames: Self.names, featureVersions: Self.versions, rows: many) == Self.referenceFingerprint(many))
-        #expect(SnapshotFingerprint.compute(featureNames: Self.names, featureVersions: Self.versions, rows: []) == Self.referenceFingerprint([]))
+        let many = (0..<3).flatMap { copy in
+            rows.map {
+                var r = $0
+                r.timestamp += EpochMillis(copy) * 86_400_000
+                return r
+            }
+        }
+        #expect(
+            SnapshotFingerprint.compute(featureNames: Self.names, featureVersions: Self.versions, rows: many)
+                == Self.referenceFingerprint(many))
+        #expect(
+            SnapshotFingerprint.compute(featureNames: Self.names, featureVersions: Self.versions, rows: []) == Self.referenceFingerprint([])
+        )
     }
 
     @Test func hashingStoredBytesEqualsHashingDecodedRows() {
@@ -88,9 +111,14 @@ import Testing
         var buffer = ByteBuffer()
         try RetrievalFormat.binary.header(header, to: &buffer)
         for row in rows { try RetrievalFormat.binary.row(stored(row), indices: indices, allFeatures: indices == [0, 1, 2], to: &buffer) }
-        let subset = rows.map { row in var r = row; r.values = indices.map { row.values[$0] }; return r }
+        let subset = rows.map { row in
+            var r = row
+            r.values = indices.map { row.values[$0] }
+            return r
+        }
         let fingerprint = SnapshotFingerprint.compute(featureNames: header.featureNames, featureVersions: versions, rows: subset)
-        try RetrievalFormat.binary.trailer(trailer ?? SnapshotTrailer(fingerprint: fingerprint, rows: rows.count, snapshotID: 9, error: nil), to: &buffer)
+        try RetrievalFormat.binary.trailer(
+            trailer ?? SnapshotTrailer(fingerprint: fingerprint, rows: rows.count, snapshotID: 9, error: nil), to: &buffer)
         return Data(buffer: buffer)
     }
 

@@ -10,7 +10,10 @@ import Testing
     func history() -> ObservationHistory {
         var items: [AvailableTraffic] = []
         for segment in ["A", "B", "C"] {
-            for k in 0..<30 { items.append(Fixtures.traffic(segment, Fixtures.base + EpochMillis(k) * Fixtures.step, flow: Double(k), speed: Double(60 - k))) }
+            for k in 0..<30 {
+                items.append(
+                    Fixtures.traffic(segment, Fixtures.base + EpochMillis(k) * Fixtures.step, flow: Double(k), speed: Double(60 - k)))
+            }
         }
         return ObservationHistory(traffic: items, context: [Fixtures.context("n1", Fixtures.base, temperature: 3)])
     }
@@ -31,10 +34,13 @@ import Testing
         #expect(shuffled == first.fingerprint)
         var changed = first.rows
         changed[5].values[0] = (changed[5].values[0] ?? 0) + 1e-9
-        #expect(SnapshotFingerprint.compute(featureNames: first.featureNames, featureVersions: first.featureVersions, rows: changed) != first.fingerprint)
+        #expect(
+            SnapshotFingerprint.compute(featureNames: first.featureNames, featureVersions: first.featureVersions, rows: changed)
+                != first.fingerprint)
         var bumped = first.featureVersions
         bumped["speed_lag_1"] = 2
-        #expect(SnapshotFingerprint.compute(featureNames: first.featureNames, featureVersions: bumped, rows: first.rows) != first.fingerprint)
+        #expect(
+            SnapshotFingerprint.compute(featureNames: first.featureNames, featureVersions: bumped, rows: first.rows) != first.fingerprint)
     }
 
     @Test func requestsAreValidated() throws {
@@ -43,14 +49,16 @@ import Testing
             try computer.snapshot(SnapshotRequest(start: Fixtures.base, end: Fixtures.base + Fixtures.step, features: ["nope"]), history: h)
         }
         #expect(throws: FeatureError.unknownNeighborhoods(["atlantis"])) {
-            try computer.snapshot(SnapshotRequest(neighborhoods: ["atlantis"], start: Fixtures.base, end: Fixtures.base + Fixtures.step), history: h)
+            try computer.snapshot(
+                SnapshotRequest(neighborhoods: ["atlantis"], start: Fixtures.base, end: Fixtures.base + Fixtures.step), history: h)
         }
         #expect(throws: FeatureError.self) {
             try computer.snapshot(SnapshotRequest(start: Fixtures.base + 1, end: Fixtures.base + Fixtures.step), history: h)
         }
         let south = try computer.snapshot(
-            SnapshotRequest(neighborhoods: ["South"], start: Fixtures.base + Fixtures.step, end: Fixtures.base + 3 * Fixtures.step,
-                            features: ["speed_lag_1", "temperature_c"]), history: h)
+            SnapshotRequest(
+                neighborhoods: ["South"], start: Fixtures.base + Fixtures.step, end: Fixtures.base + 3 * Fixtures.step,
+                features: ["speed_lag_1", "temperature_c"]), history: h)
         #expect(south.rows.map(\.segmentID) == ["C", "C"])
         #expect(south.featureNames == ["speed_lag_1", "temperature_c"])
         #expect(south.rows[0].values == [60, nil])

@@ -17,7 +17,9 @@ import Testing
     @Test func lagsUseTheIntervalsBeforeTheInstant() {
         let t = Fixtures.base + 12 * Fixtures.step
         var items: [AvailableTraffic] = []
-        for k in 1...4 { items.append(Fixtures.traffic("B", t - EpochMillis(k) * Fixtures.step, flow: Double(100 * k), speed: Double(10 * k))) }
+        for k in 1...4 {
+            items.append(Fixtures.traffic("B", t - EpochMillis(k) * Fixtures.step, flow: Double(100 * k), speed: Double(10 * k)))
+        }
         // The interval starting at t is the label, never a feature.
         items.append(Fixtures.traffic("B", t, flow: 999, speed: 99, availableAt: t))
         let history = ObservationHistory(traffic: items, context: [])
@@ -108,7 +110,11 @@ import Testing
 
     @Test func calendarEncodingsUseLocalTime() throws {
         let zoned = try FeatureComputer(
-            city: { var c = Fixtures.city; c.timeZone = "America/Los_Angeles"; return c }())
+            city: {
+                var c = Fixtures.city
+                c.timeZone = "America/Los_Angeles"
+                return c
+            }())
         // 2025-03-03 08:00 UTC = Monday 00:00 in Los Angeles (PST, UTC-8).
         let row = zoned.row(segment: "A", at: Fixtures.base + 8 * 3_600_000, history: ObservationHistory())
         #expect(abs(Fixtures.value(row, "time_of_day_sin", zoned) ?? 9) < 1e-12)

@@ -178,11 +178,11 @@ struct AggregationTests {
                 speedKmh: 30 + Double($0))
         }
         var whole = SensorPartial()
-        readings.forEach { whole.add(.loop($0)) }
+        for reading in readings { whole.add(.loop(reading)) }
         var first = SensorPartial()
-        readings.prefix(3).forEach { first.add(.loop($0)) }
+        for reading in readings.prefix(3) { first.add(.loop(reading)) }
         var late = SensorPartial()
-        readings.suffix(2).forEach { late.add(.loop($0)) }
+        for reading in readings.suffix(2) { late.add(.loop(reading)) }
         first.add(late)
         #expect(first == whole)
         let observation = try #require(

@@ -1,8 +1,9 @@
 import CablecarDomain
-@testable import CablecarIngest
 import CablecarSimulation
 import Foundation
 import Testing
+
+@testable import CablecarIngest
 
 /// The scanner is only a faster reading: every record must get exactly the verdict (reason, detail,
 /// event time, neighborhood, decoded record) that the `JSONSerialization` path gives it.

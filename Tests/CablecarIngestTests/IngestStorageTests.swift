@@ -1,10 +1,11 @@
 import CablecarDomain
-@testable import CablecarIngest
 import CablecarPostgres
 import CablecarTestSupport
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import CablecarIngest
 
 /// The storage pieces behind ingest's throughput, against a real Postgres: packed outbox rows
 /// (and the single-message rows written before them), duplicate buckets that leave memory and
@@ -34,8 +35,10 @@ struct IngestStorageTests {
             try await upgrade()
             let written = try await client.withTransaction(logger: TestStack.logger) { connection in
                 try await EmissionStore.writeOutbox(
-                    [("obs.traffic", [("s1", Array("a".utf8)), ("s2", Array("b".utf8))]), ("obs.context", []),
-                     ("obs.context", [("Mission", Array("c".utf8))])],
+                    [
+                        ("obs.traffic", [("s1", Array("a".utf8)), ("s2", Array("b".utf8))]), ("obs.context", []),
+                        ("obs.context", [("Mission", Array("c".utf8))]),
+                    ],
                     on: connection, logger: TestStack.logger)
             }
             #expect(written.map(\.key) == ["s1", "s2", "Mission"])
@@ -86,7 +89,8 @@ struct IngestStorageTests {
         try await IngestHarness.withOldSchema(through: Int.max) { client, _ in
             func event(_ id: String, _ status: CityEvent.Status, at time: EpochMillis) -> CityEvent {
                 CityEvent(
-                    eventID: id, kind: .collision, status: status, eventTime: time, neighborhood: "Mission", segments: ["S-1"], startsAt: time,
+                    eventID: id, kind: .collision, status: status, eventTime: time, neighborhood: "Mission", segments: ["S-1"],
+                    startsAt: time,
                     endsAt: nil)
             }
             try await client.withTransaction(logger: TestStack.logger) { connection in

@@ -1,10 +1,11 @@
 import CablecarDomain
-@testable import CablecarIngest
 import CablecarPostgres
 import CablecarTestSupport
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import CablecarIngest
 
 /// Intervals written before the interval sums (migration 7) and watermarks written before the
 /// partition activity (migration 9) keep working after the upgrade: a correction of an old
@@ -27,7 +28,8 @@ struct IntervalSumsUpgradeTests {
                 "INSERT INTO ingest_traffic_intervals (segment_id, interval_start, neighborhood, dirty, revision) VALUES ('s', \(t0), 'Mission', false, 0)",
                 logger: TestStack.logger)
             try await client.query(
-                "INSERT INTO ingest_watermarks (stream, max_event_time) VALUES ('traffic|raw.loop:0', \(t0 + 3_600_000))", logger: TestStack.logger)
+                "INSERT INTO ingest_watermarks (stream, max_event_time) VALUES ('traffic|raw.loop:0', \(t0 + 3_600_000))",
+                logger: TestStack.logger)
 
             try await upgrade()
 
@@ -39,7 +41,10 @@ struct IntervalSumsUpgradeTests {
 
                 // A late loop reading (1800 veh/h, 60 km/h) for the old interval: a correction.
                 var late = SensorPartial()
-                late.add(.loop(LoopDetectorReading(sensorID: "loop-1", eventTime: t0, intervalSeconds: 60, vehicleCount: 30, occupancy: 0.2, speedKmh: 60)))
+                late.add(
+                    .loop(
+                        LoopDetectorReading(
+                            sensorID: "loop-1", eventTime: t0, intervalSeconds: 60, vehicleCount: 30, occupancy: 0.2, speedKmh: 60)))
                 try await AggregateStore.addTraffic(
                     [SensorIntervalKey(segmentID: "s", neighborhood: "Mission", intervalStart: t0, sensorID: "loop-1"): late],
                     on: connection, logger: TestStack.logger)
@@ -48,10 +53,13 @@ struct IntervalSumsUpgradeTests {
                 let message = try #require(emitted.first)
                 #expect(emitted.count == 1)
                 let observation = try WireCodec.decode(TrafficObservation.self, from: message.payload)
-                let loopPartial = SensorPartial(rateSum: 3600, rateCount: 3, speedSum: 150, speedCount: 3, occupancySum: 0.5, occupancyCount: 3)
+                let loopPartial = SensorPartial(
+                    rateSum: 3600, rateCount: 3, speedSum: 150, speedCount: 3, occupancySum: 0.5, occupancyCount: 3)
                 let camera = SensorPartial(rateSum: 1800, rateCount: 1, speedSum: 0, speedCount: 0, occupancySum: 0, occupancyCount: 0)
-                let expected = try #require(TrafficAggregation.observation(
-                    segmentID: "s", neighborhood: "Mission", intervalStart: t0, partials: [loopPartial, camera], revision: 1, ingestTime: 0))
+                let expected = try #require(
+                    TrafficAggregation.observation(
+                        segmentID: "s", neighborhood: "Mission", intervalStart: t0, partials: [loopPartial, camera], revision: 1,
+                        ingestTime: 0))
                 #expect(observation == expected)
                 #expect(observation.flowVehiclesPerHour == 1500, "mean of the loop's 1200 and the camera's 1800")
                 #expect(observation.sampleCount == 4)

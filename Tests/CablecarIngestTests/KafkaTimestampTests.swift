@@ -14,7 +14,8 @@ func producerTimestampRoundTrip() async throws {
     try await producer.enqueue(topic: topic, key: [1], value: [2], timestamp: 1_741_017_600_000)
     try await producer.enqueue(topic: topic, key: [1], value: [3])
     try await producer.flush()
-    let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: TestStack.uniqueName("g")), logger: TestStack.logger)
+    let consumer = try KafkaConsumer(
+        configuration: KafkaConsumerConfiguration(client: client, groupID: TestStack.uniqueName("g")), logger: TestStack.logger)
     try consumer.subscribe(to: [topic])
     var messages: [KafkaMessage] = []
     while messages.count < 2, let batch = try await consumer.nextBatch() { messages += batch }

@@ -1,10 +1,11 @@
 import CablecarDomain
-@testable import CablecarIngest
 import CablecarPostgres
 import CablecarTestSupport
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import CablecarIngest
 
 /// A database written by the per-message ledger (migrations 1-2) keeps its accounting, its
 /// redelivery detection and its idempotency keys after the compact ledger (migration 3).
@@ -39,8 +40,10 @@ struct LedgerUpgradeTests {
             try await client.withConnection { connection in
                 // Redelivery: every offset up to the highest per partition is known; rejections keep their reason.
                 let positions = [
-                    MessagePosition(topic: "raw.loop", partition: 0, offset: 1), MessagePosition(topic: "raw.loop", partition: 0, offset: 2),
-                    MessagePosition(topic: "raw.loop", partition: 0, offset: 3), MessagePosition(topic: "raw.loop", partition: 1, offset: 7),
+                    MessagePosition(topic: "raw.loop", partition: 0, offset: 1),
+                    MessagePosition(topic: "raw.loop", partition: 0, offset: 2),
+                    MessagePosition(topic: "raw.loop", partition: 0, offset: 3),
+                    MessagePosition(topic: "raw.loop", partition: 1, offset: 7),
                 ]
                 let known = try await LedgerStore.knownPositions(positions, on: connection, logger: TestStack.logger)
                 #expect(known.count == 3)

@@ -1,11 +1,12 @@
 import CablecarDomain
-@testable import CablecarIngest
 import CablecarKafka
 import CablecarTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
+@testable import CablecarIngest
 
 /// The HTTP push endpoint and the report routes, through Hummingbird's router with a real
 /// broker and Postgres behind them.
@@ -25,7 +26,8 @@ struct PushEndpointTests {
     func pushEndpoint() async throws {
         try await IngestHarness.with { harness in
             let producer = try KafkaProducer(
-                configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokers: harness.brokers)), logger: TestStack.logger)
+                configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokers: harness.brokers)),
+                logger: TestStack.logger)
             let push = PushHandler(
                 validator: RecordValidator(catalog: harness.catalog, futureToleranceMillis: 300_000), producer: producer, bodyLimit: 4_096,
                 topicPrefix: harness.configuration.topicPrefix)
@@ -51,7 +53,8 @@ struct PushEndpointTests {
                         #expect((try? answer(response))?.reason == reason, "\(body.prefix(60))")
                     }
                 }
-                try await client.execute(uri: "/api/v1/ingest/trains", method: .post, body: ByteBuffer(string: loopJSON(sensor))) { response in
+                try await client.execute(uri: "/api/v1/ingest/trains", method: .post, body: ByteBuffer(string: loopJSON(sensor))) {
+                    response in
                     #expect(response.status == .notFound)
                     #expect((try? answer(response))?.reason == "unknown_feed")
                 }

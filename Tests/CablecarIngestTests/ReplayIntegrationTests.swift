@@ -1,9 +1,10 @@
 import CablecarDomain
-@testable import CablecarIngest
 import CablecarSimulation
 import CablecarTestSupport
 import Foundation
 import Testing
+
+@testable import CablecarIngest
 
 /// A simulated day with every fault kind, replayed through the real broker and Postgres, with
 /// the first ingest instance crashing half-way through.
@@ -19,7 +20,9 @@ struct ReplayIntegrationTests {
         let pipeline = try harness.pipeline()
         let task = Task { try await pipeline.run() }
         let deadline = ContinuousClock.now + .seconds(600)
-        while try await harness.scalar("SELECT COALESCE(sum(count), 0)::int8 FROM ingest_outcome_counts") < count, ContinuousClock.now < deadline {
+        while try await harness.scalar("SELECT COALESCE(sum(count), 0)::int8 FROM ingest_outcome_counts") < count,
+            ContinuousClock.now < deadline
+        {
             try await Task.sleep(for: .milliseconds(100))
         }
         pipeline.crash()
@@ -46,7 +49,9 @@ struct ReplayIntegrationTests {
             second.stop()
             try await task.value
             let elapsed = clock.now - start
-            print("replay: \(records.count) records, crash after \(crashedAt), second instance redelivered \(second.handled.redelivered), \(elapsed)")
+            print(
+                "replay: \(records.count) records, crash after \(crashedAt), second instance redelivered \(second.handled.redelivered), \(elapsed)"
+            )
             #expect(second.handled.redelivered > 0, "the crash left uncommitted work that came back")
 
             try await checkAccounting(harness, records: records, faults: output.faults)
@@ -89,14 +94,20 @@ struct ReplayIntegrationTests {
         for fault in expected {
             let sequence = try #require(fault.sequence)
             let original = Data(records[sequence].value).base64EncodedString()
-            guard let reasons = reasonsByOriginal[original] else { missing += 1; continue }
+            guard let reasons = reasonsByOriginal[original] else {
+                missing += 1
+                continue
+            }
             #expect(reasons == [try #require(fault.reason)], "\(fault.kind) \(fault.detail) on \(fault.topic)")
         }
         #expect(missing == 0, "every rejected fault lands in obs.rejected")
         // Compared as sets: short truncations of different records can be the same bytes.
         let expectedOriginals = Set(expected.compactMap(\.sequence).map { Data(records[$0].value).base64EncodedString() })
         let extras = Set(rejected.map(\.original)).subtracting(expectedOriginals)
-        #expect(extras.isEmpty, "nothing else is rejected: \(extras.count) unexpected, e.g. \(extras.prefix(3).map { String(decoding: Data(base64Encoded: $0) ?? Data(), as: UTF8.self) })")
+        #expect(
+            extras.isEmpty,
+            "nothing else is rejected: \(extras.count) unexpected, e.g. \(extras.prefix(3).map { String(decoding: Data(base64Encoded: $0) ?? Data(), as: UTF8.self) })"
+        )
     }
 
     private func checkAggregates(_ harness: IngestHarness, output: SimulationReplay.Output) async throws {
@@ -127,7 +138,10 @@ struct ReplayIntegrationTests {
         var miscounted = 0
         for (key, samples) in expectedSamples {
             guard let interval = Int64(key.split(separator: "@")[1]), interval + Interval.lengthMillis <= horizon else { continue }
-            guard let observation = latest[key] else { lost += 1; continue }
+            guard let observation = latest[key] else {
+                lost += 1
+                continue
+            }
             if observation.sampleCount != samples { miscounted += 1 }
         }
         #expect(lost == 0, "every complete interval was emitted")

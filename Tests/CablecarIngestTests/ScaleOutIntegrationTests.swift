@@ -1,9 +1,10 @@
 import CablecarDomain
-@testable import CablecarIngest
 import CablecarSimulation
 import CablecarTestSupport
 import Foundation
 import Testing
+
+@testable import CablecarIngest
 
 /// Two ingest pipelines in one consumer group over a replay (real broker and Postgres), with
 /// one of them leaving and a fresh one joining part-way, so partitions move between instances
@@ -80,7 +81,9 @@ struct ScaleOutIntegrationTests {
             let counts = try #require(report.feeds[feed.rawValue], "feed \(feed) has accounting")
             let published = records.filter { $0.topic == feed.topic }.count
             #expect(counts.received == published, "\(feed): every published record is received exactly once")
-            #expect(counts.accepted + counts.rejected + counts.duplicate == counts.received, "\(feed): accepted + rejected + duplicate = received")
+            #expect(
+                counts.accepted + counts.rejected + counts.duplicate == counts.received,
+                "\(feed): accepted + rejected + duplicate = received")
             let feedFaults = faults.filter { $0.topic == feed.topic }
             #expect(counts.duplicate == feedFaults.filter { $0.expected == .duplicate }.count, "\(feed) duplicates")
             #expect(counts.rejected == feedFaults.filter { $0.expected == .rejected }.count, "\(feed) rejections")
@@ -97,7 +100,8 @@ struct ScaleOutIntegrationTests {
             if observation.revision == 0 { first[key] = observation }
             if let existing = latest[key], existing.revision >= observation.revision {
                 if existing.revision == observation.revision,
-                   existing.sampleCount != observation.sampleCount || existing.flowVehiclesPerHour != observation.flowVehiclesPerHour {
+                    existing.sampleCount != observation.sampleCount || existing.flowVehiclesPerHour != observation.flowVehiclesPerHour
+                {
                     inconsistent += 1
                 }
                 continue
@@ -110,7 +114,9 @@ struct ScaleOutIntegrationTests {
         #expect(watermarks["traffic"]?.count == 6, "both traffic topics' three partitions made progress")
 
         let skipped = Set(
-            output.faults.filter { $0.expected == .rejected || $0.expected == .duplicate }.compactMap(\.sequence).filter { $0 < records.count })
+            output.faults.filter { $0.expected == .rejected || $0.expected == .duplicate }.compactMap(\.sequence).filter {
+                $0 < records.count
+            })
         // Readings the simulator delivers after their interval's allowed lateness: they may only
         // be in a correction. Every other reading must be in the interval's first emission,
         // whichever instance emitted it: that is what a group-wide watermark guarantees and a
@@ -131,7 +137,10 @@ struct ScaleOutIntegrationTests {
         for (key, samples) in expectedSamples {
             guard let interval = Int64(key.split(separator: "@")[1]), interval + Interval.lengthMillis <= horizon else { continue }
             complete += 1
-            guard let observation = latest[key] else { lost += 1; continue }
+            guard let observation = latest[key] else {
+                lost += 1
+                continue
+            }
             if observation.sampleCount != samples { miscounted += 1 }
             if let firstEmission = first[key], firstEmission.sampleCount < onTimeSamples[key] ?? 0 { early += 1 }
         }

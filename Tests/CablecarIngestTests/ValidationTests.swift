@@ -1,8 +1,9 @@
 import CablecarDomain
-@testable import CablecarIngest
 import CablecarSimulation
 import Foundation
 import Testing
+
+@testable import CablecarIngest
 
 /// Every reason code the validator produces, from hand-written records against the bundled city.
 @Suite("Record validation")
@@ -36,10 +37,12 @@ struct ValidationTests {
         let camera = CameraCount(sensorID: cameraSensor.id, eventTime: now, intervalSeconds: 60, cars: 10, trucks: 1, buses: 0, bicycles: 2)
         #expect(reason(try WireCodec.encode(camera), .camera) == nil)
         let gps = TransitPosition(
-            vehicleID: "bus-1", routeID: route.id, eventTime: now, segmentID: route.segments[0], distanceMeters: 10, speedKmh: 20, delaySeconds: -5)
+            vehicleID: "bus-1", routeID: route.id, eventTime: now, segmentID: route.segments[0], distanceMeters: 10, speedKmh: 20,
+            delaySeconds: -5)
         #expect(reason(try WireCodec.encode(gps), .gps) == nil)
         let weather = WeatherReport(
-            stationID: "ws-1", neighborhood: neighborhood, eventTime: now, temperatureCelsius: 14, precipitationMmPerHour: 0, visibilityMeters: 9000)
+            stationID: "ws-1", neighborhood: neighborhood, eventTime: now, temperatureCelsius: 14, precipitationMmPerHour: 0,
+            visibilityMeters: 9000)
         #expect(reason(try WireCodec.encode(weather), .weather) == nil)
         let event = CityEvent(
             eventID: "e1", kind: .collision, status: .started, eventTime: now, neighborhood: neighborhood,
@@ -91,10 +94,12 @@ struct ValidationTests {
         #expect(reason(loop(["vehicle_count": "-1"])) == .outOfRange)
         #expect(reason(loop(["interval_s": "0"])) == .outOfRange)
         let hot = WeatherReport(
-            stationID: "ws", neighborhood: neighborhood, eventTime: now, temperatureCelsius: 85, precipitationMmPerHour: 0, visibilityMeters: 1)
+            stationID: "ws", neighborhood: neighborhood, eventTime: now, temperatureCelsius: 85, precipitationMmPerHour: 0,
+            visibilityMeters: 1)
         #expect(reason(try! WireCodec.encode(hot), .weather) == .outOfRange)
         let backwards = TransitPosition(
-            vehicleID: "b", routeID: route.id, eventTime: now, segmentID: route.segments[0], distanceMeters: -1, speedKmh: 10, delaySeconds: 0)
+            vehicleID: "b", routeID: route.id, eventTime: now, segmentID: route.segments[0], distanceMeters: -1, speedKmh: 10,
+            delaySeconds: 0)
         #expect(reason(try! WireCodec.encode(backwards), .gps) == .outOfRange)
     }
 
@@ -102,14 +107,16 @@ struct ValidationTests {
         #expect(reason(loop(["sensor_id": "\"loop-nope\""])) == .unknownSensor)
         #expect(reason(loop(["sensor_id": "\"\(cameraSensor.id)\""])) == .unknownSensor, "a camera id on the loop feed")
         let gps = TransitPosition(
-            vehicleID: "b", routeID: "route-nope", eventTime: now, segmentID: route.segments[0], distanceMeters: 1, speedKmh: 10, delaySeconds: 0)
+            vehicleID: "b", routeID: "route-nope", eventTime: now, segmentID: route.segments[0], distanceMeters: 1, speedKmh: 10,
+            delaySeconds: 0)
         #expect(reason(try WireCodec.encode(gps), .gps) == .unknownRoute)
         var onNowhere = gps
         onNowhere.routeID = route.id
         onNowhere.segmentID = "seg-nowhere"
         #expect(reason(try WireCodec.encode(onNowhere), .gps) == .unknownSegment)
         let weather = WeatherReport(
-            stationID: "ws", neighborhood: "atlantis", eventTime: now, temperatureCelsius: 10, precipitationMmPerHour: 0, visibilityMeters: 1)
+            stationID: "ws", neighborhood: "atlantis", eventTime: now, temperatureCelsius: 10, precipitationMmPerHour: 0,
+            visibilityMeters: 1)
         #expect(reason(try WireCodec.encode(weather), .weather) == .unknownNeighborhood)
         let event = CityEvent(
             eventID: "e", kind: .closure, status: .started, eventTime: now, neighborhood: neighborhood, segments: ["seg-nowhere"],

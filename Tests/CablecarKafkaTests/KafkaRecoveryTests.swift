@@ -100,6 +100,8 @@ struct KafkaRecoveryTests {
             }
         }
         #expect(!firstOffsets.isEmpty)
-        print("crash: processed \(firstHalf.count) before crashing (\(first.rebalances) rebalance callbacks), redelivered \(redelivered) (at-least-once)")
+        print(
+            "crash: processed \(firstHalf.count) before crashing (\(first.rebalances) rebalance callbacks), redelivered \(redelivered) (at-least-once)"
+        )
     }
 }

@@ -18,7 +18,9 @@ struct KafkaTestContext {
             logger: TestStack.logger)
     }
 
-    func consumer(group: String, topics: [String], bufferCapacity: Int = 2_000, commitIntervalMilliseconds: Int = 1_000) throws -> KafkaConsumer {
+    func consumer(group: String, topics: [String], bufferCapacity: Int = 2_000, commitIntervalMilliseconds: Int = 1_000) throws
+        -> KafkaConsumer
+    {
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
                 client: client, groupID: group, bufferCapacity: bufferCapacity, commitIntervalMilliseconds: commitIntervalMilliseconds),

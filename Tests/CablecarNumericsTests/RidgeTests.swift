@@ -11,7 +11,11 @@ private func closedFormTwoFeatures(x: [[Double]], y: [Double], lambda: Double) -
     let sd0 = (x.map { ($0[0] - mean0) * ($0[0] - mean0) }.reduce(0, +) / n).squareRoot()
     let sd1 = (x.map { ($0[1] - mean1) * ($0[1] - mean1) }.reduce(0, +) / n).squareRoot()
     let yMean = y.reduce(0, +) / n
-    var a = 0.0, b = 0.0, d = 0.0, r0 = 0.0, r1 = 0.0
+    var a = 0.0
+    var b = 0.0
+    var d = 0.0
+    var r0 = 0.0
+    var r1 = 0.0
     for (row, target) in zip(x, y) {
         let z0 = (row[0] - mean0) / sd0
         let z1 = (row[1] - mean1) / sd1
@@ -90,7 +94,7 @@ private func closedFormTwoFeatures(x: [[Double]], y: [Double], lambda: Double) -
         values.reserveCapacity(n * p)
         var state: UInt64 = 12345
         func next() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Double(state >> 11) / Double(1 << 53)
         }
         var targets: [Double] = []
@@ -111,7 +115,8 @@ private func closedFormTwoFeatures(x: [[Double]], y: [Double], lambda: Double) -
             for b in 0..<p {
                 var sum = 0.0
                 for r in 0..<n {
-                    sum += (values[r * p + a] - problem.means[a]) / problem.scales[a]
+                    sum +=
+                        (values[r * p + a] - problem.means[a]) / problem.scales[a]
                         * (values[r * p + b] - problem.means[b]) / problem.scales[b]
                 }
                 #expect(abs(problem.gram[a * p + b] - sum) <= 1e-9 * max(1, abs(sum)))

@@ -11,7 +11,10 @@ struct MigratorTests {
     func withClient<T: Sendable>(url: String, _ body: @Sendable @escaping (PostgresClient) async throws -> T) async throws -> T {
         let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await client.run(); return nil }
+            group.addTask {
+                await client.run()
+                return nil
+            }
             defer { group.cancelAll() }
             return try await body(client)
         }
@@ -19,7 +22,8 @@ struct MigratorTests {
 
     func testMigrations(in directory: URL, counterInsert: String = "INSERT INTO counter VALUES (1);") throws -> [Migration] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try "CREATE TABLE counter (n int NOT NULL);".write(to: directory.appendingPathComponent("0001_counter.sql"), atomically: true, encoding: .utf8)
+        try "CREATE TABLE counter (n int NOT NULL);".write(
+            to: directory.appendingPathComponent("0001_counter.sql"), atomically: true, encoding: .utf8)
         // Applied twice, this would leave two rows: the assertion that it ran exactly once.
         try counterInsert.write(to: directory.appendingPathComponent("0002_count.sql"), atomically: true, encoding: .utf8)
         try "SELECT pg_sleep(0.5); CREATE TABLE slow (x int);".write(

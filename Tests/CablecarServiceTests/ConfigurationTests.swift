@@ -18,7 +18,8 @@ struct ConfigurationTests {
         #expect(error?.problem == "is set but empty")
     }
 
-    @Test("defaults apply when unset; values are range-checked", arguments: [("0", false), ("65536", false), ("http", false), ("8443", true)])
+    @Test(
+        "defaults apply when unset; values are range-checked", arguments: [("0", false), ("65536", false), ("http", false), ("8443", true)])
     func integerRange(value: String, valid: Bool) throws {
         #expect(try EnvironmentReader([:]).int(port, in: 1...65535) == 8080)
         let reader = EnvironmentReader(["CABLECAR_TEST_PORT": value])

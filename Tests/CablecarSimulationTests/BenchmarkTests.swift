@@ -1,5 +1,6 @@
 import CablecarDomain
 import Testing
+
 @testable import CablecarSimulation
 
 @Suite("Benchmark")

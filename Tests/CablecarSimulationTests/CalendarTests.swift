@@ -1,6 +1,7 @@
 import CablecarDomain
 import Foundation
 import Testing
+
 @testable import CablecarSimulation
 
 @Suite("Local calendar")
@@ -28,7 +29,8 @@ struct CalendarTests {
     @Test func impossibleDatesAndSettingsAreRefused() {
         #expect(LocalDate("2025-13-01") == nil)
         #expect(throws: SimulationError.self) {
-            try SimulationEngine(configuration: SimulationConfiguration(city: Fixtures.city, start: LocalDate(year: 2025, month: 2, day: 30)))
+            try SimulationEngine(
+                configuration: SimulationConfiguration(city: Fixtures.city, start: LocalDate(year: 2025, month: 2, day: 30)))
         }
         #expect(throws: SimulationError.self) {
             try SimulationEngine(configuration: SimulationConfiguration(city: Fixtures.city, rates: FeedRates(loopIntervalSeconds: 70)))

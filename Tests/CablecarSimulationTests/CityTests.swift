@@ -1,6 +1,7 @@
 import CablecarDomain
 import Foundation
 import Testing
+
 @testable import CablecarSimulation
 
 @Suite("Bundled city")

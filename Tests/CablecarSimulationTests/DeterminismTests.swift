@@ -1,6 +1,7 @@
 import CablecarDomain
 import Foundation
 import Testing
+
 @testable import CablecarSimulation
 
 @Suite("Determinism")
@@ -11,13 +12,16 @@ struct DeterminismTests {
         changes: [
             ScenarioChange(kind: .construction, fromDay: 0, neighborhoods: ["mission"], lanesClosed: 1),
             ScenarioChange(kind: .demandShift, fromDay: 0, neighborhoods: ["soma"], multiplier: 1.2),
-            ScenarioChange(kind: .newVenue, fromDay: 0, venue: NewVenue(id: "v", name: "V", neighborhood: "bayview", capacity: 20_000, eventProbability: 1)),
+            ScenarioChange(
+                kind: .newVenue, fromDay: 0,
+                venue: NewVenue(id: "v", name: "V", neighborhood: "bayview", capacity: 20_000, eventProbability: 1)),
             ScenarioChange(kind: .sensorRecalibration, fromDay: 0, sensorKind: .loopDetector, measure: .speed, factor: 0.9),
         ],
         forced: [ForcedIncident(kind: .rain, day: 0, at: "10:00", durationMinutes: 60, intensityMmPerHour: 5)])
 
     @Test func sameSeedGivesByteIdenticalFiles() async throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("cablecar-sim-determinism-\(UInt64.random(in: 0...UInt64.max))")
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cablecar-sim-determinism-\(UInt64.random(in: 0...UInt64.max))")
         defer { try? FileManager.default.removeItem(at: base) }
         var contents: [[String: Data]] = []
         for run in 0..<2 {

@@ -1,6 +1,7 @@
 import CablecarDomain
 import Foundation
 import Testing
+
 @testable import CablecarSimulation
 
 /// The simulator writes JSON by hand for speed; it must be exactly what WireCodec writes.
@@ -14,8 +15,11 @@ struct FastWireEncodingTests {
         let scenario = Scenario(
             name: "events",
             changes: [ScenarioChange(kind: .construction, fromDay: 0, neighborhoods: ["soma"], lanesClosed: 1)],
-            forced: [ForcedIncident(kind: .collision, day: 0, at: "08:00", durationMinutes: 30, segment: "seg-soma-10-02-s", lanesBlocked: 1)])
-        let output = try Fixtures.run(seed: 41, scenario: scenario, rates: FeedRates(loopIntervalSeconds: 60, cameraIntervalSeconds: 60, gpsIntervalSeconds: 15))
+            forced: [
+                ForcedIncident(kind: .collision, day: 0, at: "08:00", durationMinutes: 30, segment: "seg-soma-10-02-s", lanesBlocked: 1)
+            ])
+        let output = try Fixtures.run(
+            seed: 41, scenario: scenario, rates: FeedRates(loopIntervalSeconds: 60, cameraIntervalSeconds: 60, gpsIntervalSeconds: 15))
         var mismatches: [String] = []
         var perTopic: [Topic: Int] = [:]
         for record in output.records {
@@ -38,12 +42,17 @@ struct FastWireEncodingTests {
 
     @Test func awkwardValuesMatchToo() throws {
         let readings = [0.0, -0.0, 1e-7, 123_456_789.125, 1e21, 0.1 + 0.2, 42].map {
-            LoopDetectorReading(sensorID: "loop-\"q\"\\/x", eventTime: -5, intervalSeconds: 60, vehicleCount: 0, occupancy: $0, speedKmh: -$0)
+            LoopDetectorReading(
+                sensorID: "loop-\"q\"\\/x", eventTime: -5, intervalSeconds: 60, vehicleCount: 0, occupancy: $0, speedKmh: -$0)
         }
         for reading in readings { #expect(try reading.wireBytes() == (try WireCodec.encode(reading))) }
         let events = [
-            CityEvent(eventID: "e", kind: .game, status: .scheduled, eventTime: 1, neighborhood: "n", segments: [], startsAt: 2, endsAt: 3, expectedAttendance: 4, lanesBlocked: 5),
-            CityEvent(eventID: "e", kind: .closure, status: .cleared, eventTime: 1, neighborhood: "n", segments: ["a", "b"], startsAt: 2, endsAt: nil),
+            CityEvent(
+                eventID: "e", kind: .game, status: .scheduled, eventTime: 1, neighborhood: "n", segments: [], startsAt: 2, endsAt: 3,
+                expectedAttendance: 4, lanesBlocked: 5),
+            CityEvent(
+                eventID: "e", kind: .closure, status: .cleared, eventTime: 1, neighborhood: "n", segments: ["a", "b"], startsAt: 2,
+                endsAt: nil),
         ]
         for event in events { #expect(try event.wireBytes() == (try WireCodec.encode(event))) }
     }

@@ -1,6 +1,7 @@
 import CablecarDomain
 import Foundation
 import Testing
+
 @testable import CablecarSimulation
 
 @Suite("Fault injection")
@@ -31,7 +32,10 @@ struct FaultInjectionTests {
             #expect((fault.expected == .rejected) == (fault.reason != nil))
         }
         let reasons = Set(output.faults.compactMap(\.reason))
-        for reason in [RejectReason.malformedJSON, .unsupportedVersion, .missingField, .wrongType, .notFinite, .outOfRange, .unknownSensor, .unknownRoute, .futureTimestamp] {
+        for reason in [
+            RejectReason.malformedJSON, .unsupportedVersion, .missingField, .wrongType, .notFinite, .outOfRange, .unknownSensor,
+            .unknownRoute, .futureTimestamp,
+        ] {
             #expect(reasons.contains(reason), "no fault expects \(reason.rawValue)")
         }
     }
@@ -52,7 +56,9 @@ struct FaultInjectionTests {
             let expected = logged[sequence].flatMap { $0.expected == .rejected ? $0.reason : nil }
             let actual = validator.rejection(record)
             if expected != actual {
-                mismatches.append("#\(sequence) \(record.topic.rawValue) expected \(expected?.rawValue ?? "accept") got \(actual?.rawValue ?? "accept"): \(String(decoding: record.value, as: UTF8.self))")
+                mismatches.append(
+                    "#\(sequence) \(record.topic.rawValue) expected \(expected?.rawValue ?? "accept") got \(actual?.rawValue ?? "accept"): \(String(decoding: record.value, as: UTF8.self))"
+                )
             }
             if let fault = logged[sequence] {
                 #expect(fault.topic == record.topic && fault.key == record.keyString && fault.publishTime == record.publishTime)
@@ -107,12 +113,16 @@ struct FaultInjectionTests {
         #expect(!loopDropouts.isEmpty)
         // A dropped reading is really absent: no loop record from that sensor at that time.
         let decoder = WireCodec.decoder()
-        let present = Set(faulty.records.filter { $0.topic == .rawLoop }.compactMap { try? decoder.decode(LoopDetectorReading.self, from: Data($0.value)) }.map { "\($0.sensorID)@\($0.eventTime)" })
+        let present = Set(
+            faulty.records.filter { $0.topic == .rawLoop }.compactMap {
+                try? decoder.decode(LoopDetectorReading.self, from: Data($0.value))
+            }.map { "\($0.sensorID)@\($0.eventTime)" })
         #expect(loopDropouts.allSatisfy { !present.contains("\($0.subject)@\($0.eventTime)") })
     }
 
     @Test func summaryCountsWhatTheSinkReceived() async throws {
-        let configuration = SimulationConfiguration(city: Fixtures.city, start: Fixtures.monday, days: 1, seed: 25, faults: .light, rates: Fixtures.coarse)
+        let configuration = SimulationConfiguration(
+            city: Fixtures.city, start: Fixtures.monday, days: 1, seed: 25, faults: .light, rates: Fixtures.coarse)
         let sink = MemoryFeedSink()
         let summary = try await SimulationReplay.run(configuration, into: sink)
         #expect(sink.isFinished)
@@ -125,8 +135,12 @@ struct FaultInjectionTests {
 
     @Test func tamperingEditsOneField() throws {
         let bytes = Array(#"{"a":1,"b":"x","c":[1,2],"d":2.5}"#.utf8)
-        #expect(JSONTamper.replacing("b", with: "null", in: bytes).map { String(decoding: $0, as: UTF8.self) } == #"{"a":1,"b":null,"c":[1,2],"d":2.5}"#)
-        #expect(JSONTamper.replacing("c", with: "3", in: bytes).map { String(decoding: $0, as: UTF8.self) } == #"{"a":1,"b":"x","c":3,"d":2.5}"#)
+        #expect(
+            JSONTamper.replacing("b", with: "null", in: bytes).map { String(decoding: $0, as: UTF8.self) }
+                == #"{"a":1,"b":null,"c":[1,2],"d":2.5}"#)
+        #expect(
+            JSONTamper.replacing("c", with: "3", in: bytes).map { String(decoding: $0, as: UTF8.self) } == #"{"a":1,"b":"x","c":3,"d":2.5}"#
+        )
         #expect(JSONTamper.removing("a", in: bytes).map { String(decoding: $0, as: UTF8.self) } == #"{"b":"x","c":[1,2],"d":2.5}"#)
         #expect(JSONTamper.removing("d", in: bytes).map { String(decoding: $0, as: UTF8.self) } == #"{"a":1,"b":"x","c":[1,2]}"#)
         #expect(JSONTamper.replacing("zz", with: "1", in: bytes) == nil)

@@ -1,5 +1,6 @@
 import CablecarDomain
 import Foundation
+
 @testable import CablecarSimulation
 
 /// Shared inputs: the bundled city, loaded once, and quick ways to run a day.

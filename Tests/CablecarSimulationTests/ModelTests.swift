@@ -1,6 +1,7 @@
 import CablecarDomain
 import Foundation
 import Testing
+
 @testable import CablecarSimulation
 
 /// The traffic model behaves like a city's: asserted on the ground truth it writes.
@@ -35,12 +36,17 @@ struct ModelTests {
         let residential = DemandCurve.factor(profile: .residential, hour: 7.5, weekend: false)
         let downtownEarly = DemandCurve.factor(profile: .downtown, hour: 7.5, weekend: false)
         #expect(residential > downtownEarly)
-        #expect(DemandCurve.factor(profile: .nightlife, hour: 23, weekend: true) > DemandCurve.factor(profile: .nightlife, hour: 23, weekend: false))
-        #expect(DemandCurve.factor(profile: .downtown, hour: 8.5, weekend: true) < DemandCurve.factor(profile: .downtown, hour: 8.5, weekend: false) / 2)
+        #expect(
+            DemandCurve.factor(profile: .nightlife, hour: 23, weekend: true)
+                > DemandCurve.factor(profile: .nightlife, hour: 23, weekend: false))
+        #expect(
+            DemandCurve.factor(profile: .downtown, hour: 8.5, weekend: true) < DemandCurve.factor(
+                profile: .downtown, hour: 8.5, weekend: false) / 2)
     }
 
     @Test func rainLowersSpeed() throws {
-        let rain = Scenario(name: "rain", forced: [ForcedIncident(kind: .rain, day: 0, at: "13:00", durationMinutes: 120, intensityMmPerHour: 8)])
+        let rain = Scenario(
+            name: "rain", forced: [ForcedIncident(kind: .rain, day: 0, at: "13:00", durationMinutes: 120, intensityMmPerHour: 8)])
         let dry = try Fixtures.run(seed: 4).truth
         let wet = try Fixtures.run(seed: 4, scenario: rain)
         let drySpeed = Self.relativeSpeed(dry, hours: 13.5..<14.5)
@@ -49,7 +55,9 @@ struct ModelTests {
         #expect(wet.truth.filter { (13.5..<14.5).contains(Fixtures.localHour($0.eventTime)) }.allSatisfy { $0.rainMmPerHour > 4 })
         // The weather feed reports it too.
         let decoder = WireCodec.decoder()
-        let reports = try wet.records.filter { $0.topic == .rawWeather }.map { try decoder.decode(WeatherReport.self, from: Data($0.value)) }
+        let reports = try wet.records.filter { $0.topic == .rawWeather }.map {
+            try decoder.decode(WeatherReport.self, from: Data($0.value))
+        }
         let duringRain = reports.filter { (13.5..<14.5).contains(Fixtures.localHour($0.eventTime)) }
         #expect(!duringRain.isEmpty && duringRain.allSatisfy { $0.precipitationMmPerHour > 3 && $0.visibilityMeters < 8_000 })
         // Before the rain the two runs are identical: only the rain differs.
@@ -66,7 +74,9 @@ struct ModelTests {
         let crashed = try Fixtures.run(seed: 8, scenario: collision)
 
         let during = 7.75..<8.25
-        #expect(Self.relativeSpeed(crashed.truth, hours: during, segments: [struck]) < 0.5 * Self.relativeSpeed(baseline, hours: during, segments: [struck]))
+        #expect(
+            Self.relativeSpeed(crashed.truth, hours: during, segments: [struck]) < 0.5
+                * Self.relativeSpeed(baseline, hours: during, segments: [struck]))
         // The queue spills back: the segments feeding the wreck slow down too.
         let upstreamBefore = Self.relativeSpeed(baseline, hours: during, segments: upstream)
         let upstreamDuring = Self.relativeSpeed(crashed.truth, hours: during, segments: upstream)
@@ -90,17 +100,23 @@ struct ModelTests {
             changes: [
                 ScenarioChange(
                     kind: .newVenue, fromDay: 0,
-                    venue: NewVenue(id: "test-hall", name: "Test Hall", neighborhood: "sunset", capacity: 25_000, eventProbability: 1, startTime: "19:00", durationHours: 2))
+                    venue: NewVenue(
+                        id: "test-hall", name: "Test Hall", neighborhood: "sunset", capacity: 25_000, eventProbability: 1,
+                        startTime: "19:00", durationHours: 2))
             ])
         let baseline = try Fixtures.run(seed: 6).truth
         let withVenue = try Fixtures.run(seed: 6, scenario: venue)
         let decoder = WireCodec.decoder()
-        let events = try withVenue.records.filter { $0.topic == .rawEvents }.map { try decoder.decode(CityEvent.self, from: Data($0.value)) }
+        let events = try withVenue.records.filter { $0.topic == .rawEvents }.map {
+            try decoder.decode(CityEvent.self, from: Data($0.value))
+        }
         let announced = try #require(events.first { $0.eventID.hasPrefix("evt-test-hall-") && $0.status == .scheduled })
         let approach = Set(announced.segments)
         #expect(!approach.isEmpty)
         let demand = { (truth: [SegmentTruth]) in
-            Fixtures.mean(truth.filter { approach.contains($0.segmentID) && (17.75..<18.75).contains(Fixtures.localHour($0.eventTime)) }.map(\.demandVehiclesPerHour))
+            Fixtures.mean(
+                truth.filter { approach.contains($0.segmentID) && (17.75..<18.75).contains(Fixtures.localHour($0.eventTime)) }.map(
+                    \.demandVehiclesPerHour))
         }
         #expect(demand(withVenue.truth) > 1.3 * demand(baseline))
         #expect(events.contains { $0.eventID == announced.eventID && $0.status == .started })

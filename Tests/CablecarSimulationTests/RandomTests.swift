@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CablecarSimulation
 
 @Suite("Seeded random numbers")

@@ -21,11 +21,26 @@ struct ReferenceValidator {
     enum FieldType { case integer, number, string, strings }
 
     static let schemas: [Topic: [(String, FieldType)]] = [
-        .rawLoop: [("sensor_id", .string), ("event_time", .integer), ("interval_s", .integer), ("vehicle_count", .integer), ("occupancy", .number), ("speed_kmh", .number)],
-        .rawCamera: [("sensor_id", .string), ("event_time", .integer), ("interval_s", .integer), ("cars", .integer), ("trucks", .integer), ("buses", .integer), ("bicycles", .integer)],
-        .rawGPS: [("vehicle_id", .string), ("route_id", .string), ("event_time", .integer), ("segment_id", .string), ("distance_m", .number), ("speed_kmh", .number), ("delay_s", .number)],
-        .rawWeather: [("station_id", .string), ("neighborhood", .string), ("event_time", .integer), ("temperature_c", .number), ("precipitation_mm_h", .number), ("visibility_m", .number)],
-        .rawEvents: [("event_id", .string), ("kind", .string), ("status", .string), ("event_time", .integer), ("neighborhood", .string), ("segments", .strings), ("starts_at", .integer)],
+        .rawLoop: [
+            ("sensor_id", .string), ("event_time", .integer), ("interval_s", .integer), ("vehicle_count", .integer), ("occupancy", .number),
+            ("speed_kmh", .number),
+        ],
+        .rawCamera: [
+            ("sensor_id", .string), ("event_time", .integer), ("interval_s", .integer), ("cars", .integer), ("trucks", .integer),
+            ("buses", .integer), ("bicycles", .integer),
+        ],
+        .rawGPS: [
+            ("vehicle_id", .string), ("route_id", .string), ("event_time", .integer), ("segment_id", .string), ("distance_m", .number),
+            ("speed_kmh", .number), ("delay_s", .number),
+        ],
+        .rawWeather: [
+            ("station_id", .string), ("neighborhood", .string), ("event_time", .integer), ("temperature_c", .number),
+            ("precipitation_mm_h", .number), ("visibility_m", .number),
+        ],
+        .rawEvents: [
+            ("event_id", .string), ("kind", .string), ("status", .string), ("event_time", .integer), ("neighborhood", .string),
+            ("segments", .strings), ("starts_at", .integer),
+        ],
     ]
 
     /// The reason a record should be rejected, or nil when it is acceptable.
@@ -50,17 +65,23 @@ struct ReferenceValidator {
         if number("event_time") > Double(record.publishTime) + 3_600_000 { return .futureTimestamp }
         switch record.topic {
         case .rawLoop:
-            guard number("interval_s") > 0, number("vehicle_count") >= 0, (0...1).contains(number("occupancy")), (0...200).contains(number("speed_kmh")) else { return .outOfRange }
+            guard number("interval_s") > 0, number("vehicle_count") >= 0, (0...1).contains(number("occupancy")),
+                (0...200).contains(number("speed_kmh"))
+            else { return .outOfRange }
             guard sensors[text("sensor_id")] == .loopDetector else { return .unknownSensor }
         case .rawCamera:
-            guard number("interval_s") > 0, ["cars", "trucks", "buses", "bicycles"].allSatisfy({ number($0) >= 0 }) else { return .outOfRange }
+            guard number("interval_s") > 0, ["cars", "trucks", "buses", "bicycles"].allSatisfy({ number($0) >= 0 }) else {
+                return .outOfRange
+            }
             guard sensors[text("sensor_id")] == .camera else { return .unknownSensor }
         case .rawGPS:
             guard number("distance_m") >= 0, (0...200).contains(number("speed_kmh")) else { return .outOfRange }
             guard routes.contains(text("route_id")) else { return .unknownRoute }
             guard segments.contains(text("segment_id")) else { return .unknownSegment }
         case .rawWeather:
-            guard (-40...60).contains(number("temperature_c")), (0...300).contains(number("precipitation_mm_h")), number("visibility_m") >= 0 else { return .outOfRange }
+            guard (-40...60).contains(number("temperature_c")), (0...300).contains(number("precipitation_mm_h")),
+                number("visibility_m") >= 0
+            else { return .outOfRange }
             guard neighborhoods.contains(text("neighborhood")) else { return .unknownNeighborhood }
         case .rawEvents:
             guard neighborhoods.contains(text("neighborhood")) else { return .unknownNeighborhood }

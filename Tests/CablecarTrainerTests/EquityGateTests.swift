@@ -33,7 +33,9 @@ struct SkewedModel: ForecastModel {
 @Suite struct EquityGateTests {
     @Test func theEquityGateBlocksACandidateBetterOverallButClearlyWorseInOneNeighborhood() async throws {
         let parameters = ModelParameters(targets: [.speed])
-        let data = try TrainingData(snapshot: SyntheticSnapshot.make(neighborhoods: ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"]), parameters: parameters)
+        let data = try TrainingData(
+            snapshot: SyntheticSnapshot.make(neighborhoods: ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"]),
+            parameters: parameters)
         let split = try TimeSplit(
             start: data.start, end: data.end, stepMillis: data.stepMillis, trainFraction: parameters.trainFraction,
             validationFraction: parameters.validationFraction)

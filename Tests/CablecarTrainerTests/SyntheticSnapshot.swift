@@ -17,7 +17,7 @@ enum SyntheticSnapshot {
         let steps = days * 288
         var state = seed
         func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Double(state >> 11) / Double(1 << 53) - 0.5
         }
         var rows: [FeatureRow] = []

@@ -9,9 +9,12 @@ import Foundation
 /// other group, and writes them to a temporary directory first. The last line is
 /// `RESULT {json}` for scripts.
 struct DriftBenchmark {
-    static func run(rows: Int, features: Int, groups: Int,
-                    referencePath: String? = nil, currentPath: String? = nil) async throws {
-        let reference: String, current: String
+    static func run(
+        rows: Int, features: Int, groups: Int,
+        referencePath: String? = nil, currentPath: String? = nil
+    ) async throws {
+        let reference: String
+        let current: String
         if let referencePath, let currentPath {
             reference = referencePath
             current = currentPath
@@ -39,15 +42,17 @@ struct DriftBenchmark {
 
         // Statistics alone on in-memory profiles, per group and feature, as scipy is timed.
         clock = Date()
-        _ = await DriftComparison.compare(reference: referenceData.profile, current: currentData.profile,
-                                          features: referenceData.features.map { FeatureSpec(name: $0.name, kind: $0.kind, test: .ks) })
+        _ = await DriftComparison.compare(
+            reference: referenceData.profile, current: currentData.profile,
+            features: referenceData.features.map { FeatureSpec(name: $0.name, kind: $0.kind, test: .ks) })
         let ksSeconds = seconds(since: clock)
 
         // End to end: what `cablecar drift compare --format json --output FILE` does.
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("cablecar-bench-drift-\(getpid()).json").path
         clock = Date()
-        let endToEnd = try await DriftCompareRunner.run(.init(
-            referencePath: reference, currentPath: current, columns: columns, format: .json, outputPath: output, showProgress: false))
+        let endToEnd = try await DriftCompareRunner.run(
+            .init(
+                referencePath: reference, currentPath: current, columns: columns, format: .json, outputPath: output, showProgress: false))
         let endToEndSeconds = seconds(since: clock)
         try? FileManager.default.removeItem(atPath: output)
 
@@ -79,7 +84,8 @@ struct DriftBenchmark {
         var text = "group," + (0..<features).map { "f\($0)" }.joined(separator: ",") + "\n"
         text.reserveCapacity(rows * (features * 8 + 8))
         guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
         }
         defer { try? handle.close() }

@@ -29,22 +29,34 @@ struct FeaturesBench: AsyncParsableCommand {
             try await FeatureClient(baseURL: baseURL, recordSnapshots: false).historical(request).rows.count
         }
         let postgres = Percentiles(figures.onlinePostgres)
-        print(String(format: "features: online batch read of 100 segments from Postgres: p50 %.3f ms, p99 %.3f ms (target p99 < 10 ms)",
-                     postgres.p50, postgres.p99))
+        print(
+            String(
+                format: "features: online batch read of 100 segments from Postgres: p50 %.3f ms, p99 %.3f ms (target p99 < 10 ms)",
+                postgres.p50, postgres.p99))
         let cache = try await cacheLatencies(city: city)
-        print(String(format: "features: online batch read of 100 segments from the client cache: p50 %.4f ms, p99 %.4f ms (target p99 < 2 ms)",
-                     cache.p50, cache.p99))
+        print(
+            String(
+                format: "features: online batch read of 100 segments from the client cache: p50 %.4f ms, p99 %.4f ms (target p99 < 2 ms)",
+                cache.p50, cache.p99))
         func median(_ key: String) -> Double {
             let sorted = (figures.retrieval[key] ?? []).sorted()
             return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
         }
-        print(String(format: "features: historical retrieval of %d rows, medians of %d rounds (target >= 200,000 rows/s):", figures.retrievalRows, rounds))
-        print(String(format: "  over HTTP, binary rows: %.0f rows/s; NDJSON: %.0f rows/s (binary/NDJSON %.2fx)",
-                     median("binary"), median("ndjson"), median("binary") / median("ndjson")))
+        print(
+            String(
+                format: "features: historical retrieval of %d rows, medians of %d rounds (target >= 200,000 rows/s):",
+                figures.retrievalRows, rounds))
+        print(
+            String(
+                format: "  over HTTP, binary rows: %.0f rows/s; NDJSON: %.0f rows/s (binary/NDJSON %.2fx)",
+                median("binary"), median("ndjson"), median("binary") / median("ndjson")))
         print(String(format: "  over HTTP to curl (binary rows, a C client): %.0f rows/s", median("curl")))
-        print(String(format: "  FeatureClient.historical end to end (binary, decoded, fingerprint verified): %.0f rows/s", median("client")))
-        print(String(format: "  store side in process (read, hash, encode): binary %.0f rows/s, NDJSON %.0f rows/s",
-                     median("store-binary"), median("store-ndjson")))
+        print(
+            String(format: "  FeatureClient.historical end to end (binary, decoded, fingerprint verified): %.0f rows/s", median("client")))
+        print(
+            String(
+                format: "  store side in process (read, hash, encode): binary %.0f rows/s, NDJSON %.0f rows/s",
+                median("store-binary"), median("store-ndjson")))
         print(String(format: "features: backfill of %d days in %.1f s", days, figures.backfillSeconds))
     }
 

@@ -27,22 +27,29 @@ public enum IngestBenchmark {
         var results: [IngestThroughput.Result] = []
         for round in 1...max(1, rounds) {
             let result = try await IngestThroughput.measure(
-                Array(raw), brokers: brokers, databaseURL: databaseURL, catalog: CityCatalog(city: city), batchSize: batchSize, logger: logger,
+                Array(raw), brokers: brokers, databaseURL: databaseURL, catalog: CityCatalog(city: city), batchSize: batchSize,
+                logger: logger,
                 kafkaProperties: kafkaDebug.map { ["debug": $0] } ?? [:])
             let rejected = result.outcome.rejected.values.reduce(0, +)
-            print(String(
-                format: "ingest round %d: %d raw records in %.2f s = %.0f records/s end to end, %.0f records/s steady after %.2f s joining the group (accepted %d, rejected %d, duplicate %d, obs.traffic %d, obs.context %d)",
-                round, result.records, result.seconds, result.recordsPerSecond, result.steadyRecordsPerSecond, result.startupSeconds,
-                result.outcome.accepted, rejected, result.outcome.duplicates, result.outcome.trafficEmitted, result.outcome.contextEmitted))
+            print(
+                String(
+                    format:
+                        "ingest round %d: %d raw records in %.2f s = %.0f records/s end to end, %.0f records/s steady after %.2f s joining the group (accepted %d, rejected %d, duplicate %d, obs.traffic %d, obs.context %d)",
+                    round, result.records, result.seconds, result.recordsPerSecond, result.steadyRecordsPerSecond, result.startupSeconds,
+                    result.outcome.accepted, rejected, result.outcome.duplicates, result.outcome.trafficEmitted,
+                    result.outcome.contextEmitted))
             results.append(result)
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         let steady = results.map(\.steadyRecordsPerSecond)
         let endToEnd = results.map(\.recordsPerSecond)
-        print(String(
-            format: "ingest: median of %d round(s): %.0f records/s end to end (%.0f–%.0f), %.0f records/s steady state (%.0f–%.0f)",
-            results.count, median(endToEnd), endToEnd.min() ?? 0, endToEnd.max() ?? 0, median(steady), steady.min() ?? 0, steady.max() ?? 0))
-        guard let typical = results.sorted(by: { $0.steadyRecordsPerSecond < $1.steadyRecordsPerSecond }).dropFirst(results.count / 2).first else { return }
+        print(
+            String(
+                format: "ingest: median of %d round(s): %.0f records/s end to end (%.0f–%.0f), %.0f records/s steady state (%.0f–%.0f)",
+                results.count, median(endToEnd), endToEnd.min() ?? 0, endToEnd.max() ?? 0, median(steady), steady.min() ?? 0,
+                steady.max() ?? 0))
+        guard let typical = results.sorted(by: { $0.steadyRecordsPerSecond < $1.steadyRecordsPerSecond }).dropFirst(results.count / 2).first
+        else { return }
         print("ingest: where the median round's time went (db steps are inside the transaction; publish runs beside the next one):")
         for (phase, seconds) in typical.phases {
             print("  " + phase.padding(toLength: 38, withPad: " ", startingAt: 0) + String(format: "%7.2f s", seconds))

@@ -45,8 +45,14 @@ struct KafkaBench: AsyncParsableCommand {
         }
         let consumeSeconds = (ContinuousClock.now - (consumeStart ?? .now)).seconds
         await consumer.close()
-        print(String(format: "swift-wrapper produce %d msgs in %.3f s = %.0f msg/s", messages, produceSeconds, Double(messages) / produceSeconds))
-        print(String(format: "swift-wrapper consume %d msgs in %.3f s = %.0f msg/s", received, consumeSeconds, Double(received) / consumeSeconds))
+        print(
+            String(
+                format: "swift-wrapper produce %d msgs in %.3f s = %.0f msg/s", messages, produceSeconds, Double(messages) / produceSeconds)
+        )
+        print(
+            String(
+                format: "swift-wrapper consume %d msgs in %.3f s = %.0f msg/s", received, consumeSeconds, Double(received) / consumeSeconds)
+        )
     }
 }
 

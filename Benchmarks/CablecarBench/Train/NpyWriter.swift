@@ -15,7 +15,9 @@ enum NpyWriter {
         data.append(contentsOf: Array(header.utf8))
         values.withUnsafeBufferPointer { buffer in
             // x86-64 and arm64 are little-endian: the in-memory bytes are the file's.
-            data.append(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: UInt8.self), count: buffer.count * 8))
+            data.append(
+                UnsafeBufferPointer(
+                    start: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: UInt8.self), count: buffer.count * 8))
         }
         try data.write(to: url)
     }

@@ -21,8 +21,14 @@ public struct AccuracyAccumulator: Sendable, Codable, Equatable {
     public init() {}
 
     public mutating func add(actual: Double?, predicted: Double?) {
-        guard let actual, actual.isFinite else { missingActuals += 1; return }
-        guard let predicted, predicted.isFinite else { missingPredictions += 1; return }
+        guard let actual, actual.isFinite else {
+            missingActuals += 1
+            return
+        }
+        guard let predicted, predicted.isFinite else {
+            missingPredictions += 1
+            return
+        }
         let error = predicted - actual
         count += 1
         absoluteErrorSum += abs(error)

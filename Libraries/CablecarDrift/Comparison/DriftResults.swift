@@ -79,8 +79,10 @@ public struct DriftReport: Sendable, Codable, Equatable {
     /// Problems with the input that did not stop the comparison (e.g. skipped values).
     public var warnings: [String]
 
-    public init(reference: String, current: String, groupColumn: String?, driftShareThreshold: Double,
-                groups: [GroupResult], warnings: [String]) {
+    public init(
+        reference: String, current: String, groupColumn: String?, driftShareThreshold: Double,
+        groups: [GroupResult], warnings: [String]
+    ) {
         self.reference = reference
         self.current = current
         self.groupColumn = groupColumn
@@ -93,12 +95,15 @@ public struct DriftReport: Sendable, Codable, Equatable {
     /// Compared groups by share of drifted features, then count, then how far their most extreme
     /// feature is past its threshold; groups seen on one side only come after them.
     static func worseFirst(_ a: GroupResult, _ b: GroupResult) -> Bool {
-        let ca = a.status == .compared, cb = b.status == .compared
+        let ca = a.status == .compared
+        let cb = b.status == .compared
         if ca != cb { return ca }
-        let sa = a.driftShare ?? -1, sb = b.driftShare ?? -1
+        let sa = a.driftShare ?? -1
+        let sb = b.driftShare ?? -1
         if sa != sb { return sa > sb }
         if a.driftedFeatures != b.driftedFeatures { return a.driftedFeatures > b.driftedFeatures }
-        let ea = severity(a), eb = severity(b)
+        let ea = severity(a)
+        let eb = severity(b)
         if ea != eb { return ea > eb }
         return a.group < b.group
     }

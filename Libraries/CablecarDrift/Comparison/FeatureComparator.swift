@@ -2,8 +2,10 @@ import Foundation
 
 /// Runs the chosen test on one feature of one group.
 enum FeatureComparator {
-    static func compare(spec: FeatureSpec, reference: FeatureProfile?, current: FeatureProfile?,
-                        configuration: DriftConfiguration) -> FeatureResult {
+    static func compare(
+        spec: FeatureSpec, reference: FeatureProfile?, current: FeatureProfile?,
+        configuration: DriftConfiguration
+    ) -> FeatureResult {
         let kind = spec.kind
         var result = FeatureResult(
             feature: spec.name, kind: kind, test: spec.test ?? .ks, threshold: spec.threshold ?? (spec.test ?? .ks).defaultThreshold,
@@ -19,9 +21,9 @@ enum FeatureComparator {
             return result
         }
         switch (reference, current) {
-        case let (.numerical(r), .numerical(c)):
+        case (.numerical(let r), .numerical(let c)):
             compareNumerical(&result, spec: spec, r, c, configuration)
-        case let (.categorical(r), .categorical(c)):
+        case (.categorical(let r), .categorical(let c)):
             compareCategorical(&result, spec: spec, r, c, configuration)
         default:
             result.status = .notApplicable
@@ -39,7 +41,9 @@ enum FeatureComparator {
     private static func tooFew(_ result: inout FeatureResult, _ minimum: Int) -> Bool {
         guard result.referenceCount < minimum || result.currentCount < minimum else { return false }
         result.status = .insufficientData
-        result.notes.append("too few values for a test: \(result.referenceCount) in the reference and \(result.currentCount) in the current data, at least \(minimum) needed on each side; no statistic reported")
+        result.notes.append(
+            "too few values for a test: \(result.referenceCount) in the reference and \(result.currentCount) in the current data, at least \(minimum) needed on each side; no statistic reported"
+        )
         return true
     }
 
@@ -60,8 +64,10 @@ enum FeatureComparator {
 
     // MARK: Numerical
 
-    private static func compareNumerical(_ result: inout FeatureResult, spec: FeatureSpec,
-                                         _ r: NumericalProfile, _ c: NumericalProfile, _ configuration: DriftConfiguration) {
+    private static func compareNumerical(
+        _ result: inout FeatureResult, spec: FeatureSpec,
+        _ r: NumericalProfile, _ c: NumericalProfile, _ configuration: DriftConfiguration
+    ) {
         let combinedDistinct: Int
         if let a = r.smallDistinct, let b = c.smallDistinct {
             combinedDistinct = Set(a).union(b).count
@@ -75,12 +81,15 @@ enum FeatureComparator {
         if c.isConstant { result.notes.append("constant in the current data (every value is \(format(c.moments.minimum)))") }
         let exact = r.sorted != nil && c.sorted != nil
         if !exact, let bound = r.sketch?.rankErrorBound {
-            result.notes.append("reference is a quantile sketch: ranks within ±\(Int(bound.rounded(.up))) of \(r.count), so values are approximate")
+            result.notes.append(
+                "reference is a quantile sketch: ranks within ±\(Int(bound.rounded(.up))) of \(r.count), so values are approximate")
         }
         switch test {
         case .ks:
             if let rs = r.sorted, let cs = c.sorted {
-                let ks = rs.withUnsafeBufferPointer { a in cs.withUnsafeBufferPointer { b in KolmogorovSmirnovTest.test(sortedReference: a, sortedCurrent: b) } }
+                let ks = rs.withUnsafeBufferPointer { a in
+                    cs.withUnsafeBufferPointer { b in KolmogorovSmirnovTest.test(sortedReference: a, sortedCurrent: b) }
+                }
                 result.method = ks.method.rawValue
                 finish(&result, statistic: ks.statistic, pValue: ks.pValue)
             } else {
@@ -92,18 +101,25 @@ enum FeatureComparator {
         case .wasserstein:
             let distance: Double
             if let rs = r.sorted, let cs = c.sorted {
-                distance = rs.withUnsafeBufferPointer { a in cs.withUnsafeBufferPointer { b in Wasserstein.distance(sortedReference: a, sortedCurrent: b) } }
+                distance = rs.withUnsafeBufferPointer { a in
+                    cs.withUnsafeBufferPointer { b in Wasserstein.distance(sortedReference: a, sortedCurrent: b) }
+                }
             } else {
                 distance = WeightedStatistics.wasserstein(r.weightedSample(), c.weightedSample())
             }
-            finish(&result, statistic: Wasserstein.normalized(distance: distance, referenceStandardDeviation: r.moments.standardDeviation), pValue: nil)
+            finish(
+                &result, statistic: Wasserstein.normalized(distance: distance, referenceStandardDeviation: r.moments.standardDeviation),
+                pValue: nil)
         case .jensenshannon:
             let shares = evidentlyShares(r, c)
             finish(&result, statistic: Divergences.jensenShannon(shares.reference, shares.current), pValue: nil)
         case .psi:
             let shares = psiShares(r, c, configuration.psiBinning)
-            finish(&result, statistic: Divergences.populationStability(referenceShares: Divergences.fillEmptyBuckets(shares.reference),
-                                                                     currentShares: Divergences.fillEmptyBuckets(shares.current)), pValue: nil)
+            finish(
+                &result,
+                statistic: Divergences.populationStability(
+                    referenceShares: Divergences.fillEmptyBuckets(shares.reference),
+                    currentShares: Divergences.fillEmptyBuckets(shares.current)), pValue: nil)
         case .chisquare, .z:
             let (keys, rc, cc) = valueCounts(r, c)
             categoricalTest(&result, keys: keys.map(format), rc, cc)
@@ -115,13 +131,15 @@ enum FeatureComparator {
             let s = EvidentlyBinning.shares(sortedReference: rs, sortedCurrent: cs)
             return (s.reference, s.current)
         }
-        let ws = r.weightedSample(), wc = c.weightedSample()
+        let ws = r.weightedSample()
+        let wc = c.weightedSample()
         if let distinct = r.smallDistinct, distinct.count <= EvidentlyBinning.distinctValueLimit {
             let keys = Array(Set(distinct).union(c.smallDistinct ?? [])).sorted()
             return (categoryShares(ws, keys), categoryShares(wc, keys))
         }
-        let edges = Binning.sturgesEdges(minimum: min(r.moments.minimum, c.moments.minimum),
-                                         maximum: max(r.moments.maximum, c.moments.maximum), count: r.count + c.count)
+        let edges = Binning.sturgesEdges(
+            minimum: min(r.moments.minimum, c.moments.minimum),
+            maximum: max(r.moments.maximum, c.moments.maximum), count: r.count + c.count)
         return (WeightedStatistics.histogramShares(ws, edges: edges), WeightedStatistics.histogramShares(wc, edges: edges))
     }
 
@@ -129,15 +147,20 @@ enum FeatureComparator {
         keys.map { (s.weight(atMost: $0) - s.weight(below: $0)) / s.totalWeight }
     }
 
-    private static func psiShares(_ r: NumericalProfile, _ c: NumericalProfile, _ binning: PSIBinning) -> (reference: [Double], current: [Double]) {
+    private static func psiShares(_ r: NumericalProfile, _ c: NumericalProfile, _ binning: PSIBinning) -> (
+        reference: [Double], current: [Double]
+    ) {
         if let rs = r.sorted, let cs = c.sorted {
-            return rs.withUnsafeBufferPointer { a in cs.withUnsafeBufferPointer { b in binning.shares(sortedReference: a, sortedCurrent: b) } }
+            return rs.withUnsafeBufferPointer { a in
+                cs.withUnsafeBufferPointer { b in binning.shares(sortedReference: a, sortedCurrent: b) }
+            }
         }
         switch binning {
         case .evidently:
             return evidentlyShares(r, c)
         case .referenceQuantiles(let bins):
-            let ws = r.weightedSample(), wc = c.weightedSample()
+            let ws = r.weightedSample()
+            let wc = c.weightedSample()
             var cuts: [Double] = []
             for i in 1..<max(bins, 2) {
                 let q = ws.quantile(Double(i) / Double(bins))
@@ -157,7 +180,8 @@ enum FeatureComparator {
                 }
             }
         }
-        let ws = r.weightedSample(), wc = c.weightedSample()
+        let ws = r.weightedSample()
+        let wc = c.weightedSample()
         let keys = Array(Set(r.smallDistinct ?? []).union(c.smallDistinct ?? [])).sorted()
         let rc = categoryShares(ws, keys).map { Int(($0 * Double(r.count)).rounded()) }
         let cc = categoryShares(wc, keys).map { Int(($0 * Double(c.count)).rounded()) }
@@ -166,8 +190,10 @@ enum FeatureComparator {
 
     // MARK: Categorical
 
-    private static func compareCategorical(_ result: inout FeatureResult, spec: FeatureSpec,
-                                           _ r: CategoricalProfile, _ c: CategoricalProfile, _ configuration: DriftConfiguration) {
+    private static func compareCategorical(
+        _ result: inout FeatureResult, spec: FeatureSpec,
+        _ r: CategoricalProfile, _ c: CategoricalProfile, _ configuration: DriftConfiguration
+    ) {
         let keys = Array(Set(r.counts.keys).union(c.counts.keys)).sorted()
         let test = spec.test ?? DefaultTestRule.choose(kind: .categorical, referenceCount: r.count, combinedDistinct: keys.count)
         setTest(&result, test, spec)
@@ -185,10 +211,12 @@ enum FeatureComparator {
 
     /// chi-square, Z, JS or PSI on aligned counts.
     private static func categoricalTest(_ result: inout FeatureResult, keys: [String], _ rc: [Int], _ cc: [Int]) {
-        let nr = rc.reduce(0, +), nc = cc.reduce(0, +)
+        let nr = rc.reduce(0, +)
+        let nc = cc.reduce(0, +)
         let newKeys = zip(keys, rc).filter { $0.1 == 0 }.map(\.0)
         if !newKeys.isEmpty {
-            result.notes.append("categories absent from the reference: \(newKeys.prefix(5).joined(separator: ", "))\(newKeys.count > 5 ? ", …" : "")")
+            result.notes.append(
+                "categories absent from the reference: \(newKeys.prefix(5).joined(separator: ", "))\(newKeys.count > 5 ? ", …" : "")")
         }
         switch result.test {
         case .chisquare:
@@ -208,7 +236,9 @@ enum FeatureComparator {
             let z = Divergences.twoProportionZ(referenceFirst: rc[0], referenceCount: nr, currentFirst: cc[0], currentCount: nc)
             finish(&result, statistic: z.statistic, pValue: z.pValue)
         case .jensenshannon:
-            finish(&result, statistic: Divergences.jensenShannon(rc.map { Double($0) / Double(nr) }, cc.map { Double($0) / Double(nc) }), pValue: nil)
+            finish(
+                &result, statistic: Divergences.jensenShannon(rc.map { Double($0) / Double(nr) }, cc.map { Double($0) / Double(nc) }),
+                pValue: nil)
         case .psi:
             let rs = Divergences.fillEmptyBuckets(rc.map { Double($0) / Double(nr) })
             let cs = Divergences.fillEmptyBuckets(cc.map { Double($0) / Double(nc) })
@@ -222,20 +252,26 @@ enum FeatureComparator {
 
     private static func chart(_ reference: FeatureProfile, _ current: FeatureProfile, bins: Int) -> DistributionChart? {
         switch (reference, current) {
-        case let (.numerical(r), .numerical(c)):
-            let lo = min(r.moments.minimum, c.moments.minimum), hi = max(r.moments.maximum, c.moments.maximum)
+        case (.numerical(let r), .numerical(let c)):
+            let lo = min(r.moments.minimum, c.moments.minimum)
+            let hi = max(r.moments.maximum, c.moments.maximum)
             let edges = Binning.linspace(lo == hi ? lo - 0.5 : lo, lo == hi ? hi + 0.5 : hi, count: max(bins, 1) + 1)
-            return DistributionChart(labels: nil, edges: edges,
-                                     reference: WeightedStatistics.histogramShares(r.weightedSample(), edges: edges),
-                                     current: WeightedStatistics.histogramShares(c.weightedSample(), edges: edges))
-        case let (.categorical(r), .categorical(c)):
-            let nr = Double(max(r.count, 1)), nc = Double(max(c.count, 1))
+            return DistributionChart(
+                labels: nil, edges: edges,
+                reference: WeightedStatistics.histogramShares(r.weightedSample(), edges: edges),
+                current: WeightedStatistics.histogramShares(c.weightedSample(), edges: edges))
+        case (.categorical(let r), .categorical(let c)):
+            let nr = Double(max(r.count, 1))
+            let nc = Double(max(c.count, 1))
             let keys = Set(r.counts.keys).union(c.counts.keys)
-                .sorted { (r.counts[$0, default: 0] + c.counts[$0, default: 0], $1) > (r.counts[$1, default: 0] + c.counts[$1, default: 0], $0) }
+                .sorted {
+                    (r.counts[$0, default: 0] + c.counts[$0, default: 0], $1) > (r.counts[$1, default: 0] + c.counts[$1, default: 0], $0)
+                }
                 .prefix(12)
-            return DistributionChart(labels: Array(keys), edges: nil,
-                                     reference: keys.map { Double(r.counts[$0, default: 0]) / nr },
-                                     current: keys.map { Double(c.counts[$0, default: 0]) / nc })
+            return DistributionChart(
+                labels: Array(keys), edges: nil,
+                reference: keys.map { Double(r.counts[$0, default: 0]) / nr },
+                current: keys.map { Double(c.counts[$0, default: 0]) / nc })
         default:
             return nil
         }

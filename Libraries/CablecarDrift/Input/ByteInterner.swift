@@ -37,7 +37,8 @@ struct ByteInterner {
     func bytes(of id: Int) -> ArraySlice<UInt8> { storage[offsets[id]..<offsets[id + 1]] }
 
     private func equals(_ id: Int, _ base: UnsafePointer<UInt8>, _ length: Int) -> Bool {
-        let start = offsets[id], end = offsets[id + 1]
+        let start = offsets[id]
+        let end = offsets[id + 1]
         guard end - start == length else { return false }
         for k in 0..<length where storage[start + k] != base[k] { return false }
         return true

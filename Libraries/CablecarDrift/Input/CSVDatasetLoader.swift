@@ -27,38 +27,47 @@ public enum CSVDatasetLoader {
 
     /// - Parameter features: the specs resolved from the other file, so that both sides compare
     ///   the same columns; nil resolves `request` against this file's header.
-    public static func load(path: String, request: ColumnRequest, features: [FeatureSpec]? = nil,
-                            options: Options = Options(), progress: ProgressHandler? = nil) async throws(DriftError) -> LoadedDataset {
+    public static func load(
+        path: String, request: ColumnRequest, features: [FeatureSpec]? = nil,
+        options: Options = Options(), progress: ProgressHandler? = nil
+    ) async throws(DriftError) -> LoadedDataset {
         let fileName = path
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch let error {
-            throw DriftError(.cannotRead, "\(fileName): cannot read the file (\(error.localizedDescription)); check the path and permissions")
+            throw DriftError(
+                .cannotRead, "\(fileName): cannot read the file (\(error.localizedDescription)); check the path and permissions")
         }
         let parsed = try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Result<ParsedColumns, DriftError> in
             Result { () throws(DriftError) -> ParsedColumns in
-                try parse(bytes: raw.bindMemory(to: UInt8.self), fileName: fileName, request: request, features: features,
-                          options: options, progress: progress)
+                try parse(
+                    bytes: raw.bindMemory(to: UInt8.self), fileName: fileName, request: request, features: features,
+                    options: options, progress: progress)
             }
         }.get()
         return await parsed.profile(fileName: fileName, groupColumn: request.groupColumn, mode: options.mode)
     }
 
     /// Same, from bytes in memory (used by tests and by callers that already hold the data).
-    public static func load(csv: Data, fileName: String, request: ColumnRequest, features: [FeatureSpec]? = nil,
-                            options: Options = Options()) async throws(DriftError) -> LoadedDataset {
+    public static func load(
+        csv: Data, fileName: String, request: ColumnRequest, features: [FeatureSpec]? = nil,
+        options: Options = Options()
+    ) async throws(DriftError) -> LoadedDataset {
         let parsed = try csv.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Result<ParsedColumns, DriftError> in
             Result { () throws(DriftError) -> ParsedColumns in
-                try parse(bytes: raw.bindMemory(to: UInt8.self), fileName: fileName, request: request, features: features,
-                          options: options, progress: nil)
+                try parse(
+                    bytes: raw.bindMemory(to: UInt8.self), fileName: fileName, request: request, features: features,
+                    options: options, progress: nil)
             }
         }.get()
         return await parsed.profile(fileName: fileName, groupColumn: request.groupColumn, mode: options.mode)
     }
 
-    static func parse(bytes: UnsafeBufferPointer<UInt8>, fileName: String, request: ColumnRequest, features: [FeatureSpec]?,
-                      options: Options, progress: ProgressHandler?) throws(DriftError) -> ParsedColumns {
+    static func parse(
+        bytes: UnsafeBufferPointer<UInt8>, fileName: String, request: ColumnRequest, features: [FeatureSpec]?,
+        options: Options, progress: ProgressHandler?
+    ) throws(DriftError) -> ParsedColumns {
         var scanner = CSVScanner(bytes: bytes, fileName: fileName)
         var fields: [FieldSpan] = []
         guard try scanner.nextRecord(into: &fields) != nil else {
@@ -69,10 +78,12 @@ public enum CSVDatasetLoader {
         if let features { specs = features } else { specs = try request.resolve(header: header, fileName: fileName) }
         var columns = ParsedColumns(specs: specs, header: header)
         for spec in specs where !header.contains(spec.name) {
-            throw DriftError(.missingColumn, "\(fileName): column '\(spec.name)' not found; the header has: \(header.joined(separator: ", "))")
+            throw DriftError(
+                .missingColumn, "\(fileName): column '\(spec.name)' not found; the header has: \(header.joined(separator: ", "))")
         }
         if let group = request.groupColumn, !header.contains(group) {
-            throw DriftError(.missingColumn, "\(fileName): group column (--by) '\(group)' not found; the header has: \(header.joined(separator: ", "))")
+            throw DriftError(
+                .missingColumn, "\(fileName): group column (--by) '\(group)' not found; the header has: \(header.joined(separator: ", "))")
         }
         let groupIndex = request.groupColumn.flatMap { header.firstIndex(of: $0) }
         let numericIndices = columns.numericSpecs.map { spec in header.firstIndex(of: spec.name) ?? 0 }
@@ -84,12 +95,16 @@ public enum CSVDatasetLoader {
         }
         while let line = try scanner.nextRecord(into: &fields) {
             if fields.count != header.count {
-                throw DriftError(.malformedCSV, "\(fileName):\(line): \(fields.count) fields, but the header has \(header.count); check for an unquoted comma or a missing value")
+                throw DriftError(
+                    .malformedCSV,
+                    "\(fileName):\(line): \(fields.count) fields, but the header has \(header.count); check for an unquoted comma or a missing value"
+                )
             }
             let group: Int
             if let groupIndex {
                 let f = fields[groupIndex]
-                group = f.hasEscapedQuotes
+                group =
+                    f.hasEscapedQuotes
                     ? columns.group(named: scanner.string(f))
                     : columns.group(base + f.start, count: f.end - f.start)
             } else {
@@ -110,7 +125,8 @@ public enum CSVDatasetLoader {
             }
             for (k, index) in categoricalIndices.enumerated() {
                 let f = fields[index]
-                let text = base + f.start, length = f.end - f.start
+                let text = base + f.start
+                let length = f.end - f.start
                 if length == 0 {
                     columns.categorical[k].missing[group] += 1
                 } else if f.hasEscapedQuotes {
@@ -136,13 +152,16 @@ public enum CSVDatasetLoader {
         if !invalid.isEmpty {
             let details = invalid.map { column in
                 let examples = column.invalidExamples.map { "line \($0.line): \"\($0.text)\"" }.joined(separator: ", ")
-                return "\(column.invalidCount) in numerical column '\(column.name)' (\(examples)\(column.invalidCount > column.invalidExamples.count ? ", …" : ""))"
+                return
+                    "\(column.invalidCount) in numerical column '\(column.name)' (\(examples)\(column.invalidCount > column.invalidExamples.count ? ", …" : ""))"
             }
             let summary = "\(fileName): non-numeric values: \(details.joined(separator: "; "))"
             if options.skipNonNumeric {
                 columns.warnings.append(summary + "; skipped as missing")
             } else {
-                throw DriftError(.nonNumeric, summary + ". Fix the data, mark the column with --categorical, or pass --skip-non-numeric to treat them as missing")
+                throw DriftError(
+                    .nonNumeric,
+                    summary + ". Fix the data, mark the column with --categorical, or pass --skip-non-numeric to treat them as missing")
             }
         }
         return columns

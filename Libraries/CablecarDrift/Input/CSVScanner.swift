@@ -57,7 +57,10 @@ public struct CSVScanner {
                 var escaped = false
                 while true {
                     guard position < count else {
-                        throw DriftError(.malformedCSV, "\(fileName):\(fieldLine): unterminated quoted field (a \" opens it but none closes it); close the quote or escape embedded quotes as \"\"")
+                        throw DriftError(
+                            .malformedCSV,
+                            "\(fileName):\(fieldLine): unterminated quoted field (a \" opens it but none closes it); close the quote or escape embedded quotes as \"\""
+                        )
                     }
                     let b = bytes[position]
                     if b == Self.quote {
@@ -76,7 +79,10 @@ public struct CSVScanner {
                 if position < count {
                     let b = bytes[position]
                     if b != Self.comma && b != Self.newline && b != Self.carriageReturn {
-                        throw DriftError(.malformedCSV, "\(fileName):\(line): unexpected character after a closing quote in field \(fields.count); quote the whole field and escape embedded quotes as \"\"")
+                        throw DriftError(
+                            .malformedCSV,
+                            "\(fileName):\(line): unexpected character after a closing quote in field \(fields.count); quote the whole field and escape embedded quotes as \"\""
+                        )
                     }
                 }
             } else {
@@ -85,7 +91,10 @@ public struct CSVScanner {
                     let b = bytes[position]
                     if b == Self.comma || b == Self.newline || b == Self.carriageReturn { break }
                     if b == Self.quote {
-                        throw DriftError(.malformedCSV, "\(fileName):\(line): stray quote inside unquoted field \(fields.count + 1); quote the whole field and escape embedded quotes as \"\"")
+                        throw DriftError(
+                            .malformedCSV,
+                            "\(fileName):\(line): stray quote inside unquoted field \(fields.count + 1); quote the whole field and escape embedded quotes as \"\""
+                        )
                     }
                     position += 1
                 }

@@ -30,13 +30,15 @@ public struct ColumnRequest: Sendable, Equatable {
             names = header.filter { $0 != groupColumn }
         }
         for name in names where !header.contains(name) {
-            throw missing(name, role: categorical.contains(name) ? "categorical column" : "feature column", header: header, fileName: fileName)
+            throw missing(
+                name, role: categorical.contains(name) ? "categorical column" : "feature column", header: header, fileName: fileName)
         }
         for name in categorical where !header.contains(name) {
             throw missing(name, role: "categorical column", header: header, fileName: fileName)
         }
         if names.isEmpty {
-            throw DriftError(.missingColumn, "\(fileName): no feature columns to compare; the header has only \(header.joined(separator: ", "))")
+            throw DriftError(
+                .missingColumn, "\(fileName): no feature columns to compare; the header has only \(header.joined(separator: ", "))")
         }
         return names.map { FeatureSpec(name: $0, kind: categorical.contains($0) ? .categorical : .numerical) }
     }

@@ -15,13 +15,19 @@ public enum NumberParser {
     private static let powersOfTen: [Double] = (0...22).map { pow(10.0, Double($0)) }
 
     public static func parse(_ base: UnsafePointer<UInt8>, count: Int) -> Parsed {
-        var start = 0, end = count
+        var start = 0
+        var end = count
         while start < end && (base[start] == 0x20 || base[start] == 0x09) { start += 1 }
         while end > start && (base[end - 1] == 0x20 || base[end - 1] == 0x09) { end -= 1 }
         if start == end { return .missing }
         var i = start
         var negative = false
-        if base[i] == UInt8(ascii: "-") { negative = true; i += 1 } else if base[i] == UInt8(ascii: "+") { i += 1 }
+        if base[i] == UInt8(ascii: "-") {
+            negative = true
+            i += 1
+        } else if base[i] == UInt8(ascii: "+") {
+            i += 1
+        }
         var mantissa: UInt64 = 0
         var digits = 0
         var significant = 0

@@ -107,7 +107,8 @@ struct ParsedColumns {
                 }
                 features[spec.name] = .categorical(CategoricalProfile(counts: counts, missing: column.missing[g]))
             }
-            groupProfiles[groupName(g), default: GroupProfile(rowCount: 0, features: [:])] = GroupProfile(rowCount: groupRows[g], features: features)
+            groupProfiles[groupName(g), default: GroupProfile(rowCount: 0, features: [:])] = GroupProfile(
+                rowCount: groupRows[g], features: features)
         }
         let profile = DatasetProfile(groupColumn: groupColumn, features: specs, groups: groupProfiles, source: fileName)
         return LoadedDataset(profile: profile, rowCount: rowCount, features: specs, warnings: warnings)

@@ -43,8 +43,10 @@ public struct DatasetProfile: Sendable, Codable, Equatable {
     }
 
     /// Builds a profile from in-memory columns: `groups[group][feature]`.
-    public static func build(groups: [String: [String: FeatureValues]], groupColumn: String? = nil,
-                             mode: ProfileMode = .exact) -> DatasetProfile {
+    public static func build(
+        groups: [String: [String: FeatureValues]], groupColumn: String? = nil,
+        mode: ProfileMode = .exact
+    ) -> DatasetProfile {
         var specs: [String: FeatureKind] = [:]
         var result: [String: GroupProfile] = [:]
         for (group, columns) in groups {
@@ -89,7 +91,9 @@ public struct DatasetProfile: Sendable, Codable, Equatable {
             throw DriftError(.invalidProfile, "cannot read the reference profile: \(error); regenerate it with this version of Cablecar")
         }
         guard profile.v == formatVersion else {
-            throw DriftError(.invalidProfile, "reference profile has format version \(profile.v), this build reads version \(formatVersion); regenerate it")
+            throw DriftError(
+                .invalidProfile,
+                "reference profile has format version \(profile.v), this build reads version \(formatVersion); regenerate it")
         }
         return profile
     }

@@ -100,7 +100,10 @@ public struct WeightedSample: Sendable, Equatable {
     public init(values: [Double], weights: [Double]) {
         self.values = values
         var running = 0.0
-        cumulative = weights.map { running += $0; return running }
+        cumulative = weights.map {
+            running += $0
+            return running
+        }
     }
 
     public init(sortedUnitValues values: [Double]) {
@@ -126,7 +129,8 @@ public struct WeightedSample: Sendable, Equatable {
     public func quantile(_ q: Double) -> Double {
         guard !values.isEmpty else { return .nan }
         let target = q * totalWeight
-        var lo = 0, hi = cumulative.count - 1
+        var lo = 0
+        var hi = cumulative.count - 1
         while lo < hi {
             let mid = (lo + hi) / 2
             if cumulative[mid] < target { lo = mid + 1 } else { hi = mid }

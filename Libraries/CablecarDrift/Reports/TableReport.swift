@@ -5,7 +5,8 @@ public enum TableReport {
     public static func render(_ report: DriftReport) -> String {
         var out = "Drift: \(report.current) vs reference \(report.reference)"
         if let by = report.groupColumn { out += " by \(by)" }
-        out += "\n\(report.driftedGroups) of \(report.groups.count) groups drifted (a group drifts when at least \(percent(report.driftShareThreshold)) of its features drift)\n"
+        out +=
+            "\n\(report.driftedGroups) of \(report.groups.count) groups drifted (a group drifts when at least \(percent(report.driftShareThreshold)) of its features drift)\n"
         for warning in report.warnings { out += "warning: \(warning)\n" }
         for group in report.groups {
             out += "\n"
@@ -17,8 +18,12 @@ public enum TableReport {
             var widths = header.map(\.count)
             for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
             func line(_ cells: [String]) -> String {
-                "  " + cells.enumerated().map { i, c in i < 2 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[i] - c.count) + c }.joined(separator: "  ")
+                "  "
+                    + cells.enumerated().map { i, c in
+                        i < 2
+                            ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                            : String(repeating: " ", count: widths[i] - c.count) + c
+                    }.joined(separator: "  ")
             }
             out += line(header) + "\n"
             for row in rows { out += line(row) + "\n" }
@@ -35,7 +40,8 @@ public enum TableReport {
         case .onlyInCurrent: return "\(g.group): only in the current data (\(g.currentRows) rows)"
         case .compared:
             let verdict = g.drifted.map { $0 ? "DRIFTED" : "no drift" } ?? "not tested"
-            let share = g.driftShare.map { "\(g.driftedFeatures)/\(g.testedFeatures) features drifted (\(percent($0)))" } ?? "no feature tested"
+            let share =
+                g.driftShare.map { "\(g.driftedFeatures)/\(g.testedFeatures) features drifted (\(percent($0)))" } ?? "no feature tested"
             return "\(g.group): \(verdict), \(share); \(g.referenceRows) reference rows, \(g.currentRows) current rows"
         }
     }

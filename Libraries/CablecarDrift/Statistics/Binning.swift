@@ -5,7 +5,8 @@ public enum Binning {
     /// `np.histogram_bin_edges(values, bins="sturges")` for data with the given minimum, maximum
     /// and size: ceil(range / (range / (log2(n) + 1))) equal-width bins spread by `np.linspace`.
     public static func sturgesEdges(minimum: Double, maximum: Double, count: Int) -> [Double] {
-        var first = minimum, last = maximum
+        var first = minimum
+        var last = maximum
         let range = maximum - minimum
         if first == last {
             first -= 0.5
@@ -81,7 +82,8 @@ public enum Binning {
 
     /// Index of the first element >= x.
     public static func lowerBound(_ values: UnsafeBufferPointer<Double>, _ x: Double) -> Int {
-        var lo = 0, hi = values.count
+        var lo = 0
+        var hi = values.count
         while lo < hi {
             let mid = (lo + hi) >> 1
             if values[mid] < x { lo = mid + 1 } else { hi = mid }
@@ -91,7 +93,8 @@ public enum Binning {
 
     /// Index of the first element > x.
     public static func upperBound(_ values: UnsafeBufferPointer<Double>, _ x: Double) -> Int {
-        var lo = 0, hi = values.count
+        var lo = 0
+        var hi = values.count
         while lo < hi {
             let mid = (lo + hi) >> 1
             if values[mid] <= x { lo = mid + 1 } else { hi = mid }

@@ -6,10 +6,13 @@ public enum Divergences {
     /// logarithm (scipy's default base): both vectors are normalized to sum to one first.
     public static func jensenShannon(_ p: [Double], _ q: [Double], base: Double? = nil) -> Double {
         precondition(p.count == q.count, "jensenShannon needs vectors of equal length")
-        let sp = p.reduce(0, +), sq = q.reduce(0, +)
-        var left = 0.0, right = 0.0
+        let sp = p.reduce(0, +)
+        let sq = q.reduce(0, +)
+        var left = 0.0
+        var right = 0.0
         for i in p.indices {
-            let pi = p[i] / sp, qi = q[i] / sq
+            let pi = p[i] / sp
+            let qi = q[i] / sq
             let m = (pi + qi) / 2.0
             left += relativeEntropy(pi, m)
             right += relativeEntropy(qi, m)
@@ -69,15 +72,18 @@ public enum Divergences {
         let nRef = Double(referenceCounts.reduce(0, +))
         let nCur = Double(currentCounts.reduce(0, +))
         let scale = nCur / nRef
-        return chiSquare(observed: currentCounts.map(Double.init),
-                         expected: referenceCounts.map { Double($0) * scale })
+        return chiSquare(
+            observed: currentCounts.map(Double.init),
+            expected: referenceCounts.map { Double($0) * scale })
     }
 
     /// Two-proportion Z-test as Evidently runs it for binary features. `referenceFirst` and
     /// `currentFirst` count the values equal to the first key in sorted order; the statistic is
     /// the pooled z and the p-value `2·(1 - Φ(|z|))`.
-    public static func twoProportionZ(referenceFirst: Int, referenceCount n1: Int,
-                                      currentFirst: Int, currentCount n2: Int) -> TestResult {
+    public static func twoProportionZ(
+        referenceFirst: Int, referenceCount n1: Int,
+        currentFirst: Int, currentCount n2: Int
+    ) -> TestResult {
         let p1 = Double(n1 - referenceFirst) / Double(n1)
         let p2 = Double(n2 - currentFirst) / Double(n2)
         let pooled = (p1 * Double(n1) + p2 * Double(n2)) / Double(n1 + n2)

@@ -20,21 +20,26 @@ public enum EvidentlyBinning {
         ref.withUnsafeBufferPointer { r in cur.withUnsafeBufferPointer { c in shares(sortedReference: r, sortedCurrent: c) } }
     }
 
-    public static func shares(sortedReference ref: UnsafeBufferPointer<Double>,
-                              sortedCurrent cur: UnsafeBufferPointer<Double>) -> Shares {
-        let nRef = Double(ref.count), nCur = Double(cur.count)
+    public static func shares(
+        sortedReference ref: UnsafeBufferPointer<Double>,
+        sortedCurrent cur: UnsafeBufferPointer<Double>
+    ) -> Shares {
+        let nRef = Double(ref.count)
+        let nCur = Double(cur.count)
         if distinctCount(ref, limit: distinctValueLimit + 1) > distinctValueLimit {
             let lo = Swift.min(ref.first ?? .infinity, cur.first ?? .infinity)
             let hi = Swift.max(ref.last ?? -.infinity, cur.last ?? -.infinity)
             let edges = Binning.sturgesEdges(minimum: lo, maximum: hi, count: ref.count + cur.count)
-            return Shares(edges: edges, values: nil,
-                          reference: Binning.histogramCounts(sorted: ref, edges: edges).map { Double($0) / nRef },
-                          current: Binning.histogramCounts(sorted: cur, edges: edges).map { Double($0) / nCur })
+            return Shares(
+                edges: edges, values: nil,
+                reference: Binning.histogramCounts(sorted: ref, edges: edges).map { Double($0) / nRef },
+                current: Binning.histogramCounts(sorted: cur, edges: edges).map { Double($0) / nCur })
         }
         let keys = distinctUnion(ref, cur)
-        return Shares(edges: nil, values: keys,
-                      reference: valueCounts(ref, keys: keys).map { Double($0) / nRef },
-                      current: valueCounts(cur, keys: keys).map { Double($0) / nCur })
+        return Shares(
+            edges: nil, values: keys,
+            reference: valueCounts(ref, keys: keys).map { Double($0) / nRef },
+            current: valueCounts(cur, keys: keys).map { Double($0) / nCur })
     }
 
     /// Distinct values of a sorted buffer, counting no further than `limit`.
@@ -52,7 +57,8 @@ public enum EvidentlyBinning {
     /// Sorted distinct values present in either sorted buffer.
     public static func distinctUnion(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>) -> [Double] {
         var out: [Double] = []
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < a.count || j < b.count {
             let v: Double
             if j >= b.count || (i < a.count && a[i] <= b[j]) { v = a[i] } else { v = b[j] }
@@ -79,25 +85,31 @@ public enum PSIBinning: Sendable, Equatable, Codable {
     public static let `default` = PSIBinning.referenceQuantiles(10)
 
     /// Shares per bin for both samples, before empty buckets are filled.
-    public func shares(sortedReference ref: UnsafeBufferPointer<Double>,
-                       sortedCurrent cur: UnsafeBufferPointer<Double>) -> (reference: [Double], current: [Double]) {
+    public func shares(
+        sortedReference ref: UnsafeBufferPointer<Double>,
+        sortedCurrent cur: UnsafeBufferPointer<Double>
+    ) -> (reference: [Double], current: [Double]) {
         switch self {
         case .evidently:
             let s = EvidentlyBinning.shares(sortedReference: ref, sortedCurrent: cur)
             return (s.reference, s.current)
         case .referenceQuantiles(let bins):
             let cuts = Binning.quantileCutPoints(sorted: ref, bins: bins)
-            let nRef = Double(ref.count), nCur = Double(cur.count)
-            return (Binning.cutPointCounts(sorted: ref, cutPoints: cuts).map { Double($0) / nRef },
-                    Binning.cutPointCounts(sorted: cur, cutPoints: cuts).map { Double($0) / nCur })
+            let nRef = Double(ref.count)
+            let nCur = Double(cur.count)
+            return (
+                Binning.cutPointCounts(sorted: ref, cutPoints: cuts).map { Double($0) / nRef },
+                Binning.cutPointCounts(sorted: cur, cutPoints: cuts).map { Double($0) / nCur }
+            )
         }
     }
 
     /// PSI with Evidently's empty-bucket fill.
     public func psi(sortedReference ref: UnsafeBufferPointer<Double>, sortedCurrent cur: UnsafeBufferPointer<Double>) -> Double {
         let s = shares(sortedReference: ref, sortedCurrent: cur)
-        return Divergences.populationStability(referenceShares: Divergences.fillEmptyBuckets(s.reference),
-                                               currentShares: Divergences.fillEmptyBuckets(s.current))
+        return Divergences.populationStability(
+            referenceShares: Divergences.fillEmptyBuckets(s.reference),
+            currentShares: Divergences.fillEmptyBuckets(s.current))
     }
 
     public func psi(sortedReference ref: [Double], sortedCurrent cur: [Double]) -> Double {

@@ -260,12 +260,18 @@ public enum KolmogorovDistribution {
         if x >= 1 { return 1 }
         let nd = Double(n)
         let z = nd.squareRoot() * x
-        let z2 = z * z, z3 = z2 * z, z4 = z2 * z2, z6 = z4 * z2
-        let pi2 = Double.pi * Double.pi, pi4 = pi2 * pi2, pi6 = pi4 * pi2
+        let z2 = z * z
+        let z3 = z2 * z
+        let z4 = z2 * z2
+        let z6 = z4 * z2
+        let pi2 = Double.pi * Double.pi
+        let pi4 = pi2 * pi2
+        let pi6 = pi4 * pi2
         let qlog = -pi2 / 8 / z2
         if qlog < -708 { return 0 }
         var q = exp(qlog)
-        let k1a = -z2, k1b = pi2 / 4
+        let k1a = -z2
+        let k1b = pi2 / 4
         let k2a = 6 * z6 + 2 * z4
         let k2b = (2 * z4 - 5 * z2) * pi2 / 4
         let k2c = pi4 * (1 - 2 * z2) / 16
@@ -278,7 +284,9 @@ public enum KolmogorovDistribution {
         if maxK >= 1 {
             for k in stride(from: maxK, through: 1, by: -1) {
                 let m = Double(2 * k - 1)
-                let m2 = m * m, m4 = m2 * m2, m6 = m4 * m2
+                let m2 = m * m
+                let m4 = m2 * m2
+                let m6 = m4 * m2
                 let qPower = pow(q, Double(8 * k))
                 let coefficients = [
                     1.0,

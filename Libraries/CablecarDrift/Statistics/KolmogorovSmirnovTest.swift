@@ -21,8 +21,10 @@ public enum KolmogorovSmirnovTest {
     public static let maximumExactSampleSize = 10_000
 
     /// Runs the test on two **sorted** samples without missing values. Both must be non-empty.
-    public static func test(sortedReference a: UnsafeBufferPointer<Double>,
-                            sortedCurrent b: UnsafeBufferPointer<Double>) -> Result {
+    public static func test(
+        sortedReference a: UnsafeBufferPointer<Double>,
+        sortedCurrent b: UnsafeBufferPointer<Double>
+    ) -> Result {
         let d = statistic(sortedReference: a, sortedCurrent: b)
         return pValue(statistic: d, referenceCount: a.count, currentCount: b.count)
     }
@@ -38,11 +40,16 @@ public enum KolmogorovSmirnovTest {
 
     /// The largest absolute difference between the two empirical distribution functions,
     /// evaluated at every observed value as scipy does (`searchsorted(..., 'right')`).
-    public static func statistic(sortedReference a: UnsafeBufferPointer<Double>,
-                                 sortedCurrent b: UnsafeBufferPointer<Double>) -> Double {
-        let n1 = a.count, n2 = b.count
-        let d1 = Double(n1), d2 = Double(n2)
-        var i = 0, j = 0
+    public static func statistic(
+        sortedReference a: UnsafeBufferPointer<Double>,
+        sortedCurrent b: UnsafeBufferPointer<Double>
+    ) -> Double {
+        let n1 = a.count
+        let n2 = b.count
+        let d1 = Double(n1)
+        let d2 = Double(n2)
+        var i = 0
+        var j = 0
         var maxDiff = -Double.infinity
         var minDiff = Double.infinity
         while i < n1 || j < n2 {
@@ -67,7 +74,8 @@ public enum KolmogorovSmirnovTest {
             let h = Int((d * Double(lcm)).rounded(.toNearestOrEven))
             let snapped = Double(h) / Double(lcm)
             if h == 0 { return Result(statistic: snapped, pValue: 1, method: .exact) }
-            let probability = n1 == n2
+            let probability =
+                n1 == n2
                 ? ExactKolmogorovSmirnov.probabilityOutsideSquare(n: n1, h: h)
                 : ExactKolmogorovSmirnov.outerProbabilityInside(m: n1, n: n2, g: g, h: h)
             if probability.isFinite && probability >= 0 && probability <= 1 {
@@ -79,7 +87,8 @@ public enum KolmogorovSmirnovTest {
     }
 
     private static func asymptotic(d: Double, n1: Int, n2: Int) -> Result {
-        let m = Double(max(n1, n2)), n = Double(min(n1, n2))
+        let m = Double(max(n1, n2))
+        let n = Double(min(n1, n2))
         let en = m * n / (m + n)
         let effective = Int(en.rounded(.toNearestOrEven))
         let p = effective >= 1 ? KolmogorovDistribution.survival(d, n: effective) : .nan
@@ -87,7 +96,8 @@ public enum KolmogorovSmirnovTest {
     }
 
     static func gcd(_ a: Int, _ b: Int) -> Int {
-        var x = a, y = b
+        var x = a
+        var y = b
         while y != 0 { (x, y) = (y, x % y) }
         return x
     }

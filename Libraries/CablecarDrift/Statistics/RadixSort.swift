@@ -28,7 +28,11 @@ enum RadixSort {
                     // A pass where every key shares the digit changes nothing.
                     skip = c[Int((k[0] >> shift) & mask)] == n
                     var total = 0
-                    for b in 0..<buckets { let c0 = c[b]; c[b] = total; total += c0 }
+                    for b in 0..<buckets {
+                        let c0 = c[b]
+                        c[b] = total
+                        total += c0
+                    }
                 }
             }
             if !skip {

@@ -4,12 +4,17 @@ import Foundation
 /// `scipy.stats.wasserstein_distance(u, v)`: the integral of |F_u - F_v| over the real line.
 public enum Wasserstein {
     /// Distance between two **sorted** samples. Both must be non-empty.
-    public static func distance(sortedReference a: UnsafeBufferPointer<Double>,
-                                sortedCurrent b: UnsafeBufferPointer<Double>) -> Double {
-        let n1 = a.count, n2 = b.count
+    public static func distance(
+        sortedReference a: UnsafeBufferPointer<Double>,
+        sortedCurrent b: UnsafeBufferPointer<Double>
+    ) -> Double {
+        let n1 = a.count
+        let n2 = b.count
         guard n1 > 0, n2 > 0 else { return .nan }
-        let d1 = Double(n1), d2 = Double(n2)
-        var i = 0, j = 0
+        let d1 = Double(n1)
+        let d2 = Double(n2)
+        var i = 0
+        var j = 0
         var sum = 0.0
         var compensation = 0.0
         var value = min(a[0], b[0])
@@ -30,7 +35,8 @@ public enum Wasserstein {
 
     /// Convenience for arrays; sorts copies.
     public static func distance(_ reference: [Double], _ current: [Double]) -> Double {
-        let a = reference.sorted(), b = current.sorted()
+        let a = reference.sorted()
+        let b = current.sorted()
         return a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in distance(sortedReference: pa, sortedCurrent: pb) } }
     }
 
@@ -63,7 +69,10 @@ public struct Moments: Sendable, Codable, Equatable {
 
     public mutating func merge(_ other: Moments) {
         guard other.count > 0 else { return }
-        guard count > 0 else { self = other; return }
+        guard count > 0 else {
+            self = other
+            return
+        }
         let total = count + other.count
         let delta = other.mean - mean
         mean += delta * Double(other.count) / Double(total)
@@ -81,7 +90,8 @@ public struct Moments: Sendable, Codable, Equatable {
         var result = Moments()
         guard !values.isEmpty else { return result }
         var sum = 0.0
-        var lo = Double.infinity, hi = -Double.infinity
+        var lo = Double.infinity
+        var hi = -Double.infinity
         for v in values {
             sum += v
             if v < lo { lo = v }
@@ -89,7 +99,10 @@ public struct Moments: Sendable, Codable, Equatable {
         }
         let mean = sum / Double(values.count)
         var squares = 0.0
-        for v in values { let d = v - mean; squares += d * d }
+        for v in values {
+            let d = v - mean
+            squares += d * d
+        }
         result.count = values.count
         result.mean = mean
         result.m2 = squares

@@ -4,11 +4,16 @@ import Foundation
 /// reference profile is a quantile sketch. For unit weights they equal the exact functions.
 public enum WeightedStatistics {
     /// Walks the union of support points, calling `body(value, F_a(value), F_b(value), next)`.
-    private static func walk(_ a: WeightedSample, _ b: WeightedSample,
-                             _ body: (Double, Double, Double, Double?) -> Void) {
-        let wa = a.totalWeight, wb = b.totalWeight
-        var i = 0, j = 0
-        let na = a.values.count, nb = b.values.count
+    private static func walk(
+        _ a: WeightedSample, _ b: WeightedSample,
+        _ body: (Double, Double, Double, Double?) -> Void
+    ) {
+        let wa = a.totalWeight
+        let wb = b.totalWeight
+        var i = 0
+        var j = 0
+        let na = a.values.count
+        let nb = b.values.count
         while i < na || j < nb {
             let v: Double
             if j >= nb || (i < na && a.values[i] <= b.values[j]) { v = a.values[i] } else { v = b.values[j] }
@@ -17,7 +22,13 @@ public enum WeightedStatistics {
             let fa = i == 0 ? 0 : a.cumulative[i - 1] / wa
             let fb = j == 0 ? 0 : b.cumulative[j - 1] / wb
             var next: Double?
-            if i < na && j < nb { next = min(a.values[i], b.values[j]) } else if i < na { next = a.values[i] } else if j < nb { next = b.values[j] }
+            if i < na && j < nb {
+                next = min(a.values[i], b.values[j])
+            } else if i < na {
+                next = a.values[i]
+            } else if j < nb {
+                next = b.values[j]
+            }
             body(v, fa, fb, next)
         }
     }

@@ -72,7 +72,8 @@ public enum BinaryRows {
             let speed = PackedValues.value(try reader.read(UInt64.self))
             let flow = PackedValues.value(try reader.read(UInt64.self))
             hasher.add(
-                segmentID: segment, neighborhood: neighborhood, timestamp: timestamp, packed: packed, indices: nil, speed: speed, flow: flow)
+                segmentID: segment, neighborhood: neighborhood, timestamp: timestamp, packed: packed, indices: nil, speed: speed, flow: flow
+            )
             let values = [Double?](unsafeUninitializedCapacity: count) { buffer, initialized in
                 for i in 0..<count {
                     let bits = UInt64(littleEndian: packed.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))

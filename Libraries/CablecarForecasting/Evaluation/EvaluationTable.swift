@@ -24,7 +24,8 @@ public enum EvaluationTable {
             }
             let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
             for row in rows {
-                out += zip(row, widths).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }
+                out +=
+                    zip(row, widths).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }
                     .joined(separator: "  ") + "\n"
             }
         }

@@ -18,11 +18,13 @@ struct FeatureStep {
                 return FeatureStep(brokers: brokers)
             }
             guard children.allRunning else {
-                throw ValidationErrorText("cablecar-features exited during start-up; see \(children.logDirectory.path)/cablecar-features.log")
+                throw ValidationErrorText(
+                    "cablecar-features exited during start-up; see \(children.logDirectory.path)/cablecar-features.log")
             }
             try await Task.sleep(for: .milliseconds(300))
         }
-        throw ValidationErrorText("cablecar-features did not become ready within 120 s; see \(children.logDirectory.path)/cablecar-features.log")
+        throw ValidationErrorText(
+            "cablecar-features did not become ready within 120 s; see \(children.logDirectory.path)/cablecar-features.log")
     }
 
     struct Catalog: Decodable {
@@ -82,7 +84,7 @@ struct FeatureStep {
             let consumed = catalog.consumedMessages ?? 0
             if consumed == last {
                 unchanged += 1
-                if consumed >= expected && unchanged >= 2 { 
+                if consumed >= expected && unchanged >= 2 {
                     return CaughtUp(
                         summary: summary(catalog), lastStep: catalog.lastStep,
                         firstStep: catalog.lastStep.map { $0 - Int64(max(catalog.steps - 1, 0)) * 5 * 60_000 })

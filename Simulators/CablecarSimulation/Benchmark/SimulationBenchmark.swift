@@ -47,7 +47,9 @@ public enum SimulationBenchmark {
         print("  records per second:   \(Int(result.recordsPerSecond))")
         print("  records per city-day by feed:")
         for topic in Topic.rawFeeds {
-            print("    \(topic.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \((result.recordsPerTopic[topic] ?? 0) / result.days)")
+            print(
+                "    \(topic.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \((result.recordsPerTopic[topic] ?? 0) / result.days)"
+            )
         }
     }
 }

@@ -8,7 +8,9 @@ public enum CitySummary {
         let cameras = city.sensors.count - loops
         let lanes = city.segments.reduce(0) { $0 + $1.lanes }
         let kilometers = city.segments.reduce(0.0) { $0 + $1.lengthMeters } / 1000
-        lines.append("\(city.neighborhoods.count) neighborhoods, \(city.segments.count) directed segments (\(lanes) lanes, \(Int(kilometers.rounded())) km)")
+        lines.append(
+            "\(city.neighborhoods.count) neighborhoods, \(city.segments.count) directed segments (\(lanes) lanes, \(Int(kilometers.rounded())) km)"
+        )
         lines.append("\(loops) loop detectors, \(cameras) cameras, \(city.routes.count) transit routes, \(city.venues.count) venues")
         lines.append("")
         lines.append("neighborhood         profile      segments  loops  cameras")
@@ -17,16 +19,21 @@ public enum CitySummary {
             let sensors = city.sensors.filter { segments.contains($0.segment) }
             let hoodLoops = sensors.filter { $0.kind == .loopDetector }.count
             lines.append(
-                "\(pad(hood.name, 20)) \(pad(hood.profile.rawValue, 12)) \(pad(String(segments.count), 9)) \(pad(String(hoodLoops), 6)) \(sensors.count - hoodLoops)")
+                "\(pad(hood.name, 20)) \(pad(hood.profile.rawValue, 12)) \(pad(String(segments.count), 9)) \(pad(String(hoodLoops), 6)) \(sensors.count - hoodLoops)"
+            )
         }
         lines.append("")
         lines.append("routes:")
         for route in city.routes {
-            lines.append("  \(pad(route.id, 4)) \(pad(route.name, 22)) \(route.segments.count) segments, \(route.stops.count) stops, every \(formatted(route.headwayMinutes)) min")
+            lines.append(
+                "  \(pad(route.id, 4)) \(pad(route.name, 22)) \(route.segments.count) segments, \(route.stops.count) stops, every \(formatted(route.headwayMinutes)) min"
+            )
         }
         lines.append("venues:")
         for venue in city.venues {
-            lines.append("  \(pad(venue.name, 22)) \(pad(venue.neighborhood, 14)) capacity \(venue.capacity), \(venue.segments.count) approach segments")
+            lines.append(
+                "  \(pad(venue.name, 22)) \(pad(venue.neighborhood, 14)) capacity \(venue.capacity), \(venue.segments.count) approach segments"
+            )
         }
         return lines
     }

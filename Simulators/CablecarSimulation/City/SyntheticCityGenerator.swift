@@ -10,10 +10,16 @@ import Foundation
 public enum SyntheticCityGenerator {
     public static let seed: UInt64 = 0x5F_C17E
 
-    private struct Node: Hashable { var x: Int; var y: Int }
+    private struct Node: Hashable {
+        var x: Int
+        var y: Int
+    }
 
     private enum Heading: String, CaseIterable {
-        case north = "n", south = "s", east = "e", west = "w"
+        case north = "n"
+        case south = "s"
+        case east = "e"
+        case west = "w"
         var step: (dx: Int, dy: Int) {
             switch self {
             case .north: (0, -1)

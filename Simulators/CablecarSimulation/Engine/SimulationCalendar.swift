@@ -36,7 +36,8 @@ public struct SimulationCalendar: Sendable {
 
     public init(timeZoneIdentifier: String) throws {
         guard let zone = TimeZone(identifier: timeZoneIdentifier) else {
-            throw SimulationError.invalidConfiguration("unknown time zone \(timeZoneIdentifier); use an IANA name such as America/Los_Angeles")
+            throw SimulationError.invalidConfiguration(
+                "unknown time zone \(timeZoneIdentifier); use an IANA name such as America/Los_Angeles")
         }
         timeZone = zone
         var calendar = Calendar(identifier: .gregorian)

@@ -8,7 +8,9 @@ public struct FeedRates: Codable, Sendable, Equatable {
     public var gpsIntervalSeconds: Int
     public var weatherIntervalMinutes: Int
 
-    public init(loopIntervalSeconds: Int = 60, cameraIntervalSeconds: Int = 60, gpsIntervalSeconds: Int = 30, weatherIntervalMinutes: Int = 10) {
+    public init(
+        loopIntervalSeconds: Int = 60, cameraIntervalSeconds: Int = 60, gpsIntervalSeconds: Int = 30, weatherIntervalMinutes: Int = 10
+    ) {
         self.loopIntervalSeconds = loopIntervalSeconds
         self.cameraIntervalSeconds = cameraIntervalSeconds
         self.gpsIntervalSeconds = gpsIntervalSeconds
@@ -18,7 +20,8 @@ public struct FeedRates: Codable, Sendable, Equatable {
     func validate() throws {
         for (name, seconds) in [("loop", loopIntervalSeconds), ("camera", cameraIntervalSeconds)]
         where seconds < 10 || 300 % seconds != 0 {
-            throw SimulationError.invalidConfiguration("\(name) interval \(seconds) s must be at least 10 s and divide 300 s (e.g. 30 or 60)")
+            throw SimulationError.invalidConfiguration(
+                "\(name) interval \(seconds) s must be at least 10 s and divide 300 s (e.g. 30 or 60)")
         }
         guard gpsIntervalSeconds >= 5, 60 % gpsIntervalSeconds == 0 else {
             throw SimulationError.invalidConfiguration("GPS interval \(gpsIntervalSeconds) s must divide 60 s (e.g. 15, 20 or 30)")

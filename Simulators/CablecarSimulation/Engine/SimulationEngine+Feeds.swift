@@ -17,7 +17,9 @@ extension SimulationEngine {
                 for sensor in index.loops.indices { try emitLoop(sensor, at: tick, interval: loopInterval) }
             }
             if secondsOfDay % cameraInterval == 0 {
-                for sensor in index.cameras.indices { try emitCamera(sensor, at: tick, interval: cameraInterval, hour: clock.hour, weekend: clock.weekend, rain: rain) }
+                for sensor in index.cameras.indices {
+                    try emitCamera(sensor, at: tick, interval: cameraInterval, hour: clock.hour, weekend: clock.weekend, rain: rain)
+                }
             }
             if loopInterval % 60 == 0 && cameraInterval % 60 == 0 { break }
         }
@@ -67,7 +69,8 @@ extension SimulationEngine {
         let motor = measurementRandom.poisson(mean: traffic.flow[segment] * Double(interval) / 3_600 * bias)
         let trucks = min(motor, measurementRandom.poisson(mean: Double(motor) * DemandCurve.truckShare(profile: profile)))
         let buses = min(motor - trucks, measurementRandom.poisson(mean: Double(motor) * 0.02))
-        let bikeRate = DemandCurve.bicyclesPerHour(profile: profile) * DemandCurve.factor(profile: profile, hour: hour, weekend: weekend)
+        let bikeRate =
+            DemandCurve.bicyclesPerHour(profile: profile) * DemandCurve.factor(profile: profile, hour: hour, weekend: weekend)
             * (1 - 0.7 * rain[hood])
         let count = CameraCount(
             sensorID: site.id, eventTime: time, intervalSeconds: interval, cars: motor - trucks - buses, trucks: trucks,
@@ -82,7 +85,9 @@ extension SimulationEngine {
         let segments = index.segments
         for offset in stride(from: 0, to: 60, by: interval) {
             let tick = time + EpochMillis(offset) * 1_000
-            let reports = fleet.advance(seconds: Double(interval), time: tick, trafficSpeed: traffic.speed) { segments[$0].freeFlowSpeedKmh }
+            let reports = fleet.advance(seconds: Double(interval), time: tick, trafficSpeed: traffic.speed) {
+                segments[$0].freeFlowSpeedKmh
+            }
             for report in reports {
                 let delay = EpochMillis(measurementRandom.integer(500...4_000))
                 try enqueue(report, topic: .rawGPS, key: fleet.routeKey(report.routeID), subject: report.vehicleID, publishDelay: delay)
@@ -97,7 +102,8 @@ extension SimulationEngine {
                 stationID: "wx-\(neighborhood.id)", neighborhood: neighborhood.id, eventTime: time,
                 temperatureCelsius: rounded(weather.temperature + measurementRandom.normal(standardDeviation: 0.3), 1),
                 precipitationMmPerHour: rounded(max(0, rain * (1 + measurementRandom.normal(standardDeviation: 0.1))), 1),
-                visibilityMeters: rounded(weather.visibility(neighborhood: hood, hour: hour) * (1 + measurementRandom.normal(standardDeviation: 0.05)), 0))
+                visibilityMeters: rounded(
+                    weather.visibility(neighborhood: hood, hour: hour) * (1 + measurementRandom.normal(standardDeviation: 0.05)), 0))
             let delay = EpochMillis(measurementRandom.integer(1_000...30_000))
             try enqueue(report, topic: .rawWeather, key: Array(neighborhood.id.utf8), subject: report.stationID, publishDelay: delay)
         }

@@ -121,8 +121,11 @@ public final class SimulationEngine {
         try emitTransit(time: time, clock: clock)
         if minuteOfDay % configuration.rates.weatherIntervalMinutes == 0 { try emitWeather(time: time, hour: clock.hour) }
         for event in events {
-            let delay = event.kind == .collision && event.status == .started ? measurementRandom.integer(30_000...120_000) : measurementRandom.integer(2_000...20_000)
-            try enqueue(event, topic: .rawEvents, key: Array(event.neighborhood.utf8), subject: event.eventID, publishDelay: EpochMillis(delay))
+            let delay =
+                event.kind == .collision && event.status == .started
+                ? measurementRandom.integer(30_000...120_000) : measurementRandom.integer(2_000...20_000)
+            try enqueue(
+                event, topic: .rawEvents, key: Array(event.neighborhood.utf8), subject: event.eventID, publishDelay: EpochMillis(delay))
         }
 
         now = time + 60_000
@@ -184,7 +187,9 @@ public final class SimulationEngine {
 
     private func forcedCollisions(minuteOfDay: Int) -> [(segment: Int, lanesBlocked: Int, minutes: Int)] {
         scenario.forced.compactMap { forced in
-            guard forced.kind == .collision, forced.day == day, forced.minute == minuteOfDay, let segment = forced.segment else { return nil }
+            guard forced.kind == .collision, forced.day == day, forced.minute == minuteOfDay, let segment = forced.segment else {
+                return nil
+            }
             return (segment, forced.lanesBlocked, forced.durationMinutes)
         }
     }
@@ -194,7 +199,8 @@ public final class SimulationEngine {
         _ message: Message, topic: Topic, key: [UInt8], subject: String, publishDelay: EpochMillis, stuck: Bool = false
     ) throws {
         let value = try message.wireBytes()
-        let record = FeedRecord(topic: topic, key: key, value: value, eventTime: message.eventTime, publishTime: message.eventTime + publishDelay)
+        let record = FeedRecord(
+            topic: topic, key: key, value: value, eventTime: message.eventTime, publishTime: message.eventTime + publishDelay)
         var out: [FaultInjector.Outgoing] = []
         if stuck {
             out.append(faults.stuck(record, subject: subject))

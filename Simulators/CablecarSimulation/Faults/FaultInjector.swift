@@ -154,7 +154,8 @@ struct FaultInjector: Sendable {
             apply(variants[random.integer(0...(variants.count - 1))], to: &faulted, kind: kind, subject: subject, into: &out)
         case .futureTimestamp:
             let forged = record.publishTime + EpochMillis(random.uniform(configuration.futureOffsetHours) * 3_600_000)
-            let edit = FaultVariants.Edit(action: .replace(field: "event_time", literal: String(forged)), reason: .futureTimestamp, detail: "event_time_ahead")
+            let edit = FaultVariants.Edit(
+                action: .replace(field: "event_time", literal: String(forged)), reason: .futureTimestamp, detail: "event_time_ahead")
             faulted.eventTime = forged
             apply(edit, to: &faulted, kind: kind, subject: subject, into: &out)
         case .dropout, .stuck:
@@ -163,7 +164,9 @@ struct FaultInjector: Sendable {
     }
 
     /// Applies an edit; a feed without a variant for this kind publishes the record clean.
-    private func apply(_ edit: FaultVariants.Edit?, to record: inout FeedRecord, kind: FaultKind, subject: String, into out: inout [Outgoing]) {
+    private func apply(
+        _ edit: FaultVariants.Edit?, to record: inout FeedRecord, kind: FaultKind, subject: String, into out: inout [Outgoing]
+    ) {
         var edited: [UInt8]?
         if let edit {
             switch edit.action {

@@ -32,9 +32,13 @@ enum FaultVariants {
         case .rawGPS:
             Edit(action: .replace(field: "route_id", literal: "\"route-x\(serial)\""), reason: .unknownRoute, detail: "unknown_route")
         case .rawWeather:
-            Edit(action: .replace(field: "neighborhood", literal: "\"atlantis\""), reason: .unknownNeighborhood, detail: "unknown_neighborhood")
+            Edit(
+                action: .replace(field: "neighborhood", literal: "\"atlantis\""), reason: .unknownNeighborhood,
+                detail: "unknown_neighborhood")
         case .rawEvents:
-            Edit(action: .replace(field: "segments", literal: "[\"seg-nowhere-\(serial)\"]"), reason: .unknownSegment, detail: "unknown_segment")
+            Edit(
+                action: .replace(field: "segments", literal: "[\"seg-nowhere-\(serial)\"]"), reason: .unknownSegment,
+                detail: "unknown_segment")
         default: nil
         }
     }
@@ -83,11 +87,16 @@ enum FaultVariants {
     static func schema(_ topic: Topic) -> [Edit] {
         let wrongType: Edit? =
             switch topic {
-            case .rawLoop: Edit(action: .replace(field: "vehicle_count", literal: "\"twelve\""), reason: .wrongType, detail: "wrong_type:vehicle_count")
+            case .rawLoop:
+                Edit(
+                    action: .replace(field: "vehicle_count", literal: "\"twelve\""), reason: .wrongType, detail: "wrong_type:vehicle_count")
             case .rawCamera: Edit(action: .replace(field: "cars", literal: "\"many\""), reason: .wrongType, detail: "wrong_type:cars")
-            case .rawGPS: Edit(action: .replace(field: "speed_kmh", literal: "\"fast\""), reason: .wrongType, detail: "wrong_type:speed_kmh")
-            case .rawWeather: Edit(action: .replace(field: "temperature_c", literal: "\"warm\""), reason: .wrongType, detail: "wrong_type:temperature_c")
-            case .rawEvents: Edit(action: .replace(field: "segments", literal: "\"seg\""), reason: .wrongType, detail: "wrong_type:segments")
+            case .rawGPS:
+                Edit(action: .replace(field: "speed_kmh", literal: "\"fast\""), reason: .wrongType, detail: "wrong_type:speed_kmh")
+            case .rawWeather:
+                Edit(action: .replace(field: "temperature_c", literal: "\"warm\""), reason: .wrongType, detail: "wrong_type:temperature_c")
+            case .rawEvents:
+                Edit(action: .replace(field: "segments", literal: "\"seg\""), reason: .wrongType, detail: "wrong_type:segments")
             default: nil
             }
         let subject = subjectField(topic)

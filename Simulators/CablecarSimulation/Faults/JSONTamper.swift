@@ -9,7 +9,9 @@ enum JSONTamper {
         var start = -1
         var i = 1
         while i + needle.count <= bytes.count {
-            if bytes[i] == needle[0] && Array(bytes[i..<(i + needle.count)]) == needle && (bytes[i - 1] == UInt8(ascii: "{") || bytes[i - 1] == UInt8(ascii: ",")) {
+            if bytes[i] == needle[0] && Array(bytes[i..<(i + needle.count)]) == needle
+                && (bytes[i - 1] == UInt8(ascii: "{") || bytes[i - 1] == UInt8(ascii: ","))
+            {
                 start = i + needle.count
                 break
             }

@@ -21,15 +21,40 @@ public enum DemandCurve {
     static func shape(for profile: DemandProfile, weekend: Bool) -> Shape {
         switch (profile, weekend) {
         case (.downtown, false):
-            Shape(floor: 0.07, bumps: [Bump(height: 0.92, hour: 8.5, width: 1.0), Bump(height: 0.88, hour: 17.5, width: 1.2), Bump(height: 0.42, hour: 12.5, width: 1.6)])
+            Shape(
+                floor: 0.07,
+                bumps: [
+                    Bump(height: 0.92, hour: 8.5, width: 1.0), Bump(height: 0.88, hour: 17.5, width: 1.2),
+                    Bump(height: 0.42, hour: 12.5, width: 1.6),
+                ])
         case (.residential, false):
-            Shape(floor: 0.06, bumps: [Bump(height: 0.95, hour: 7.5, width: 0.9), Bump(height: 0.78, hour: 18.0, width: 1.4), Bump(height: 0.30, hour: 13.0, width: 2.5)])
+            Shape(
+                floor: 0.06,
+                bumps: [
+                    Bump(height: 0.95, hour: 7.5, width: 0.9), Bump(height: 0.78, hour: 18.0, width: 1.4),
+                    Bump(height: 0.30, hour: 13.0, width: 2.5),
+                ])
         case (.mixed, false):
-            Shape(floor: 0.08, bumps: [Bump(height: 0.75, hour: 8.0, width: 1.2), Bump(height: 0.80, hour: 17.5, width: 1.5), Bump(height: 0.45, hour: 13.0, width: 3.0)])
+            Shape(
+                floor: 0.08,
+                bumps: [
+                    Bump(height: 0.75, hour: 8.0, width: 1.2), Bump(height: 0.80, hour: 17.5, width: 1.5),
+                    Bump(height: 0.45, hour: 13.0, width: 3.0),
+                ])
         case (.industrial, false):
-            Shape(floor: 0.05, bumps: [Bump(height: 0.90, hour: 6.5, width: 1.0), Bump(height: 0.80, hour: 15.5, width: 1.2), Bump(height: 0.30, hour: 11.0, width: 2.0)])
+            Shape(
+                floor: 0.05,
+                bumps: [
+                    Bump(height: 0.90, hour: 6.5, width: 1.0), Bump(height: 0.80, hour: 15.5, width: 1.2),
+                    Bump(height: 0.30, hour: 11.0, width: 2.0),
+                ])
         case (.nightlife, false):
-            Shape(floor: 0.10, bumps: [Bump(height: 0.60, hour: 8.5, width: 1.2), Bump(height: 0.65, hour: 18.0, width: 1.5), Bump(height: 0.60, hour: 22.0, width: 2.0)])
+            Shape(
+                floor: 0.10,
+                bumps: [
+                    Bump(height: 0.60, hour: 8.5, width: 1.2), Bump(height: 0.65, hour: 18.0, width: 1.5),
+                    Bump(height: 0.60, hour: 22.0, width: 2.0),
+                ])
         case (.downtown, true):
             Shape(floor: 0.06, bumps: [Bump(height: 0.38, hour: 13.5, width: 3.0)])
         case (.residential, true):

@@ -129,10 +129,15 @@ struct TransitFleet: Sendable {
                 }
             }
             let done = vehicle.distance >= end - 0.01
-            let within = min(1, max(0, (vehicle.distance - route.segmentStart[vehicle.segment])
-                / max(1, route.segmentStart[vehicle.segment + 1] - route.segmentStart[vehicle.segment])))
+            let within = min(
+                1,
+                max(
+                    0,
+                    (vehicle.distance - route.segmentStart[vehicle.segment])
+                        / max(1, route.segmentStart[vehicle.segment + 1] - route.segmentStart[vehicle.segment])))
             let stopsPassed = Double(vehicle.nextStop)
-            let scheduled = route.scheduleStart[vehicle.segment]
+            let scheduled =
+                route.scheduleStart[vehicle.segment]
                 + within * (route.scheduleStart[vehicle.segment + 1] - route.scheduleStart[vehicle.segment])
                 + stopsPassed * Self.scheduledDwellSeconds
             let elapsed = Double(time - vehicle.departure) / 1000

@@ -74,7 +74,8 @@ struct VenueEvents: Sendable {
                     feeders.append(feeder)
                 }
             }
-            planned.append(Planned(event: event, segments: site.segments, feeders: feeders, cars: Double(attendance) * Self.carsPerAttendee))
+            planned.append(
+                Planned(event: event, segments: site.segments, feeders: feeders, cars: Double(attendance) * Self.carsPerAttendee))
             announcements.append(event)
         }
         return announcements

@@ -35,13 +35,15 @@ public enum ScenarioFlags {
             throw bad("--recalibrate", text, "expected KIND.MEASURE:FROM_DAY:FACTOR[:NEIGHBORHOODS], e.g. loop.speed:2:0.85")
         }
         let target = parts[0].split(separator: ".").map(String.init)
-        guard target.count == 2, let kind = SensorKind(rawValue: target[0]), let measure = ScenarioChange.Measure(rawValue: target[1]) else {
+        guard target.count == 2, let kind = SensorKind(rawValue: target[0]), let measure = ScenarioChange.Measure(rawValue: target[1])
+        else {
             throw bad("--recalibrate", text, "KIND.MEASURE is loop.speed, loop.count or camera.count")
         }
         guard let day = Int(parts[1]), day >= 0 else { throw bad("--recalibrate", text, "FROM_DAY must be a whole number >= 0") }
         guard let factor = Double(parts[2]), factor > 0 else { throw bad("--recalibrate", text, "FACTOR must be > 0") }
         let hoods = parts.count == 4 ? parts[3].split(separator: ",").map(String.init) : nil
-        return ScenarioChange(kind: .sensorRecalibration, fromDay: day, neighborhoods: hoods, sensorKind: kind, measure: measure, factor: factor)
+        return ScenarioChange(
+            kind: .sensorRecalibration, fromDay: day, neighborhoods: hoods, sensorKind: kind, measure: measure, factor: factor)
     }
 
     private static func split(_ text: String, flag: String, example: String) throws -> ([String], Int, String) {

@@ -6,8 +6,9 @@ import Hummingbird
 import Logging
 import NIOCore
 import PostgresNIO
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `cablecar-bench features`: backfill time for `days` simulated days of a whole city,
@@ -41,8 +42,14 @@ public enum FeatureStoreBenchmark {
         let admin = Database.client(server, logger: logger)
         let client = Database.client(own, logger: logger)
         return try await withThrowingTaskGroup(of: Figures?.self) { group in
-            group.addTask { await admin.run(); return nil }
-            group.addTask { await client.run(); return nil }
+            group.addTask {
+                await admin.run()
+                return nil
+            }
+            group.addTask {
+                await client.run()
+                return nil
+            }
             defer { group.cancelAll() }
             // An identifier cannot be a bind parameter; this one is built from hex digits only.
             try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(own.database)"), logger: logger)
@@ -56,8 +63,10 @@ public enum FeatureStoreBenchmark {
             let insertStart = ContinuousClock.now
             figures.historyRevisions = try await insertHistory(city: city, start: start, end: end, client: client, logger: logger)
             figures.insertSeconds = seconds(since: insertStart)
-            print(String(format: "features: stored %d observation revisions (%d days, %d segments) in %.1f s",
-                         figures.historyRevisions, days, city.segments.count, figures.insertSeconds))
+            print(
+                String(
+                    format: "features: stored %d observation revisions (%d days, %d segments) in %.1f s",
+                    figures.historyRevisions, days, city.segments.count, figures.insertSeconds))
 
             // 2. Backfill the whole range.
             let materializer = StepMaterializer(computer: computer)
@@ -66,9 +75,11 @@ public enum FeatureStoreBenchmark {
                 start: start, end: end, completedThrough: end - Interval.lengthMillis, materializer: materializer, database: client,
                 logger: logger)
             figures.backfillSeconds = seconds(since: backfillStart)
-            print(String(format: "features: backfill of %d days = %d steps, %d rows in %.1f s (%.0f rows/s)",
-                         days, figures.backfill.steps, figures.backfill.rows, figures.backfillSeconds,
-                         Double(figures.backfill.rows) / figures.backfillSeconds))
+            print(
+                String(
+                    format: "features: backfill of %d days = %d steps, %d rows in %.1f s (%.0f rows/s)",
+                    days, figures.backfill.steps, figures.backfill.rows, figures.backfillSeconds,
+                    Double(figures.backfill.rows) / figures.backfillSeconds))
 
             // A bulk load wakes autovacuum, which would then compete with the measurements below
             // for the machine's cores; settle the tables first, as a deployment's would be.
@@ -114,28 +125,38 @@ public enum FeatureStoreBenchmark {
                     let (rows, bytes, elapsed) = try await rawRetrieval(request, format: format, baseURL: baseURL)
                     figures.retrieval[format == .binary ? "binary" : "ndjson", default: []].append(Double(rows) / elapsed)
                     figures.retrievalRows = rows
-                    print(String(format: "features: round %d: historical retrieval over HTTP as %@, %d days = %d rows (%.1f MB) in %.2f s = %.0f rows/s",
-                                 round, format.contentType, retrievalDays, rows, Double(bytes) / 1e6, elapsed, Double(rows) / elapsed))
+                    print(
+                        String(
+                            format:
+                                "features: round %d: historical retrieval over HTTP as %@, %d days = %d rows (%.1f MB) in %.2f s = %.0f rows/s",
+                            round, format.contentType, retrievalDays, rows, Double(bytes) / 1e6, elapsed, Double(rows) / elapsed))
                 }
                 if let (rows, bytes, elapsed) = try await curlRetrieval(request, baseURL: baseURL) {
                     figures.retrieval["curl", default: []].append(Double(rows) / elapsed)
-                    print(String(format: "features: round %d: historical retrieval as binary rows to curl (a C client) %d rows (%.1f MB) in %.2f s = %.0f rows/s",
-                                 round, rows, Double(bytes) / 1e6, elapsed, Double(rows) / elapsed))
+                    print(
+                        String(
+                            format:
+                                "features: round %d: historical retrieval as binary rows to curl (a C client) %d rows (%.1f MB) in %.2f s = %.0f rows/s",
+                            round, rows, Double(bytes) / 1e6, elapsed, Double(rows) / elapsed))
                 }
                 if let clientRetrieval {
                     let t0 = ContinuousClock.now
                     let rows = try await clientRetrieval(baseURL, request)
                     let elapsed = seconds(since: t0)
                     figures.retrieval["client", default: []].append(Double(rows) / elapsed)
-                    print(String(format: "features: round %d: FeatureClient.historical (binary, rows decoded, fingerprint verified) %d rows in %.2f s = %.0f rows/s",
-                                 round, rows, elapsed, Double(rows) / elapsed))
+                    print(
+                        String(
+                            format:
+                                "features: round %d: FeatureClient.historical (binary, rows decoded, fingerprint verified) %d rows in %.2f s = %.0f rows/s",
+                            round, rows, elapsed, Double(rows) / elapsed))
                 }
             }
 
             // 5. The store's side alone: read, hash and encode as the endpoint does (bytes discarded).
             let plan = try HistoricalHandler(computer: computer, maxRows: 100_000_000, database: client, logger: logger).plan(request)
             for format in [RetrievalFormat.ndjson, .binary] {
-                var hasher = SnapshotFingerprint.Hasher(featureNames: plan.selected.featureNames, featureVersions: plan.selected.featureVersions)
+                var hasher = SnapshotFingerprint.Hasher(
+                    featureNames: plan.selected.featureNames, featureVersions: plan.selected.featureVersions)
                 var buffer = ByteBuffer()
                 var count = 0
                 let storeStart = ContinuousClock.now
@@ -150,8 +171,11 @@ public enum FeatureStoreBenchmark {
                 }
                 let elapsed = seconds(since: storeStart)
                 figures.retrieval["store-" + (format == .binary ? "binary" : "ndjson")] = [Double(count) / elapsed]
-                print(String(format: "features: the store's side in process (read, hash, encode as %@, no HTTP): %d rows in %.2f s = %.0f rows/s, fingerprint %@",
-                             format.contentType, count, elapsed, Double(count) / elapsed, hasher.finalize()))
+                print(
+                    String(
+                        format:
+                            "features: the store's side in process (read, hash, encode as %@, no HTTP): %d rows in %.2f s = %.0f rows/s, fingerprint %@",
+                        format.contentType, count, elapsed, Double(count) / elapsed, hasher.finalize()))
             }
             return figures
         }
@@ -178,7 +202,9 @@ public enum FeatureStoreBenchmark {
         try process.run()
         while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
         let elapsed = seconds(since: t0)
-        guard process.terminationStatus == 0 else { throw APIError(500, "bench_retrieval", "curl exited with \(process.terminationStatus)") }
+        guard process.terminationStatus == 0 else {
+            throw APIError(500, "bench_retrieval", "curl exited with \(process.terminationStatus)")
+        }
         let data = try Data(contentsOf: output)
         let parsed = try BinaryRows.decode(data)
         if let error = parsed.trailer.error { throw APIError(500, "bench_retrieval", error) }
@@ -189,7 +215,9 @@ public enum FeatureStoreBenchmark {
     }
 
     /// One retrieval read whole as bytes (not decoded): rows counted from the trailer.
-    static func rawRetrieval(_ request: SnapshotRequest, format: RetrievalFormat, baseURL: URL) async throws -> (rows: Int, bytes: Int, seconds: Double) {
+    static func rawRetrieval(_ request: SnapshotRequest, format: RetrievalFormat, baseURL: URL) async throws -> (
+        rows: Int, bytes: Int, seconds: Double
+    ) {
         var urlRequest = URLRequest(url: baseURL.appendingPathComponent("api/v1/features/historical"))
         urlRequest.httpMethod = "POST"
         urlRequest.httpBody = try JSONEncoder().encode(request)
@@ -237,7 +265,9 @@ public enum FeatureStoreBenchmark {
         throw APIError(503, "bench_server", "the benchmark's HTTP server did not start on port \(port)")
     }
 
-    static func insertHistory(city: CityDefinition, start: EpochMillis, end: EpochMillis, client: PostgresClient, logger: Logger) async throws -> Int {
+    static func insertHistory(city: CityDefinition, start: EpochMillis, end: EpochMillis, client: PostgresClient, logger: Logger)
+        async throws -> Int
+    {
         var total = 0
         var state: UInt64 = 0x1234_5678
         func noise() -> Double {

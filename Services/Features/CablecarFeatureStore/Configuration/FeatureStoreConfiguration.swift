@@ -25,7 +25,9 @@ public struct FeatureStoreConfiguration: Sendable, Equatable {
         summary: "Most rows (segments × instants) one historical retrieval or snapshot may cover; more gets 400.")
     public static let availability = ConfigurationVariable(
         "CABLECAR_FEATURES_AVAILABILITY", default: "stream_time", expected: "stream_time or ingest_time",
-        summary: "How a revision's availability time is set: the stream's event-time clock on arrival (works for replays) or ingest_time literally (live streams only).")
+        summary:
+            "How a revision's availability time is set: the stream's event-time clock on arrival (works for replays) or ingest_time literally (live streams only)."
+    )
 
     public static let variables = [cityPath, consumerGroup, topicPrefix, batchSize, maxEntities, maxRetrievalRows, availability]
 

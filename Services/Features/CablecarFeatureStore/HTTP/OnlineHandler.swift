@@ -13,7 +13,8 @@ struct OnlineHandler: Sendable {
     func handle(_ request: OnlineFeatureRequest) async throws(APIError) -> OnlineFeatureResponse {
         guard !request.segments.isEmpty else { throw APIError(400, "no_entities", "segments must name at least one segment") }
         guard request.segments.count <= maxEntities else {
-            throw APIError(400, "too_many_entities", "at most \(maxEntities) segments per request (got \(request.segments.count)); split the batch")
+            throw APIError(
+                400, "too_many_entities", "at most \(maxEntities) segments per request (got \(request.segments.count)); split the batch")
         }
         let unknown = request.segments.filter { computer.neighborhood(of: $0) == nil }
         guard unknown.isEmpty else {

@@ -35,7 +35,9 @@ enum RetrievalFormat: Sendable, Equatable {
             RowJSON.append(row, indices: indices, to: &buffer)
         case .binary:
             guard row.segmentID.readableBytes <= BinaryRows.maxTextBytes, row.neighborhood.readableBytes <= BinaryRows.maxTextBytes else {
-                throw APIError(500, "unencodable_row", "segment id or neighborhood at \(row.timestamp) is longer than \(BinaryRows.maxTextBytes) bytes")
+                throw APIError(
+                    500, "unencodable_row", "segment id or neighborhood at \(row.timestamp) is longer than \(BinaryRows.maxTextBytes) bytes"
+                )
             }
             // One reservation and raw stores per row: a dozen separate ByteBuffer writes, each
             // with its own capacity and exclusivity checks, cost more than the copying itself.

@@ -61,15 +61,19 @@ public enum DefinitionRegistry {
                     INSERT INTO feature_definitions (name, version, entity, definition, content_sha256)
                     VALUES (\(definition.name), \(definition.version), \(definition.entity.rawValue), \(json)::jsonb, \(hash))
                     """, logger: logger)
-                logger.info("Feature definition registered", metadata: ["feature": "\(definition.name)", "version": "\(definition.version)"])
+                logger.info(
+                    "Feature definition registered", metadata: ["feature": "\(definition.name)", "version": "\(definition.version)"])
             }
         }
     }
 
     /// Registered definitions with their registration time (the catalog).
-    public static func registered(on client: PostgresClient, logger: Logger) async throws -> [(name: String, version: Int, registeredAt: Date)] {
+    public static func registered(on client: PostgresClient, logger: Logger) async throws -> [(
+        name: String, version: Int, registeredAt: Date
+    )] {
         var result: [(String, Int, Date)] = []
-        let rows = try await client.query("SELECT name, version, registered_at FROM feature_definitions ORDER BY name, version", logger: logger)
+        let rows = try await client.query(
+            "SELECT name, version, registered_at FROM feature_definitions ORDER BY name, version", logger: logger)
         for try await (name, version, at) in rows.decode((String, Int32, Date).self) { result.append((name, Int(version), at)) }
         return result
     }

@@ -9,7 +9,9 @@ enum HistoryStore {
     static let day: EpochMillis = 86_400_000
 
     /// Creates the day partitions of `table` covering `times`.
-    static func ensurePartitions(_ table: String, for times: some Sequence<EpochMillis>, on connection: PostgresConnection, logger: Logger) async throws {
+    static func ensurePartitions(_ table: String, for times: some Sequence<EpochMillis>, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
         let days = Set(times.map { $0 >= 0 ? $0 / day * day : ($0 - day + 1) / day * day })
         for start in days.sorted() {
             try await connection.query("SELECT feature_ensure_day_partition(\(table), \(start))", logger: logger)
@@ -110,13 +112,16 @@ enum HistoryStore {
                    active_events, active_incidents, transit_delay, transit_reports
             FROM feature_context_history WHERE event_time >= \(start) AND event_time < \(end)
             """, logger: logger)
-        for try await (neighborhood, event, revision, available, ingest, temperature, precipitation, visibility, scheduled, incidents, delay, reports)
+        for try await (
+            neighborhood, event, revision, available, ingest, temperature, precipitation, visibility, scheduled, incidents, delay, reports
+        )
             in context.decode((String, Int64, Int32, Int64, Int64, Double?, Double?, Double?, Int32, Int32, Double?, Int32).self)
         {
             history.insert(
                 AvailableContext(
                     ContextObservation(
-                        neighborhood: neighborhood, eventTime: event, temperatureCelsius: temperature, precipitationMmPerHour: precipitation,
+                        neighborhood: neighborhood, eventTime: event, temperatureCelsius: temperature,
+                        precipitationMmPerHour: precipitation,
                         visibilityMeters: visibility, activeScheduledEvents: Int(scheduled), activeIncidents: Int(incidents),
                         transitDelaySeconds: delay, transitReports: Int(reports), revision: Int(revision), ingestTime: ingest),
                     availableAt: available))

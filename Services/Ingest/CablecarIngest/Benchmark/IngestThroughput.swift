@@ -47,8 +47,14 @@ public enum IngestThroughput {
         let admin = Database.client(server, logger: logger)
         let client = Database.client(own, logger: logger)
         return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask { await admin.run(); return nil }
-            group.addTask { await client.run(); return nil }
+            group.addTask {
+                await admin.run()
+                return nil
+            }
+            group.addTask {
+                await client.run()
+                return nil
+            }
             defer { group.cancelAll() }
             // An identifier cannot be a bind parameter; this one is built from hex digits only.
             try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(own.database)"), logger: logger)
@@ -65,7 +71,8 @@ public enum IngestThroughput {
                 (Topic.rawFeeds + [.observedTraffic, .observedContext, .rejected]).map {
                     TopicSpecification(name: configuration.name(of: $0), partitions: 3)
                 })
-            let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka, lingerMilliseconds: 20), logger: logger)
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(client: kafka, lingerMilliseconds: 20), logger: logger)
             for record in records {
                 try await producer.enqueue(
                     topic: configuration.name(of: record.topic), key: record.key, value: record.value, timestamp: record.publishTime)

@@ -21,7 +21,8 @@ public struct IngestConfiguration: Sendable, Equatable {
         summary: "A raw partition that accepts nothing for this long (processing time) stops holding back emission until it speaks again.")
     public static let futureTolerance = ConfigurationVariable(
         "CABLECAR_INGEST_FUTURE_TOLERANCE_S", default: "300", expected: "seconds, 0 to 86400",
-        summary: "How far an event time may lie after the record's publish time (Kafka timestamp) before it is rejected as future_timestamp.")
+        summary:
+            "How far an event time may lie after the record's publish time (Kafka timestamp) before it is rejected as future_timestamp.")
     public static let batchSize = ConfigurationVariable(
         "CABLECAR_INGEST_BATCH_SIZE", default: "5000", expected: "an integer from 1 to 100000",
         summary: "Most raw messages handled in one database transaction.")

@@ -15,10 +15,12 @@ struct IngestMetrics: Sendable {
         }
         if outcome.redelivered > 0 { Counter(label: "cablecar_ingest_redelivered_total").increment(by: outcome.redelivered) }
         if outcome.trafficEmitted > 0 {
-            Counter(label: "cablecar_ingest_emitted_total", dimensions: [("topic", Topic.observedTraffic.rawValue)]).increment(by: outcome.trafficEmitted)
+            Counter(label: "cablecar_ingest_emitted_total", dimensions: [("topic", Topic.observedTraffic.rawValue)]).increment(
+                by: outcome.trafficEmitted)
         }
         if outcome.contextEmitted > 0 {
-            Counter(label: "cablecar_ingest_emitted_total", dimensions: [("topic", Topic.observedContext.rawValue)]).increment(by: outcome.contextEmitted)
+            Counter(label: "cablecar_ingest_emitted_total", dimensions: [("topic", Topic.observedContext.rawValue)]).increment(
+                by: outcome.contextEmitted)
         }
     }
 

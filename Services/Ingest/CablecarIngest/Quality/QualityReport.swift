@@ -82,12 +82,13 @@ public struct QualityReport: Codable, Sendable, Equatable {
             let readings = rows.reduce(Int64(0)) { $0 + $1.readings }
             let expected = rows.reduce(Int64(0)) { $0 + $1.expectedReadings }
             let counts = accounting.neighborhoods[neighborhood] ?? AccountingReport.Counts()
-            neighborhoods.append(NeighborhoodRow(
-                neighborhood: neighborhood, sensors: configured[neighborhood] ?? 0, sensorsReporting: rows.count,
-                completeness: expected > 0 ? min(1, Double(readings) / Double(expected)) : 0,
-                stuckSensors: rows.filter(\.stuck).count, stalenessSeconds: rows.map(\.stalenessSeconds).max() ?? 0,
-                received: counts.received, rejectedByReason: counts.rejectedByReason,
-                rejectionRate: counts.received > 0 ? Double(counts.rejected) / Double(counts.received) : 0))
+            neighborhoods.append(
+                NeighborhoodRow(
+                    neighborhood: neighborhood, sensors: configured[neighborhood] ?? 0, sensorsReporting: rows.count,
+                    completeness: expected > 0 ? min(1, Double(readings) / Double(expected)) : 0,
+                    stuckSensors: rows.filter(\.stuck).count, stalenessSeconds: rows.map(\.stalenessSeconds).max() ?? 0,
+                    received: counts.received, rejectedByReason: counts.rejectedByReason,
+                    rejectionRate: counts.received > 0 ? Double(counts.rejected) / Double(counts.received) : 0))
         }
         return QualityReport(referenceTime: reference, sensors: sensors, neighborhoods: neighborhoods)
     }

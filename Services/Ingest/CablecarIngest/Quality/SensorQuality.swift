@@ -82,8 +82,9 @@ public struct SensorQuality: Sendable, Equatable {
             return (signature(UInt64(bitPattern: Int64(r.vehicleCount)), r.occupancy.bitPattern, r.speedKmh.bitPattern, 0), false)
         case .camera(let c, _, _):
             return (
-                signature(UInt64(bitPattern: Int64(c.cars)), UInt64(bitPattern: Int64(c.trucks)), UInt64(bitPattern: Int64(c.buses)),
-                          UInt64(bitPattern: Int64(c.bicycles))),
+                signature(
+                    UInt64(bitPattern: Int64(c.cars)), UInt64(bitPattern: Int64(c.trucks)), UInt64(bitPattern: Int64(c.buses)),
+                    UInt64(bitPattern: Int64(c.bicycles))),
                 c.cars + c.trucks + c.buses + c.bicycles == 0
             )
         default:

@@ -72,7 +72,9 @@ enum AggregateStore {
     }
 
     /// Every partition's progress, without recording any.
-    static func loadPartitionProgress(on connection: PostgresConnection, logger: Logger) async throws -> [String: [String: PartitionProgress]] {
+    static func loadPartitionProgress(on connection: PostgresConnection, logger: Logger) async throws -> [String: [String:
+        PartitionProgress]]
+    {
         try await recordProgress([:], activeAt: 0, on: connection, logger: logger)
     }
 
@@ -135,7 +137,9 @@ enum AggregateStore {
             """, logger: logger)
     }
 
-    static func addContext(_ partials: [NeighborhoodIntervalKey: ContextPartial], on connection: PostgresConnection, logger: Logger) async throws {
+    static func addContext(_ partials: [NeighborhoodIntervalKey: ContextPartial], on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
         guard !partials.isEmpty else { return }
         // Shared by every context partition (weather, GPS, events) of a neighborhood: written in
         // key order, like the traffic intervals, so concurrent instances cannot deadlock.

@@ -51,8 +51,11 @@ struct DedupIndex: Sendable {
         hasher.update(data: [UInt8(ascii: "|")])
         hasher.update(data: Array(key.utf8))
         return hasher.finalize().withUnsafeBytes { bytes in
-            UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                        bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+            UUID(
+                uuid: (
+                    bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                    bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+                ))
         }
     }
 
@@ -125,13 +128,15 @@ struct DedupIndex: Sendable {
             guard let feed = Feed(rawValue: feedName) else { continue }
             let bytes = Array(buffer: blob)
             guard bytes.count % 16 == 0 else {
-                throw IngestStorageError("ingest_dedup_buckets row (\(feedName), \(start)) holds \(bytes.count) bytes, not a multiple of 16")
+                throw IngestStorageError(
+                    "ingest_dedup_buckets row (\(feedName), \(start)) holds \(bytes.count) bytes, not a multiple of 16")
             }
             var digests = Set<UUID>(minimumCapacity: bytes.count / 16)
             var offset = 0
             while offset < bytes.count {
                 let b = bytes[offset..<(offset + 16)].map { $0 }
-                digests.insert(UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15])))
+                digests.insert(
+                    UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15])))
                 offset += 16
             }
             loaded[Bucket(feed: feed, start: start)] = digests

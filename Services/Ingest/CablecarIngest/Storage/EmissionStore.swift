@@ -69,8 +69,10 @@ enum EmissionStore {
             sums.speedCount = Int(try cells.int32())
             sums.occupancySum = try cells.double()
             sums.occupancyCount = Int(try cells.int32())
-            guard let observation = TrafficAggregation.observation(
-                segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sums: sums, revision: Int(revision), ingestTime: now)
+            guard
+                let observation = TrafficAggregation.observation(
+                    segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sums: sums, revision: Int(revision),
+                    ingestTime: now)
             else { continue }
             messages.append((segment, try observation.wireBytes()))
         }
@@ -79,7 +81,9 @@ enum EmissionStore {
     }
 
     /// As `dueTraffic`, for the neighborhoods' context intervals.
-    static func dueContext(watermark: EpochMillis, now: EpochMillis, on connection: PostgresConnection, logger: Logger) async throws -> [Encoded] {
+    static func dueContext(watermark: EpochMillis, now: EpochMillis, on connection: PostgresConnection, logger: Logger) async throws
+        -> [Encoded]
+    {
         let horizon = watermark - Interval.lengthMillis
         let rows = try await connection.query(
             """

@@ -158,7 +158,9 @@ enum LedgerStore {
     private static func counts(of entries: [LedgerEntry]) -> [(key: CountKey, count: Int32)] {
         var counts: [CountKey: Int32] = [:]
         for entry in entries {
-            counts[CountKey(feed: entry.feed, neighborhood: entry.neighborhood ?? "", outcome: entry.outcome, reason: entry.reason), default: 0] += 1
+            counts[
+                CountKey(feed: entry.feed, neighborhood: entry.neighborhood ?? "", outcome: entry.outcome, reason: entry.reason), default: 0
+            ] += 1
         }
         return counts.map { ($0.key, $0.value) }
     }

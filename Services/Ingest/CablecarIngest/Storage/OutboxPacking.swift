@@ -26,7 +26,8 @@ enum OutboxPacking {
             let length = bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
             offset += 4
             guard bytes.count - offset >= length else {
-                throw IngestStorageError("packed outbox row: a field of \(length) bytes at byte \(offset) overruns its \(bytes.count) bytes")
+                throw IngestStorageError(
+                    "packed outbox row: a field of \(length) bytes at byte \(offset) overruns its \(bytes.count) bytes")
             }
             defer { offset += length }
             return bytes[offset..<(offset + length)]

@@ -20,9 +20,10 @@ public struct CityCatalog: Sendable {
         self.city = city
         let segments = Dictionary(uniqueKeysWithValues: city.segments.map { ($0.id, $0.neighborhood) })
         self.segments = segments
-        sensors = Dictionary(uniqueKeysWithValues: city.sensors.map {
-            ($0.id, SensorInfo(kind: $0.kind, segment: $0.segment, neighborhood: segments[$0.segment] ?? ""))
-        })
+        sensors = Dictionary(
+            uniqueKeysWithValues: city.sensors.map {
+                ($0.id, SensorInfo(kind: $0.kind, segment: $0.segment, neighborhood: segments[$0.segment] ?? ""))
+            })
         routes = Set(city.routes.map(\.id))
         neighborhoods = Set(city.neighborhoods.map(\.id))
     }

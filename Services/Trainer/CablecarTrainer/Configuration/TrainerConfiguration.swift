@@ -7,7 +7,9 @@ import Foundation
 public struct TrainerConfiguration: Sendable, Equatable {
     public static let autoPromote = ConfigurationVariable(
         "CABLECAR_TRAINER_AUTO_PROMOTE", default: "true", expected: "true or false",
-        summary: "Move a candidate that passes the gates to staging and then production (actor cablecar-trainer, the verdict as reason); false leaves promotion to a person.")
+        summary:
+            "Move a candidate that passes the gates to staging and then production (actor cablecar-trainer, the verdict as reason); false leaves promotion to a person."
+    )
     public static let featuresURL = ConfigurationVariable(
         "CABLECAR_TRAINER_FEATURES_URL", default: "http://127.0.0.1:8082", expected: "an http:// or https:// base URL",
         summary: "The feature store whose point-in-time snapshots the trainer trains on.")
