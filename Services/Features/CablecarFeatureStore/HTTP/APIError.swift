@@ -3,7 +3,7 @@ import Hummingbird
 
 /// The feature API answers errors in the one shape of Cablecar's HTTP APIs (`ServiceError`:
 /// `{"error": ..., "code": ..., "unknown": [...]}`); this spelling keeps the handlers short.
-typealias APIError = ServiceError
+package typealias APIError = ServiceError
 
 extension ServiceError {
     init(_ status: Int, _ code: String, _ message: String, unknown: [String]? = nil) {

@@ -8,7 +8,7 @@ import PostgresNIO
 /// Historical (point-in-time) retrieval from the offline store, streamed as NDJSON: a
 /// `SnapshotHeader` line, one row per line in canonical order, a `SnapshotTrailer` line with
 /// the fingerprint. With `record`, the snapshot is also recorded in `feature_snapshots`.
-struct HistoricalHandler: Sendable {
+package struct HistoricalHandler: Sendable {
     /// Bytes collected before a write to the connection. Every write is a hop to the event loop
     /// and a wait for the socket, so small chunks stall the stream from Postgres.
     static let chunkBytes = 1 << 20
@@ -17,16 +17,23 @@ struct HistoricalHandler: Sendable {
     let database: PostgresClient
     let logger: Logger
 
-    struct Plan: Sendable {
+    package init(computer: FeatureComputer, maxRows: Int, database: PostgresClient, logger: Logger) {
+        self.computer = computer
+        self.maxRows = maxRows
+        self.database = database
+        self.logger = logger
+    }
+
+    package struct Plan: Sendable {
         var request: SnapshotRequest
-        var selected: FeatureComputer
-        var indices: [Int]
+        package var selected: FeatureComputer
+        package var indices: [Int]
         var segments: [String]
         var instants: Int
         var expectedRows: Int
     }
 
-    func plan(_ request: SnapshotRequest) throws(APIError) -> Plan {
+    package func plan(_ request: SnapshotRequest) throws(APIError) -> Plan {
         let selected: FeatureComputer
         let segments: [String]
         let instants: Int
@@ -119,7 +126,7 @@ struct HistoricalHandler: Sendable {
 
     /// Hashes a stored row without decoding it (the same bytes as hashing its `FeatureRow`).
     @inline(__always)
-    static func hash(_ row: StoredRowCells, indices: [Int]?, into hasher: inout SnapshotFingerprint.Hasher) {
+    package static func hash(_ row: StoredRowCells, indices: [Int]?, into hasher: inout SnapshotFingerprint.Hasher) {
         row.segmentID.withUnsafeReadableBytes { segment in
             row.neighborhood.withUnsafeReadableBytes { neighborhood in
                 row.vals.withUnsafeReadableBytes { packed in

@@ -4,13 +4,20 @@ import Logging
 import PostgresNIO
 
 /// Online batch get: the newest vector of up to `maxEntities` segments from the online store.
-struct OnlineHandler: Sendable {
+package struct OnlineHandler: Sendable {
     let computer: FeatureComputer
     let maxEntities: Int
     let database: PostgresClient
     let logger: Logger
 
-    func handle(_ request: OnlineFeatureRequest) async throws(APIError) -> OnlineFeatureResponse {
+    package init(computer: FeatureComputer, maxEntities: Int, database: PostgresClient, logger: Logger) {
+        self.computer = computer
+        self.maxEntities = maxEntities
+        self.database = database
+        self.logger = logger
+    }
+
+    package func handle(_ request: OnlineFeatureRequest) async throws(APIError) -> OnlineFeatureResponse {
         guard !request.segments.isEmpty else { throw APIError(400, "no_entities", "segments must name at least one segment") }
         guard request.segments.count <= maxEntities else {
             throw APIError(

@@ -6,7 +6,7 @@ import NIOCore
 /// How a historical retrieval is written: NDJSON by default (any HTTP client, one JSON object a
 /// line), or `BinaryRows` when the request accepts `application/x-cablecar-rows` (what
 /// `FeatureClient` asks for: stored bit patterns are copied, no decimal formatting at all).
-enum RetrievalFormat: Sendable, Equatable {
+package enum RetrievalFormat: Sendable, Equatable {
     case ndjson
     case binary
 
@@ -14,7 +14,7 @@ enum RetrievalFormat: Sendable, Equatable {
         self = (accept ?? "").contains(BinaryRows.contentType) ? .binary : .ndjson
     }
 
-    var contentType: String {
+    package var contentType: String {
         switch self {
         case .ndjson: "application/x-ndjson"
         case .binary: BinaryRows.contentType
@@ -29,7 +29,7 @@ enum RetrievalFormat: Sendable, Equatable {
     /// `indices` pick the requested features from the stored vector; `allFeatures` says they
     /// are all of them in stored order (the vector is then copied whole).
     @inline(__always)
-    func row(_ row: StoredRowCells, indices: [Int], allFeatures: Bool, to buffer: inout ByteBuffer) throws {
+    package func row(_ row: StoredRowCells, indices: [Int], allFeatures: Bool, to buffer: inout ByteBuffer) throws {
         switch self {
         case .ndjson:
             RowJSON.append(row, indices: indices, to: &buffer)

@@ -11,14 +11,21 @@ public struct BackfillResult: Codable, Sendable, Equatable {
     public var end: EpochMillis
     public var steps: Int
     public var rows: Int
+
+    public init(start: EpochMillis, end: EpochMillis, steps: Int, rows: Int) {
+        self.start = start
+        self.end = end
+        self.steps = steps
+        self.rows = rows
+    }
 }
 
-enum Backfill {
+package enum Backfill {
     /// How far back features look (last week + the longest TTL scan), rounded up to a day.
     static let lookbackMillis: EpochMillis = 8 * 86_400_000
 
     /// Steps in `[start, end)`, capped at `completedThrough` (later steps belong to the stream).
-    static func run(
+    package static func run(
         start: EpochMillis, end: EpochMillis, completedThrough: EpochMillis?, materializer: StepMaterializer,
         database: PostgresClient, logger: Logger, chunkMillis: EpochMillis = 86_400_000
     ) async throws -> BackfillResult {

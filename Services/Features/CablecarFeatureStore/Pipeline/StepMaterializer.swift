@@ -6,8 +6,10 @@ import PostgresNIO
 /// Computes and stores the rows of completed steps. The streaming path and backfill both go
 /// through here (and through the one `FeatureComputer`), so a step written live and the same
 /// step backfilled are the same bytes.
-struct StepMaterializer: Sendable {
+package struct StepMaterializer: Sendable {
     let computer: FeatureComputer
+
+    package init(computer: FeatureComputer) { self.computer = computer }
 
     var featureSet: String { computer.featureSetID }
 

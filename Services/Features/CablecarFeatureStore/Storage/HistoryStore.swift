@@ -5,7 +5,7 @@ import PostgresNIO
 
 /// The observation history in Postgres: every revision with event time and availability time,
 /// in day partitions created on demand, plus the latest revision per interval (labels).
-enum HistoryStore {
+package enum HistoryStore {
     static let day: EpochMillis = 86_400_000
 
     /// Creates the day partitions of `table` covering `times`.
@@ -20,7 +20,7 @@ enum HistoryStore {
 
     /// Inserts revisions; an already stored (segment, interval, revision) keeps its first row,
     /// so a redelivered message changes nothing (not even its availability time).
-    static func insertTraffic(_ items: [AvailableTraffic], on connection: PostgresConnection, logger: Logger) async throws {
+    package static func insertTraffic(_ items: [AvailableTraffic], on connection: PostgresConnection, logger: Logger) async throws {
         guard !items.isEmpty else { return }
         try await ensurePartitions("feature_traffic_history", for: items.map(\.observation.eventTime), on: connection, logger: logger)
         let o = items.map(\.observation)
@@ -56,7 +56,7 @@ enum HistoryStore {
             """, logger: logger)
     }
 
-    static func insertContext(_ items: [AvailableContext], on connection: PostgresConnection, logger: Logger) async throws {
+    package static func insertContext(_ items: [AvailableContext], on connection: PostgresConnection, logger: Logger) async throws {
         guard !items.isEmpty else { return }
         try await ensurePartitions("feature_context_history", for: items.map(\.observation.eventTime), on: connection, logger: logger)
         let o = items.map(\.observation)
@@ -88,7 +88,7 @@ enum HistoryStore {
     }
 
     /// Loads every stored revision with event time in `[start, end)` into `history`.
-    static func load(
+    package static func load(
         into history: inout ObservationHistory, from start: EpochMillis, to end: EpochMillis, on client: PostgresClient, logger: Logger
     ) async throws {
         let traffic = try await client.query(

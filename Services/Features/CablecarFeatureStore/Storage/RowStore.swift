@@ -6,7 +6,7 @@ import PostgresNIO
 
 /// Materialized feature rows: the offline store (every instant) and the online store (the
 /// newest vector per segment).
-enum RowStore {
+package enum RowStore {
     /// Upserts rows into the offline store. Rewriting a row with the same content is a no-op in
     /// effect, which is what makes backfill idempotent.
     static func writeOffline(_ rows: [FeatureRow], featureSet: String, on connection: PostgresConnection, logger: Logger) async throws {
@@ -32,7 +32,9 @@ enum RowStore {
     }
 
     /// Replaces each segment's online vector if `rows` are newer.
-    static func writeOnline(_ rows: [FeatureRow], featureSet: String, on connection: PostgresConnection, logger: Logger) async throws {
+    package static func writeOnline(
+        _ rows: [FeatureRow], featureSet: String, on connection: PostgresConnection, logger: Logger
+    ) async throws {
         guard !rows.isEmpty else { return }
         var newest: [String: FeatureRow] = [:]
         for row in rows where (newest[row.segmentID]?.timestamp ?? .min) < row.timestamp { newest[row.segmentID] = row }
@@ -69,7 +71,7 @@ enum RowStore {
     /// however long it streams. For the whole city the labels are merge-joined: both tables are
     /// scanned in primary-key order, where per-row index lookups cost twice as much (the planner
     /// picks them because it cannot estimate the grid filter).
-    static func readRange(
+    package static func readRange(
         start: EpochMillis, end: EpochMillis, step: EpochMillis, segments: [String]?, featureSet: String, on client: PostgresClient,
         logger: Logger, _ body: (StoredRowCells) async throws -> Void
     ) async throws {
@@ -99,7 +101,7 @@ enum RowStore {
 
 /// One offline row as Postgres sent it. Text and the packed vector stay bytes, so retrieval
 /// hashes and writes them without making Strings or arrays.
-struct StoredRowCells: Sendable {
+package struct StoredRowCells: Sendable {
     var segmentID: ByteBuffer
     var neighborhood: ByteBuffer
     var timestamp: EpochMillis

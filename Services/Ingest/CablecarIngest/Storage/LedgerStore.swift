@@ -32,7 +32,7 @@ struct LedgerEntry: Sendable {
 /// message, only a rejection costs an indexed row; the rest is a few rows per batch.
 ///
 /// Every statement takes whole batches as arrays (`UNNEST`), bound as parameters.
-enum LedgerStore {
+package enum LedgerStore {
     /// The positions of `positions` that an earlier run already handled (redeliveries), with
     /// the reason when that run rejected the message (nil: accepted or duplicate).
     ///
@@ -166,7 +166,7 @@ enum LedgerStore {
     }
 
     /// Messages handled so far (all outcomes), for progress checks.
-    static func handledCount(on client: PostgresClient, logger: Logger) async throws -> Int {
+    package static func handledCount(on client: PostgresClient, logger: Logger) async throws -> Int {
         let rows = try await client.query("SELECT COALESCE(sum(count), 0)::int8 FROM ingest_outcome_counts", logger: logger)
         return Int(try await rows.decode(Int64.self).reduce(0, +))
     }

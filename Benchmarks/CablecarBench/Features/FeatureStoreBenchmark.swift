@@ -1,6 +1,8 @@
 import CablecarDomain
+import CablecarFeatureStore
 import CablecarFeatures
 import CablecarPostgres
+import CablecarService
 import Foundation
 import Hummingbird
 import Logging
@@ -16,22 +18,22 @@ import PostgresNIO
 /// Runs in a database of its own on a running Postgres (`cablecar stack up`). The history is
 /// synthetic (smooth daily curves with noise and a few corrections): the work per row is what
 /// matters here, not realism.
-public enum FeatureStoreBenchmark {
-    public struct Figures: Sendable {
-        public var historyRevisions = 0
-        public var insertSeconds = 0.0
-        public var backfill = BackfillResult(start: 0, end: 0, steps: 0, rows: 0)
-        public var backfillSeconds = 0.0
-        public var retrievalRows = 0
+enum FeatureStoreBenchmark {
+    struct Figures: Sendable {
+        var historyRevisions = 0
+        var insertSeconds = 0.0
+        var backfill = BackfillResult(start: 0, end: 0, steps: 0, rows: 0)
+        var backfillSeconds = 0.0
+        var retrievalRows = 0
         /// rows/s per round: "ndjson" and "binary" (raw responses over HTTP), "client"
         /// (FeatureClient), "store-ndjson" and "store-binary" (in process, no HTTP).
-        public var retrieval: [String: [Double]] = [:]
-        public var onlinePostgres: [Double] = []
+        var retrieval: [String: [Double]] = [:]
+        var onlinePostgres: [Double] = []
     }
 
     /// `clientRetrieval` runs one retrieval through a client against the benchmark's server and
     /// answers the rows it received (the bench passes `FeatureClient.historical`).
-    public static func run(
+    static func run(
         city: CityDefinition, days: Int, retrievalDays: Int, rounds: Int = 3, databaseURL: String, logger: Logger,
         clientRetrieval: (@Sendable (URL, SnapshotRequest) async throws -> Int)? = nil
     ) async throws -> Figures {
@@ -203,13 +205,13 @@ public enum FeatureStoreBenchmark {
         while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
         let elapsed = seconds(since: t0)
         guard process.terminationStatus == 0 else {
-            throw APIError(500, "bench_retrieval", "curl exited with \(process.terminationStatus)")
+            throw BenchFailure("curl exited with \(process.terminationStatus)")
         }
         let data = try Data(contentsOf: output)
         let parsed = try BinaryRows.decode(data)
-        if let error = parsed.trailer.error { throw APIError(500, "bench_retrieval", error) }
+        if let error = parsed.trailer.error { throw BenchFailure(error) }
         guard parsed.computedFingerprint == parsed.trailer.fingerprint else {
-            throw APIError(500, "bench_retrieval", "rows fetched by curl do not hash to the announced fingerprint")
+            throw BenchFailure("rows fetched by curl do not hash to the announced fingerprint")
         }
         return (parsed.trailer.rows, data.count, elapsed)
     }
@@ -246,7 +248,7 @@ public enum FeatureStoreBenchmark {
             trailerJSON = found ?? Data()
         }
         let trailer = try JSONDecoder().decode(SnapshotTrailer.self, from: trailerJSON)
-        if let error = trailer.error { throw APIError(500, "bench_retrieval", error) }
+        if let error = trailer.error { throw BenchFailure(error) }
         return (trailer.rows, data.count, elapsed)
     }
 
@@ -262,7 +264,7 @@ public enum FeatureStoreBenchmark {
             if let (_, response) = try? await URLSession.shared.data(for: request), (response as? HTTPURLResponse) != nil { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw APIError(503, "bench_server", "the benchmark's HTTP server did not start on port \(port)")
+        throw BenchFailure("the benchmark's HTTP server did not start on port \(port)")
     }
 
     static func insertHistory(city: CityDefinition, start: EpochMillis, end: EpochMillis, client: PostgresClient, logger: Logger)
@@ -319,4 +321,10 @@ public enum FeatureStoreBenchmark {
         }
         return total
     }
+}
+
+/// A benchmark step that did not do what it measures.
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

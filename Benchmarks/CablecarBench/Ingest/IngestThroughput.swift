@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarIngest
 import CablecarKafka
 import CablecarPostgres
 import Foundation
@@ -9,34 +10,27 @@ import PostgresNIO
 /// consuming them, the clock stopping when every record is in the ledger and every emitted
 /// observation has been acknowledged by the broker. Runs in a database and on topics of its
 /// own, so repeated runs never see each other's state.
-public enum IngestThroughput {
-    public struct RawRecord: Sendable {
-        public var topic: Topic
-        public var key: [UInt8]
-        public var value: [UInt8]
-        public var publishTime: EpochMillis
-
-        public init(topic: Topic, key: [UInt8], value: [UInt8], publishTime: EpochMillis) {
-            self.topic = topic
-            self.key = key
-            self.value = value
-            self.publishTime = publishTime
-        }
+enum IngestThroughput {
+    struct RawRecord: Sendable {
+        var topic: Topic
+        var key: [UInt8]
+        var value: [UInt8]
+        var publishTime: EpochMillis
     }
 
-    public struct Result: Sendable {
-        public var records: Int
-        public var seconds: Double
-        public var outcome: BatchOutcome
-        public var phases: [(phase: String, seconds: Double)]
-        public var recordsPerSecond: Double { Double(records) / seconds }
+    struct Result: Sendable {
+        var records: Int
+        var seconds: Double
+        var outcome: BatchOutcome
+        var phases: [(phase: String, seconds: Double)]
+        var recordsPerSecond: Double { Double(records) / seconds }
         /// Seconds spent before the first batch arrived (joining the consumer group).
-        public var startupSeconds: Double { phases.first { $0.phase == PhaseTimings.firstBatch }?.seconds ?? 0 }
+        var startupSeconds: Double { phases.first { $0.phase == PhaseTimings.firstBatch }?.seconds ?? 0 }
         /// Throughput once partitions are assigned: what a running service sustains.
-        public var steadyRecordsPerSecond: Double { Double(records) / (seconds - startupSeconds) }
+        var steadyRecordsPerSecond: Double { Double(records) / (seconds - startupSeconds) }
     }
 
-    public static func measure(
+    static func measure(
         _ records: [RawRecord], brokers: String, databaseURL: String, catalog: CityCatalog, batchSize: Int = 5_000, logger: Logger,
         kafkaProperties: [String: String] = [:]
     ) async throws -> Result {
