@@ -37,24 +37,8 @@ enum FeatureStoreBenchmark {
         city: CityDefinition, days: Int, retrievalDays: Int, rounds: Int = 3, databaseURL: String, logger: Logger,
         clientRetrieval: (@Sendable (URL, SnapshotRequest) async throws -> Int)? = nil
     ) async throws -> Figures {
-        let suffix = UUID().uuidString.prefix(8).lowercased()
-        let server = try DatabaseConfiguration(url: databaseURL)
-        var own = server
-        own.database = "features_bench_\(suffix)"
-        let admin = Database.client(server, logger: logger)
-        let client = Database.client(own, logger: logger)
-        return try await withThrowingTaskGroup(of: Figures?.self) { group in
-            group.addTask {
-                await admin.run()
-                return nil
-            }
-            group.addTask {
-                await client.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            // An identifier cannot be a bind parameter; this one is built from hex digits only.
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(own.database)"), logger: logger)
+        return try await BenchDatabase.withOwn(prefix: "features_bench", serverURL: databaseURL, drop: false, logger: logger) { database in
+            let client = database.client
             try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(client)
             let computer = try FeatureComputer(city: city)
             var figures = Figures()

@@ -34,24 +34,8 @@ enum IngestThroughput {
         _ records: [RawRecord], brokers: String, databaseURL: String, catalog: CityCatalog, batchSize: Int = 5_000, logger: Logger,
         kafkaProperties: [String: String] = [:]
     ) async throws -> Result {
-        let suffix = UUID().uuidString.prefix(8).lowercased()
-        let server = try DatabaseConfiguration(url: databaseURL)
-        var own = server
-        own.database = "ingest_bench_\(suffix)"
-        let admin = Database.client(server, logger: logger)
-        let client = Database.client(own, logger: logger)
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                await admin.run()
-                return nil
-            }
-            group.addTask {
-                await client.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            // An identifier cannot be a bind parameter; this one is built from hex digits only.
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(own.database)"), logger: logger)
+        return try await BenchDatabase.withOwn(prefix: "ingest_bench", serverURL: databaseURL, drop: true, logger: logger) { database in
+            let (suffix, admin, client) = (database.suffix, database.admin, database.client)
             // Rounds start alike: none inherits a checkpoint that the one before it made due.
             // (Needs superuser or pg_checkpoint; without it the round still runs.)
             do { try await admin.query("CHECKPOINT", logger: logger) } catch {
@@ -89,8 +73,6 @@ enum IngestThroughput {
             pipeline.stop()
             try await run.value
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            // Each run's state is several hundred MB for a million records: not left behind.
-            try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(own.database) WITH (FORCE)"), logger: logger)
             return Result(records: records.count, seconds: seconds, outcome: pipeline.handled, phases: pipeline.timings.seconds)
         }
     }

@@ -17,18 +17,8 @@ enum RegistryBenchmark {
     static func run(brokers: String, databaseURL: String, runs: Int, versions: Int, concurrency: Int) async throws {
         var logger = Logger(label: "cablecar-bench")
         logger.logLevel = .warning
-        let suffix = UUID().uuidString.prefix(8).lowercased()
-        let server = try DatabaseConfiguration(url: databaseURL)
-        var own = server
-        own.database = "registry_bench_\(suffix)"
-        let admin = Database.client(server, logger: logger)
-        let client = Database.client(own, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await admin.run() }
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            // An identifier cannot be a bind parameter; this one is built from hex digits only.
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(own.database)"), logger: logger)
+        try await BenchDatabase.withOwn(prefix: "registry_bench", serverURL: databaseURL, drop: true, logger: logger) { database in
+            let (suffix, client) = (database.suffix, database.client)
             try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(client)
             let topic = "bench-\(suffix).\(Topic.modelEvents.rawValue)"
             try await KafkaAdmin(configuration: KafkaClientConfiguration(brokers: brokers), logger: logger)
@@ -37,7 +27,6 @@ enum RegistryBenchmark {
             let store = RegistryStore(client: client, events: publisher, logger: logger)
             try await measure(store, runs: runs, versions: versions, concurrency: concurrency)
             await publisher.producer.close()
-            try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(own.database) WITH (FORCE)"), logger: logger)
         }
     }
 
