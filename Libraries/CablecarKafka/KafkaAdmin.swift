@@ -81,16 +81,26 @@ public final class KafkaAdmin: Sendable {
     /// The end offset (high watermark) of every partition of `topic`: how many messages it holds
     /// since offset 0 when nothing was deleted. Operators compare it with consumed counts (lag).
     public func endOffsets(of topic: String, timeout: Duration = .seconds(5)) async throws -> [Int32: Int64] {
-        let partitions = try await partitionCount(of: topic, timeout: timeout)
+        let count = try await partitionCount(of: topic, timeout: timeout)
+        let ends = try await endOffsets(of: (0..<Int32(count)).map { TopicPartition(topic: topic, partition: $0) }, timeout: timeout)
+        return Dictionary(uniqueKeysWithValues: ends.map { ($0.key.partition, $0.value) })
+    }
+
+    /// The end offset (high watermark) of each of `partitions`, asked of their leaders: whoever
+    /// owns them in a consumer group, the next offset a producer will write.
+    public func endOffsets(of partitions: [TopicPartition], timeout: Duration = .seconds(5)) async throws -> [TopicPartition: Int64] {
         let handle = self.handle
-        let milliseconds = Int32(timeout.components.seconds * 1000)
-        return try await runBlocking("kafka-watermarks") { () -> Result<[Int32: Int64], KafkaError> in
-            var offsets: [Int32: Int64] = [:]
-            for partition in 0..<Int32(partitions) {
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return try await runBlocking("kafka-watermarks") { () -> Result<[TopicPartition: Int64], KafkaError> in
+            var offsets: [TopicPartition: Int64] = [:]
+            for partition in partitions {
                 var low: Int64 = 0
                 var high: Int64 = 0
-                let error = rd_kafka_query_watermark_offsets(handle.pointer, topic, partition, &low, &high, milliseconds)
-                if error.isError { return .failure(KafkaError(error, operation: "reading end offsets of \(topic)[\(partition)]")) }
+                let error = rd_kafka_query_watermark_offsets(
+                    handle.pointer, partition.topic, partition.partition, &low, &high, milliseconds)
+                if error.isError {
+                    return .failure(KafkaError(error, operation: "reading the end offset of \(partition.topic)[\(partition.partition)]"))
+                }
                 offsets[partition] = high
             }
             return .success(offsets)

@@ -89,6 +89,14 @@ struct FeatureStoreHarness: Sendable {
         }
     }
 
+    /// Waits until the pipeline has consumed at least `count` messages (redeliveries count too).
+    func waitUntilConsumed(_ count: Int, _ pipeline: FeaturePipeline, timeout: Duration = .seconds(300)) async throws {
+        try await eventually(
+            timeout: timeout,
+            "the pipeline did not consume \(count) messages within \(timeout) (at \(String(describing: pipeline.progress.value)))"
+        ) { pipeline.progress.value.observations >= count }
+    }
+
     /// Waits until the pipeline has consumed nothing new for `quiet`.
     func waitUntilQuiet(_ pipeline: FeaturePipeline, quiet: Duration = .seconds(3)) async throws {
         // Patient time: a starved machine must not pass for a quiet pipeline.

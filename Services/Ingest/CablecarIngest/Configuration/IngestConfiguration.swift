@@ -18,7 +18,9 @@ public struct IngestConfiguration: Sendable, Equatable {
         summary: "Readings older than the newest event time minus this are rejected as too_late.")
     public static let idlePartition = ConfigurationVariable(
         "CABLECAR_INGEST_IDLE_PARTITION_S", default: "60", expected: "seconds, 0 (never idle) to 86400",
-        summary: "A raw partition that accepts nothing for this long (processing time) stops holding back emission until it speaks again.")
+        summary:
+            "A raw partition that accepts nothing for this long (processing time), and has nothing left unread on the broker, stops holding back emission until it speaks again."
+    )
     public static let futureTolerance = ConfigurationVariable(
         "CABLECAR_INGEST_FUTURE_TOLERANCE_S", default: "300", expected: "seconds, 0 to 86400",
         summary:

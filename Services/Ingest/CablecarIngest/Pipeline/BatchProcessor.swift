@@ -43,10 +43,13 @@ actor BatchProcessor {
     private let startedAt: EpochMillis
     /// Every raw partition per stream (see `RawPartitions`); empty when unknown.
     private let expectedPartitions: [Feed.Stream: Set<String>]
+    /// Asked before a silent partition counts as idle; nil: silence alone makes it idle.
+    private let partitionEnds: PartitionEnds?
 
     static func restore(
         validator: RecordValidator, configuration: IngestConfiguration, database: PostgresClient, logger: Logger,
-        timings: PhaseTimings = PhaseTimings(), expectedPartitions: [Feed.Stream: Set<String>] = [:]
+        timings: PhaseTimings = PhaseTimings(), expectedPartitions: [Feed.Stream: Set<String>] = [:],
+        partitionEnds: PartitionEnds? = nil
     ) async throws -> BatchProcessor {
         let stored = try await AggregateStore.loadWatermarks(on: database, logger: logger)
         var watermarks: [Feed.Stream: Watermark] = [:]
@@ -59,14 +62,16 @@ actor BatchProcessor {
         let sensors = try await QualityStore.load(on: database, logger: logger)
         return BatchProcessor(
             validator: validator, configuration: configuration, logger: logger, timings: timings, watermarks: watermarks, sensors: sensors,
-            expectedPartitions: expectedPartitions)
+            expectedPartitions: expectedPartitions, partitionEnds: partitionEnds)
     }
 
     private init(
         validator: RecordValidator, configuration: IngestConfiguration, logger: Logger, timings: PhaseTimings,
-        watermarks: [Feed.Stream: Watermark], sensors: [String: SensorQuality], expectedPartitions: [Feed.Stream: Set<String>]
+        watermarks: [Feed.Stream: Watermark], sensors: [String: SensorQuality], expectedPartitions: [Feed.Stream: Set<String>],
+        partitionEnds: PartitionEnds?
     ) {
         self.expectedPartitions = expectedPartitions
+        self.partitionEnds = partitionEnds
         self.timings = timings
         self.validator = validator
         self.configuration = configuration
@@ -247,7 +252,9 @@ actor BatchProcessor {
     /// minus the allowed lateness. An instance's own partitions alone would let it emit an
     /// interval whose readings another instance has not reached yet. Newer progress found there
     /// is folded into `watermarks`, so partitions taken over in a rebalance judge lateness from
-    /// where their previous owner left them.
+    /// where their previous owner left them. A partition silent for the idle period stops holding
+    /// emission back only once the broker shows nothing of it is left unhandled (see
+    /// `PartitionEnds`).
     ///
     /// `recording` is this batch's progress per stream and partition, written first.
     private func emitDue(
@@ -259,19 +266,23 @@ actor BatchProcessor {
         let progress = try await timings.measure("db: emit: group watermark") {
             try await AggregateStore.recordProgress(advanced, activeAt: now, on: connection, logger: logger)
         }
+        let backlogged = try await backlogged(idleCandidates(progress, now: now), connection: connection)
         var groupWatermark: [Feed.Stream: EpochMillis] = [:]
         for stream in Feed.Stream.allCases {
             let partitions = progress[stream.rawValue] ?? [:]
             watermarks[stream]?.absorb(partitions.mapValues(\.newestEventTime))
+            var lastActive = partitions.mapValues { max($0.activeAt, startedAt) }
+            for name in backlogged where lastActive[name] != nil { lastActive[name] = now }
             let group = Watermark(
                 partitions: partitions.mapValues(\.newestEventTime), allowedLatenessMillis: configuration.allowedLatenessMillis,
                 tooLateMillis: configuration.tooLateMillis, idleAfterMillis: configuration.idlePartitionMillis, now: now,
-                lastActive: partitions.mapValues { max($0.activeAt, startedAt) })
+                lastActive: lastActive)
             // A partition nobody has written progress for holds everything back, like an active
-            // partition at its very beginning, until it has been silent for the idle period.
+            // partition at its very beginning, until it has been silent for the idle period
+            // with nothing waiting in it.
             let silent = (expectedPartitions[stream] ?? []).subtracting(partitions.keys)
             let waiting = configuration.idlePartitionMillis.map { now - startedAt <= $0 } ?? true
-            groupWatermark[stream] = silent.isEmpty || !waiting ? group.watermark : nil
+            groupWatermark[stream] = silent.isEmpty || (!waiting && silent.isDisjoint(with: backlogged)) ? group.watermark : nil
         }
         var traffic: [EmissionStore.Encoded] = []
         var context: [EmissionStore.Encoded] = []
@@ -287,6 +298,37 @@ actor BatchProcessor {
                 on: connection, logger: logger)
         }
         return (messages, traffic.count, context.count)
+    }
+
+    /// Partitions that would count as idle by silence alone: no accepted reading for the idle
+    /// period (or, never having written progress, none since this processor started).
+    private func idleCandidates(_ progress: [String: [String: PartitionProgress]], now: EpochMillis) -> Set<String> {
+        guard let idle = configuration.idlePartitionMillis else { return [] }
+        var candidates: Set<String> = []
+        for stream in Feed.Stream.allCases {
+            let partitions = progress[stream.rawValue] ?? [:]
+            for (name, partition) in partitions where now - max(partition.activeAt, startedAt) > idle { candidates.insert(name) }
+            if now - startedAt > idle { candidates.formUnion((expectedPartitions[stream] ?? []).subtracting(partitions.keys)) }
+        }
+        return candidates
+    }
+
+    /// The candidates with readings still waiting on the broker. Without an answer from the
+    /// broker, every candidate is taken to have some: emission waits rather than risk being early.
+    private func backlogged(_ candidates: Set<String>, connection: PostgresConnection) async throws -> Set<String> {
+        guard !candidates.isEmpty, let partitionEnds else { return [] }
+        let partitions = candidates.compactMap(PartitionBacklog.topicPartition)
+        let handled = try await LedgerStore.highestHandled(
+            partitions.map { ($0.topic, $0.partition) }, on: connection, logger: logger)
+        do {
+            let ends = try await partitionEnds.highWatermarks(of: partitions)
+            return PartitionBacklog.backlogged(candidates: candidates, handled: handled, ends: ends)
+        } catch {
+            logger.warning(
+                "Could not read the end offsets of silent partitions: they hold emission back until the broker answers",
+                metadata: ["partitions": "\(candidates.sorted())", "error": "\(error)"])
+            return candidates
+        }
     }
 
     /// Splits candidates into first sightings and duplicates: within the batch by key, then

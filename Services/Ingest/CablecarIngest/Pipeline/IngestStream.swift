@@ -27,6 +27,7 @@ final class IngestStream: StreamHandler, Sendable {
     let metrics = IngestMetrics()
     let totals = OutcomeTotals()
     private let qualityRefresh = Throttle()
+    private let partitionEnds: BrokerPartitionEnds
     private struct Progress {
         /// Rebuilt by every `recover`, from what the database holds.
         var current: BatchProcessor?
@@ -47,6 +48,7 @@ final class IngestStream: StreamHandler, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.timings = timings
+        self.partitionEnds = BrokerPartitionEnds(client: kafkaClient, logger: logger)
     }
 
     /// Batch N's transaction runs while batch N-1 is being published.
@@ -64,7 +66,7 @@ final class IngestStream: StreamHandler, Sendable {
         let partitions = await RawPartitions.discover(client: kafkaClient, configuration: configuration, logger: logger)
         let processor = try await BatchProcessor.restore(
             validator: validator, configuration: configuration, database: database, logger: logger, timings: timings,
-            expectedPartitions: partitions)
+            expectedPartitions: partitions, partitionEnds: partitionEnds)
         progress.withLock { $0.current = processor }
         try await send(try await EmissionStore.pendingOutbox(on: database, logger: logger))
     }

@@ -44,19 +44,7 @@ package enum LedgerStore {
         -> [MessagePosition: RejectReason?]
     {
         guard !positions.isEmpty else { return [:] }
-        let partitions = PartitionNamer.partitions(of: positions)
-        let partitionTopics = partitions.values.map(\.topic)
-        let partitionNumbers = partitions.values.map(\.partition)
-        var highest: [String: Int64] = [:]
-        let maxima = try await connection.query(
-            """
-            SELECT b.topic, b.kafka_partition,
-                   (SELECT max(r.last_offset) FROM ingest_batches r WHERE r.topic = b.topic AND r.kafka_partition = b.kafka_partition)
-            FROM UNNEST(\(partitionTopics)::text[], \(partitionNumbers)::int4[]) AS b(topic, kafka_partition)
-            """, logger: logger)
-        for try await (topic, partition, offset) in maxima.decode((String, Int32, Int64?).self) {
-            if let offset { highest["\(topic):\(partition)"] = offset }
-        }
+        let highest = try await highestHandled(Array(PartitionNamer.partitions(of: positions).values), on: connection, logger: logger)
         guard !highest.isEmpty else { return [:] }
         var namer = PartitionNamer()
         let redelivered = positions.filter { $0.offset <= highest[namer.name(topic: $0.topic, partition: $0.partition)] ?? -1 }
@@ -77,6 +65,25 @@ package enum LedgerStore {
             known[MessagePosition(topic: topic, partition: partition, offset: offset)] = .some(reason.flatMap(RejectReason.init(rawValue:)))
         }
         return known
+    }
+
+    /// The highest offset any instance has handled, per partition ("topic:partition"; absent:
+    /// none yet). One index lookup per partition.
+    static func highestHandled(
+        _ partitions: [(topic: String, partition: Int32)], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [String: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        var highest: [String: Int64] = [:]
+        let maxima = try await connection.query(
+            """
+            SELECT b.topic, b.kafka_partition,
+                   (SELECT max(r.last_offset) FROM ingest_batches r WHERE r.topic = b.topic AND r.kafka_partition = b.kafka_partition)
+            FROM UNNEST(\(partitions.map(\.topic))::text[], \(partitions.map(\.partition))::int4[]) AS b(topic, kafka_partition)
+            """, logger: logger)
+        for try await (topic, partition, offset) in maxima.decode((String, Int32, Int64?).self) {
+            if let offset { highest["\(topic):\(partition)"] = offset }
+        }
+        return highest
     }
 
     /// Serializes batches of the same partitions across instances: during a rebalance the old

@@ -1,0 +1,74 @@
+import CablecarKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// Where each raw partition ends on the broker: what the group watermark asks before it lets a
+/// silent partition count as idle. Silence alone is not idleness: a partition whose owner is
+/// slow, gone, or being replaced in a rebalance is silent too, with its readings still waiting
+/// in Kafka; not waiting for it would emit its intervals before they are complete.
+protocol PartitionEnds: Sendable {
+    /// The next offset a producer will write, per partition.
+    func highWatermarks(of partitions: [TopicPartition]) async throws -> [TopicPartition: Int64]
+}
+
+/// The partitions among `candidates` ("topic:partition") that hold messages no instance has
+/// handled: the broker's end is past the highest handled offset (`handled`, from the ledger).
+enum PartitionBacklog {
+    static func backlogged(candidates: Set<String>, handled: [String: Int64], ends: [TopicPartition: Int64]) -> Set<String> {
+        var result: Set<String> = []
+        for name in candidates {
+            guard let partition = topicPartition(name) else { continue }
+            // A partition the broker did not answer for is assumed to have readings waiting.
+            guard let end = ends[partition] else {
+                result.insert(name)
+                continue
+            }
+            if end > (handled[name] ?? -1) + 1 { result.insert(name) }
+        }
+        return result
+    }
+
+    /// "topic:partition" split at its last colon (topic names have none, but prefixes might).
+    static func topicPartition(_ name: String) -> TopicPartition? {
+        guard let colon = name.lastIndex(of: ":"), let number = Int32(name[name.index(after: colon)...]), number >= 0 else { return nil }
+        return TopicPartition(topic: String(name[..<colon]), partition: number)
+    }
+}
+
+/// `PartitionEnds` from the broker, through one admin client made on first use and kept. Answers
+/// are reused for a second: the question comes once per batch while a partition is silent.
+final class BrokerPartitionEnds: PartitionEnds {
+    private let client: KafkaClientConfiguration
+    private let logger: Logger
+    private struct Cache {
+        var admin: KafkaAdmin?
+        var ends: [TopicPartition: Int64] = [:]
+        var askedAt: ContinuousClock.Instant?
+    }
+
+    private let cache = Mutex(Cache())
+
+    init(client: KafkaClientConfiguration, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    func highWatermarks(of partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        let (admin, cached) = try cache.withLock { cache -> (KafkaAdmin, [TopicPartition: Int64]?) in
+            let admin = try cache.admin ?? KafkaAdmin(configuration: client, logger: logger)
+            cache.admin = admin
+            if let askedAt = cache.askedAt, ContinuousClock.now - askedAt < .seconds(1), partitions.allSatisfy({ cache.ends[$0] != nil }) {
+                return (admin, cache.ends)
+            }
+            return (admin, nil)
+        }
+        if let cached { return cached }
+        let ends = try await admin.endOffsets(of: partitions, timeout: .seconds(2))
+        cache.withLock {
+            $0.ends = ends
+            $0.askedAt = .now
+        }
+        return ends
+    }
+}
