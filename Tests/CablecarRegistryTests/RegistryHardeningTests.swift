@@ -123,6 +123,28 @@ struct RegistryHardeningTests {
                 try await client.execute(uri: "/api/v1/runs/\(run.id)/metrics/no%20such", method: .get) { response in
                     #expect(response.status == .ok)
                 }
+                // Every search checks max_results and page_token before answering (the model
+                // searches are GETs with a query, as the stock client sends them).
+                let searches: [(path: String, method: HTTPRequest.Method, tooMany: String)] = [
+                    ("/api/2.0/mlflow/registered-models/search", .get, "1001"), ("/api/2.0/mlflow/model-versions/search", .get, "200001"),
+                    ("/api/2.0/mlflow/experiments/search", .post, "50001"), ("/api/2.0/mlflow/runs/search", .post, "50001"),
+                ]
+                for search in searches {
+                    var bodies = ["{\"page_token\": \"bm90IGEgbnVtYmVy\"}"]
+                    for bad in ["-1", "0", search.tooMany, "1e30", "\"ten\""] { bodies.append("{\"max_results\": \(bad)}") }
+                    for body in bodies {
+                        let query = try #require(JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]).map {
+                            "\($0.key)=\($0.value)"
+                        }
+                        let uri = search.method == .get ? "\(search.path)?\(query.joined(separator: "&"))" : search.path
+                        try await client.execute(
+                            uri: uri, method: search.method, headers: [.contentType: "application/json"],
+                            body: search.method == .get ? nil : ByteBuffer(string: body)
+                        ) { response in
+                            #expect(response.status == .badRequest, "\(search.path) \(body): \(String(buffer: response.body))")
+                        }
+                    }
+                }
             }
         }
     }

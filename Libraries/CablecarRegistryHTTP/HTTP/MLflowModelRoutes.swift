@@ -27,13 +27,17 @@ enum MLflowModelRoutes {
             RouterPath("\(prefix)/registered-models/search"),
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
+                let page = try SearchPage(body, bounds: SearchPage.registeredModels)
                 let clauses = try SearchFilter.parse(body.string("filter") ?? "")
-                var result: [[String: Any]] = []
-                for model in try await store.registeredModels() {
-                    let matches = try clauses.allSatisfy { try $0.matchesModel(name: model.name, tags: model.tags) }
-                    if matches { result.append(try await registeredModelJSON(store, model.name)) }
+                let matching = try await store.registeredModels(limit: SearchPage.everything).filter { model in
+                    try clauses.allSatisfy { try $0.matchesModel(name: model.name, tags: model.tags) }
                 }
-                return JSONBody.ok(["registered_models": result])
+                let (items, next) = page.slice(matching)
+                var result: [[String: Any]] = []
+                for model in items { result.append(try await registeredModelJSON(store, model.name)) }
+                var answer: [String: Any] = ["registered_models": result]
+                if let next { answer["next_page_token"] = next }
+                return JSONBody.ok(answer)
             })
         router.post(
             RouterPath("\(prefix)/registered-models/get-latest-versions"),
@@ -93,9 +97,10 @@ enum MLflowModelRoutes {
             RouterPath("\(prefix)/model-versions/search"),
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
+                let page = try SearchPage(body, bounds: SearchPage.modelVersions)
                 let clauses = try SearchFilter.parse(body.string("filter") ?? "")
                 let names = clauses.filter { $0.entity == .attribute && $0.key == "name" && $0.op == "=" }.map(\.value)
-                let models = names.isEmpty ? try await store.registeredModels().map(\.name) : names
+                let models = names.isEmpty ? try await store.registeredModels(limit: SearchPage.everything).map(\.name) : names
                 var result: [ModelVersion] = []
                 for model in models { result += try await store.versions(modelName: model) }
                 result = try result.filter { version in
@@ -105,7 +110,7 @@ enum MLflowModelRoutes {
                         case (.attribute, "run_id"): return try clause.compareText(version.runID)
                         case (.attribute, "source"): return try clause.compareText(version.source)
                         case (.attribute, "version_number"): return try clause.compareNumber(Double(version.version))
-                        case (.tag, _): return try clause.compareText(version.tags[clause.key])
+                        case (.tag, _): return try clause.compareRegistryTag(version.tags[clause.key])
                         default:
                             throw APIError.invalid(
                                 "model version filter on '\(clause.key)' is not supported; use name, run_id, source, version_number or tags.<key>"
@@ -113,7 +118,10 @@ enum MLflowModelRoutes {
                         }
                     }
                 }
-                return JSONBody.ok(["model_versions": result.map(MLflowJSON.modelVersion)])
+                let (items, next) = page.slice(result)
+                var answer: [String: Any] = ["model_versions": items.map(MLflowJSON.modelVersion)]
+                if let next { answer["next_page_token"] = next }
+                return JSONBody.ok(answer)
             })
         router.post(
             RouterPath("\(prefix)/model-versions/transition-stage"),

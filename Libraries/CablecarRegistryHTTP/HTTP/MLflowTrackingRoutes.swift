@@ -41,17 +41,15 @@ enum MLflowTrackingRoutes {
             RouterPath("\(prefix)/experiments/search"),
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
-                let limit = try body.int64("max_results") ?? 1000
-                guard (1...50_000).contains(limit) else { throw APIError.invalid("'max_results' must be 1 to 50000, got \(limit)") }
+                let page = try SearchPage(body, bounds: SearchPage.runs)
                 let clauses = try SearchFilter.parse(body.string("filter") ?? "")
-                let offset = try PageToken.offset(body.string("page_token"))
                 let stages = try RegistryStore.Lifecycle.stages(viewType: body.string("view_type"))
-                let experiments = try await store.experiments(lifecycle: stages).filter { experiment in
+                let experiments = try await store.experiments(limit: SearchPage.everything, lifecycle: stages).filter { experiment in
                     try clauses.allSatisfy { try $0.matchesExperiment(experiment) }
                 }
-                let end = min(experiments.count, offset + Int(limit))
-                var answer: [String: Any] = ["experiments": offset < end ? experiments[offset..<end].map(MLflowJSON.experiment) : []]
-                if end < experiments.count { answer["next_page_token"] = PageToken.token(end) }
+                let (items, next) = page.slice(experiments)
+                var answer: [String: Any] = ["experiments": items.map(MLflowJSON.experiment)]
+                if let next { answer["next_page_token"] = next }
                 return JSONBody.ok(answer)
             })
         router.post(
@@ -197,28 +195,24 @@ enum MLflowTrackingRoutes {
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
                 let ids = try body.strings("experiment_ids").map { try RegistryHandlers.parseID($0, "experiment_ids") }
-                let limit = try body.int64("max_results") ?? 1000
-                guard (1...50_000).contains(limit) else { throw APIError.invalid("'max_results' must be 1 to 50000, got \(limit)") }
+                let page = try SearchPage(body, bounds: SearchPage.runs)
                 let clauses = try SearchFilter.parse(body.string("filter") ?? "")
                 let ordering = try RunOrdering(body.strings("order_by"))
-                let offset = try PageToken.offset(body.string("page_token"))
                 let stages = try RegistryStore.Lifecycle.stages(viewType: body.string("run_view_type"))
                 var runs = try await store.runs(experimentIDs: ids, lifecycle: stages)
                 runs = try runs.filter { run in try clauses.allSatisfy { try $0.matchesRun(run) } }
                 runs = ordering.sorted(runs)
                 var locations: [Int64: String] = [:]
                 var result: [[String: Any]] = []
-                let end = min(runs.count, offset + Int(limit))
-                if offset < end {
-                    for run in runs[offset..<end] {
-                        if locations[run.experimentID] == nil {
-                            locations[run.experimentID] = try await h.experimentLocation(run.experimentID)
-                        }
-                        result.append(MLflowJSON.run(run, experimentLocation: locations[run.experimentID] ?? ""))
+                let (items, next) = page.slice(runs)
+                for run in items {
+                    if locations[run.experimentID] == nil {
+                        locations[run.experimentID] = try await h.experimentLocation(run.experimentID)
                     }
+                    result.append(MLflowJSON.run(run, experimentLocation: locations[run.experimentID] ?? ""))
                 }
                 var answer: [String: Any] = ["runs": result]
-                if end < runs.count { answer["next_page_token"] = PageToken.token(end) }
+                if let next { answer["next_page_token"] = next }
                 return JSONBody.ok(answer)
             })
     }

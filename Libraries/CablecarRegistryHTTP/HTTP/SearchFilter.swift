@@ -80,9 +80,20 @@ struct SearchFilter: Sendable, Equatable {
     func matchesModel(name: String, tags: [String: String]) throws -> Bool {
         switch (entity, key) {
         case (.attribute, "name"): return try compareText(name)
-        case (.tag, _): return try compareText(tags[key])
+        case (.tag, _): return try compareRegistryTag(tags[key])
         default: throw APIError.invalid("registered model filter on '\(key)' is not supported; use name or tags.<key>")
         }
+    }
+
+    /// A tag of a registered model or version. A model without the tag passes `!=` and `NOT IN`,
+    /// as on MLflow's server: its own client excludes prompts from every model search by adding
+    /// tags.`mlflow.prompt.is_prompt` != 'true', which models without the tag must pass.
+    func compareRegistryTag(_ actual: String?) throws -> Bool {
+        if actual == nil, op == "!=" || op == "NOT IN" {
+            _ = try compareText("")  // the operator must still be one for text
+            return true
+        }
+        return try compareText(actual)
     }
 
     func compareText(_ actual: String?) throws -> Bool {
