@@ -9,7 +9,8 @@ struct CablecarBench: AsyncParsableCommand {
         commandName: "cablecar-bench",
         abstract: "Measure Cablecar's components and print the figures.",
         subcommands: [
-            KafkaBench.self, DriftBench.self, SimulationBench.self, IngestBench.self, RegistryBench.self, FeaturesBench.self,
+            KafkaBench.self, DriftBench.self, SimulationBench.self, IngestBench.self, RegistryBench.self, RunSearchBench.self,
+            FeaturesBench.self,
             TrainBench.self,
         ]
     )

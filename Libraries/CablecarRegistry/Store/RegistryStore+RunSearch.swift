@@ -22,6 +22,37 @@ extension RegistryStore {
 
     public func runs(experimentIDs: [Int64], lifecycle: [Lifecycle], limit: Int = 1_000_000) async throws -> [Run] {
         let stages = lifecycle.map(\.rawValue)
+        return try await runs(
+            selecting: """
+                SELECT id, experiment_id, name, status, failure_reason, start_time_ms, end_time_ms, lifecycle_stage, user_id, host,
+                       dataset_fingerprint, code_version
+                FROM registry_runs WHERE experiment_id = ANY(\(experimentIDs)) AND lifecycle_stage = ANY(\(stages))
+                ORDER BY start_time_ms DESC, id LIMIT \(Int64(max(1, limit)))
+                """)
+    }
+
+    /// One page of a search Postgres answers whole (see `RunQuery`), in its order, and whether
+    /// another page follows.
+    public func runs(matching query: RunQuery) async throws -> (runs: [Run], more: Bool) {
+        var ids: [String] = []
+        for try await id in try await client.query(query.statement(), logger: logger).decode(String.self) { ids.append(id) }
+        let more = ids.count > query.limit
+        if more { ids.removeLast(ids.count - query.limit) }
+        guard !ids.isEmpty else { return ([], more) }
+        let loaded = try await runs(
+            selecting: """
+                SELECT id, experiment_id, name, status, failure_reason, start_time_ms, end_time_ms, lifecycle_stage, user_id, host,
+                       dataset_fingerprint, code_version
+                FROM registry_runs WHERE id = ANY(\(ids))
+                """)
+        var byID: [String: Run] = [:]
+        for run in loaded { byID[run.id] = run }
+        return (ids.compactMap { byID[$0] }, more)
+    }
+
+    /// The runs `query` selects (its columns as in `runs(experimentIDs:)`), in its order, with
+    /// their params, tags, lineage and latest metrics.
+    private func runs(selecting query: PostgresQuery) async throws -> [Run] {
         struct Row {
             var experimentID: Int64, name: String, status: String, failure: String?, start: Int64, end: Int64?, stage: String
             var user: String, host: String, fingerprint: String?, code: String?
@@ -29,12 +60,7 @@ extension RegistryStore {
         var order: [String] = []
         var rows: [String: Row] = [:]
         for try await (id, experimentID, name, status, failure, start, end, stage, user, host, fingerprint, code) in try await client.query(
-            """
-            SELECT id, experiment_id, name, status, failure_reason, start_time_ms, end_time_ms, lifecycle_stage, user_id, host,
-                   dataset_fingerprint, code_version
-            FROM registry_runs WHERE experiment_id = ANY(\(experimentIDs)) AND lifecycle_stage = ANY(\(stages))
-            ORDER BY start_time_ms DESC, id LIMIT \(Int64(max(1, limit)))
-            """, logger: logger
+            query, logger: logger
         ).decode((String, Int64, String, String, String?, Int64, Int64?, String, String, String, String?, String?).self) {
             order.append(id)
             rows[id] = Row(

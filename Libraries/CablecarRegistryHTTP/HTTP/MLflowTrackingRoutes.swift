@@ -199,12 +199,21 @@ enum MLflowTrackingRoutes {
                 let clauses = try SearchFilter.parse(body.string("filter") ?? "")
                 let ordering = try RunOrdering(body.strings("order_by"))
                 let stages = try RegistryStore.Lifecycle.stages(viewType: body.string("run_view_type"))
-                var runs = try await store.runs(experimentIDs: ids, lifecycle: stages)
-                runs = try runs.filter { run in try clauses.allSatisfy { try $0.matchesRun(run) } }
-                runs = ordering.sorted(runs)
+                let items: ArraySlice<Run>
+                let next: String?
+                if let query = try RunQuery.search(experimentIDs: ids, lifecycle: stages, clauses: clauses, ordering: ordering, page: page)
+                {
+                    // Postgres filters, orders and pages: only the page's runs are read.
+                    let answer = try await store.runs(matching: query)
+                    items = answer.runs[...]
+                    next = answer.more ? PageToken.token(page.offset + page.limit) : nil
+                } else {
+                    var runs = try await store.runs(experimentIDs: ids, lifecycle: stages)
+                    runs = try runs.filter { run in try clauses.allSatisfy { try $0.matchesRun(run) } }
+                    (items, next) = page.slice(ordering.sorted(runs))
+                }
                 var locations: [Int64: String] = [:]
                 var result: [[String: Any]] = []
-                let (items, next) = page.slice(runs)
                 for run in items {
                     if locations[run.experimentID] == nil {
                         locations[run.experimentID] = try await h.experimentLocation(run.experimentID)

@@ -24,6 +24,7 @@ public protocol RegistryBackend: Sendable {
     func run(id: String) async throws -> Run?
     func runs(experimentIDs: [Int64], filter: RunFilter) async throws -> [Run]
     func runs(experimentIDs: [Int64], lifecycle: [RegistryStore.Lifecycle], limit: Int) async throws -> [Run]
+    func runs(matching query: RunQuery) async throws -> (runs: [Run], more: Bool)
     func logParameters(runID: String, _ parameters: [String: String]) async throws
     func logMetrics(runID: String, _ metrics: [MetricPoint]) async throws
     func setTags(runID: String, _ tags: [String: String]) async throws
