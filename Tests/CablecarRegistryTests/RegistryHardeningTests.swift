@@ -73,6 +73,30 @@ struct RegistryHardeningTests {
                         #expect(text.contains("error_code"), "MLflow's shape on MLflow routes: \(text.prefix(300))")
                     }
                 }
+                // Run searches go to SQL now: what a filter carries must not reach Postgres as an error.
+                let filters = [
+                    "metrics.mae < 1e400", "metrics.mae < nan", "metrics.mae > -inf", "tags.x IN ()", "tags.x NOT IN ()",
+                    "params.`a\u{0}b` = 'x'", "tags.t = '\u{0}'", "tags.t LIKE '%\u{0}%'",
+                    "attributes.start_time > 99999999999999999999999",
+                    "attributes.end_time < -1e308", "attributes.status ILIKE 'É%'", "tags.t = '\u{FFFF}\u{10FFFF}'",
+                    "tags.\"mlflow.runName\" NOT IN ('a', 'b')", "metrics.`\(String(repeating: "k", count: 300))` = 1",
+                ]
+                for filter in filters {
+                    for order in [[], ["metrics.mae DESC"], ["params.p ASC"]] {
+                        let body = try Self.body([
+                            "experiment_ids": [String(run.experimentID)], "filter": filter, "order_by": order,
+                            "page_token": PageToken.token(99_999_999),
+                        ])
+                        try await client.execute(
+                            uri: "\(m)/runs/search", method: .post, headers: [.contentType: "application/json"], body: body
+                        ) {
+                            response in
+                            #expect(
+                                response.status.code < 500,
+                                "filter \(filter) order \(order): \(response.status) \(String(buffer: response.body).prefix(300))")
+                        }
+                    }
+                }
                 for uri in [
                     "\(m)/experiments/get-by-name?experiment_name=%FF%FE", "\(m)/experiments/get-by-name?experiment_name=a%00b",
                     "\(m)/registered-models/get?name=%C3", "\(m)/runs/get?run_id=\(String(repeating: "a", count: 5000))",
