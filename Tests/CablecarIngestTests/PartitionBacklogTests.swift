@@ -1,3 +1,4 @@
+import CablecarDomain
 import CablecarKafka
 import Testing
 
@@ -33,5 +34,23 @@ struct PartitionBacklogTests {
         #expect(PartitionBacklog.topicPartition("city.raw.loop") == nil)
         #expect(PartitionBacklog.topicPartition("city.raw.loop:-1") == nil)
         #expect(PartitionBacklog.topicPartition("city.raw.loop:x") == nil)
+    }
+
+    @Test func silenceMakesACandidateOnlyAfterTheIdlePeriodCountedFromStartUpAtTheEarliest() {
+        let progress = [
+            "traffic": [
+                "city.raw.loop:0": PartitionProgress(newestEventTime: 0, activeAt: 1_000),
+                "city.raw.loop:1": PartitionProgress(newestEventTime: 0, activeAt: 9_000),
+            ]
+        ]
+        let expected: [Feed.Stream: Set<String>] = [.traffic: ["city.raw.loop:0", "city.raw.loop:1", "city.raw.loop:2"]]
+        // Started at 2 s: loop:0 last accepted at 1 s counts from 2 s; loop:2 never wrote progress.
+        let early = PartitionBacklog.idleCandidates(progress, expected: expected, idleAfterMillis: 5_000, startedAt: 2_000, now: 7_500)
+        #expect(early == ["city.raw.loop:0", "city.raw.loop:2"], "silent for 5.5 s of a 5 s idle period")
+        let sooner = PartitionBacklog.idleCandidates(progress, expected: expected, idleAfterMillis: 5_000, startedAt: 2_000, now: 6_500)
+        #expect(sooner.isEmpty, "4.5 s of silence is not yet the idle period")
+        let later = PartitionBacklog.idleCandidates(progress, expected: expected, idleAfterMillis: 5_000, startedAt: 2_000, now: 14_500)
+        #expect(later == ["city.raw.loop:0", "city.raw.loop:1", "city.raw.loop:2"])
+        #expect(PartitionBacklog.idleCandidates(progress, expected: expected, idleAfterMillis: nil, startedAt: 0, now: 99_000).isEmpty)
     }
 }

@@ -4,24 +4,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Counts of one batch's outcomes, for metrics and logs.
-public struct BatchOutcome: Sendable, Equatable {
-    public var received = 0
-    public var accepted = 0
-    public var duplicates = 0
-    public var rejected: [RejectReason: Int] = [:]
-    /// Messages seen before (redelivered after a restart): not counted again.
-    public var redelivered = 0
-    public var trafficEmitted = 0
-    public var contextEmitted = 0
-    /// Accepted / rejected / duplicate per feed of this batch.
-    public var byFeed: [Feed: (accepted: Int, rejected: Int, duplicate: Int)] = [:]
-
-    public static func == (lhs: BatchOutcome, rhs: BatchOutcome) -> Bool {
-        lhs.received == rhs.received && lhs.accepted == rhs.accepted && lhs.duplicates == rhs.duplicates && lhs.rejected == rhs.rejected
-    }
-}
-
 /// Handles one batch of raw messages: validation, lateness, duplicates, ledger, aggregation
 /// state and emission, all in one transaction; returns the rejections to send.
 ///
@@ -266,7 +248,9 @@ actor BatchProcessor {
         let progress = try await timings.measure("db: emit: group watermark") {
             try await AggregateStore.recordProgress(advanced, activeAt: now, on: connection, logger: logger)
         }
-        let backlogged = try await backlogged(idleCandidates(progress, now: now), connection: connection)
+        let candidates = PartitionBacklog.idleCandidates(
+            progress, expected: expectedPartitions, idleAfterMillis: configuration.idlePartitionMillis, startedAt: startedAt, now: now)
+        let backlogged = try await backlogged(candidates, connection: connection)
         var groupWatermark: [Feed.Stream: EpochMillis] = [:]
         for stream in Feed.Stream.allCases {
             let partitions = progress[stream.rawValue] ?? [:]
@@ -298,19 +282,6 @@ actor BatchProcessor {
                 on: connection, logger: logger)
         }
         return (messages, traffic.count, context.count)
-    }
-
-    /// Partitions that would count as idle by silence alone: no accepted reading for the idle
-    /// period (or, never having written progress, none since this processor started).
-    private func idleCandidates(_ progress: [String: [String: PartitionProgress]], now: EpochMillis) -> Set<String> {
-        guard let idle = configuration.idlePartitionMillis else { return [] }
-        var candidates: Set<String> = []
-        for stream in Feed.Stream.allCases {
-            let partitions = progress[stream.rawValue] ?? [:]
-            for (name, partition) in partitions where now - max(partition.activeAt, startedAt) > idle { candidates.insert(name) }
-            if now - startedAt > idle { candidates.formUnion((expectedPartitions[stream] ?? []).subtracting(partitions.keys)) }
-        }
-        return candidates
     }
 
     /// The candidates with readings still waiting on the broker. Without an answer from the
