@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarKafka
+import Synchronization
 import Testing
 
 @testable import CablecarIngest
@@ -27,6 +28,37 @@ struct PartitionBacklogTests {
             candidates: ["city.raw.loop:0", "city.raw.loop:1"], handled: ["city.raw.loop:0": 99, "city.raw.loop:1": 99],
             ends: [loop0: 100])
         #expect(backlogged == ["city.raw.loop:1"])
+    }
+
+    /// A broker whose remembered answer predates the latest readings, as after a quiet spell.
+    final class RememberingBroker: PartitionEnds {
+        let remembered: [TopicPartition: Int64]
+        let current: [TopicPartition: Int64]
+        let freshQuestions = Mutex<[[TopicPartition]]>([])
+
+        init(remembered: [TopicPartition: Int64], current: [TopicPartition: Int64]) {
+            self.remembered = remembered
+            self.current = current
+        }
+
+        func highWatermarks(of partitions: [TopicPartition], maximumAge: Duration) async throws -> [TopicPartition: Int64] {
+            guard maximumAge == .zero else { return remembered }
+            freshQuestions.withLock { $0.append(partitions) }
+            return current
+        }
+    }
+
+    @Test func aRememberedEndMayConfirmABacklogButNeverThatAPartitionIsReadToItsEnd() async throws {
+        // Before the replay resumed both partitions ended at 100 and were read to there; since,
+        // loop:0 has 50 new readings, and loop:1 (remembered at 120) still has its backlog.
+        let broker = RememberingBroker(remembered: [loop0: 100, loop1: 120], current: [loop0: 150, loop1: 120])
+        let backlogged = try await PartitionBacklog.backlogged(
+            ["city.raw.loop:0", "city.raw.loop:1"], handled: ["city.raw.loop:0": 99, "city.raw.loop:1": 99], ends: broker)
+        #expect(backlogged == ["city.raw.loop:0", "city.raw.loop:1"])
+        #expect(broker.freshQuestions.withLock { $0 } == [[loop0]], "only the partition that looked read to its end was asked again")
+
+        let caughtUp = RememberingBroker(remembered: [loop0: 100], current: [loop0: 100])
+        #expect(try await PartitionBacklog.backlogged(["city.raw.loop:0"], handled: ["city.raw.loop:0": 99], ends: caughtUp).isEmpty)
     }
 
     @Test func namesSplitAtTheirLastColonAndMalformedOnesAreRefused() {

@@ -292,8 +292,7 @@ actor BatchProcessor {
         let handled = try await LedgerStore.highestHandled(
             partitions.map { ($0.topic, $0.partition) }, on: connection, logger: logger)
         do {
-            let ends = try await partitionEnds.highWatermarks(of: partitions)
-            return PartitionBacklog.backlogged(candidates: candidates, handled: handled, ends: ends)
+            return try await PartitionBacklog.backlogged(candidates, handled: handled, ends: partitionEnds)
         } catch {
             logger.warning(
                 "Could not read the end offsets of silent partitions: they hold emission back until the broker answers",

@@ -9,8 +9,9 @@ import Synchronization
 /// slow, gone, or being replaced in a rebalance is silent too, with its readings still waiting
 /// in Kafka; not waiting for it would emit its intervals before they are complete.
 protocol PartitionEnds: Sendable {
-    /// The next offset a producer will write, per partition.
-    func highWatermarks(of partitions: [TopicPartition]) async throws -> [TopicPartition: Int64]
+    /// The next offset a producer will write, per partition, as the broker said at most
+    /// `maximumAge` ago.
+    func highWatermarks(of partitions: [TopicPartition], maximumAge: Duration) async throws -> [TopicPartition: Int64]
 }
 
 /// The partitions among `candidates` ("topic:partition") that hold messages no instance has
@@ -27,6 +28,23 @@ enum PartitionBacklog {
             }
             if end > (handled[name] ?? -1) + 1 { result.insert(name) }
         }
+        return result
+    }
+
+    /// The candidates with readings waiting on the broker. A remembered end may only confirm a
+    /// backlog (ends never move back); a partition that looks read to its end is asked about
+    /// afresh, since an end remembered from before its latest readings were produced would
+    /// let it pass as idle with those readings unhandled.
+    static func backlogged(
+        _ candidates: Set<String>, handled: [String: Int64], ends source: any PartitionEnds, reuseFor reuse: Duration = .seconds(1)
+    ) async throws -> Set<String> {
+        let partitions = candidates.compactMap(topicPartition)
+        let remembered = try await source.highWatermarks(of: partitions, maximumAge: reuse)
+        var result = backlogged(candidates: candidates, handled: handled, ends: remembered)
+        let unconfirmed = candidates.subtracting(result)
+        guard !unconfirmed.isEmpty else { return result }
+        let fresh = try await source.highWatermarks(of: unconfirmed.compactMap(topicPartition), maximumAge: .zero)
+        result.formUnion(backlogged(candidates: unconfirmed, handled: handled, ends: fresh))
         return result
     }
 
@@ -55,7 +73,7 @@ enum PartitionBacklog {
 }
 
 /// `PartitionEnds` from the broker, through one admin client made on first use and kept. Answers
-/// are reused for a second: the question comes once per batch while a partition is silent.
+/// are reused for as long as the caller allows (see `PartitionBacklog.backlogged(_:handled:ends:)`).
 final class BrokerPartitionEnds: PartitionEnds {
     private let client: KafkaClientConfiguration
     private let logger: Logger
@@ -72,11 +90,11 @@ final class BrokerPartitionEnds: PartitionEnds {
         self.logger = logger
     }
 
-    func highWatermarks(of partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+    func highWatermarks(of partitions: [TopicPartition], maximumAge: Duration) async throws -> [TopicPartition: Int64] {
         let (admin, cached) = try cache.withLock { cache -> (KafkaAdmin, [TopicPartition: Int64]?) in
             let admin = try cache.admin ?? KafkaAdmin(configuration: client, logger: logger)
             cache.admin = admin
-            if let askedAt = cache.askedAt, ContinuousClock.now - askedAt < .seconds(1), partitions.allSatisfy({ cache.ends[$0] != nil }) {
+            if let askedAt = cache.askedAt, ContinuousClock.now - askedAt < maximumAge, partitions.allSatisfy({ cache.ends[$0] != nil }) {
                 return (admin, cache.ends)
             }
             return (admin, nil)
