@@ -9,7 +9,7 @@ import Foundation
 public final class SlowClient: @unchecked Sendable {
     private let descriptor: Int32
 
-    public init(port: Int, partialRequest: String) throws {
+    public init(port: Int, partialRequest: String = "") throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw SlowClientError("socket() failed: errno \(errno)") }
         var address = sockaddr_in()
@@ -31,6 +31,28 @@ public final class SlowClient: @unchecked Sendable {
     }
 
     deinit { close(descriptor) }
+
+    /// Sends `text` a byte at a time, one every `interval` (a slow-drip client), and returns
+    /// the seconds it took the server to close the connection, or nil when all was sent and
+    /// the server kept the connection open for `grace` seconds more.
+    public func trickle(_ text: String, every interval: Duration, grace: Int = 5) -> Double? {
+        let started = Date()
+        for byte in Array(text.utf8) {
+            if isClosed() { return Date().timeIntervalSince(started) }
+            // MSG_NOSIGNAL: a write to a connection the server closed fails instead of raising SIGPIPE.
+            guard send(descriptor, [byte], 1, Int32(MSG_NOSIGNAL)) == 1 else { return Date().timeIntervalSince(started) }
+            Thread.sleep(forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
+        }
+        return closedByServer(within: grace) ? Date().timeIntervalSince(started) : nil
+    }
+
+    /// True when the server has closed the connection (checked without waiting).
+    private func isClosed() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let received = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+        if received == 0 { return true }
+        return received < 0 && errno != EAGAIN && errno != EWOULDBLOCK
+    }
 
     /// True when the server closed the connection within `seconds` (it may answer first).
     public func closedByServer(within seconds: Int) -> Bool {

@@ -34,8 +34,16 @@ public struct CommonConfiguration: Sendable {
         "CABLECAR_HTTP_IDLE_TIMEOUT_SECONDS", default: "30", expected: "an integer from 1 to 3600",
         summary: "Seconds a connection may send nothing (mid-request or between requests) before the server closes it.")
 
+    public static let httpRequestReadTimeout = ConfigurationVariable(
+        "CABLECAR_HTTP_REQUEST_READ_TIMEOUT_SECONDS", default: "60", expected: "an integer from 1 to 3600",
+        summary: "Seconds from a request's first byte to its last before the server closes the connection, however steadily it trickles in."
+    )
+
     public static func variables(defaultHTTPPort: Int) -> [ConfigurationVariable] {
-        [databaseURL, kafkaBrokers, httpHost, httpPort(default: defaultHTTPPort), httpIdleTimeout, logLevel, logFormat, topicPartitions]
+        [
+            databaseURL, kafkaBrokers, httpHost, httpPort(default: defaultHTTPPort), httpIdleTimeout, httpRequestReadTimeout, logLevel,
+            logFormat, topicPartitions,
+        ]
     }
 
     public var database: DatabaseConfiguration
@@ -43,6 +51,7 @@ public struct CommonConfiguration: Sendable {
     public var httpHost: String
     public var httpPort: Int
     public var httpIdleTimeoutSeconds: Int
+    public var httpRequestReadTimeoutSeconds: Int
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
     public var topicPartitions: Int
@@ -62,6 +71,7 @@ public struct CommonConfiguration: Sendable {
         httpHost = try environment.string(Self.httpHost)
         httpPort = try environment.int(Self.httpPort(default: defaultHTTPPort), in: 0...65535)
         httpIdleTimeoutSeconds = try environment.int(Self.httpIdleTimeout, in: 1...3600)
+        httpRequestReadTimeoutSeconds = try environment.int(Self.httpRequestReadTimeout, in: 1...3600)
         logLevel = try environment.choice(Self.logLevel, as: Logger.Level.self)
         logFormat = try environment.choice(Self.logFormat, as: LogFormat.self)
         topicPartitions = try environment.int(Self.topicPartitions, in: 1...1024)

@@ -101,7 +101,8 @@ public enum ServiceMain {
         MethodNotAllowed.install(on: router)
         let application = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(common.httpIdleTimeoutSeconds)))),
+            server: .cablecarHTTP1(
+                idleTimeout: .seconds(common.httpIdleTimeoutSeconds), requestReadTimeout: .seconds(common.httpRequestReadTimeoutSeconds)),
             configuration: .init(address: .hostname(common.httpHost, port: common.httpPort), serverName: definition.name),
             logger: logger)
         let startup = StartupService(
