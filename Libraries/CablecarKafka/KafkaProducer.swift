@@ -75,13 +75,7 @@ public final class KafkaProducer: Sendable {
         let topicHandle = try topics.handle(for: topic)
         while true {
             let error = produceOnce(topicHandle, key: key, value: value, opaque: nil, timestamp: timestamp)
-            if !error.isError {
-                // Serve delivery reports that are ready here, as a plain librdkafka producer
-                // does: the poll thread then rarely has to wake for them (on a busy machine each
-                // wake-up took a core from the producer or the broker).
-                rd_kafka_poll(handle.pointer, 0)
-                return
-            }
+            if !error.isError { return }
             guard error == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
                 throw KafkaError(error, operation: "producing to topic \(topic)")
             }
