@@ -13,7 +13,6 @@ import Synchronization
 /// `bufferCapacity` messages wait.
 public final class KafkaConsumer: Sendable {
     private let handle: RdKafkaHandle
-    private let queue: ConsumerQueue
     private let state: ConsumerState
     private let poller: PollThread
     private let closing = CloseOnce()
@@ -34,15 +33,7 @@ public final class KafkaConsumer: Sendable {
         // thread and close serve: no librdkafka thread calls into Swift on its own.
         rd_kafka_set_log_queue(handle.pointer, nil)
         rd_kafka_poll_set_consumer(handle.pointer)
-        let queue: ConsumerQueue
-        do {
-            queue = try ConsumerQueue(handle.pointer)
-        } catch {
-            rd_kafka_destroy(handle.pointer)
-            throw error
-        }
         self.handle = handle
-        self.queue = queue
         self.state = state
         self.logger = logger
         self.groupID = configuration.groupID
@@ -52,7 +43,7 @@ public final class KafkaConsumer: Sendable {
             if state.commitIsDue(interval: commitInterval) {
                 state.commitPendingOffsets(handle.pointer, synchronously: false)
             }
-            Self.pollOnce(queue: queue, state: state, batchLimit: batchLimit)
+            Self.pollOnce(handle: handle, state: state, batchLimit: batchLimit)
         }
         logger.info(
             "Kafka consumer started",
@@ -61,8 +52,6 @@ public final class KafkaConsumer: Sendable {
 
     deinit {
         poller.stop()
-        // A queue holds a reference to its client: destroyed first, or destroying the client waits.
-        queue.destroy()
         // Closed: librdkafka has nothing left to do. Not closed (abandoned, or dropped without a
         // close): no close now either, so nothing is committed, as after a crash.
         if closing.isClosedCleanly {
@@ -175,33 +164,20 @@ public final class KafkaConsumer: Sendable {
         state.buffer.finish(nil)
     }
 
-    /// Takes what the consumer queue holds, up to `batchLimit` messages, in two calls: one that
-    /// waits up to 100 ms for a first message, then one that takes whatever else is ready without
-    /// waiting. One call per batch, not per message, is what keeps the wrapper at the speed of a
-    /// plain librdkafka client (each call takes the queue's lock and reads the clock several
-    /// times); the batch call alone would wait for a full batch and delay a trickle.
-    /// Rebalance and log callbacks are served inside these calls.
-    private static func pollOnce(queue: ConsumerQueue, state: ConsumerState, batchLimit: Int) {
+    private static func pollOnce(handle: RdKafkaHandle, state: ConsumerState, batchLimit: Int) {
         guard state.buffer.hasRoom else {
             // Backpressure: stop fetching. librdkafka's background thread keeps heartbeating;
             // a handler slower than max.poll.interval.ms leaves the group, as in any Kafka client.
             Thread.sleep(forTimeInterval: 0.005)
             return
         }
-        var raws = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: batchLimit)
-        let taken = raws.withUnsafeMutableBufferPointer { slots -> Int in
-            guard let base = slots.baseAddress else { return 0 }
-            let first = rd_kafka_consume_batch_queue(queue.pointer, 100, base, 1)
-            guard first == 1, batchLimit > 1 else { return max(0, first) }
-            return 1 + max(0, rd_kafka_consume_batch_queue(queue.pointer, 0, base + 1, batchLimit - 1))
-        }
-        guard taken > 0 else { return }
         var batch: [KafkaMessage] = []
-        batch.reserveCapacity(taken)
+        batch.reserveCapacity(batchLimit)
         // One String per topic per batch, not per message.
         var topicNames: [OpaquePointer: String] = [:]
-        for raw in raws[0..<taken] {
-            guard let raw else { continue }
+        var timeout: Int32 = 100
+        while batch.count < batchLimit, let raw = rd_kafka_consumer_poll(handle.pointer, timeout) {
+            timeout = 0
             defer { rd_kafka_message_destroy(raw) }
             let message = raw.pointee
             if message.err.isError {

@@ -82,18 +82,3 @@ extension rd_kafka_resp_err_t {
 func string(fromCBuffer buffer: [CChar]) -> String {
     String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
-
-/// The consumer-group queue of a client (`rd_kafka_queue_get_consumer`), read in batches.
-final class ConsumerQueue: @unchecked Sendable {
-    let pointer: OpaquePointer
-
-    /// After `rd_kafka_poll_set_consumer`, so callbacks and logs arrive on this queue too.
-    init(_ handle: OpaquePointer) throws {
-        guard let queue = rd_kafka_queue_get_consumer(handle) else {
-            throw KafkaError.client("reading the consumer queue", reason: "the client is not a consumer-group member")
-        }
-        pointer = queue
-    }
-
-    func destroy() { rd_kafka_queue_destroy(pointer) }
-}
