@@ -314,10 +314,12 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 "CablecarFeatureStore",
                 "CablecarFeatureClient",
+                "CablecarForecast",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/CablecarBench"
         ),

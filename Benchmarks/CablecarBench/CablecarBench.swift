@@ -11,7 +11,7 @@ struct CablecarBench: AsyncParsableCommand {
         subcommands: [
             KafkaBench.self, DriftBench.self, SimulationBench.self, IngestBench.self, RegistryBench.self, RunSearchBench.self,
             FeaturesBench.self,
-            TrainBench.self,
+            TrainBench.self, ServingBench.self, ServingHostCommand.self,
         ]
     )
 }

@@ -9,6 +9,11 @@ public struct ModelLoadError: Error, CustomStringConvertible, Sendable {
     public var reason: String
     public var message: String
 
+    public init(reason: String, message: String) {
+        self.reason = reason
+        self.message = message
+    }
+
     public var description: String { message }
 }
 
