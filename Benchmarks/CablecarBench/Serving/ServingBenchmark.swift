@@ -10,7 +10,7 @@ struct ServingBench: AsyncParsableCommand {
 
     @Option(help: "Simulated days the served model is fitted on.") var days = 14
     @Option(help: "Seconds per load phase.") var seconds = 10.0
-    @Option(help: "Fixed rate for single-segment requests (requests per second).") var singleRate = 1000.0
+    @Option(help: "Fixed rates for single-segment requests (requests per second, comma-separated).") var singleRates = "200,1000"
     @Option(help: "Fixed rate for 100-segment requests.") var batchRate = 20.0
     @Option(help: "Connections of the load generator.") var connections = 8
     @Option(help: "Interleaved rounds (each runs every phase on both servers).") var rounds = 1
@@ -32,7 +32,8 @@ struct ServingBench: AsyncParsableCommand {
         if servers.count == 2 { try ServingAgreement.check(servers[0], servers[1], segments: Array(fixture.segments.prefix(100))) }
 
         let phases = ServingPhase.standard(
-            segments: fixture.segments, singleRate: singleRate, batchRate: batchRate, connections: connections, seconds: seconds)
+            segments: fixture.segments, singleRates: singleRates.split(separator: ",").compactMap { Double($0) }, batchRate: batchRate,
+            connections: connections, seconds: seconds)
         var results: [String: [String: [LoadGenerator.Result]]] = [:]
         for round in 1...max(1, rounds) {
             for phase in phases {
@@ -57,7 +58,8 @@ struct ServingPhase {
     var rate: Double?
     var segmentsPerRequest: Int
 
-    static func standard(segments: [String], singleRate: Double, batchRate: Double, connections: Int, seconds: Double) -> [ServingPhase] {
+    static func standard(segments: [String], singleRates: [Double], batchRate: Double, connections: Int, seconds: Double) -> [ServingPhase]
+    {
         let single = segments.map { LoadGenerator.post(path: "/v1/forecasts", body: Array("{\"segments\":[\"\($0)\"]}".utf8)) }
         // Twenty different 100-segment batches, drawn the same way every run.
         var generator = SplitMix(seed: 42)
@@ -65,8 +67,9 @@ struct ServingPhase {
             let chosen = segments.shuffled(using: &generator).prefix(100).map { "\"\($0)\"" }.joined(separator: ",")
             return LoadGenerator.post(path: "/v1/forecasts", body: Array("{\"segments\":[\(chosen)]}".utf8))
         }
-        return [
-            ServingPhase(name: "1 segment at \(Int(singleRate))/s", requests: single, rate: singleRate, segmentsPerRequest: 1),
+        return singleRates.map { rate in
+            ServingPhase(name: "1 segment at \(Int(rate))/s", requests: single, rate: rate, segmentsPerRequest: 1)
+        } + [
             ServingPhase(name: "1 segment, saturated", requests: single, rate: nil, segmentsPerRequest: 1),
             ServingPhase(name: "100 segments at \(Int(batchRate))/s", requests: batches, rate: batchRate, segmentsPerRequest: 100),
             ServingPhase(name: "100 segments, saturated", requests: batches, rate: nil, segmentsPerRequest: 100),

@@ -17,10 +17,14 @@ enum ServingReport {
                 let rounds = results[phase.name]?[server.name] ?? []
                 guard !rounds.isEmpty else { continue }
                 let perSecond = median(rounds.map(\.perSecond))
+                // A server that cannot keep up with a fixed rate queues requests: its latency then
+                // measures the queue, and says so.
+                let overloaded = phase.rate.map { perSecond < 0.95 * $0 } ?? false
                 Swift.print(
                     "| \(phase.name) | \(server.name) | \(fmt(perSecond, 0)) | \(fmt(perSecond * Double(phase.segmentsPerRequest) * 6, 0)) "
                         + "| \(fmt(median(rounds.map { $0.percentile(0.5) }))) | \(fmt(median(rounds.map { $0.percentile(0.99) }))) "
-                        + "| \(fmt(median(rounds.map { $0.percentile(0.999) }))) | \(rounds.map(\.failures).reduce(0, +)) |")
+                        + "| \(fmt(median(rounds.map { $0.percentile(0.999) }))) | \(rounds.map(\.failures).reduce(0, +)) |"
+                        + (overloaded ? " cannot sustain the rate |" : ""))
             }
         }
         for server in servers {

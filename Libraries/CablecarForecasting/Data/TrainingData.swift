@@ -156,9 +156,16 @@ public struct FeatureAlignment: Sendable {
     public let isIdentity: Bool
 
     public init(modelFeatures: [String], snapshotFeatures: [String]) {
+        // The usual case (served features are the ones the model was trained on), checked first:
+        // serving builds an alignment per request.
+        guard modelFeatures != snapshotFeatures else {
+            indices = []
+            isIdentity = true
+            return
+        }
         let position = Dictionary(snapshotFeatures.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         indices = modelFeatures.map { position[$0] }
-        isIdentity = modelFeatures == snapshotFeatures
+        isIdentity = false
     }
 
     public func align(_ values: [Double?]) -> [Double?] {

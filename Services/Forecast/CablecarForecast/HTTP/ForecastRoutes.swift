@@ -18,7 +18,7 @@ public enum ForecastRoutes {
             try await timed("forecasts") {
                 let body = try await JSONRequest.decode(ForecastRequestBody.self, from: request, limit: bodyLimit)
                 let query = try validator.validate(body)
-                return json(.ok, try await forecaster.forecast(query))
+                return answer(try await forecaster.forecast(query))
             }
         }
         router.get("/v1/forecasts/{segment}") { request, context in
@@ -33,7 +33,7 @@ public enum ForecastRoutes {
                 let query = ForecastQuery(
                     requestID: try RequestValidator.requestID(parameters.get("request_id")), segments: [segment],
                     horizons: try RequestValidator.horizons(horizons), targets: try RequestValidator.targets(targets))
-                return json(.ok, try await forecaster.forecast(query))
+                return answer(try await forecaster.forecast(query))
             }
         }
         router.get("/v1/models") { _, _ in
@@ -88,6 +88,17 @@ public enum ForecastRoutes {
         ForecastMetrics.request(endpoint, status: status)
         ForecastMetrics.latency(
             endpoint, nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    /// A forecast answer, written by `ForecastAnswer.jsonBytes` (the hot path; see `JSONOutput`).
+    static func answer(_ answer: ForecastAnswer) -> Response {
+        do {
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: try answer.jsonBytes())))
+        } catch {
+            return ServiceError(.internalServerError, code: "unencodable", "the answer could not be encoded: \(error)").response
+        }
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: some Encodable) -> Response {

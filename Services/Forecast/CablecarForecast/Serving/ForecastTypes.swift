@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarForecasting
+import CablecarService
 
 /// A validated forecast request: known segments, supported horizons and targets.
 public struct ForecastQuery: Sendable {
@@ -98,5 +99,38 @@ public struct SegmentCatalog: Sendable {
         self.init(
             segments: city.segments.map { ($0.id, $0.neighborhood) },
             neighborhoodNames: Dictionary(city.neighborhoods.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
+    }
+}
+
+extension ForecastAnswer {
+    /// The answer as JSON, written directly: the same document (keys sorted, nil fields left out)
+    /// as its `Encodable` conformance, without Foundation's encoder on the request path.
+    public func jsonBytes() throws -> [UInt8] {
+        var output = JSONOutput(capacity: 128 + forecasts.count * 330)
+        output.beginObject()
+        output.field("feature_step", featureStep)
+        output.beginArray("forecasts")
+        for item in forecasts {
+            output.beginObject()
+            output.field("fallback", item.fallback)
+            output.field("fallback_reason", item.fallbackReason)
+            output.field("feature_step", item.featureStep)
+            try output.field("flow_veh_h", item.flowVehiclesPerHour)
+            output.field("horizon_min", item.horizonMinutes)
+            output.field("issue_time", item.issueTime)
+            output.field("model_name", item.modelName)
+            output.field("model_version", item.modelVersion)
+            output.field("neighborhood", item.neighborhood)
+            output.field("role", item.role)
+            output.field("segment_id", item.segmentID)
+            try output.field("speed_kmh", item.speedKmh)
+            output.field("target_time", item.targetTime)
+            output.endObject()
+        }
+        output.endArray()
+        output.field("issue_time", issueTime)
+        output.field("request_id", requestID)
+        output.endObject()
+        return output.bytes
     }
 }
