@@ -1,5 +1,4 @@
 import CablecarDomain
-import CablecarService
 import Foundation
 import Testing
 
@@ -31,6 +30,7 @@ struct AnswerEncodingTests {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let reference = try encoder.encode(Self.answer)
+        #expect(written == [UInt8](reference), "byte for byte what JSONEncoder writes with sorted keys")
         let ours = try #require(try JSONSerialization.jsonObject(with: Data(written)) as? [String: Any])
         let theirs = try #require(try JSONSerialization.jsonObject(with: reference) as? [String: Any])
         #expect(Set(ours.keys) == Set(theirs.keys))

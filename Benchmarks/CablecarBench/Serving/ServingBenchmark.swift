@@ -1,4 +1,5 @@
 import ArgumentParser
+import CablecarSimulation
 import Foundation
 
 /// `cablecar-bench serving`: cablecar-forecast's serving path against a FastAPI + scikit-learn
@@ -62,7 +63,7 @@ struct ServingPhase {
     {
         let single = segments.map { LoadGenerator.post(path: "/v1/forecasts", body: Array("{\"segments\":[\"\($0)\"]}".utf8)) }
         // Twenty different 100-segment batches, drawn the same way every run.
-        var generator = SplitMix(seed: 42)
+        var generator = SeededRandom(seed: 42)
         let batches = (0..<20).map { _ in
             let chosen = segments.shuffled(using: &generator).prefix(100).map { "\"\($0)\"" }.joined(separator: ",")
             return LoadGenerator.post(path: "/v1/forecasts", body: Array("{\"segments\":[\(chosen)]}".utf8))
@@ -74,20 +75,5 @@ struct ServingPhase {
             ServingPhase(name: "100 segments at \(Int(batchRate))/s", requests: batches, rate: batchRate, segmentsPerRequest: 100),
             ServingPhase(name: "100 segments, saturated", requests: batches, rate: nil, segmentsPerRequest: 100),
         ]
-    }
-}
-
-/// A deterministic generator for the batches' segment draws.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

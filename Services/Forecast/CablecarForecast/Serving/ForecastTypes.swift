@@ -1,6 +1,5 @@
 import CablecarDomain
 import CablecarForecasting
-import CablecarService
 
 /// A validated forecast request: known segments, supported horizons and targets.
 public struct ForecastQuery: Sendable {

@@ -1,6 +1,7 @@
-/// A JSON text written straight into bytes, for the few answers on a hot path (Foundation's
-/// `JSONEncoder` builds a tree of boxed values first and was the largest single cost of a forecast
-/// answer). Everything else answers through `Codable`.
+/// A JSON document with nested objects and arrays, written straight into bytes, for answers on a
+/// hot path (Foundation's `JSONEncoder` builds a tree of boxed values first and was the largest
+/// single cost of a forecast answer). `WireJSONWriter` does the same for flat wire messages;
+/// strings and numbers are written as both it and Foundation write them.
 ///
 /// The writer does not check structure: a caller writes keys and values in order, as the
 /// `Encodable` conformance of the same type would, and a test compares the two.
@@ -61,7 +62,9 @@ public struct JSONOutput: Sendable {
     public mutating func field(_ key: String, _ value: Double) throws {
         guard value.isFinite else { throw NonFiniteNumber(key: key) }
         self.key(key)
-        bytes.append(contentsOf: value.description.utf8)
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        bytes.append(contentsOf: text.utf8)
         needsComma = true
     }
 
@@ -80,23 +83,5 @@ public struct JSONOutput: Sendable {
         bytes.append(UInt8(ascii: ":"))
     }
 
-    private mutating func string(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [
-                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)],
-                ])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
+    private mutating func string(_ text: String) { JSONText.appendString(text.utf8, to: &bytes) }
 }
