@@ -26,6 +26,8 @@ struct ServingHostCommand: AsyncParsableCommand {
     @Option var port: Int
 
     func run() async throws {
+        // As cablecar-forecast's main does (before any other task of this process starts).
+        EventLoopExecutor.install()
         Observability.bootstrap(level: .error, format: .json)
         let logger = Logger(label: "cablecar-forecast")
         let folder = URL(fileURLWithPath: directory)

@@ -97,7 +97,9 @@ public final class PredictionLog: PredictionSink, Service, Sendable {
             let batch = take(upTo: 1000)
             if batch.isEmpty { break }
             var sent = 0
-            for forecast in batch {
+            for (index, forecast) in batch.enumerated() {
+                // Encoding a thousand predictions takes milliseconds; let requests in between.
+                if index % 100 == 99 { await Task.yield() }
                 do {
                     let value = try WireCodec.encode(forecast)
                     try await producer.enqueue(topic: topic, key: Array(forecast.segmentID.utf8), value: value)

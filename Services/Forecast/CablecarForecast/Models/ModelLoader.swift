@@ -2,6 +2,7 @@ import CablecarDomain
 import CablecarForecasting
 import CablecarRegistry
 import CablecarRegistryAPI
+import CablecarService
 
 /// Why a version was not loaded; the service keeps serving what it had.
 public struct ModelLoadError: Error, CustomStringConvertible, Sendable {
@@ -59,14 +60,15 @@ public struct RegistryModelSource: ModelSource {
         } catch {
             throw ModelLoadError(reason: "registry_error", message: "reading the artifact of \(label) failed: \(error)")
         }
-        let digest = ArtifactCodec.sha256Hex(bytes)
+        // Megabytes of hashing and JSON: off the threads that serve requests.
+        let digest = try await OffThePool.run { ArtifactCodec.sha256Hex(bytes) }
         guard digest == recorded else {
             throw ModelLoadError(
                 reason: "corrupt_artifact",
                 message: "refusing \(label): its artifact hashes to \(digest), the registry recorded \(recorded)")
         }
         do {
-            let model = try ModelCatalog.load(artifact: bytes)
+            let model = try await OffThePool.run { try ModelCatalog.load(artifact: bytes) }
             return LoadedModel(name: version.modelName, version: version.version, stage: version.stage, sha256: digest, model: model)
         } catch {
             throw ModelLoadError(reason: "unreadable_model", message: "refusing \(label): \(error)")

@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarForecasting
+import CablecarService
 import Foundation
 import Logging
 
