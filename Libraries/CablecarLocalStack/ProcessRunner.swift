@@ -37,6 +37,13 @@ public enum ProcessRunner {
         try spawn(["setsid"] + command, outputPath: logFile.path)
     }
 
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; the Glibc module does
+    /// not declare it).
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let closeFrom: CloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map {
+        unsafeBitCast($0, to: CloseFrom.self)
+    }
+
     private static func spawn(_ command: [String], outputPath: String) throws -> Int32 {
         guard let program = command.first else { throw Failure(command: command, status: -1, output: "empty command") }
         var fileActions = posix_spawn_file_actions_t()
@@ -45,6 +52,10 @@ public enum ProcessRunner {
         posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&fileActions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
+        // Nothing else of ours goes to the child: an inherited socket (a test's HTTP connection, a
+        // service's broker connection) would stay open in a daemon that outlives us, so closing
+        // it here would never reach the peer.
+        _ = closeFrom?(&fileActions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -8,6 +8,8 @@ import Foundation
 /// `closedByServer` waits until the server closes the connection (read returns 0 or fails).
 public final class SlowClient: @unchecked Sendable {
     private let descriptor: Int32
+    /// When the request's first byte went out: a read deadline counts from there.
+    private var firstByteSent: Date?
 
     public init(port: Int, partialRequest: String = "") throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -28,15 +30,17 @@ public final class SlowClient: @unchecked Sendable {
             close(descriptor)
             throw SlowClientError("send() failed: errno \(errno)")
         }
+        if !bytes.isEmpty { firstByteSent = Date() }
     }
 
     deinit { close(descriptor) }
 
     /// Sends `text` a byte at a time, one every `interval` (a slow-drip client), and returns
-    /// the seconds it took the server to close the connection, or nil when all was sent and
-    /// the server kept the connection open for `grace` seconds more.
+    /// the seconds from the request's first byte (the partial request's, when there was one) until
+    /// the server closed the connection, or nil when all was sent and the server kept the
+    /// connection open for `grace` seconds more.
     public func trickle(_ text: String, every interval: Duration, grace: Int = 5) -> Double? {
-        let started = Date()
+        let started = firstByteSent ?? Date()
         for byte in Array(text.utf8) {
             if isClosed() { return Date().timeIntervalSince(started) }
             // MSG_NOSIGNAL: a write to a connection the server closed fails instead of raising SIGPIPE.
