@@ -8,6 +8,7 @@ struct BenchServer {
 
     /// cablecar-forecast's serving parts, hosted by this executable's `serving-host`.
     static func cablecar(fixture: ServingFixture, port: Int) async throws -> BenchServer {
+        try requireFree(port)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
         process.arguments = ["serving-host", "--directory", fixture.directory.path, "--sha256", fixture.sha256, "--port", "\(port)"]
@@ -19,6 +20,7 @@ struct BenchServer {
 
     /// Benchmarks/peers/forecast_peer.py under uvicorn.
     static func peer(fixture: ServingFixture, python: String, workers: Int, port: Int) async throws -> BenchServer {
+        try requireFree(port)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("peers/forecast_peer.py")
         let process = Process()
@@ -32,6 +34,13 @@ struct BenchServer {
         let server = BenchServer(name: "FastAPI + scikit-learn", port: port, process: process)
         try await server.waitUntilAnswering(fixture.segments[0])
         return server
+    }
+
+    /// Refuses a port something already listens on: the benchmark would measure that instead.
+    static func requireFree(_ port: Int) throws {
+        if (try? BlockingHTTPClient(port: port)) != nil {
+            throw BenchError("port \(port) is in use (a server left from an earlier run?); stop it first")
+        }
     }
 
     /// A forecast for one segment, retried for up to two minutes while the server starts.
