@@ -212,6 +212,7 @@ let package = Package(
             name: "CablecarTrainer",
             dependencies: [
                 "CablecarDomain",
+                "CablecarDrift",
                 "CablecarFeatureClient",
                 "CablecarForecasting",
                 "CablecarKafka",
@@ -382,7 +383,7 @@ let package = Package(
             dependencies: [
                 "CablecarTrainer", "CablecarForecasting", "CablecarNumerics", "CablecarFeatures", "CablecarDomain",
                 "CablecarSimulation", "CablecarTestSupport", "CablecarKafka", "CablecarPostgres", "CablecarService",
-                "CablecarRegistry", "CablecarRegistryAPI", "CablecarRegistryHTTP",
+                "CablecarRegistry", "CablecarRegistryAPI", "CablecarRegistryHTTP", "CablecarDrift",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -393,7 +394,7 @@ let package = Package(
             name: "CablecarMonitorTests",
             dependencies: [
                 "CablecarMonitor", "CablecarDomain", "CablecarKafka", "CablecarPostgres", "CablecarService", "CablecarTestSupport",
-                "CablecarRegistry", "CablecarRegistryAPI", "CablecarRegistryHTTP",
+                "CablecarRegistry", "CablecarRegistryAPI", "CablecarRegistryHTTP", "CablecarDrift",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -70,7 +70,7 @@ struct ServingTests {
             #expect(first.count == 6)
             for (key, forecast) in first {
                 #expect(key == forecast.segmentID)
-                #expect(forecast.version == 2)
+                #expect(forecast.version == Forecast.currentVersion)
                 #expect(forecast.role == .production)
                 #expect(forecast.modelName == ForecastHarness.modelName)
                 #expect(forecast.modelVersion == 1)
@@ -79,6 +79,15 @@ struct ServingTests {
                 #expect(forecast.latencyMicros != nil)
                 #expect(forecast.fallbackReason == nil)
                 #expect(["north", "south"].contains(forecast.neighborhood))
+            }
+            // The served features go once per segment, with the first horizon the model answered.
+            let carrying = first.map(\.forecast).filter { $0.features != nil }
+            #expect(carrying.count == Set(first.map(\.forecast.segmentID)).count)
+            for forecast in carrying {
+                let shortest = first.map(\.forecast).filter { $0.segmentID == forecast.segmentID }.map(\.horizonMinutes).min()
+                #expect(forecast.horizonMinutes == shortest)
+                #expect((forecast.features?.count ?? 0) > 0)
+                #expect(forecast.features?.values.allSatisfy { $0.isFinite } == true)
             }
         }
     }

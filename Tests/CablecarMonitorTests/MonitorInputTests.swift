@@ -42,6 +42,29 @@ import Testing
         #expect(json.contains("missing"))
     }
 
+    @Test func servedFeaturesAreCheckedBeforeTheyAreStored() throws {
+        var f = Self.forecast
+        f.features = ["speed_lag_1": 38.5, "flow_lag_1": 870]
+        #expect(decode(try WireCodec.encode(f)) == .prediction(f))
+        let hostile: [(String, [UInt8])] = [
+            ("outside", Array(#"{"speed_lag_1": 1e300}"#.utf8)),
+            ("characters", Array(#"{"": 1}"#.utf8)),
+            ("more than", Array(("{" + (0...MonitorInput.maxFeatures).map { "\"f\($0)\": 1" }.joined(separator: ",") + "}").utf8)),
+            ("features", Array(#"{"speed_lag_1": "fast"}"#.utf8)),
+            ("features", Array(#"[1, 2]"#.utf8)),
+        ]
+        var base = try WireCodec.encode(Self.forecast)
+        base.removeLast()  // the closing brace
+        for (expected, features) in hostile {
+            let message = base + Array(#","features":"#.utf8) + features + [UInt8(ascii: "}")]
+            guard case .rejected(let reason) = decode(message) else {
+                Issue.record("accepted features \(String(decoding: features.prefix(60), as: UTF8.self))")
+                continue
+            }
+            #expect(reason.contains(expected), "\(reason)")
+        }
+    }
+
     @Test func observationWithNegativeRevisionIsRejected() throws {
         let o = TrafficObservation(
             segmentID: "s1", neighborhood: "Alpha", eventTime: 1_767_571_200_000, flowVehiclesPerHour: 900, speedKmh: 40, occupancy: 0.2,

@@ -23,6 +23,7 @@ private struct NoRegistry: TrainingRegistry {
     func logDataset(runID: String, fingerprint: String, featureVersions: [String: Int], description: [String: String]) async throws {
         throw Unexpected()
     }
+    func logArtifact(runID: String, path: String, bytes: [UInt8]) async throws { throw Unexpected() }
     func finishRun(runID: String, failure: String?) async throws { throw Unexpected() }
     func productionModel(_ model: String) async throws -> (version: Int, artifact: [UInt8])? { throw Unexpected() }
     func registerCandidate(model: String, runID: String, artifact: [UInt8], sha256: String, description: String) async throws -> Int {

@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarDrift
 import CablecarForecasting
 import CablecarKafka
 import CablecarRegistry
@@ -25,6 +26,9 @@ struct DyingRegistry: TrainingRegistry {
     }
     func logDataset(runID: String, fingerprint: String, featureVersions: [String: Int], description: [String: String]) async throws {
         try await inner.logDataset(runID: runID, fingerprint: fingerprint, featureVersions: featureVersions, description: description)
+    }
+    func logArtifact(runID: String, path: String, bytes: [UInt8]) async throws {
+        try await inner.logArtifact(runID: runID, path: path, bytes: bytes)
     }
     func finishRun(runID: String, failure: String?) async throws { try await inner.finishRun(runID: runID, failure: failure) }
     func productionModel(_ model: String) async throws -> (version: Int, artifact: [UInt8])? { try await inner.productionModel(model) }
@@ -76,6 +80,19 @@ final class Graveyard: @unchecked Sendable {
                 let bytes = try await harness.store.artifact(of: version)
                 #expect(ArtifactCodec.sha256Hex(bytes) == outcome.artifactSHA256)
                 _ = try RidgeForecastModel.load(artifact: bytes)
+                // The drift reference the monitor reads: every neighborhood, its features and the
+                // model's predictions per target and horizon.
+                let reference = try ReferenceProfile.load(
+                    try await harness.store.artifact(runID: outcome.runID, path: ReferenceProfile.artifactPath))
+                #expect(!reference.neighborhoods.isEmpty)
+                for (neighborhood, summaries) in reference.neighborhoods {
+                    #expect(summaries.keys.contains { !$0.hasPrefix("prediction.") }, "\(neighborhood) lacks features")
+                    for horizon in [15, 30, 60] {
+                        let name = ReferenceProfile.predictionName(target: "speed_kmh", horizonMinutes: horizon)
+                        #expect(summaries.keys.contains(name), "\(neighborhood) lacks \(name)")
+                    }
+                    #expect(summaries.values.allSatisfy { $0.isValid })
+                }
                 let run = try #require(try await harness.store.run(id: outcome.runID))
                 #expect(run.status == .finished)
                 let transitions = try await harness.store.transitions(modelName: "traffic-test", version: outcome.modelVersion)
@@ -132,7 +149,10 @@ final class Graveyard: @unchecked Sendable {
             #expect(during.state == .running)
             let abandonedRun = try #require(during.runID)
             #expect(try await harness.store.versions(modelName: "traffic-test").isEmpty, "no version while the run is cut off")
-            #expect(try await harness.scalar("SELECT count(*) FROM registry_artifacts WHERE run_id = \(abandonedRun)") == 0)
+            // The run holds its drift reference (stored before registration), never a model artifact.
+            let modelArtifacts = try await harness.scalar(
+                "SELECT count(*) FROM registry_artifacts WHERE run_id = \(abandonedRun) AND path <> \(ReferenceProfile.artifactPath)")
+            #expect(modelArtifacts == 0)
 
             // Before the lease runs out nobody else takes it; once it has (the dead worker renews
             // nothing), a healthy worker does. Time is moved on in the table, not waited for.

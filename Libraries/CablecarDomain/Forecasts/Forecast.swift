@@ -10,7 +10,7 @@
 /// predicted values optional (a request may ask for one target) and renamed the role `primary` to
 /// `production`. Version 1 messages are still read: `primary` decodes as `production`.
 public struct Forecast: SchemaVersioned, Hashable {
-    public static let currentVersion = 2
+    public static let currentVersion = 3
     public static let topic = Topic.forecastPredictions
 
     public enum Role: String, Codable, Sendable, CaseIterable {
@@ -63,12 +63,15 @@ public struct Forecast: SchemaVersioned, Hashable {
     /// time, so the monitor scores the fallback on exactly the same pairs as the model.
     public var baselineSpeedKmh: Double?
     public var baselineFlowVehiclesPerHour: Double?
+    /// Feature name → value given to the model (missing features left out); see the version notes.
+    public var features: [String: Double]?
 
     public init(
         version: Int = Self.currentVersion, requestID: String = "", segmentID: String, neighborhood: String,
         eventTime: EpochMillis, horizonMinutes: Int, predictedSpeedKmh: Double?, predictedFlowVehiclesPerHour: Double?,
         modelName: String, modelVersion: Int, role: Role, featureStep: EpochMillis? = nil, fallbackReason: String? = nil,
-        latencyMicros: Int? = nil, baselineSpeedKmh: Double? = nil, baselineFlowVehiclesPerHour: Double? = nil
+        latencyMicros: Int? = nil, baselineSpeedKmh: Double? = nil, baselineFlowVehiclesPerHour: Double? = nil,
+        features: [String: Double]? = nil
     ) {
         self.version = version
         self.requestID = requestID
@@ -87,6 +90,7 @@ public struct Forecast: SchemaVersioned, Hashable {
         self.latencyMicros = latencyMicros
         self.baselineSpeedKmh = baselineSpeedKmh
         self.baselineFlowVehiclesPerHour = baselineFlowVehiclesPerHour
+        self.features = features
     }
 
     /// The horizons the platform forecasts, in minutes.
@@ -111,6 +115,7 @@ public struct Forecast: SchemaVersioned, Hashable {
         latencyMicros = try container.decodeIfPresent(Int.self, forKey: .latencyMicros)
         baselineSpeedKmh = try container.decodeIfPresent(Double.self, forKey: .baselineSpeedKmh)
         baselineFlowVehiclesPerHour = try container.decodeIfPresent(Double.self, forKey: .baselineFlowVehiclesPerHour)
+        features = try container.decodeIfPresent([String: Double].self, forKey: .features)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -131,5 +136,6 @@ public struct Forecast: SchemaVersioned, Hashable {
         case latencyMicros = "latency_us"
         case baselineSpeedKmh = "baseline_speed_kmh"
         case baselineFlowVehiclesPerHour = "baseline_flow_veh_h"
+        case features
     }
 }

@@ -65,6 +65,7 @@ struct DriftReportCommand: AsyncParsableCommand {
 
     struct AccuracyResponse: Decodable { var windows: [MonitorReport.WindowRow] }
     struct AlertsResponse: Decodable { var alerts: [MonitorAlert] }
+    struct DriftResponse: Decodable { var findings: [MonitorReport.DriftRow] }
 
     /// The report over [start, end) from the monitor at `base`: day windows starting in the
     /// range and the alerts overlapping it. Shared with `cablecar run`'s closing report.
@@ -73,7 +74,8 @@ struct DriftReportCommand: AsyncParsableCommand {
         let rows = try await get("\(base)/api/v1/accuracy?window=day&from=\(dayStart)&to=\(end)", as: AccuracyResponse.self).windows
         let alerts = try await get("\(base)/api/v1/alerts?limit=10000", as: AlertsResponse.self).alerts
             .filter { $0.windowEnd > start && $0.windowStart < end }
-        return MonitorReport.build(from: start, to: end, rows: rows, alerts: alerts)
+        let drift = try await get("\(base)/api/v1/drift?latest=true&from=\(start)&to=\(end)&limit=100000", as: DriftResponse.self).findings
+        return MonitorReport.build(from: start, to: end, rows: rows, alerts: alerts, drift: drift)
     }
 
     static func get<T: Decodable>(_ url: String, as type: T.Type) async throws -> T {

@@ -27,6 +27,22 @@ struct MonitorReport: Encodable, Equatable {
         }
     }
 
+    /// One row of the monitor's drift API (the fields the report uses).
+    struct DriftRow: Decodable, Equatable {
+        struct Shift: Decodable, Equatable {
+            var wassersteinNormed: Double
+
+            enum CodingKeys: String, CodingKey { case wassersteinNormed = "wasserstein_normed" }
+        }
+
+        var neighborhood: String
+        var name: String
+        var shift: Shift
+    }
+
+    /// Evidently's default drift decision for a numerical column with a large reference.
+    static let evidentlyThreshold = 0.1
+
     struct Accuracy: Encodable, Equatable {
         var target: String
         var horizon: Int
@@ -65,8 +81,9 @@ struct MonitorReport: Encodable, Equatable {
         var accuracy: [Accuracy]
         var openAlerts: Int
         var alerts: [MonitorAlert]
-        /// Features whose served distribution drifted from the training reference (not measured
-        /// by the monitor yet: always empty).
+        /// Features and predictions whose served distribution in the monitor's newest drift window
+        /// is at least `evidentlyThreshold` (normalized Wasserstein) from the training reference,
+        /// largest first, as `name (distance)`.
         var driftedFeatures: [String]
 
         enum CodingKeys: String, CodingKey {
@@ -83,7 +100,9 @@ struct MonitorReport: Encodable, Equatable {
     var neighborhoods: [Neighborhood]
 
     /// Pair-weighted means over the days of the range, production role only.
-    static func build(from: EpochMillis, to: EpochMillis, rows: [WindowRow], alerts: [MonitorAlert]) -> MonitorReport {
+    static func build(from: EpochMillis, to: EpochMillis, rows: [WindowRow], alerts: [MonitorAlert], drift: [DriftRow] = [])
+        -> MonitorReport
+    {
         struct Key: Hashable {
             var neighborhood: String
             var target: String
@@ -109,7 +128,7 @@ struct MonitorReport: Encodable, Equatable {
             }
             sums[key] = s
         }
-        let names = Set(sums.keys.map(\.neighborhood)).union(alerts.map(\.neighborhood)).sorted()
+        let names = Set(sums.keys.map(\.neighborhood)).union(alerts.map(\.neighborhood)).union(drift.map(\.neighborhood)).sorted()
         let neighborhoods = names.map { name in
             let accuracy = sums.filter { $0.key.neighborhood == name }
                 .sorted { ($0.key.target, $0.key.horizon) < ($1.key.target, $1.key.horizon) }
@@ -119,8 +138,12 @@ struct MonitorReport: Encodable, Equatable {
                         fallbackMAE: s.baseN > 0 ? s.base / Double(s.baseN) : nil, testMAE: s.testN > 0 ? s.test / Double(s.testN) : nil)
                 }
             let mine = alerts.filter { $0.neighborhood == name }
+            let drifted = drift.filter { $0.neighborhood == name && $0.shift.wassersteinNormed >= evidentlyThreshold }
+                .sorted { ($1.shift.wassersteinNormed, $0.name) < ($0.shift.wassersteinNormed, $1.name) }
+                .map { "\($0.name) (\(String(format: "%.2f", $0.shift.wassersteinNormed)))" }
             return Neighborhood(
-                name: name, accuracy: accuracy, openAlerts: mine.filter { $0.state == .open }.count, alerts: mine, driftedFeatures: [])
+                name: name, accuracy: accuracy, openAlerts: mine.filter { $0.state == .open }.count, alerts: mine,
+                driftedFeatures: drifted)
         }
         return MonitorReport(from: from, to: to, neighborhoods: neighborhoods)
     }

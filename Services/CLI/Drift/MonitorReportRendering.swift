@@ -25,7 +25,11 @@ extension MonitorReport {
                 "  \(alert.state.rawValue) \(alert.neighborhood) \(alert.metric) \(fmt(alert.value)) >= \(fmt(alert.threshold)): \(alert.summary)"
             )
         }
-        lines.append("drifted features: not measured by cablecar-monitor yet")
+        lines.append("")
+        lines.append("drifted (normalized Wasserstein >= 0.1 from the training reference, newest window):")
+        for n in neighborhoods {
+            lines.append("  " + pad(n.name, 16) + (n.driftedFeatures.isEmpty ? "none" : n.driftedFeatures.joined(separator: ", ")))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -54,11 +58,16 @@ extension MonitorReport {
                 html += "<td>\(fmt(a.ratioToFallback))</td><td>\(fmt(a.ratioToTest))</td><td>\(n.openAlerts)</td></tr>\n"
             }
         }
-        html += "</table><h2>Alerts</h2><ul>\n"
+        html += "</table><h2>Drifted features and predictions</h2><ul>\n"
+        for n in neighborhoods {
+            html +=
+                "<li>\(escape(n.name)): \(n.driftedFeatures.isEmpty ? "none" : escape(n.driftedFeatures.joined(separator: ", ")))</li>\n"
+        }
+        html += "</ul><h2>Alerts</h2><ul>\n"
         for alert in neighborhoods.flatMap(\.alerts) {
             html += "<li>\(alert.state.rawValue) · \(escape(alert.neighborhood)) · \(escape(alert.metric)): \(escape(alert.summary))</li>\n"
         }
-        return html + "</ul><p>Drifted features: not measured by cablecar-monitor yet.</p></body></html>\n"
+        return html + "</ul></body></html>\n"
     }
 
     private func pad(_ text: String, _ width: Int) -> String {

@@ -92,6 +92,9 @@ public final class Forecaster: Sendable {
                 }
             }
             let baseline = route.primary.baseline ?? production.baseline
+            // The served feature values go with the first prediction the model makes for the
+            // segment (one row per segment and request, for the monitor's drift profiles).
+            var servedFeatures = segmentReason == nil ? vector.map { Self.namedValues($0, names: batch.featureNames) } : nil
             for horizon in query.horizons {
                 let targetTime = issueTime + EpochMillis(horizon) * 60_000
                 var reason = segmentReason
@@ -127,7 +130,9 @@ public final class Forecaster: Sendable {
                         requestID: query.requestID, segmentID: segment, neighborhood: neighborhood, eventTime: issueTime,
                         horizonMinutes: horizon, predictedSpeedKmh: values[.speed], predictedFlowVehiclesPerHour: values[.flow],
                         modelName: route.primary.name, modelVersion: route.primary.version, role: role, featureStep: vector?.timestamp,
-                        fallbackReason: reason?.rawValue, baselineSpeedKmh: baseSpeed, baselineFlowVehiclesPerHour: baseFlow))
+                        fallbackReason: reason?.rawValue, baselineSpeedKmh: baseSpeed, baselineFlowVehiclesPerHour: baseFlow,
+                        features: reason == nil ? servedFeatures : nil))
+                if reason == nil { servedFeatures = nil }
                 if let shadow = route.shadow, segmentReason == nil, let vector {
                     let input = Self.input(vector, batch: batch, alignment: alignment(shadow), issueTime: issueTime)
                     var shadowValues: [ForecastTarget: Double] = [:]
@@ -158,6 +163,15 @@ public final class Forecaster: Sendable {
         for (role, count) in byRole { ForecastMetrics.predictions(role.rawValue, count: count) }
         for (reason, count) in fallbacks { ForecastMetrics.fallback(reason, count: count) }
         return ForecastAnswer(requestID: query.requestID, issueTime: issueTime, featureStep: batch.newestStep, forecasts: items)
+    }
+
+    static func namedValues(_ vector: OnlineFeatureVector, names: [String]) -> [String: Double] {
+        var named: [String: Double] = [:]
+        named.reserveCapacity(names.count)
+        for (name, value) in zip(names, vector.values) {
+            if let value, value.isFinite { named[name] = value }
+        }
+        return named
     }
 
     static func input(_ vector: OnlineFeatureVector, batch: FeatureBatch, alignment: FeatureAlignment, issueTime: EpochMillis) -> ModelInput

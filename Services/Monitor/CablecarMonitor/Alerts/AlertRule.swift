@@ -20,10 +20,13 @@ public struct AlertRule: Sendable, Equatable {
     public var testRatio: Double
     /// Share of answers given by the fallback at or above which serving is unhealthy.
     public var fallbackShare: Double
+    /// Normalized Wasserstein distance of a served feature or prediction from the model's
+    /// reference at or above which a drift window is bad.
+    public var driftThreshold: Double
 
     public init(
         minimumSamples: Int = 30, alpha: Double = 0.01, openAfter: Int = 3, resolveAfter: Int = 3, baselineRatio: Double = 1.10,
-        testRatio: Double = 1.5, fallbackShare: Double = 0.2
+        testRatio: Double = 1.5, fallbackShare: Double = 0.2, driftThreshold: Double = 0.5
     ) {
         self.minimumSamples = minimumSamples
         self.alpha = alpha
@@ -32,5 +35,6 @@ public struct AlertRule: Sendable, Equatable {
         self.baselineRatio = baselineRatio
         self.testRatio = testRatio
         self.fallbackShare = fallbackShare
+        self.driftThreshold = driftThreshold
     }
 }

@@ -45,10 +45,18 @@ public struct MonitorConfiguration: Sendable, Equatable {
     public static let fallbackShare = ConfigurationVariable(
         "CABLECAR_MONITOR_FALLBACK_SHARE", default: "0.2", expected: "a number from 0.01 to 1",
         summary: "Share of a neighborhood's answers given by the fallback at or above which a window is bad (data quality).")
+    public static let driftThreshold = ConfigurationVariable(
+        "CABLECAR_MONITOR_DRIFT_THRESHOLD", default: "0.5", expected: "a number from 0.01 to 100",
+        summary:
+            "Normalized Wasserstein distance of a served feature or prediction from the model's training-time reference at or above which a drift window is bad."
+    )
+    public static let driftWindowHours = ConfigurationVariable(
+        "CABLECAR_MONITOR_DRIFT_WINDOW_HOURS", default: "24", expected: "an integer from 1 to 168",
+        summary: "Served hours compared with the reference each hour (a trailing window; whole days compare like with like).")
 
     public static let variables = [
         consumerGroup, topicPrefix, batchSize, retentionDays, staleMinutes, graceMinutes, minimumSamples, alpha, openAfter, resolveAfter,
-        baselineRatio, testRatio, fallbackShare,
+        baselineRatio, testRatio, fallbackShare, driftThreshold, driftWindowHours,
     ]
 
     public var consumerGroup: String
@@ -57,11 +65,12 @@ public struct MonitorConfiguration: Sendable, Equatable {
     public var retentionDays: Int
     public var staleMinutes: Int
     public var graceMinutes: Int
+    public var driftWindowHours: Int
     public var rule: AlertRule
 
     public init(
         consumerGroup: String = "cablecar-monitor", topicPrefix: String = "", batchSize: Int = 5_000, retentionDays: Int = 35,
-        staleMinutes: Int = 15, graceMinutes: Int = 15, rule: AlertRule = AlertRule()
+        staleMinutes: Int = 15, graceMinutes: Int = 15, driftWindowHours: Int = 24, rule: AlertRule = AlertRule()
     ) {
         self.consumerGroup = consumerGroup
         self.topicPrefix = topicPrefix
@@ -69,6 +78,7 @@ public struct MonitorConfiguration: Sendable, Equatable {
         self.retentionDays = retentionDays
         self.staleMinutes = staleMinutes
         self.graceMinutes = graceMinutes
+        self.driftWindowHours = driftWindowHours
         self.rule = rule
     }
 
@@ -79,6 +89,7 @@ public struct MonitorConfiguration: Sendable, Equatable {
         retentionDays = try environment.int(Self.retentionDays, in: 2...3650)
         staleMinutes = try environment.int(Self.staleMinutes, in: 5...1440)
         graceMinutes = try environment.int(Self.graceMinutes, in: 0...1440)
+        driftWindowHours = try environment.int(Self.driftWindowHours, in: 1...168)
         rule = AlertRule(
             minimumSamples: try environment.int(Self.minimumSamples, in: 2...1_000_000),
             alpha: try environment.double(Self.alpha, in: 0.000_001...0.5),
@@ -86,7 +97,8 @@ public struct MonitorConfiguration: Sendable, Equatable {
             resolveAfter: try environment.int(Self.resolveAfter, in: 1...1000),
             baselineRatio: try environment.double(Self.baselineRatio, in: 0.5...100),
             testRatio: try environment.double(Self.testRatio, in: 1...100),
-            fallbackShare: try environment.double(Self.fallbackShare, in: 0.01...1))
+            fallbackShare: try environment.double(Self.fallbackShare, in: 0.01...1),
+            driftThreshold: try environment.double(Self.driftThreshold, in: 0.01...100))
     }
 
     /// The actual name of `topic` on the cluster.

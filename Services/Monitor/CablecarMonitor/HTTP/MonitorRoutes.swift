@@ -8,6 +8,7 @@ import PostgresNIO
 /// The monitor's HTTP API (docs/monitor.md):
 /// - `GET /api/v1/alerts?state=open|resolved&neighborhood=N&limit=100`
 /// - `GET /api/v1/accuracy?window=hour|day&from=MS&to=MS&neighborhood=N`
+/// - `GET /api/v1/drift?neighborhood=N&from=MS&to=MS&latest=true|false&limit=1000`
 /// - `GET /api/v1/status`: the loop's progress.
 /// - `GET /dashboard?days=7`: the HTML dashboard (DashboardPage).
 public enum MonitorRoutes {
@@ -45,6 +46,23 @@ public enum MonitorRoutes {
                 logger: logger)
             return try json(AccuracyList(windows: rows, truncated: rows.count >= maxAccuracyRows))
         }
+        api.get("drift") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            let from = try integer(query["from"].map(String.init), name: "from", default: 0, range: 0...(1 << 50))
+            let to = try integer(query["to"].map(String.init), name: "to", default: 1 << 50, range: 0...(1 << 50))
+            guard from < to else { throw ServiceError.badRequest("from (\(from)) must be before to (\(to))") }
+            let limit = try integer(query["limit"].map(String.init), name: "limit", default: 1000, range: 1...Int64(maxAccuracyRows))
+            let latest: Bool
+            switch query["latest"].map(String.init) {
+            case nil, "false": latest = false
+            case "true": latest = true
+            case let other?: throw ServiceError.badRequest("latest must be true or false, not '\(other.prefix(40))'")
+            }
+            let findings = try await DriftStore.findings(
+                from: from, to: to, neighborhood: try QueryParameter.string(request, "neighborhood"), latest: latest, limit: Int(limit),
+                on: database, logger: logger)
+            return try json(DriftList(findings: findings, truncated: findings.count >= limit))
+        }
         api.get("status") { _, _ -> Response in
             try json(progress.value)
         }
@@ -66,6 +84,11 @@ public enum MonitorRoutes {
 
     struct AlertList: Encodable {
         var alerts: [MonitorAlert]
+    }
+
+    struct DriftList: Encodable {
+        var findings: [DriftFinding]
+        var truncated: Bool
     }
 
     struct AccuracyList: Encodable {

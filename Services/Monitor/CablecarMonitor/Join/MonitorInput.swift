@@ -13,6 +13,10 @@ public enum MonitorInput: Sendable, Equatable {
     static let flowRange = 0.0...50_000.0
     static let maxHorizonMinutes = 7 * 24 * 60
     static let maxTextLength = 200
+    static let maxHorizonMinutesMillis = EpochMillis(maxHorizonMinutes) * 60_000
+    /// Most features a prediction may carry, and the magnitude of any of them.
+    static let maxFeatures = 512
+    static let featureMagnitude = 1e9
 
     public static func decode(_ message: KafkaMessage, predictionsTopic: String, trafficTopic: String) -> MonitorInput {
         if message.topic == predictionsTopic {
@@ -69,6 +73,15 @@ public enum MonitorInput: Sendable, Equatable {
             if let value, !(value.isFinite && range.contains(value)) { return "\(name) \(value) is outside \(range)" }
         }
         guard f.predictedSpeedKmh != nil || f.predictedFlowVehiclesPerHour != nil else { return "prediction has neither speed nor flow" }
+        if let features = f.features {
+            guard features.count <= maxFeatures else { return "features has \(features.count) entries, more than \(maxFeatures)" }
+            for (name, value) in features {
+                guard !name.isEmpty, name.count <= maxTextLength else { return "feature names must have 1 to \(maxTextLength) characters" }
+                guard value.isFinite, abs(value) <= featureMagnitude else {
+                    return "feature \(name.prefix(40)) is \(value), outside ±\(featureMagnitude)"
+                }
+            }
+        }
         return nil
     }
 

@@ -28,6 +28,7 @@ public struct MonitorBatchHandler: Sendable {
     let database: PostgresClient
     let configuration: MonitorConfiguration
     let testErrors: TestErrorStore
+    let references: ReferenceProfiles
     let logger: Logger
     let metrics = MonitorMetrics()
     var engine: AlertEngine
@@ -47,7 +48,8 @@ public struct MonitorBatchHandler: Sendable {
         return MonitorBatchHandler(
             database: database, configuration: configuration,
             testErrors: TestErrorStore(registry: registry, client: database, logger: logger),
-            logger: logger, engine: engine, clock: progress.clock, lastEvaluated: progress.lastEvaluated)
+            references: ReferenceProfiles(registry: registry, logger: logger), logger: logger, engine: engine, clock: progress.clock,
+            lastEvaluated: progress.lastEvaluated)
     }
 
     public var eventClock: EpochMillis? { clock }
@@ -82,10 +84,14 @@ public struct MonitorBatchHandler: Sendable {
                     on: connection, logger: self.logger)
             }
             let joined = try await PairStore.insertPredictions(forecasts, on: connection, logger: self.logger)
+            try await DriftStore.insertServedFeatures(forecasts, on: connection, logger: self.logger)
             let changed = try await PairStore.upsertActuals(observations, on: connection, logger: self.logger)
             try await WindowStore.recompute(
                 targetTimes: joined + changed.map(\.target), staleAfter: staleAfter, on: connection, logger: self.logger)
-            if let clock { try await PairStore.trim(before: clock - retention, on: connection, logger: self.logger) }
+            if let clock {
+                try await PairStore.trim(before: clock - retention, on: connection, logger: self.logger)
+                try await DriftStore.trim(before: clock - retention, on: connection, logger: self.logger)
+            }
             try await AlertStore.saveProgress(clock: clock, lastEvaluated: self.lastEvaluated, on: connection, logger: self.logger)
             let rescored = changed.filter(\.rescored).count
             return (joined.count + changed.count - rescored, rescored)
@@ -127,9 +133,14 @@ public struct MonitorBatchHandler: Sendable {
             let rows = try await WindowStore.rows(kind: "hour", from: start, to: start + hour, on: database, logger: logger)
             var engine = self.engine
             let window = AlertWindow.hour(starting: start)
-            let changed = engine.evaluate(window, evidence: EvidenceBuilder.evidence(from: rows, rule: configuration.rule))
+            let drift = try await driftFindings(windowEnd: start + hour)
+            let changed = engine.evaluate(
+                window,
+                evidence: EvidenceBuilder.evidence(from: rows, rule: configuration.rule)
+                    + DriftEvaluator.evidence(drift, rule: configuration.rule))
             let clock = self.clock
             try await database.withTransaction(logger: logger) { connection in
+                try await DriftStore.save(drift, on: connection, logger: self.logger)
                 try await AlertStore.save(engine, transitions: changed, on: connection, logger: self.logger)
                 try await AlertStore.saveProgress(clock: clock, lastEvaluated: start, on: connection, logger: self.logger)
             }
@@ -137,6 +148,7 @@ public struct MonitorBatchHandler: Sendable {
             lastEvaluated = start
             transitions += changed
             metrics.window(rows)
+            metrics.drift(drift)
             for alert in changed {
                 logger.notice(
                     alert.state == .open ? "Alert opened" : "Alert resolved",
@@ -150,6 +162,21 @@ public struct MonitorBatchHandler: Sendable {
         }
         metrics.alerts(transitions, open: engine.tracks.values.filter { $0.open != nil }.count)
         return (transitions, evaluated)
+    }
+
+    /// Drift of what was served in the `driftWindowHours` before `windowEnd`, per model version
+    /// and neighborhood, against each version's reference profile.
+    func driftFindings(windowEnd: EpochMillis) async throws -> [DriftFinding] {
+        let hours = configuration.driftWindowHours
+        let served = try await DriftStore.served(
+            from: windowEnd - EpochMillis(hours) * WindowStore.hourMillis, to: windowEnd, on: database, logger: logger)
+        var findings: [DriftFinding] = []
+        for key in served.keys.sorted(by: { ($0.name, $0.version) < ($1.name, $1.version) }) {
+            guard let reference = try await references.profile(key), let samples = served[key] else { continue }
+            findings += DriftEvaluator.findings(
+                reference: reference, served: samples, model: key, windowEnd: windowEnd, windowHours: hours)
+        }
+        return findings
     }
 
     private func earliestHour() async throws -> EpochMillis? {

@@ -17,10 +17,12 @@ struct MonitorMetrics: Sendable {
     static let ratioToBaseline = "cablecar_monitor_mae_ratio_baseline"
     static let ratioToTest = "cablecar_monitor_mae_ratio_test"
     static let pairs = "cablecar_monitor_window_pairs"
+    static let drift = "cablecar_monitor_drift_wasserstein"
+    static let driftedColumns = "cablecar_monitor_drifted_columns"
 
     static let names = [
         messages, rejected, joined, rescored, transitions, openAlerts, clock, evaluatedWindow, mae, baselineMAE, ratioToBaseline,
-        ratioToTest, pairs,
+        ratioToTest, pairs, drift, driftedColumns,
     ]
 
     func consumed(topic: String, count: Int) {
@@ -61,6 +63,20 @@ struct MonitorMetrics: Sendable {
             if let mae = row.baselineMAE { Gauge(label: Self.baselineMAE, dimensions: dimensions).record(mae) }
             if let ratio = row.ratioToBaseline { Gauge(label: Self.ratioToBaseline, dimensions: dimensions).record(ratio) }
             if let ratio = row.ratioToTest { Gauge(label: Self.ratioToTest, dimensions: dimensions).record(ratio) }
+        }
+    }
+
+    /// The newest drift window per neighborhood: each column's normalized Wasserstein distance,
+    /// and how many columns Evidently's default rule calls drifted.
+    func drift(_ findings: [DriftFinding]) {
+        var drifted: [String: Int] = [:]
+        for finding in findings {
+            Gauge(label: Self.drift, dimensions: [("neighborhood", finding.neighborhood), ("column", finding.name)])
+                .record(finding.shift.normalizedWasserstein)
+            drifted[finding.neighborhood, default: 0] += finding.shift.evidentlyDrifted ? 1 : 0
+        }
+        for (neighborhood, count) in drifted {
+            Gauge(label: Self.driftedColumns, dimensions: [("neighborhood", neighborhood)]).record(count)
         }
     }
 }

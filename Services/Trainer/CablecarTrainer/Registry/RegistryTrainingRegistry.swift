@@ -47,6 +47,10 @@ public struct RegistryTrainingRegistry: TrainingRegistry {
             })
     }
 
+    public func logArtifact(runID: String, path: String, bytes: [UInt8]) async throws {
+        _ = try await store.putArtifact(runID: runID, path: path, bytes: bytes)
+    }
+
     public func finishRun(runID: String, failure: String?) async throws {
         try await store.finishRun(
             runID: runID, status: failure == nil ? .finished : .failed, failureReason: failure.map { String($0.prefix(4000)) })

@@ -8,6 +8,8 @@ public protocol TrainingRegistry: Sendable {
     /// Lineage of the run: the dataset (snapshot fingerprint and how it was requested).
     func logDataset(runID: String, fingerprint: String, featureVersions: [String: Int], description: [String: String])
         async throws
+    /// Stores a file with the run (e.g. the drift reference profile), before its version is registered.
+    func logArtifact(runID: String, path: String, bytes: [UInt8]) async throws
     /// Closes the run as finished or failed (with the reason).
     func finishRun(runID: String, failure: String?) async throws
     /// The production version of `model` and its artifact bytes, if there is one.

@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarDrift
 import CablecarForecasting
 import CablecarService
 import Foundation
@@ -110,6 +111,16 @@ public struct TrainingJob: Sendable {
             }
         }
         try await registry.logMetrics(runID: runID, metrics)
+
+        // What the monitor compares served features and predictions with, stored with the run
+        // before the version exists (a registered version's run is immutable).
+        let reference = try await OffThePool.run {
+            try ReferenceProfileBuilder.build(
+                data: fitted.data, period: fitted.split.fitting, model: fitted.ridge, targets: parameters.targets,
+                horizons: parameters.horizons
+            ).jsonBytes()
+        }
+        try await registry.logArtifact(runID: runID, path: ReferenceProfile.artifactPath, bytes: reference)
 
         let artifact = try fitted.ridge.artifact()
         let sha = ArtifactCodec.sha256Hex(artifact)
