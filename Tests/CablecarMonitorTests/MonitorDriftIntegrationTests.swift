@@ -112,6 +112,11 @@ import Testing
                     #expect(body.contains("\"name\":\"prediction.speed_kmh.h15\""))
                     #expect(!body.contains("\"neighborhood\":\"Alpha\""))
                 }
+                try await client.execute(uri: "/dashboard", method: .get) { response in
+                    let page = String(buffer: response.body)
+                    #expect(page.contains("Feature × neighborhood drift"))
+                    #expect(page.contains("<td class=\"name\">speed_lag_1</td>"))
+                }
                 try await client.execute(uri: "/api/v1/drift?latest=maybe", method: .get) { response in
                     #expect(response.status == .badRequest)
                 }

@@ -26,7 +26,9 @@ public enum MonitorService {
             let pipeline = try MonitorPipeline(
                 brokers: context.configuration.kafkaBrokers, database: context.database, configuration: configuration,
                 logger: context.logger, startup: { await context.startup.wait() })
-            MonitorRoutes.add(to: router, database: context.database, progress: pipeline.progress, logger: context.logger)
+            MonitorRoutes.add(
+                to: router, database: context.database, progress: pipeline.progress, driftThreshold: configuration.rule.driftThreshold,
+                logger: context.logger)
             return [pipeline]
         })
 }

@@ -6,10 +6,14 @@ import Foundation
 ///
 /// Sections: error over time per neighborhood by horizon (production, speed and flow), a
 /// neighborhood x indicator heatmap (ratios to fallback and test period, fallback and stale
-/// shares of the newest day), the alert timeline, the equity view (worst and best neighborhood
+/// shares of the newest day), the feature x neighborhood drift heatmap of the newest drift window
+/// (normalized Wasserstein distance from the training reference), the alert timeline, the equity view (worst and best neighborhood
 /// and their ratio) and canary/shadow against production on the same windows.
 public enum DashboardPage {
-    public static func render(hourly: [WindowMetrics], daily: [WindowMetrics], alerts: [MonitorAlert], generatedAt: EpochMillis) -> String {
+    public static func render(
+        hourly: [WindowMetrics], daily: [WindowMetrics], alerts: [MonitorAlert], drift: [DriftFinding] = [],
+        driftThreshold: Double = AlertRule().driftThreshold, generatedAt: EpochMillis
+    ) -> String {
         var html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>cablecar-monitor</title>
@@ -25,6 +29,7 @@ public enum DashboardPage {
             """
         html += errorCharts(hourly)
         html += heatmap(daily)
+        html += driftHeatmap(drift, threshold: driftThreshold)
         html += alertTimeline(alerts, hourly: hourly)
         html += equity(daily)
         html += canary(daily)
@@ -102,6 +107,36 @@ public enum DashboardPage {
                     let heat = min(max(v / threshold, 0), 1.5) / 1.5
                     let color = "hsl(\(Int(120 - 120 * heat)),70%,80%)"
                     html += "<td style=\"background:\(color)\">\(format(v))</td>"
+                } else {
+                    html += "<td class=\"muted\">–</td>"
+                }
+            }
+            html += "</tr>\n"
+        }
+        return html + "</table>\n"
+    }
+
+    /// Rows: features, then predictions; columns: neighborhoods; cells: the normalized Wasserstein
+    /// distance of the newest window, green below Evidently's 0.1, red at the alert threshold.
+    static func driftHeatmap(_ findings: [DriftFinding], threshold: Double) -> String {
+        var html = "<h2>Feature × neighborhood drift (newest window against the training reference)</h2>\n"
+        guard !findings.isEmpty else {
+            return html + "<p class=\"muted\">No drift window yet: a window is judged once it covers most of its hours.</p>\n"
+        }
+        let neighborhoods = Array(Set(findings.map(\.neighborhood))).sorted()
+        let columns = Array(Set(findings.map { "\($0.kind == .feature ? 0 : 1)|\($0.name)" })).sorted().map {
+            String($0.split(separator: "|", maxSplits: 1)[1])
+        }
+        var value: [String: Double] = [:]
+        for finding in findings { value["\(finding.neighborhood)|\(finding.name)"] = finding.shift.normalizedWasserstein }
+        html += "<p class=\"muted\">Normalized Wasserstein distance; alert threshold \(format(threshold)).</p>\n"
+        html += "<table><tr><th>column</th>" + neighborhoods.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+        for column in columns {
+            html += "<tr><td class=\"name\">\(escape(column))</td>"
+            for neighborhood in neighborhoods {
+                if let v = value["\(neighborhood)|\(column)"] {
+                    let heat = min(max(v / max(threshold, 0.01), 0), 1)
+                    html += "<td style=\"background:hsl(\(Int(120 - 120 * heat)),70%,80%)\">\(format(v))</td>"
                 } else {
                     html += "<td class=\"muted\">–</td>"
                 }

@@ -15,7 +15,10 @@ public enum MonitorRoutes {
     static let maxLimit = 10_000
     static let maxAccuracyRows = 100_000
 
-    public static func add(to router: Router<BasicRequestContext>, database: PostgresClient, progress: MonitorProgress, logger: Logger) {
+    public static func add(
+        to router: Router<BasicRequestContext>, database: PostgresClient, progress: MonitorProgress,
+        driftThreshold: Double = AlertRule().driftThreshold, logger: Logger
+    ) {
         OpenAPIRoute.add(to: router, document: OpenAPIRoute.document(in: .module))
         let api = router.group("api/v1")
         api.get("alerts") { request, _ -> Response in
@@ -75,8 +78,11 @@ public enum MonitorRoutes {
             let daily = try await WindowStore.rows(
                 kind: "day", from: from - WindowStore.dayMillis, to: latest + 1, limit: maxAccuracyRows, on: database, logger: logger)
             let alerts = try await AlertStore.alerts(state: nil, neighborhood: nil, limit: 500, on: database, logger: logger)
+            let drift = try await DriftStore.findings(
+                from: 0, to: 1 << 50, neighborhood: nil, latest: true, limit: maxAccuracyRows, on: database, logger: logger)
             let now = EpochMillis(Date().timeIntervalSince1970 * 1000)
-            let html = DashboardPage.render(hourly: hourly, daily: daily, alerts: alerts, generatedAt: now)
+            let html = DashboardPage.render(
+                hourly: hourly, daily: daily, alerts: alerts, drift: drift, driftThreshold: driftThreshold, generatedAt: now)
             return Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
         }
