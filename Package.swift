@@ -214,6 +214,7 @@ let package = Package(
                 "CablecarDomain",
                 "CablecarDrift",
                 "CablecarFeatureClient",
+                "CablecarFeatures",
                 "CablecarForecasting",
                 "CablecarKafka",
                 "CablecarPostgres",

@@ -58,15 +58,30 @@ import Testing
         }
     }
 
-    @Test func aWindowMissingMoreThanATenthOfItsHoursIsNotJudged() {
+    @Test func aWindowMissingMoreThanAQuarterOfItsHoursIsNotJudged() {
         let findings = DriftEvaluator.findings(
-            reference: Self.reference(), served: Self.served(missionDrop: 12, hours: 21, seed: 1), model: Self.model, windowEnd: 86_400_000,
+            reference: Self.reference(), served: Self.served(missionDrop: 12, hours: 17, seed: 1), model: Self.model, windowEnd: 86_400_000,
             windowHours: 24)
         #expect(findings.isEmpty)
         let enough = DriftEvaluator.findings(
-            reference: Self.reference(), served: Self.served(missionDrop: 12, hours: 22, seed: 1), model: Self.model, windowEnd: 86_400_000,
+            reference: Self.reference(), served: Self.served(missionDrop: 12, hours: 18, seed: 1), model: Self.model, windowEnd: 86_400_000,
             windowHours: 24)
         #expect(enough.count == 9)
+    }
+
+    @Test func reportOnlyColumnsAreReportedButNeverAlertedOn() {
+        var reference = Self.reference()
+        reference.reportOnly = ["speed_lag_1"]
+        let findings = DriftEvaluator.findings(
+            reference: reference, served: Self.served(missionDrop: 30, hours: 24, seed: 4), model: Self.model, windowEnd: 86_400_000,
+            windowHours: 24)
+        let speed = findings.first { $0.neighborhood == "mission" && $0.name == "speed_lag_1" }
+        #expect((speed?.shift.normalizedWasserstein ?? 0) > 3)
+        #expect(speed?.alerting == false)
+        let evidence = DriftEvaluator.evidence(findings, rule: AlertRule())
+        #expect(evidence.count == findings.count - 3)
+        #expect(!evidence.contains { $0.metric.contains("speed_lag_1") })
+        #expect(evidence.contains { $0.metric == "prediction.speed_kmh.h15.wasserstein" && $0.neighborhood == "mission" })
     }
 
     @Test func theAlertRuleOpensADriftAlertOnlyWhereTheDistributionMoved() {

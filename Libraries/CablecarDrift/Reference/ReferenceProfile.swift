@@ -17,11 +17,15 @@ public struct ReferenceProfile: Sendable, Codable, Equatable {
     public var source: String
     /// neighborhood → name → summary.
     public var neighborhoods: [String: [String: QuantileSummary]]
+    /// Columns compared and reported but never alerted on: their windows differ from the
+    /// reference by nature (e.g. one day's weather against a week's), not by drift.
+    public var reportOnly: Set<String>
 
-    public init(source: String, neighborhoods: [String: [String: QuantileSummary]]) {
+    public init(source: String, neighborhoods: [String: [String: QuantileSummary]], reportOnly: Set<String> = []) {
         v = Self.formatVersion
         self.source = source
         self.neighborhoods = neighborhoods
+        self.reportOnly = reportOnly
     }
 
     /// The name under which predictions of `target` at `horizonMinutes` are summarized.

@@ -28,6 +28,8 @@ CREATE TABLE monitor_drift (
     model_version integer NOT NULL,
     kind text NOT NULL CHECK (kind IN ('feature', 'prediction')),
     name text NOT NULL,
+    -- false for report-only columns (context features), which the alert rule does not judge
+    alerting boolean NOT NULL,
     reference_n bigint NOT NULL,
     current_n bigint NOT NULL,
     reference_mean double precision,

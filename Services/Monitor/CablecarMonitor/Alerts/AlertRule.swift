@@ -26,7 +26,7 @@ public struct AlertRule: Sendable, Equatable {
 
     public init(
         minimumSamples: Int = 30, alpha: Double = 0.01, openAfter: Int = 3, resolveAfter: Int = 3, baselineRatio: Double = 1.10,
-        testRatio: Double = 1.5, fallbackShare: Double = 0.2, driftThreshold: Double = 0.5
+        testRatio: Double = 1.5, fallbackShare: Double = 0.2, driftThreshold: Double = 1.0
     ) {
         self.minimumSamples = minimumSamples
         self.alpha = alpha

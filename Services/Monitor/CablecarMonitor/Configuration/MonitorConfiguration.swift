@@ -46,7 +46,7 @@ public struct MonitorConfiguration: Sendable, Equatable {
         "CABLECAR_MONITOR_FALLBACK_SHARE", default: "0.2", expected: "a number from 0.01 to 1",
         summary: "Share of a neighborhood's answers given by the fallback at or above which a window is bad (data quality).")
     public static let driftThreshold = ConfigurationVariable(
-        "CABLECAR_MONITOR_DRIFT_THRESHOLD", default: "0.5", expected: "a number from 0.01 to 100",
+        "CABLECAR_MONITOR_DRIFT_THRESHOLD", default: "1.0", expected: "a number from 0.01 to 100",
         summary:
             "Normalized Wasserstein distance of a served feature or prediction from the model's training-time reference at or above which a drift window is bad."
     )

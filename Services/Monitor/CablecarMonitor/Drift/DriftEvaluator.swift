@@ -14,11 +14,12 @@ struct ServedSample: Sendable, Equatable {
 /// Compares served samples with a reference profile and turns the result into tests of the alert
 /// rule. Pure.
 ///
-/// A window is judged only when it covers most of its hours (`minimumCoverage`): the reference
-/// holds whole days, so a window of night hours alone would differ from it by time of day, not by
-/// drift.
+/// A window is judged only when it covers most of its hours (`minimumCoverage`, three in four):
+/// the reference holds whole days, so a window of night hours alone would differ from it by time of
+/// day, not by drift. Not all: a 2-core machine serving at 720x misses whole simulated hours when
+/// the request generator stalls (6 of 41 in the main job).
 enum DriftEvaluator {
-    static let minimumCoverage = 0.9
+    static let minimumCoverage = 0.75
 
     static func findings(
         reference: ReferenceProfile, served: [String: ServedSample], model: ModelKey, windowEnd: EpochMillis, windowHours: Int
@@ -35,7 +36,8 @@ enum DriftEvaluator {
                     result.append(
                         DriftFinding(
                             windowEnd: windowEnd, windowHours: windowHours, neighborhood: neighborhood, modelName: model.name,
-                            modelVersion: model.version, kind: kind, name: name, shift: shift))
+                            modelVersion: model.version, kind: kind, name: name, alerting: !reference.reportOnly.contains(name),
+                            shift: shift))
                 }
             }
         }
@@ -46,7 +48,7 @@ enum DriftEvaluator {
     /// `rule.driftThreshold`), the KS p-value the significance; the engine applies Holm's
     /// correction over every test of the window and the hysteresis.
     static func evidence(_ findings: [DriftFinding], rule: AlertRule) -> [AlertEvidence] {
-        findings.map { finding in
+        findings.filter(\.alerting).map { finding in
             AlertEvidence(
                 kind: .drift, modelName: finding.modelName, modelVersion: finding.modelVersion, neighborhood: finding.neighborhood,
                 metric: "\(finding.kind.rawValue == "feature" ? "feature." : "")\(finding.name).wasserstein",

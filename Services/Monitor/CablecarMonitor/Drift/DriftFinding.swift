@@ -18,11 +18,13 @@ public struct DriftFinding: Sendable, Equatable, Codable {
     public var kind: Kind
     /// The feature's name, or `prediction.<target>.h<minutes>`.
     public var name: String
+    /// Whether the alert rule judges this column (context features are only reported).
+    public var alerting: Bool
     public var shift: DistributionShift
 
     public init(
         windowEnd: EpochMillis, windowHours: Int, neighborhood: String, modelName: String, modelVersion: Int, kind: Kind, name: String,
-        shift: DistributionShift
+        alerting: Bool = true, shift: DistributionShift
     ) {
         self.windowEnd = windowEnd
         self.windowHours = windowHours
@@ -31,6 +33,7 @@ public struct DriftFinding: Sendable, Equatable, Codable {
         self.modelVersion = modelVersion
         self.kind = kind
         self.name = name
+        self.alerting = alerting
         self.shift = shift
     }
 
@@ -42,6 +45,7 @@ public struct DriftFinding: Sendable, Equatable, Codable {
         case modelVersion = "model_version"
         case kind
         case name
+        case alerting
         case shift
     }
 }

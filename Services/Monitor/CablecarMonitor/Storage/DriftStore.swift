@@ -86,6 +86,7 @@ enum DriftStore {
         let versions = findings.map { Int32(clamping: $0.modelVersion) }
         let kinds = findings.map(\.kind.rawValue)
         let names = findings.map(\.name)
+        let alerting = findings.map(\.alerting)
         let referenceCounts = findings.map { Int64($0.shift.referenceCount) }
         let currentCounts = findings.map { Int64($0.shift.currentCount) }
         let referenceMeans = findings.map(\.shift.referenceMean)
@@ -97,10 +98,10 @@ enum DriftStore {
         let drifted = findings.map(\.shift.evidentlyDrifted)
         try await connection.query(
             """
-            INSERT INTO monitor_drift (window_end, window_hours, neighborhood, model_name, model_version, kind, name, reference_n, current_n,
-                reference_mean, current_mean, wasserstein_normed, ks_statistic, ks_p, psi, evidently_drifted)
+            INSERT INTO monitor_drift (window_end, window_hours, neighborhood, model_name, model_version, kind, name, alerting, reference_n,
+                current_n, reference_mean, current_mean, wasserstein_normed, ks_statistic, ks_p, psi, evidently_drifted)
             SELECT * FROM UNNEST(\(ends)::int8[], \(hours)::int4[], \(neighborhoods)::text[], \(models)::text[], \(versions)::int4[],
-                \(kinds)::text[], \(names)::text[], \(referenceCounts)::int8[], \(currentCounts)::int8[], \(referenceMeans)::float8[],
+                \(kinds)::text[], \(names)::text[], \(alerting)::bool[], \(referenceCounts)::int8[], \(currentCounts)::int8[], \(referenceMeans)::float8[],
                 \(currentMeans)::float8[], \(distances)::float8[], \(ks)::float8[], \(p)::float8[], \(psi)::float8[], \(drifted)::bool[])
             ON CONFLICT DO NOTHING
             """, logger: logger)
@@ -114,7 +115,7 @@ enum DriftStore {
         let rows = try await client.query(
             """
             SELECT window_end, window_hours, neighborhood, model_name, model_version, kind, name, reference_n, current_n, reference_mean,
-                current_mean, wasserstein_normed, ks_statistic, ks_p, psi
+                current_mean, wasserstein_normed, ks_statistic, ks_p, psi, alerting
             FROM monitor_drift d
             WHERE window_end > \(from) AND window_end <= \(to) AND (\(neighborhood)::text IS NULL OR neighborhood = \(neighborhood))
               AND (NOT \(latest) OR window_end = (SELECT max(window_end) FROM monitor_drift l WHERE l.neighborhood = d.neighborhood
@@ -124,12 +125,12 @@ enum DriftStore {
             """, logger: logger)
         var result: [DriftFinding] = []
         for try await row in rows.decode(
-            (Int64, Int32, String, String, Int32, String, String, Int64, Int64, Double?, Double?, Double, Double, Double, Double).self)
-        {
+            (Int64, Int32, String, String, Int32, String, String, Int64, Int64, Double?, Double?, Double, Double, Double, Double, Bool).self
+        ) {
             result.append(
                 DriftFinding(
                     windowEnd: row.0, windowHours: Int(row.1), neighborhood: row.2, modelName: row.3, modelVersion: Int(row.4),
-                    kind: DriftFinding.Kind(rawValue: row.5) ?? .feature, name: row.6,
+                    kind: DriftFinding.Kind(rawValue: row.5) ?? .feature, name: row.6, alerting: row.15,
                     shift: DistributionShift(
                         referenceCount: Int(row.7), currentCount: Int(row.8), normalizedWasserstein: row.11, ksStatistic: row.12,
                         ksPValue: row.13, psi: row.14, referenceMean: row.9 ?? .nan, currentMean: row.10 ?? .nan)))
