@@ -9,7 +9,8 @@ struct CablecarBench: AsyncParsableCommand {
         commandName: "cablecar-bench",
         abstract: "Measure Cablecar's components and print the figures.",
         subcommands: [
-            KafkaBench.self, DriftBench.self, SimulationBench.self, IngestBench.self, RegistryBench.self, RunSearchBench.self,
+            KafkaBench.self, DriftBench.self, MonitorDriftBench.self, SimulationBench.self, IngestBench.self, RegistryBench.self,
+            RunSearchBench.self,
             FeaturesBench.self,
             TrainBench.self, ServingBench.self, ServingHostCommand.self,
         ]
@@ -26,6 +27,22 @@ struct DriftBench: AsyncParsableCommand {
 
     func run() async throws {
         try await DriftBenchmark.run(rows: rows, features: features, groups: groups, referencePath: reference, currentPath: current)
+    }
+}
+
+struct MonitorDriftBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitor-drift",
+        abstract: "The monitor's drift workload: references once, then days x neighborhoods x features windows.")
+    @Option var days = 30
+    @Option var neighborhoods = 12
+    @Option var features = 30
+    @Option(help: "Reference rows per neighborhood (the trainer keeps at most 20,000).") var referenceRows = 20_000
+    @Option(help: "Served rows per neighborhood and window.") var windowRows = 2_880
+
+    func run() async throws {
+        try MonitorDriftBenchmark.run(
+            days: days, neighborhoods: neighborhoods, features: features, referenceRows: referenceRows, windowRows: windowRows)
     }
 }
 

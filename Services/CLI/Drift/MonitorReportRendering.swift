@@ -28,7 +28,10 @@ extension MonitorReport {
         lines.append("")
         lines.append("drifted (normalized Wasserstein >= 0.1 from the training reference, newest window):")
         for n in neighborhoods {
-            lines.append("  " + pad(n.name, 16) + (n.driftedFeatures.isEmpty ? "none" : n.driftedFeatures.joined(separator: ", ")))
+            // The largest few; the JSON and HTML forms carry all of them.
+            let shown = n.driftedFeatures.prefix(6).joined(separator: ", ")
+            let more = n.driftedFeatures.count > 6 ? " and \(n.driftedFeatures.count - 6) more" : ""
+            lines.append("  " + pad(n.name, 16) + (n.driftedFeatures.isEmpty ? "none" : shown + more))
         }
         return lines.joined(separator: "\n") + "\n"
     }
