@@ -82,15 +82,25 @@ import Testing
             let pipeline = try harness.pipeline()
             let task = Task { try await pipeline.run() }
             defer { pipeline.stop() }
-            try await harness.publish(predictions: scenario.predictions)
-            try await harness.waitFor(messages: scenario.predictions.count, pipeline)
+            // A redelivered stretch among them: stored once.
+            try await harness.publish(predictions: scenario.predictions + scenario.predictions.prefix(50))
+            try await harness.waitFor(messages: scenario.predictions.count + 50, pipeline)
             try await harness.publish(
                 observations: scenario.observations.sorted { ($0.eventTime, $0.segmentID) < ($1.eventTime, $1.segmentID) })
-            try await harness.waitFor(messages: scenario.predictions.count + scenario.observations.count, pipeline)
+            try await harness.waitFor(messages: scenario.predictions.count + 50 + scenario.observations.count, pipeline)
 
             let served = try await harness.database.query("SELECT count(*) FROM monitor_served_features", logger: TestStack.logger)
                 .decode(Int64.self).first { _ in true }
             #expect(served == Int64(scenario.predictions.count))
+            // Each row kept its own names and values (sliced out of the batch's flat arrays).
+            let sample = try await harness.database.query(
+                "SELECT feature_names, feature_values FROM monitor_served_features WHERE request_id = 'req-40' AND segment_id = 'beta-2'",
+                logger: TestStack.logger
+            ).decode(([String], [Double]).self).first { _ in true }
+            let expected = try #require(
+                scenario.predictions.first { $0.requestID == "req-40" && $0.segmentID == "beta-2" }?.features)
+            #expect(sample?.0 == expected.keys.sorted())
+            #expect(sample?.1 == expected.keys.sorted().compactMap { expected[$0] })
 
             // Hours 0...8 are judged; the 2-hour windows ending at 4, 5 and 6 h hold Beta's shifted
             // speeds: the alert opens with the third.

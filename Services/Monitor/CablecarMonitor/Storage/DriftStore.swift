@@ -6,25 +6,38 @@ import PostgresNIO
 /// `monitor_served_features` and `monitor_drift`: the feature values the model was given, and
 /// the drift of each window against the model version's reference profile.
 enum DriftStore {
-    /// Stores the served feature rows the predictions carry (a redelivered one is ignored).
+    /// Stores the served feature rows the predictions carry (a redelivered one is ignored), in one
+    /// statement: every row's names and values go flat into two arrays, and each row takes its
+    /// slice by offset and length.
     static func insertServedFeatures(_ forecasts: [Forecast], on connection: PostgresConnection, logger: Logger) async throws {
         let rows = forecasts.filter { !($0.features?.isEmpty ?? true) }
         guard !rows.isEmpty else { return }
-        // One statement per row keeps the arrays of different lengths apart; a request carries at
-        // most one row per segment, so this is a few hundred rows per batch at most.
+        var names: [String] = []
+        var values: [Double] = []
+        var offsets: [Int32] = []
+        var counts: [Int32] = []
         for forecast in rows {
             let features = (forecast.features ?? [:]).sorted { $0.key < $1.key }
-            let names = features.map(\.key)
-            let values = features.map(\.value)
-            try await connection.query(
-                """
-                INSERT INTO monitor_served_features (request_id, segment_id, model_name, model_version, neighborhood, event_time,
-                    feature_names, feature_values)
-                VALUES (\(forecast.requestID), \(forecast.segmentID), \(forecast.modelName), \(Int32(clamping: forecast.modelVersion)),
-                    \(forecast.neighborhood), \(forecast.eventTime), \(names)::text[], \(values)::float8[])
-                ON CONFLICT DO NOTHING
-                """, logger: logger)
+            offsets.append(Int32(clamping: names.count))
+            counts.append(Int32(clamping: features.count))
+            names += features.map(\.key)
+            values += features.map(\.value)
         }
+        let requests = rows.map(\.requestID)
+        let segments = rows.map(\.segmentID)
+        let models = rows.map(\.modelName)
+        let versions = rows.map { Int32(clamping: $0.modelVersion) }
+        let neighborhoods = rows.map(\.neighborhood)
+        let times = rows.map(\.eventTime)
+        try await connection.query(
+            """
+            INSERT INTO monitor_served_features (request_id, segment_id, model_name, model_version, neighborhood, event_time,
+                feature_names, feature_values)
+            SELECT q, s, m, v, n, e, (\(names)::text[])[o + 1 : o + c], (\(values)::float8[])[o + 1 : o + c]
+            FROM UNNEST(\(requests)::text[], \(segments)::text[], \(models)::text[], \(versions)::int4[], \(neighborhoods)::text[],
+                \(times)::int8[], \(offsets)::int4[], \(counts)::int4[]) AS u(q, s, m, v, n, e, o, c)
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
     }
 
     /// Drops served rows older than `before` (retention, as the pairs).
