@@ -71,23 +71,14 @@ import Testing
         var configuration = MonitorConfiguration()
         configuration.driftWindowHours = 2
         try await MonitorHarness.with(configuration: configuration) { harness in
-            let registry = RegistryStore(client: harness.database, events: nil, logger: TestStack.logger)
-            let experiment = try await registry.ensureExperiment(name: "traffic")
-            let run = try await registry.createRun(experimentID: experiment.id)
-            _ = try await registry.putArtifact(runID: run.id, path: ReferenceProfile.artifactPath, bytes: try Self.reference().jsonBytes())
-            _ = try await registry.ensureRegisteredModel(name: "traffic")
-            _ = try await registry.createModelVersion(modelName: "traffic", runID: run.id)
-
+            try await harness.registerVersion(artifacts: [ReferenceProfile.artifactPath: try Self.reference().jsonBytes()])
             let scenario = Self.scenario()
             let pipeline = try harness.pipeline()
             let task = Task { try await pipeline.run() }
             defer { pipeline.stop() }
-            // A redelivered stretch among them: stored once.
-            try await harness.publish(predictions: scenario.predictions + scenario.predictions.prefix(50))
-            try await harness.waitFor(messages: scenario.predictions.count + 50, pipeline)
-            try await harness.publish(
-                observations: scenario.observations.sorted { ($0.eventTime, $0.segmentID) < ($1.eventTime, $1.segmentID) })
-            try await harness.waitFor(messages: scenario.predictions.count + 50 + scenario.observations.count, pipeline)
+            // A redelivered stretch among the predictions: stored once.
+            _ = try await harness.replay(
+                predictions: scenario.predictions, redelivered: 50, observations: scenario.observations, through: pipeline)
 
             let served = try await harness.database.query("SELECT count(*) FROM monitor_served_features", logger: TestStack.logger)
                 .decode(Int64.self).first { _ in true }

@@ -1,6 +1,8 @@
 import CablecarDomain
 import CablecarKafka
 import CablecarPostgres
+import CablecarRegistry
+import CablecarRegistryAPI
 import CablecarTestSupport
 import Foundation
 import Logging
@@ -66,6 +68,32 @@ struct MonitorHarness: Sendable {
         }
         try await producer.flush()
         await producer.close()
+    }
+
+    /// Registers version 1 of model "traffic" from a run holding `metrics` and `artifacts`, as the
+    /// trainer leaves it.
+    func registerVersion(metrics: [MetricPoint] = [], artifacts: [String: [UInt8]] = [:]) async throws {
+        let registry = RegistryStore(client: database, events: nil, logger: TestStack.logger)
+        let experiment = try await registry.ensureExperiment(name: "traffic")
+        let run = try await registry.createRun(experimentID: experiment.id)
+        if !metrics.isEmpty { try await registry.logMetrics(runID: run.id, metrics) }
+        for (path, bytes) in artifacts { _ = try await registry.putArtifact(runID: run.id, path: path, bytes: bytes) }
+        _ = try await registry.ensureRegisteredModel(name: "traffic")
+        _ = try await registry.createModelVersion(modelName: "traffic", runID: run.id)
+    }
+
+    /// Publishes the predictions (the first `redelivered` of them twice), waits until they are
+    /// consumed, then the actuals in event-time order as ingest emits them; returns the messages
+    /// consumed in all.
+    func replay(
+        predictions: [Forecast], redelivered: Int, observations: [TrafficObservation], through pipeline: MonitorPipeline
+    ) async throws -> Int {
+        try await publish(predictions: predictions + predictions.prefix(redelivered))
+        try await waitFor(messages: predictions.count + redelivered, pipeline)
+        try await publish(observations: observations.sorted { ($0.eventTime, $0.segmentID) < ($1.eventTime, $1.segmentID) })
+        let total = predictions.count + redelivered + observations.count
+        try await waitFor(messages: total, pipeline)
+        return total
     }
 
     /// Waits until the pipeline consumed `messages` in all and then nothing new for a moment.

@@ -120,30 +120,17 @@ import Testing
     @Test func joinsScoresRescoresAndAlertsOnlyTheDegradedNeighborhood() async throws {
         try await MonitorHarness.with { harness in
             // The registry knows version 1 and its test-period error, as the trainer logs it.
-            let registry = RegistryStore(client: harness.database, events: nil, logger: TestStack.logger)
-            let experiment = try await registry.ensureExperiment(name: "traffic")
-            let run = try await registry.createRun(experimentID: experiment.id)
-            try await registry.logMetrics(
-                runID: run.id,
-                [
-                    MetricPoint(key: "test.candidate.speed_kmh.h15.mae", value: 1.6, timestamp: 1),
-                    MetricPoint(key: "test.candidate.speed_kmh.h15.Beta.mae", value: 1.5, timestamp: 1),
-                ])
-            _ = try await registry.ensureRegisteredModel(name: "traffic")
-            _ = try await registry.createModelVersion(modelName: "traffic", runID: run.id)
-
+            try await harness.registerVersion(metrics: [
+                MetricPoint(key: "test.candidate.speed_kmh.h15.mae", value: 1.6, timestamp: 1),
+                MetricPoint(key: "test.candidate.speed_kmh.h15.Beta.mae", value: 1.5, timestamp: 1),
+            ])
             let scenario = Self.scenario()
             let pipeline = try harness.pipeline()
             let task = Task { try await pipeline.run() }
             defer { pipeline.stop() }
-            // Predictions first, then actuals (a redelivered duplicate of the first hundred among them).
-            try await harness.publish(predictions: scenario.predictions + scenario.predictions.prefix(100))
-            try await harness.waitFor(messages: scenario.predictions.count + 100, pipeline)
-            // Ingest emits intervals in time order.
-            try await harness.publish(
-                observations: scenario.observations.sorted { ($0.eventTime, $0.segmentID) < ($1.eventTime, $1.segmentID) })
-            let afterActuals = scenario.predictions.count + 100 + scenario.observations.count
-            try await harness.waitFor(messages: afterActuals, pipeline)
+            // Predictions first (a redelivered duplicate of the first hundred among them), then actuals.
+            let afterActuals = try await harness.replay(
+                predictions: scenario.predictions, redelivered: 100, observations: scenario.observations, through: pipeline)
 
             let pairs = try await harness.database.query(
                 "SELECT count(*), count(actual_revision) FROM monitor_pairs", logger: TestStack.logger

@@ -5,7 +5,7 @@ import Foundation
 /// the missing count and the moments.
 ///
 /// A model's reference profile holds one per neighborhood and feature (and per predicted target
-/// and horizon), so it must stay small: 200 points keep the profile of a city under a megabyte,
+/// and horizon), so it must stay small: 200 points keep the main job's city at 0.75 MB,
 /// where sorted values or even quantile sketches of every training row would take tens. The price
 /// is bounded: the KS statistic against the summary is within 1/points of the one against the
 /// full data, and the Wasserstein distance within the spread of the widest 1/points share.

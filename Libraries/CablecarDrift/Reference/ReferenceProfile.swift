@@ -9,7 +9,7 @@ public struct ReferenceProfile: Sendable, Codable, Equatable {
     public static let formatVersion = 1
     /// Where the trainer stores it among the run's artifacts.
     public static let artifactPath = "drift/reference_profile.json"
-    /// Largest profile read back (a city of 12 neighborhoods takes well under 1 MB).
+    /// Largest profile read back (the main job's city takes 0.75 MB).
     public static let maximumBytes = 32 << 20
 
     public var v: Int
