@@ -21,7 +21,8 @@ import Testing
     @Test func dashboardLoadsInChromiumWithoutConsoleErrors() async throws {
         let browser = try Self.chromium()
         let page = DashboardPage.render(
-            hourly: DashboardPageTests.rows(), daily: [], alerts: [DashboardPageTests.alert], generatedAt: SyntheticWindows.start)
+            hourly: DashboardPageTests.rows(), daily: [], alerts: [DashboardPageTests.alert], drift: DashboardPageTests.drift,
+            generatedAt: SyntheticWindows.start)
         let router = Router()
         router.get("dashboard") { _, _ in
             Response(
@@ -45,6 +46,7 @@ import Testing
             #expect(dom.contains("Beta &lt;script&gt;"))
             #expect(dom.contains("worse than the fallback"))
             #expect(dom.contains("<svg"))
+            #expect(dom.contains("Feature × neighborhood drift"))
             let console = log.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
             #expect(console.isEmpty, "console messages: \(console)")
             _ = try await offThePool {

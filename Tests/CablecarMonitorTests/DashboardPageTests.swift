@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarDrift
 import Testing
 
 @testable import CablecarMonitor
@@ -49,6 +50,34 @@ import Testing
         // Equity: Beta's 4.0 against Alpha's 2.0 on the newest day.
         #expect(page.contains("<td>2.00</td></tr>"))
         #expect(page.contains("<td class=\"name\">canary</td><td>2</td><td>1.00</td><td>2.00</td><td>0.50</td>"))
+    }
+
+    /// A newest drift window: Beta's speed moved two standard deviations (escaped name included).
+    static let drift: [DriftFinding] = [
+        ("Alpha", "speed_lag_1", 0.08), ("Beta <script>", "speed_lag_1", 2.0), ("Alpha", "prediction.speed_kmh.h15", 0.3),
+    ]
+    .map { neighborhood, name, distance in
+        DriftFinding(
+            windowEnd: SyntheticWindows.start + 86_400_000, windowHours: 24, neighborhood: neighborhood, modelName: "traffic",
+            modelVersion: 1, kind: name.hasPrefix("prediction.") ? .prediction : .feature, name: name,
+            shift: DistributionShift(
+                referenceCount: 20_000, currentCount: 2_000, normalizedWasserstein: distance, ksStatistic: 0.1, ksPValue: 0.01, psi: 0.1,
+                referenceMean: 40, currentMean: 40 - 8 * distance))
+    }
+
+    @Test func driftHeatmapHasAColumnPerNeighborhoodAndARowPerFeatureOrPrediction() {
+        let page = DashboardPage.render(hourly: [], daily: [], alerts: [], drift: Self.drift, driftThreshold: 1.0, generatedAt: 0)
+        #expect(page.contains("<th>Alpha</th><th>Beta &lt;script&gt;</th>"))
+        // Features first, then predictions; a neighborhood without the column shows a dash.
+        #expect(page.range(of: "<td class=\"name\">speed_lag_1</td>")!.lowerBound < page.range(of: "prediction.speed_kmh.h15")!.lowerBound)
+        #expect(
+            page.contains(
+                "<td class=\"name\">prediction.speed_kmh.h15</td><td style=\"background:hsl(84,70%,80%)\">0.30</td><td class=\"muted\">–</td>"
+            ))
+        // At or above the threshold: fully red.
+        #expect(page.contains("<td style=\"background:hsl(0,70%,80%)\">2.00</td>"))
+        #expect(!page.contains("<script"))
+        #expect(DashboardPage.render(hourly: [], daily: [], alerts: [], generatedAt: 0).contains("No drift window yet"))
     }
 
     @Test func emptyPageSaysSo() {
