@@ -318,6 +318,7 @@ let package = Package(
                 "CablecarFeatureStore",
                 "CablecarFeatureClient",
                 "CablecarForecast",
+                "CablecarMonitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

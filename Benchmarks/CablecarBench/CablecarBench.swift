@@ -9,7 +9,8 @@ struct CablecarBench: AsyncParsableCommand {
         commandName: "cablecar-bench",
         abstract: "Measure Cablecar's components and print the figures.",
         subcommands: [
-            KafkaBench.self, DriftBench.self, MonitorDriftBench.self, SimulationBench.self, IngestBench.self, RegistryBench.self,
+            KafkaBench.self, DriftBench.self, MonitorDriftBench.self, MonitorBench.self, SimulationBench.self, IngestBench.self,
+            RegistryBench.self,
             RunSearchBench.self,
             FeaturesBench.self,
             TrainBench.self, ServingBench.self, ServingHostCommand.self,

@@ -8,6 +8,8 @@ import PostgresNIO
 /// What one batch produced: counts, and the alert transitions to publish on monitor.alerts
 /// (already stored as unpublished; the loop publishes them, then marks them published).
 public struct MonitorBatchOutput: Sendable, Equatable {
+    public init() {}
+
     public var predictions = 0
     public var actuals = 0
     public var rejected = 0
