@@ -27,12 +27,12 @@ enum MonitorBenchmark {
         ]
     static let start: EpochMillis = 1_741_564_800_000  // 2025-03-10, a Monday
 
-    static func run(databaseURL: String, days: Int, segmentsPerNeighborhood: Int, batchSize: Int) async throws {
+    static func run(databaseURL: String, days: Int, segmentsPerNeighborhood: Int, batchSize: Int, reference: Bool) async throws {
         var logger = Logger(label: "cablecar-bench")
         logger.logLevel = .warning
         try await BenchDatabase.withOwn(prefix: "monitor_bench", serverURL: databaseURL, drop: true, logger: logger) { database in
             try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(database.client)
-            try await register(database.client, logger: logger)
+            try await register(database.client, reference: reference, logger: logger)
             let configuration = MonitorConfiguration()
             var handler = try await MonitorBatchHandler.restore(database: database.client, configuration: configuration, logger: logger)
             let segments = neighborhoods.flatMap { n in (0..<segmentsPerNeighborhood).map { (id: "\(n)-\($0)", neighborhood: n) } }
@@ -98,8 +98,9 @@ enum MonitorBenchmark {
         KafkaMessage(topic: topic, partition: 0, offset: 0, key: Array(key.utf8), value: value, timestamp: nil)
     }
 
-    /// Version 1 with test-period errors and a reference profile, as the trainer leaves it.
-    static func register(_ client: PostgresClient, logger: Logger) async throws {
+    /// Version 1 with a reference profile (unless `reference` is false: drift is then not judged),
+    /// as the trainer leaves it.
+    static func register(_ client: PostgresClient, reference: Bool, logger: Logger) async throws {
         let store = RegistryStore(client: client, events: nil, logger: logger)
         let experiment = try await store.ensureExperiment(name: "traffic")
         let run = try await store.createRun(experimentID: experiment.id)
@@ -110,9 +111,11 @@ enum MonitorBenchmark {
             for name in features { columns[name] = QuantileSummary(values: (0..<5_000).map { _ in 40 + 8 * random.normalish() }) }
             summaries[n] = columns
         }
-        _ = try await store.putArtifact(
-            runID: run.id, path: ReferenceProfile.artifactPath,
-            bytes: try ReferenceProfile(source: "bench", neighborhoods: summaries).jsonBytes())
+        if reference {
+            _ = try await store.putArtifact(
+                runID: run.id, path: ReferenceProfile.artifactPath,
+                bytes: try ReferenceProfile(source: "bench", neighborhoods: summaries).jsonBytes())
+        }
         _ = try await store.ensureRegisteredModel(name: "traffic")
         _ = try await store.createModelVersion(modelName: "traffic", runID: run.id)
     }
@@ -133,9 +136,11 @@ struct MonitorBench: AsyncParsableCommand {
     @Option var days = 2
     @Option var segmentsPerNeighborhood = 15
     @Option var batchSize = 5_000
+    @Flag(inversion: .prefixedNo, help: "Register a reference profile, so that drift is judged.") var reference = true
 
     func run() async throws {
         try await MonitorBenchmark.run(
-            databaseURL: database, days: days, segmentsPerNeighborhood: segmentsPerNeighborhood, batchSize: batchSize)
+            databaseURL: database, days: days, segmentsPerNeighborhood: segmentsPerNeighborhood, batchSize: batchSize,
+            reference: reference)
     }
 }

@@ -16,7 +16,7 @@ public struct MonitorConfiguration: Sendable, Equatable {
     public static let retentionDays = ConfigurationVariable(
         "CABLECAR_MONITOR_RETENTION_DAYS", default: "35", expected: "an integer from 2 to 3650",
         summary:
-            "Joined pairs and actuals older than this (event time, behind the newest actual) are deleted; window metrics and alerts are kept."
+            "Joined pairs, actuals, served features and drift findings older than this (event time, behind the newest actual) are deleted; window metrics and alerts are kept."
     )
     public static let staleMinutes = ConfigurationVariable(
         "CABLECAR_MONITOR_STALE_MINUTES", default: "15", expected: "an integer from 5 to 1440",

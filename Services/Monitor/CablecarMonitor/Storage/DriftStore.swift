@@ -40,9 +40,11 @@ enum DriftStore {
             """, logger: logger)
     }
 
-    /// Drops served rows older than `before` (retention, as the pairs).
+    /// Drops served rows and drift findings older than `before` (retention, as the pairs): a
+    /// finding per column, neighborhood and hour adds up to millions of rows a year.
     static func trim(before: EpochMillis, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("DELETE FROM monitor_served_features WHERE event_time < \(before)", logger: logger)
+        try await connection.query("DELETE FROM monitor_drift WHERE window_end < \(before)", logger: logger)
     }
 
     /// What was served in `[from, to)` by issue time, per model version and neighborhood: the
