@@ -13,7 +13,7 @@ struct CablecarBench: AsyncParsableCommand {
             RegistryBench.self,
             RunSearchBench.self,
             FeaturesBench.self,
-            TrainBench.self, ServingBench.self, ServingHostCommand.self,
+            TrainBench.self, RetrainDriftBench.self, ServingBench.self, ServingHostCommand.self,
         ]
     )
 }
@@ -53,6 +53,29 @@ struct SimulationBench: AsyncParsableCommand {
 
     func run() async throws {
         try SimulationBenchmark.run(days: days)
+    }
+}
+
+struct RetrainDriftBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retrain-drift",
+        abstract: "Retraining after a lane closure in one neighborhood: gate verdicts and the neighborhood's errors.")
+    @Option(help: "Ordinary days before the drift.") var days = 7
+    @Option(help: "Neighborhood with the lane closure.") var neighborhood = "mission"
+    @Option(help: "Hours into the drift at which retraining is asked for, comma-separated.") var hoursAfter = "6,12,24"
+    @Option(help: "Standard deviation of the speed measurement noise, km/h.") var speedNoise = 0.96
+    @Option(help: "Standard deviation of the flow measurement noise, vehicles/h.") var flowNoise = 60.0
+    @Option(help: "Random seed of the simulated city.") var seed: UInt64 = 42
+    @Option(help: "Read the observations from this feature store (after `cablecar run`) instead of simulating them.")
+    var features: String?
+    @Flag(help: "Print the share of rows each feature has a value in before the drift.") var presence = false
+
+    func run() async throws {
+        try await RetrainAfterDrift(
+            days: days, featuresURL: features.flatMap(URL.init(string:)), neighborhood: neighborhood,
+            hoursAfter: hoursAfter.split(separator: ",").compactMap { Int($0) },
+            speedNoise: speedNoise, flowNoise: flowNoise, seed: seed, printPresence: presence
+        ).run()
     }
 }
 

@@ -98,6 +98,34 @@ import Testing
         #expect(persistence.predict(input, target: .speed, horizonMinutes: 15)?.isFinite == true)
     }
 
+    /// A feature that exists in a sliver of the fitting period (a week-ago value in the first hours
+    /// of a second week) is not used: its coefficient, fitted on those few rows, would otherwise
+    /// apply to every served row once the feature exists everywhere.
+    @Test func aFeatureRarelyPresentWhileFittingIsNotUsed() throws {
+        var snapshot = SyntheticSnapshot.make(days: 14)
+        snapshot.featureNames.append("speed_kmh_last_week")
+        snapshot.featureVersions["speed_kmh_last_week"] = 1
+        let cutoff = snapshot.request.start + 10 * 86_400_000 - 6 * 3_600_000
+        for index in snapshot.rows.indices {
+            let row = snapshot.rows[index]
+            // Present (and telling: the current speed) only in the six hours before `cutoff`.
+            let present = row.timestamp >= cutoff && row.timestamp < cutoff + 6 * 3_600_000
+            snapshot.rows[index].values.append(present ? row.actualSpeedKmh : nil)
+        }
+        let (data, _, ridge, _, _) = try fitAll(snapshot)
+        let reloaded = try RidgeForecastModel.load(artifact: try ridge.artifact())
+        var input = data.input(snapshot.rows.count - 40)
+        let absent = try #require(ridge.predict(input, target: .speed, horizonMinutes: 15))
+        for value in [0.0, 30, 200] {
+            input.features[3] = value
+            #expect(ridge.predict(input, target: .speed, horizonMinutes: 15) == absent)
+            #expect(reloaded.predict(input, target: .speed, horizonMinutes: 15) == absent)
+        }
+        // A feature present in most rows still moves the forecast.
+        input.features[2] = (input.features[2] ?? 50) + 10
+        #expect(ridge.predict(input, target: .speed, horizonMinutes: 15) != absent)
+    }
+
     @Test func invalidParametersAndSnapshotsAreRejected() throws {
         var parameters = ModelParameters()
         parameters.horizons = [7]

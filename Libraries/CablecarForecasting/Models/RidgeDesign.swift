@@ -9,12 +9,23 @@ import Foundation
 /// flag, historical average at the issue time, two daily harmonics of the target time, a weekend
 /// flag. The historical average at the target time is not a column: the model predicts the
 /// deviation from it (see `RidgeForecastModel`).
+///
+/// A feature present in fewer than `minimumPresence` of the fitting rows is not used: its column
+/// is the constant imputation. Fitted on the few rows where it happens to exist (a week-ago
+/// value in the first hours of a second week), its coefficient would be applied to every served
+/// row once the feature exists everywhere; a retrained candidate once scored ten times the
+/// fallback's error that way.
 struct RidgeDesign: Codable, Sendable, Equatable {
+    static let minimumPresence = 0.1
+
     var featureNames: [String]
     var imputation: PackedDoubles
     var indicatorFeatures: [Int]
     var lastSpeedMean: Double
     var lastFlowMean: Double
+    /// Features left out for too little presence in the fitting period; nil in artifacts written
+    /// before the rule (they use every feature).
+    var unusedFeatures: [Int]?
 
     enum CodingKeys: String, CodingKey {
         case featureNames = "feature_names"
@@ -22,6 +33,7 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         case indicatorFeatures = "indicator_features"
         case lastSpeedMean = "last_speed_mean"
         case lastFlowMean = "last_flow_mean"
+        case unusedFeatures = "unused_features"
     }
 
     static let fixedColumns = [
@@ -45,7 +57,9 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         var speedCount = 0
         var flowSum = 0.0
         var flowCount = 0
+        var rows = 0
         for index in data.rows.indices where period.contains(data.rows[index].timestamp) {
+            rows += 1
             let values = data.rows[index].values
             for j in 0..<p {
                 if let value = values[j], value.isFinite {
@@ -65,7 +79,9 @@ struct RidgeDesign: Codable, Sendable, Equatable {
             }
         }
         imputation = PackedDoubles(zip(sums, counts).map { sum, count in count > 0 ? sum / Double(count) : 0 })
-        indicatorFeatures = (0..<p).filter { missing[$0] && counts[$0] > 0 }
+        let unused = (0..<p).filter { Double(counts[$0]) < Self.minimumPresence * Double(rows) }
+        unusedFeatures = unused
+        indicatorFeatures = (0..<p).filter { missing[$0] && counts[$0] > 0 && !unused.contains($0) }
         lastSpeedMean = speedCount > 0 ? speedSum / Double(speedCount) : 0
         lastFlowMean = flowCount > 0 ? flowSum / Double(flowCount) : 0
     }
@@ -79,14 +95,20 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         guard indicatorFeatures.allSatisfy({ featureNames.indices.contains($0) }) else {
             throw ForecastingError.invalidArtifact("the design names a missing-value indicator for a feature it does not have")
         }
+        guard (unusedFeatures ?? []).allSatisfy({ featureNames.indices.contains($0) }) else {
+            throw ForecastingError.invalidArtifact("the design leaves out a feature it does not have")
+        }
     }
 
     /// Writes the row for `input` into `out[0..<columnCount]`.
     func fill(_ out: UnsafeMutablePointer<Double>, input: ModelInput, horizonMinutes: Int, haIssue: Double) {
         var column = 0
         let imputed = imputation.values
+        let unused = unusedFeatures ?? []
         for j in 0..<featureNames.count {
-            if j < input.features.count, let value = input.features[j], value.isFinite {
+            if unused.contains(j) {
+                out[column] = imputed[j]
+            } else if j < input.features.count, let value = input.features[j], value.isFinite {
                 out[column] = value
             } else {
                 out[column] = imputed[j]

@@ -1,0 +1,164 @@
+import CablecarDomain
+import CablecarFeatureClient
+import CablecarFeatures
+import CablecarForecasting
+import CablecarSimulation
+import Foundation
+
+/// `cablecar-bench retrain-drift`: the continuous-training step of the loop without the services.
+/// A simulated city runs `days` ordinary days, then a lane closure (and 8 % less demand) in one
+/// neighborhood. The first model trains on the ordinary days; retraining requests then arrive
+/// `hoursAfter` hours into the drift, each with the window the trainer's alert intake asks for.
+/// Printed per request: the test period, the gate verdict and the drifted neighborhood's errors
+/// (candidate, production, both baselines) at every horizon.
+///
+/// Observations are the simulator's truth plus Gaussian measurement noise of the size the
+/// sensors' observed values have (`speedNoise`, `flowNoise`: standard deviations), or, with
+/// `featuresURL`, what a running feature store holds (after `cablecar run`, whose drift starts
+/// after its `days`).
+struct RetrainAfterDrift {
+    var days: Int
+    var featuresURL: URL?
+    var neighborhood: String
+    var hoursAfter: [Int]
+    var speedNoise: Double
+    var flowNoise: Double
+    var seed: UInt64
+    var printPresence: Bool
+
+    func run() async throws {
+        let (source, first) = try await observations()
+        let onset = first + EpochMillis(days) * 86_400_000
+        let parameters = ModelParameters()
+
+        if printPresence { presence(source.all, before: onset) }
+        let initial = try await fit(source, start: source.all.request.start, end: onset, parameters: parameters)
+        print("first model: \(days) days, test period \(describe(initial.split.test, from: first))")
+        for hours in hoursAfter {
+            let end = onset + EpochMillis(hours) * 3_600_000
+            let retrained = try await fit(
+                source, start: max(source.all.request.start, end - 28 * 86_400_000), end: end, parameters: parameters)
+            let report = ModelEvaluator.evaluate(
+                data: retrained.data, period: retrained.split.test,
+                models: [
+                    (.candidate, retrained.ridge), (.historicalAverage, retrained.average),
+                    (.persistence, retrained.persistence), (.production, initial.ridge),
+                ], targets: parameters.targets, horizons: parameters.horizons)
+            let verdict = PromotionGate.evaluate(report)
+            print(
+                "retrain \(hours) h into the drift: fitting \(describe(retrained.split.fitting, from: first)), "
+                    + "test \(describe(retrained.split.test, from: first)) -> \(verdict.passed ? "PASSED" : "FAILED")")
+            for check in verdict.checks where !check.passed { print("  failed \(check.name): \(check.detail)") }
+            for target in parameters.targets {
+                for horizon in parameters.horizons {
+                    for scope in [nil, neighborhood] {
+                        let cells = [ModelRole.candidate, .production, .historicalAverage, .persistence].map { role in
+                            report.errors(role, target, horizon, neighborhood: scope)?.mae.map { String(format: "%.2f", $0) } ?? "-"
+                        }
+                        print(
+                            "  \(scope ?? "city") \(target.rawValue) h\(horizon): candidate \(cells[0]), production \(cells[1]), "
+                                + "historical average \(cells[2]), persistence \(cells[3])")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every step's rows, fetched once; sub-ranges are cut from them.
+    private func observations() async throws -> (RecordedSnapshots, EpochMillis) {
+        if let featuresURL {
+            let client = FeatureClient(baseURL: featuresURL, recordSnapshots: false)
+            guard let steps = try await client.materializedSteps() else {
+                throw SimulationError.invalidConfiguration("the feature store at \(featuresURL) has no materialized steps")
+            }
+            let first = steps.lowerBound / 86_400_000 * 86_400_000
+            let all = try await client.historical(SnapshotRequest(start: steps.lowerBound, end: steps.upperBound))
+            print("feature store: \(all.rows.count) rows × \(all.featureNames.count) features")
+            return (RecordedSnapshots(all: all), first)
+        }
+        let city = try CityDefinition.bundledDefault()
+        let scenario = Scenario(
+            name: "drift",
+            changes: [
+                ScenarioChange(kind: .construction, fromDay: days, neighborhoods: [neighborhood], lanesClosed: 1),
+                ScenarioChange(kind: .demandShift, fromDay: days, neighborhoods: [neighborhood], multiplier: 0.92),
+            ])
+        let simulated = try TruthObservations.simulate(
+            SimulationConfiguration(city: city, days: days + 2, seed: seed, scenario: scenario))
+        var random = SeededRandom(seed: seed &+ 7)
+        let traffic = simulated.traffic.map { truth -> TrafficObservation in
+            var observed = truth
+            observed.flowVehiclesPerHour = max(0, truth.flowVehiclesPerHour + flowNoise * gaussian(&random))
+            observed.speedKmh = truth.speedKmh.map { max(1, $0 + speedNoise * gaussian(&random)) }
+            return observed
+        }
+        let source = try InProcessSnapshotSource(city: city, traffic: traffic, context: simulated.context)
+        let first = (traffic.map(\.eventTime).min() ?? 0) / 86_400_000 * 86_400_000
+        let last = traffic.map(\.eventTime).max() ?? 0
+        return (RecordedSnapshots(all: try await source.snapshot(SnapshotRequest(start: first, end: last))), first)
+    }
+
+    /// Share of the rows before `onset` in which each feature has a value: what the point-in-time
+    /// rule left the first model to learn from.
+    private func presence(_ snapshot: FeatureSnapshot, before onset: EpochMillis) {
+        var present = Array(repeating: 0, count: snapshot.featureNames.count)
+        var rows = 0
+        for row in snapshot.rows where row.timestamp < onset {
+            rows += 1
+            for (index, value) in row.values.enumerated() where value != nil && index < present.count { present[index] += 1 }
+        }
+        print("feature presence before the drift (\(rows) rows):")
+        for (index, name) in snapshot.featureNames.enumerated() {
+            let share = 100 * Double(present[index]) / Double(max(rows, 1))
+            print("  \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(format: "%5.1f", share)) %")
+        }
+    }
+
+    struct Fitted {
+        var data: TrainingData
+        var split: TimeSplit
+        var ridge: RidgeForecastModel
+        var average: HistoricalAverageModel
+        var persistence: PersistenceModel
+    }
+
+    private func fit(_ source: RecordedSnapshots, start: EpochMillis, end: EpochMillis, parameters: ModelParameters)
+        async throws -> Fitted
+    {
+        let snapshot = try await source.snapshot(SnapshotRequest(start: start, end: end))
+        let data = try TrainingData(snapshot: snapshot, parameters: parameters)
+        let split = try TimeSplit(
+            start: data.start, end: data.end, stepMillis: data.stepMillis, trainFraction: parameters.trainFraction,
+            validationFraction: parameters.validationFraction)
+        return Fitted(
+            data: data, split: split, ridge: try RidgeForecastModel.fit(data, split: split, parameters: parameters),
+            average: try HistoricalAverageModel.fit(data, split: split, parameters: parameters),
+            persistence: try PersistenceModel.fit(data, split: split, parameters: parameters))
+    }
+
+    private func describe(_ range: Range<EpochMillis>, from origin: EpochMillis) -> String {
+        func hours(_ t: EpochMillis) -> String {
+            let h = Double(t - origin) / 3_600_000
+            return "day \(Int(h / 24)) \(Int(h.truncatingRemainder(dividingBy: 24)))h"
+        }
+        return "\(hours(range.lowerBound))..<\(hours(range.upperBound))"
+    }
+
+    private func gaussian(_ random: inout SeededRandom) -> Double {
+        let u = Double.random(in: Double.ulpOfOne..<1, using: &random)
+        let v = Double.random(in: 0..<1, using: &random)
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+    }
+}
+
+/// One snapshot over the whole range; a request's rows are the ones in its time range.
+struct RecordedSnapshots {
+    var all: FeatureSnapshot
+
+    func snapshot(_ request: SnapshotRequest) async throws -> FeatureSnapshot {
+        var part = all
+        part.request = request
+        part.rows = all.rows.filter { request.start <= $0.timestamp && $0.timestamp < request.end }
+        return part
+    }
+}
