@@ -1,6 +1,7 @@
 import CablecarDomain
 import CablecarFeatures
 import CablecarKafka
+import CablecarService
 import Testing
 
 @testable import CablecarFeatureStore
@@ -13,17 +14,46 @@ import Testing
         progress.refresh(assignment: [TopicPartition(topic: "obs", partition: 0), TopicPartition(topic: "obs", partition: 1)], now: t0)
         var clock = AvailabilityClock()
         clock.observe(eventTime: Fixtures.base + 20 * Fixtures.step, partition: "obs:0")
-        progress.delivered("obs:0", now: t0)
+        progress.delivered("obs:0", offset: 0, now: t0)
         // obs:1 was assigned but has delivered nothing yet: it may still hold older intervals.
         #expect(progress.clockCandidate(clock, now: t0 + .seconds(1)) == nil)
         clock.observe(eventTime: Fixtures.base + 3 * Fixtures.step, partition: "obs:1")
-        progress.delivered("obs:1", now: t0 + .seconds(2))
+        progress.delivered("obs:1", offset: 0, now: t0 + .seconds(2))
         #expect(progress.clockCandidate(clock, now: t0 + .seconds(3)) == Fixtures.base + 4 * Fixtures.step)
         // obs:1 goes quiet: after the idle time it no longer holds the clock back.
-        progress.delivered("obs:0", now: t0 + .seconds(11))
+        progress.delivered("obs:0", offset: 1, now: t0 + .seconds(11))
         #expect(progress.clockCandidate(clock, now: t0 + .seconds(13)) == Fixtures.base + 21 * Fixtures.step)
         // Everything quiet: the newest interval seen anywhere.
         #expect(progress.clockCandidate(clock, now: t0 + .seconds(60)) == Fixtures.base + 21 * Fixtures.step)
+    }
+
+    /// Silence is not idleness: a partition with messages waiting on the broker (a fast replay
+    /// whose consumer reads the others first) keeps holding the clock, so its observations are
+    /// not stamped hours past their intervals.
+    @Test func aSilentPartitionWithMessagesWaitingStillHoldsTheClock() {
+        var progress = PartitionProgress(idleAfter: .seconds(10))
+        progress.refresh(assignment: [TopicPartition(topic: "obs", partition: 0), TopicPartition(topic: "obs", partition: 1)], now: t0)
+        var clock = AvailabilityClock()
+        clock.observe(eventTime: Fixtures.base + 3 * Fixtures.step, partition: "obs:1")
+        progress.delivered("obs:1", offset: 41, now: t0)
+        clock.observe(eventTime: Fixtures.base + 20 * Fixtures.step, partition: "obs:0")
+        progress.delivered("obs:0", offset: 900, now: t0 + .seconds(11))
+        let later = t0 + .seconds(12)
+        #expect(progress.silentWithKnownPosition(now: later) == ["obs:1"])
+
+        // The broker has obs:1 up to offset 99: 58 messages past what was delivered.
+        let ends = [TopicPartition(topic: "obs", partition: 1): Int64(100), TopicPartition(topic: "obs", partition: 0): 901]
+        progress.holding = PartitionBacklog.backlogged(
+            candidates: progress.silentWithKnownPosition(now: later), handled: progress.handled, ends: ends)
+        #expect(progress.holding == ["obs:1"])
+        #expect(progress.clockCandidate(clock, now: later) == Fixtures.base + 4 * Fixtures.step)
+
+        // Read to its end (or its end unknown to the broker: then it is taken to hold messages).
+        progress.holding = PartitionBacklog.backlogged(
+            candidates: progress.silentWithKnownPosition(now: later), handled: ["obs:1": 99], ends: ends)
+        #expect(progress.holding.isEmpty)
+        #expect(progress.clockCandidate(clock, now: later) == Fixtures.base + 21 * Fixtures.step)
+        #expect(PartitionBacklog.backlogged(candidates: ["obs:1"], handled: ["obs:1": 99], ends: [:]) == ["obs:1"])
     }
 
     @Test func withoutAnAssignmentTheClockStays() {

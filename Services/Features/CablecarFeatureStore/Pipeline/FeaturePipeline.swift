@@ -40,7 +40,8 @@ public final class FeaturePipeline: Service, ReadinessCheck, Sendable {
         self.progress = progress
         stream = FeatureStream(
             producer: producer, database: database, materializer: StepMaterializer(computer: computer), configuration: configuration,
-            partitionIdleAfter: partitionIdleAfter, logger: logger, progress: progress)
+            partitionIdleAfter: partitionIdleAfter, partitionEnds: BrokerPartitionEnds(client: client, logger: logger), logger: logger,
+            progress: progress)
         worker = StreamWorker(
             name: "features", source: consumer,
             topics: [configuration.name(of: .observedTraffic), configuration.name(of: .observedContext)], handler: stream, retry: retry,

@@ -44,6 +44,7 @@ final class FeatureStream: StreamHandler, Sendable {
     private let materializer: StepMaterializer
     private let configuration: FeatureStoreConfiguration
     private let partitionIdleAfter: Duration
+    private let partitionEnds: (any PartitionEnds)?
     private let logger: Logger
     private let metrics = FeatureMetrics()
     let progress: PipelineProgress
@@ -53,13 +54,14 @@ final class FeatureStream: StreamHandler, Sendable {
 
     init(
         producer: KafkaProducer, database: PostgresClient, materializer: StepMaterializer, configuration: FeatureStoreConfiguration,
-        partitionIdleAfter: Duration, logger: Logger, progress: PipelineProgress
+        partitionIdleAfter: Duration, partitionEnds: (any PartitionEnds)?, logger: Logger, progress: PipelineProgress
     ) {
         self.producer = producer
         self.database = database
         self.materializer = materializer
         self.configuration = configuration
         self.partitionIdleAfter = partitionIdleAfter
+        self.partitionEnds = partitionEnds
         self.logger = logger
         self.progress = progress
     }
@@ -114,14 +116,16 @@ final class FeatureStream: StreamHandler, Sendable {
     private func handle(_ batch: [KafkaMessage], assignment: Set<TopicPartition>, state: inout State) async throws -> Output {
         let trafficTopic = configuration.name(of: .observedTraffic)
         let contextTopic = configuration.name(of: .observedContext)
-        refreshPartitions(&state, assignment: assignment)
+        state.partitions.refresh(assignment: assignment)
+        state.partitions.holding = await backlogged(state.partitions.silentWithKnownPosition(), handled: state.partitions.handled)
+        advanceClock(&state)
         var traffic: [AvailableTraffic] = []
         var context: [AvailableContext] = []
         for message in batch {
             let source = PartitionProgress.key(message.topic, message.partition)
             if message.topic != trafficTopic && message.topic != contextTopic { continue }
             // Delivered even if undecodable: the partition is active.
-            state.partitions.delivered(source)
+            state.partitions.delivered(source, offset: message.offset)
             if message.topic == trafficTopic {
                 guard let o = try? WireCodec.decode(TrafficObservation.self, from: message.value),
                     o.version == TrafficObservation.currentVersion,
@@ -188,11 +192,25 @@ final class FeatureStream: StreamHandler, Sendable {
         return state.clock.availability(eventTime: eventTime, ingestTime: ingestTime, partition: source)
     }
 
-    /// The assignment, before each batch; then, after the batch's arrivals, a last chance for the
-    /// clock to move (partitions that went idle while waiting for this batch).
-    private func refreshPartitions(_ state: inout State, assignment: Set<TopicPartition>) {
-        state.partitions.refresh(assignment: assignment)
+    /// Moves the clock as far as the partitions allow (before a batch: partitions that went idle
+    /// while waiting for it).
+    private func advanceClock(_ state: inout State) {
         if let candidate = state.partitions.clockCandidate(state.clock) { state.clock.advance(to: candidate) }
+    }
+
+    /// The silent partitions with messages still waiting on the broker. Without an answer from
+    /// the broker every candidate is taken to have some: the clock waits rather than stamp their
+    /// observations late.
+    private func backlogged(_ candidates: Set<String>, handled: [String: Int64]) async -> Set<String> {
+        guard !candidates.isEmpty, let partitionEnds else { return [] }
+        do {
+            return try await PartitionBacklog.backlogged(candidates, handled: handled, ends: partitionEnds)
+        } catch {
+            logger.warning(
+                "Could not read the end offsets of silent partitions: they hold the availability clock until the broker answers",
+                metadata: ["partitions": "\(candidates.sorted())", "error": "\(error)"])
+            return candidates
+        }
     }
 
     static let maxStepsPerBatch: EpochMillis = 2016

@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarKafka
+import CablecarService
 import Foundation
 import Logging
 import PostgresNIO

@@ -1,27 +1,26 @@
-import CablecarDomain
 import CablecarKafka
 import Foundation
 import Logging
 import Synchronization
 
-/// Where each raw partition ends on the broker: what the group watermark asks before it lets a
-/// silent partition count as idle. Silence alone is not idleness: a partition whose owner is
-/// slow, gone, or being replaced in a rebalance is silent too, with its readings still waiting
-/// in Kafka; not waiting for it would emit its intervals before they are complete.
-protocol PartitionEnds: Sendable {
+/// Where each partition ends on the broker: what a stream asks before it lets a silent partition
+/// count as idle. Silence alone is not idleness: a partition whose owner is slow, gone, or being
+/// replaced in a rebalance is silent too, with its messages still waiting in Kafka (ingest's group
+/// watermark, the feature store's availability clock).
+public protocol PartitionEnds: Sendable {
     /// The next offset a producer will write, per partition, as the broker said at most
     /// `maximumAge` ago.
     func highWatermarks(of partitions: [TopicPartition], maximumAge: Duration) async throws -> [TopicPartition: Int64]
 }
 
-/// The partitions among `candidates` ("topic:partition") that hold messages no instance has
-/// handled: the broker's end is past the highest handled offset (`handled`, from the ledger).
-enum PartitionBacklog {
-    static func backlogged(candidates: Set<String>, handled: [String: Int64], ends: [TopicPartition: Int64]) -> Set<String> {
+/// The partitions among `candidates` ("topic:partition") that hold messages nobody has handled:
+/// the broker's end is past the highest handled offset.
+public enum PartitionBacklog {
+    public static func backlogged(candidates: Set<String>, handled: [String: Int64], ends: [TopicPartition: Int64]) -> Set<String> {
         var result: Set<String> = []
         for name in candidates {
             guard let partition = topicPartition(name) else { continue }
-            // A partition the broker did not answer for is assumed to have readings waiting.
+            // A partition the broker did not answer for is assumed to have messages waiting.
             guard let end = ends[partition] else {
                 result.insert(name)
                 continue
@@ -31,11 +30,11 @@ enum PartitionBacklog {
         return result
     }
 
-    /// The candidates with readings waiting on the broker. A remembered end may only confirm a
+    /// The candidates with messages waiting on the broker. A remembered end may only confirm a
     /// backlog (ends never move back); a partition that looks read to its end is asked about
-    /// afresh, since an end remembered from before its latest readings were produced would
-    /// let it pass as idle with those readings unhandled.
-    static func backlogged(
+    /// afresh, since an end remembered from before its latest messages were produced would
+    /// let it pass as idle with those messages unhandled.
+    public static func backlogged(
         _ candidates: Set<String>, handled: [String: Int64], ends source: any PartitionEnds, reuseFor reuse: Duration = .seconds(1)
     ) async throws -> Set<String> {
         let partitions = candidates.compactMap(topicPartition)
@@ -48,25 +47,8 @@ enum PartitionBacklog {
         return result
     }
 
-    /// Partitions that would count as idle by silence alone: no accepted reading for the idle
-    /// period (or, never having written progress, none since `startedAt`). `progress` and
-    /// `expected` are per stream.
-    static func idleCandidates(
-        _ progress: [String: [String: PartitionProgress]], expected: [Feed.Stream: Set<String>], idleAfterMillis: Int64?,
-        startedAt: EpochMillis, now: EpochMillis
-    ) -> Set<String> {
-        guard let idle = idleAfterMillis else { return [] }
-        var candidates: Set<String> = []
-        for stream in Feed.Stream.allCases {
-            let partitions = progress[stream.rawValue] ?? [:]
-            for (name, partition) in partitions where now - max(partition.activeAt, startedAt) > idle { candidates.insert(name) }
-            if now - startedAt > idle { candidates.formUnion((expected[stream] ?? []).subtracting(partitions.keys)) }
-        }
-        return candidates
-    }
-
     /// "topic:partition" split at its last colon (topic names have none, but prefixes might).
-    static func topicPartition(_ name: String) -> TopicPartition? {
+    public static func topicPartition(_ name: String) -> TopicPartition? {
         guard let colon = name.lastIndex(of: ":"), let number = Int32(name[name.index(after: colon)...]), number >= 0 else { return nil }
         return TopicPartition(topic: String(name[..<colon]), partition: number)
     }
@@ -74,7 +56,7 @@ enum PartitionBacklog {
 
 /// `PartitionEnds` from the broker, through one admin client made on first use and kept. Answers
 /// are reused for as long as the caller allows (see `PartitionBacklog.backlogged(_:handled:ends:)`).
-final class BrokerPartitionEnds: PartitionEnds {
+public final class BrokerPartitionEnds: PartitionEnds {
     private let client: KafkaClientConfiguration
     private let logger: Logger
     private struct Cache {
@@ -85,12 +67,12 @@ final class BrokerPartitionEnds: PartitionEnds {
 
     private let cache = Mutex(Cache())
 
-    init(client: KafkaClientConfiguration, logger: Logger) {
+    public init(client: KafkaClientConfiguration, logger: Logger) {
         self.client = client
         self.logger = logger
     }
 
-    func highWatermarks(of partitions: [TopicPartition], maximumAge: Duration) async throws -> [TopicPartition: Int64] {
+    public func highWatermarks(of partitions: [TopicPartition], maximumAge: Duration) async throws -> [TopicPartition: Int64] {
         let (admin, cached) = try cache.withLock { cache -> (KafkaAdmin, [TopicPartition: Int64]?) in
             let admin = try cache.admin ?? KafkaAdmin(configuration: client, logger: logger)
             cache.admin = admin
