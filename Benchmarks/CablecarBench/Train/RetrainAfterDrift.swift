@@ -34,6 +34,19 @@ struct RetrainAfterDrift {
         if printPresence { presence(source.all, before: onset) }
         let initial = try await fit(source, start: source.all.request.start, end: onset, parameters: parameters)
         print("first model: \(days) days, test period \(describe(initial.split.test, from: first))")
+        let initialReport = ModelEvaluator.evaluate(
+            data: initial.data, period: initial.split.test,
+            models: [(.candidate, initial.ridge), (.historicalAverage, initial.average), (.persistence, initial.persistence)],
+            targets: parameters.targets, horizons: parameters.horizons)
+        print("  gates: \(PromotionGate.evaluate(initialReport).summary)")
+        for target in parameters.targets {
+            for horizon in parameters.horizons {
+                let cells = [ModelRole.candidate, .historicalAverage, .persistence].map { role in
+                    initialReport.errors(role, target, horizon)?.mae.map { String(format: "%.2f", $0) } ?? "-"
+                }
+                print("  city \(target.rawValue) h\(horizon): model \(cells[0]), historical average \(cells[1]), persistence \(cells[2])")
+            }
+        }
         for hours in hoursAfter {
             let end = onset + EpochMillis(hours) * 3_600_000
             let retrained = try await fit(
@@ -98,19 +111,24 @@ struct RetrainAfterDrift {
         return (RecordedSnapshots(all: try await source.snapshot(SnapshotRequest(start: first, end: last))), first)
     }
 
-    /// Share of the rows before `onset` in which each feature has a value: what the point-in-time
-    /// rule left the first model to learn from.
+    /// Share of the rows in which each feature has a value, before the drift (the first model's
+    /// days) and after it: what the point-in-time rule left each period to learn or serve from.
     private func presence(_ snapshot: FeatureSnapshot, before onset: EpochMillis) {
-        var present = Array(repeating: 0, count: snapshot.featureNames.count)
-        var rows = 0
-        for row in snapshot.rows where row.timestamp < onset {
-            rows += 1
-            for (index, value) in row.values.enumerated() where value != nil && index < present.count { present[index] += 1 }
+        func shares(_ include: (EpochMillis) -> Bool) -> (rows: Int, shares: [Double]) {
+            var present = Array(repeating: 0, count: snapshot.featureNames.count)
+            var rows = 0
+            for row in snapshot.rows where include(row.timestamp) {
+                rows += 1
+                for (index, value) in row.values.enumerated() where value != nil && index < present.count { present[index] += 1 }
+            }
+            return (rows, present.map { 100 * Double($0) / Double(max(rows, 1)) })
         }
-        print("feature presence before the drift (\(rows) rows):")
+        let before = shares { $0 < onset }
+        let after = shares { $0 >= onset }
+        print("feature presence, % of rows: before the drift (\(before.rows) rows), after it (\(after.rows) rows)")
         for (index, name) in snapshot.featureNames.enumerated() {
-            let share = 100 * Double(present[index]) / Double(max(rows, 1))
-            print("  \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(format: "%5.1f", share)) %")
+            let row = String(format: "%5.1f  %5.1f", before.shares[index], after.shares[index])
+            print("  \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(row)")
         }
     }
 
