@@ -36,7 +36,7 @@ struct RetrainAfterDrift {
         print("first model: \(days) days, test period \(describe(initial.split.test, from: first))")
         let initialReport = ModelEvaluator.evaluate(
             data: initial.data, period: initial.split.test,
-            models: [(.candidate, initial.ridge), (.historicalAverage, initial.average), (.persistence, initial.persistence)],
+            models: initial.roles,
             targets: parameters.targets, horizons: parameters.horizons)
         print("  gates: \(PromotionGate.evaluate(initialReport).summary)")
         for target in parameters.targets {
@@ -53,10 +53,7 @@ struct RetrainAfterDrift {
                 source, start: max(source.all.request.start, end - 28 * 86_400_000), end: end, parameters: parameters)
             let report = ModelEvaluator.evaluate(
                 data: retrained.data, period: retrained.split.test,
-                models: [
-                    (.candidate, retrained.ridge), (.historicalAverage, retrained.average),
-                    (.persistence, retrained.persistence), (.production, initial.ridge),
-                ], targets: parameters.targets, horizons: parameters.horizons)
+                models: retrained.roles + [(.production, initial.ridge)], targets: parameters.targets, horizons: parameters.horizons)
             let verdict = PromotionGate.evaluate(report)
             print(
                 "retrain \(hours) h into the drift: fitting \(describe(retrained.split.fitting, from: first)), "
@@ -132,26 +129,10 @@ struct RetrainAfterDrift {
         }
     }
 
-    struct Fitted {
-        var data: TrainingData
-        var split: TimeSplit
-        var ridge: RidgeForecastModel
-        var average: HistoricalAverageModel
-        var persistence: PersistenceModel
-    }
-
     private func fit(_ source: RecordedSnapshots, start: EpochMillis, end: EpochMillis, parameters: ModelParameters)
-        async throws -> Fitted
+        async throws -> FittedModels
     {
-        let snapshot = try await source.snapshot(SnapshotRequest(start: start, end: end))
-        let data = try TrainingData(snapshot: snapshot, parameters: parameters)
-        let split = try TimeSplit(
-            start: data.start, end: data.end, stepMillis: data.stepMillis, trainFraction: parameters.trainFraction,
-            validationFraction: parameters.validationFraction)
-        return Fitted(
-            data: data, split: split, ridge: try RidgeForecastModel.fit(data, split: split, parameters: parameters),
-            average: try HistoricalAverageModel.fit(data, split: split, parameters: parameters),
-            persistence: try PersistenceModel.fit(data, split: split, parameters: parameters))
+        try FittedModels.fit(snapshot: try await source.snapshot(SnapshotRequest(start: start, end: end)), parameters: parameters)
     }
 
     private func describe(_ range: Range<EpochMillis>, from origin: EpochMillis) -> String {

@@ -47,6 +47,23 @@ public enum PartitionBacklog {
         return result
     }
 
+    /// As `backlogged(_:handled:ends:reuseFor:)`, with every candidate taken to have messages
+    /// waiting when the broker does not answer (a warning names what they hold back): waiting is
+    /// the side to err on.
+    public static func backloggedOrAll(
+        _ candidates: Set<String>, handled: [String: Int64], ends source: any PartitionEnds, holding what: String, logger: Logger
+    ) async -> Set<String> {
+        guard !candidates.isEmpty else { return [] }
+        do {
+            return try await backlogged(candidates, handled: handled, ends: source)
+        } catch {
+            logger.warning(
+                "Could not read the end offsets of silent partitions: they hold \(what) back until the broker answers",
+                metadata: ["partitions": "\(candidates.sorted())", "error": "\(error)"])
+            return candidates
+        }
+    }
+
     /// "topic:partition" split at its last colon (topic names have none, but prefixes might).
     public static func topicPartition(_ name: String) -> TopicPartition? {
         guard let colon = name.lastIndex(of: ":"), let number = Int32(name[name.index(after: colon)...]), number >= 0 else { return nil }

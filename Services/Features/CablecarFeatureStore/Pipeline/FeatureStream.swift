@@ -198,19 +198,12 @@ final class FeatureStream: StreamHandler, Sendable {
         if let candidate = state.partitions.clockCandidate(state.clock) { state.clock.advance(to: candidate) }
     }
 
-    /// The silent partitions with messages still waiting on the broker. Without an answer from
-    /// the broker every candidate is taken to have some: the clock waits rather than stamp their
-    /// observations late.
+    /// The silent partitions with messages still waiting on the broker (all of them while the
+    /// broker does not answer: the clock waits rather than stamp their observations late).
     private func backlogged(_ candidates: Set<String>, handled: [String: Int64]) async -> Set<String> {
-        guard !candidates.isEmpty, let partitionEnds else { return [] }
-        do {
-            return try await PartitionBacklog.backlogged(candidates, handled: handled, ends: partitionEnds)
-        } catch {
-            logger.warning(
-                "Could not read the end offsets of silent partitions: they hold the availability clock until the broker answers",
-                metadata: ["partitions": "\(candidates.sorted())", "error": "\(error)"])
-            return candidates
-        }
+        guard let partitionEnds else { return [] }
+        return await PartitionBacklog.backloggedOrAll(
+            candidates, handled: handled, ends: partitionEnds, holding: "the availability clock", logger: logger)
     }
 
     static let maxStepsPerBatch: EpochMillis = 2016

@@ -292,14 +292,8 @@ actor BatchProcessor {
         let partitions = candidates.compactMap(PartitionBacklog.topicPartition)
         let handled = try await LedgerStore.highestHandled(
             partitions.map { ($0.topic, $0.partition) }, on: connection, logger: logger)
-        do {
-            return try await PartitionBacklog.backlogged(candidates, handled: handled, ends: partitionEnds)
-        } catch {
-            logger.warning(
-                "Could not read the end offsets of silent partitions: they hold emission back until the broker answers",
-                metadata: ["partitions": "\(candidates.sorted())", "error": "\(error)"])
-            return candidates
-        }
+        return await PartitionBacklog.backloggedOrAll(
+            candidates, handled: handled, ends: partitionEnds, holding: "emission", logger: logger)
     }
 
     /// Splits candidates into first sightings and duplicates: within the batch by key, then

@@ -88,9 +88,7 @@ public struct TrainingJob: Sendable {
         try Task.checkCancellation()
         let fitted = try await OffThePool.run { try fit(snapshot: snapshot, parameters: parameters) }
         let production = try await productionModel()
-        var models: [(ModelRole, any ForecastModel)] = [
-            (.candidate, fitted.ridge), (.historicalAverage, fitted.average), (.persistence, fitted.persistence),
-        ]
+        var models = fitted.roles
         if let production { models.append((.production, production.model)) }
         let report = ModelEvaluator.evaluate(
             data: fitted.data, period: fitted.split.test, models: models, targets: parameters.targets,
@@ -166,14 +164,6 @@ public struct TrainingJob: Sendable {
             verdict: verdict, promoted: promoted, decision: decision, trainingSeconds: seconds)
     }
 
-    struct Fitted: Sendable {
-        var data: TrainingData
-        var split: TimeSplit
-        var ridge: RidgeForecastModel
-        var average: HistoricalAverageModel
-        var persistence: PersistenceModel
-    }
-
     /// Alert and scheduled requests ask for a window of fixed length before their time, and a
     /// young deployment has less history than that: they train on the part that is materialized
     /// (the gates still judge the result). An operator's own range is used as asked, and fails
@@ -206,16 +196,9 @@ public struct TrainingJob: Sendable {
         return clamped
     }
 
-    func fit(snapshot: FeatureSnapshot, parameters: ModelParameters) throws -> Fitted {
+    func fit(snapshot: FeatureSnapshot, parameters: ModelParameters) throws -> FittedModels {
         do {
-            let data = try TrainingData(snapshot: snapshot, parameters: parameters)
-            let split = try TimeSplit(
-                start: data.start, end: data.end, stepMillis: data.stepMillis, trainFraction: parameters.trainFraction,
-                validationFraction: parameters.validationFraction)
-            return Fitted(
-                data: data, split: split, ridge: try RidgeForecastModel.fit(data, split: split, parameters: parameters),
-                average: try HistoricalAverageModel.fit(data, split: split, parameters: parameters),
-                persistence: try PersistenceModel.fit(data, split: split, parameters: parameters))
+            return try FittedModels.fit(snapshot: snapshot, parameters: parameters)
         } catch {
             throw TrainingFailure.trainingFailed("\(error)")
         }
