@@ -100,7 +100,9 @@ struct LoopRunner {
                 + (driftArguments.isEmpty ? "no drift" : driftArguments.joined(separator: " ")) + "; forecasts requested throughout")
         let load = ServingLoad(forecastPort: Self.forecastPort, featuresPort: FeatureStep.port, segments: try Self.citySegments())
         let generator = Task { await load.run() }
-        let watcher = LoopWatcher(monitorPort: Self.monitorPort, trainerPort: TrainingStep.trainerPort, started: started)
+        let watcher = LoopWatcher(
+            monitorPort: Self.monitorPort, trainerPort: TrainingStep.trainerPort, started: started, driftStarted: clock.now, pace: pace,
+            driftNeighborhood: Self.driftNeighborhood(driftArguments))
         let watching = Task { await watcher.run() }
         do {
             try await children.runInBackgroundToCompletion("cablecar-sim", arguments: driftReplay, environment: environment)
@@ -153,6 +155,12 @@ struct LoopRunner {
 
     /// The local day `days` after `start` (YYYY-MM-DD), in UTC calendar arithmetic.
     /// Half a five-minute step of the replay, in wall-clock milliseconds.
+    /// The neighborhood a drift's simulator options change (`--construction mission:0:1`).
+    static func driftNeighborhood(_ arguments: [String]) -> String? {
+        zip(arguments, arguments.dropFirst()).first { ["--construction", "--demand-shift"].contains($0.0) }
+            .flatMap { $0.1.split(separator: ":").first.map(String.init) }
+    }
+
     static func featureCacheMillis(pace: Int) -> Int { 300_000 / max(pace, 1) / 2 }
 
     static func day(after start: String, plus days: Int) -> String {

@@ -10,14 +10,14 @@ struct RunCommand: AsyncParsableCommand {
         abstract:
             "Run the whole loop locally: replay, ingest, features, training, promotion, serving, monitoring, drift, retraining, swap.",
         discussion: """
-            The first --days are replayed at full speed and train the first model (a week gives a test period of one \
-            whole day: a Sunday, quieter than the weekdays served after it, which the monitor's ratio to the test \
-            error shows). Then --drift-days more are replayed at --pace simulated seconds per second while forecasts are \
+            The first --days are replayed at full speed and train the first model (eight days from a Monday give a \
+            test period of one whole weekday, like the weekdays served after it, with every day of the week in \
+            training or validation). Then --drift-days more are replayed at --pace simulated seconds per second while forecasts are \
             served and monitored, with a drift in one neighborhood from their first day (--drift).
             """
     )
 
-    @Option(help: "Simulated days the first model is trained on.") var days = 7
+    @Option(help: "Simulated days the first model is trained on.") var days = 8
     @Option(help: "Simulated days replayed afterwards while serving and monitoring (0: stop after training).") var driftDays = 2
     @Option(help: "Simulated seconds per wall-clock second while serving and monitoring.") var pace = 720
     @Option(

@@ -26,6 +26,19 @@ struct IngestStorageTests {
         #expect(throws: IngestStorageError.self) { try OutboxPacking.unpack(packed + [0, 0], count: 3) }
     }
 
+    @Test("emitted observations go out oldest interval first, so each partition carries them in event-time order")
+    func emissionsAreInEventTimeOrder() {
+        let step = Interval.lengthMillis
+        let base: EpochMillis = 1_741_000_000_000 / step * step
+        // As a heap scan returns them: segment by segment, each over several intervals.
+        var due: [(interval: EpochMillis, message: EmissionStore.Encoded)] = []
+        for segment in ["seg-2", "seg-1"] {
+            for k in [2, 0, 1] { due.append((base + EpochMillis(k) * step, (segment, Array("\(segment)@\(k)".utf8)))) }
+        }
+        let ordered = EmissionStore.inEventTimeOrder(due).map { String(decoding: $0.payload, as: UTF8.self) }
+        #expect(ordered == ["seg-1@0", "seg-2@0", "seg-1@1", "seg-2@1", "seg-1@2", "seg-2@2"])
+    }
+
     @Test("rows from before packing and packed rows are both pending, in commit order, until deleted")
     func pendingOutboxAcrossTheUpgrade() async throws {
         try await IngestHarness.withOldSchema(through: 9) { client, upgrade in

@@ -7,6 +7,11 @@ struct LoopWatcher: Sendable {
     let monitorPort: Int
     let trainerPort: Int
     let started: ContinuousClock.Instant
+    /// When the drift replay started, its pace (simulated seconds per second) and the neighborhood
+    /// it changes: for the closed loop's timeline in simulated hours.
+    var driftStarted: ContinuousClock.Instant
+    var pace: Int
+    var driftNeighborhood: String?
     var modelName = "traffic-forecast"
 
     struct Events: Sendable {
@@ -15,18 +20,21 @@ struct LoopWatcher: Sendable {
         var alertsResolved = 0
         var retrainings: [String: String] = [:]
         var productionVersions: [Int] = []
+        var timeline = ClosedLoopTimeline()
 
         var rendered: String {
             var text = "loop events:\n"
             text += lines.isEmpty ? "  (none)\n" : lines.map { "  \($0)\n" }.joined()
             text += "  alerts opened \(alertsOpened), resolved \(alertsResolved); retraining requests \(retrainings.count)"
             text += "; production versions seen: \(productionVersions.map { "v\($0)" }.joined(separator: " → "))"
+            if let line = timeline.rendered { text += "\n  " + line }
             return text
         }
     }
 
     func run() async -> Events {
         var events = Events()
+        events.timeline.neighborhood = driftNeighborhood
         var alertStates: [String: String] = [:]
         while !Task.isCancelled {
             await poll(&events, alertStates: &alertStates)
@@ -34,6 +42,10 @@ struct LoopWatcher: Sendable {
         }
         await poll(&events, alertStates: &alertStates)
         return events
+    }
+
+    private func simulatedHours() -> Double {
+        (ContinuousClock.now - driftStarted) / .seconds(1) * Double(pace) / 3600
     }
 
     private func note(_ events: inout Events, _ line: String) {
@@ -54,6 +66,7 @@ struct LoopWatcher: Sendable {
             let metric = (alert["metric"] as? String) ?? (alert["kind"] as? String) ?? "?"
             let value = (alert["value"] as? Double).map { String(format: "%.3g", $0) } ?? "?"
             let threshold = (alert["threshold"] as? Double).map { String(format: "%.3g", $0) } ?? "?"
+            events.timeline.alert(neighborhood: neighborhood, id: id, open: state != "resolved", at: simulatedHours())
             if state == "resolved" {
                 events.alertsResolved += 1
                 note(&events, "alert \(id) resolved: \(neighborhood) \(metric)")
@@ -69,6 +82,7 @@ struct LoopWatcher: Sendable {
             note(&events, "retraining request \(requestID): \(state)")
         }
         if let production = await productionVersion(), events.productionVersions.last != production {
+            if !events.productionVersions.isEmpty { events.timeline.promoted(at: simulatedHours()) }
             events.productionVersions.append(production)
             note(&events, "\(modelName) version \(production) is in production")
         }

@@ -57,7 +57,7 @@ enum EmissionStore {
             RETURNING segment_id, interval_start, neighborhood, revision, flow_mean_sum, reporting_sensors, sample_count,
                 speed_sum, speed_count, occupancy_sum, occupancy_count
             """, logger: logger)
-        var messages: [Encoded] = []
+        var messages: [(interval: EpochMillis, message: Encoded)] = []
         for try await row in rows {
             var cells = CellReader(row, reading: "due traffic intervals")
             let (segment, interval, neighborhood, revision) = (try cells.string(), try cells.int64(), try cells.string(), try cells.int32())
@@ -74,10 +74,18 @@ enum EmissionStore {
                     segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sums: sums, revision: Int(revision),
                     ingestTime: now)
             else { continue }
-            messages.append((segment, try observation.wireBytes()))
+            messages.append((interval, (segment, try observation.wireBytes())))
         }
         lap("db: emit: due intervals + encode")
-        return messages
+        return Self.inEventTimeOrder(messages)
+    }
+
+    /// Oldest interval first (then by key), so each partition carries a batch's observations in
+    /// event-time order. Readers date an observation by its partition's progress (the feature
+    /// store's availability clock): in heap order, an interval sent after a newer one of its
+    /// partition would count as known only from the newer one's end, up to the batch's span later.
+    static func inEventTimeOrder(_ messages: [(interval: EpochMillis, message: Encoded)]) -> [Encoded] {
+        messages.sorted { ($0.interval, $0.message.key) < ($1.interval, $1.message.key) }.map(\.message)
     }
 
     /// As `dueTraffic`, for the neighborhoods' context intervals.
@@ -98,7 +106,7 @@ enum EmissionStore {
                 (SELECT count(*) FROM ingest_city_events e WHERE e.neighborhood = c.neighborhood AND e.kind NOT IN ('game', 'concert')
                     AND e.started_at < c.interval_start + \(Interval.lengthMillis) AND (e.ended_at IS NULL OR e.ended_at > c.interval_start))
             """, logger: logger)
-        var messages: [Encoded] = []
+        var messages: [(interval: EpochMillis, message: Encoded)] = []
         for try await row in rows {
             var cells = CellReader(row, reading: "due context intervals")
             let (neighborhood, interval, revision) = (try cells.string(), try cells.int64(), try cells.int32())
@@ -113,9 +121,9 @@ enum EmissionStore {
             let observation = partial.observation(
                 neighborhood: neighborhood, intervalStart: interval, activeScheduledEvents: Int(scheduled), activeIncidents: Int(incidents),
                 revision: Int(revision), ingestTime: now)
-            messages.append((neighborhood, try observation.wireBytes()))
+            messages.append((interval, (neighborhood, try observation.wireBytes())))
         }
-        return messages
+        return Self.inEventTimeOrder(messages)
     }
 
     /// One outbox row per topic (see `OutboxPacking`), all in one statement; each returned
