@@ -8,17 +8,22 @@ import Testing
 /// be the document its `Encodable` conformance describes.
 @Suite("Forecast answer JSON")
 struct AnswerEncodingTests {
-    static func item(segment: String, reason: String?, speed: Double?, flow: Double?, step: EpochMillis?) -> ForecastItem {
+    static func item(
+        segment: String, reason: String?, speed: Double?, flow: Double?, step: EpochMillis?, speedServedBy: String? = nil
+    ) -> ForecastItem {
         ForecastItem(
             segmentID: segment, neighborhood: "north", horizonMinutes: 30, issueTime: 1_704_067_200_000, targetTime: 1_704_069_000_000,
             featureStep: step, speedKmh: speed, flowVehiclesPerHour: flow, modelName: "traffic \"forecast\"", modelVersion: 7,
-            role: reason == nil ? "production" : "fallback", fallback: reason != nil, fallbackReason: reason)
+            role: reason == nil ? "production" : "fallback", fallback: reason != nil, fallbackReason: reason,
+            speedServedBy: speedServedBy)
     }
 
     static let answer = ForecastAnswer(
         requestID: "req\\1\u{1}\n\t/é", issueTime: 1_704_067_200_000, featureStep: nil,
         forecasts: [
-            item(segment: "seg-a-1", reason: nil, speed: 41.123456789012345, flow: 1e-7, step: 1_704_066_900_000),
+            item(
+                segment: "seg-a-1", reason: nil, speed: 41.123456789012345, flow: 1e-7, step: 1_704_066_900_000,
+                speedServedBy: "persistence"),
             item(segment: "seg-b-2", reason: "features_missing", speed: nil, flow: 1.5e21, step: nil),
             item(segment: "seg-c-3", reason: "model_failed", speed: -0.0, flow: 300, step: 0),
         ])

@@ -64,6 +64,9 @@ struct SkewedModel: ForecastModel {
             #expect(equity?.passed == false)
             #expect(equity?.detail.contains("Gamma") == true)
             #expect(verdict.checks.first { $0.name == "vs production speed_kmh h\(horizon)" }?.passed == true)
+            let paired = try #require(report.pairedComparison(.speed, horizon, neighborhood: "Gamma"))
+            let critical = PairedComparison.criticalZ(alpha: 0.05, tests: parameters.horizons.count * 8)
+            #expect(paired.blocks >= 24 && (paired.zScore ?? 0) > critical, "a 1.5 km/h skew is beyond the hourly noise: \(paired)")
         }
         #expect(!verdict.passed)
 
@@ -77,5 +80,12 @@ struct SkewedModel: ForecastModel {
             ],
             targets: [.speed], horizons: parameters.horizons)
         #expect(PromotionGate.evaluate(fair).passed, "\(PromotionGate.evaluate(fair).summary)")
+
+        // The same model as candidate and production: no difference, hour by hour.
+        let twin = ModelEvaluator.evaluate(
+            data: data, period: split.test, models: [(.candidate, ridge), (.production, ridge)], targets: [.speed],
+            horizons: [15])
+        #expect(twin.pairedComparison(.speed, 15, neighborhood: "Gamma")?.meanDifference == 0)
+        #expect(twin.pairedComparison(.speed, 15, neighborhood: nil) != nil, "and for the whole city")
     }
 }

@@ -104,4 +104,36 @@ import Testing
         #expect(evidence.first?.baseline == .historicalAverage)
         #expect(evidence.first.map { abs($0.ratio - 0.8) < 1e-12 } == true)
     }
+
+    @Test func aNeighborhoodLossWithinTheHourlyNoiseDoesNotFailTheEquityGate() {
+        var base = report(
+            candidate: 2.8, average: 4, persistence: 4, production: 3.0,
+            neighborhoods: ["Mission": (2.5, 3.0), "SoMa": (2.6, 3.0), "Bayview": (3.3, 3.0)])
+        func paired(_ z: Double) -> [PairedComparison] {
+            [
+                PairedComparison(
+                    target: .speed, horizon: 15, neighborhood: "Bayview", blocks: 30, meanDifference: 0.3, standardError: 0.3 / z)
+            ]
+        }
+        base.pairedComparisons = paired(1.5)
+        let noisy = PromotionGate.evaluate(base)
+        let equity = noisy.checks.first { $0.name.hasPrefix("equity vs production") }
+        #expect(noisy.passed, "\(noisy.summary)")
+        #expect(equity?.detail.contains("within noise") == true && equity?.detail.contains("Bayview 3.3 vs 3.0 (z 1.5)") == true)
+
+        base.pairedComparisons = paired(6)
+        let significant = PromotionGate.evaluate(base)
+        #expect(!significant.passed)
+        #expect(significant.summary.contains("Bayview 3.3 vs 3.0 (z 6.0)"), "\(significant.summary)")
+
+        base.pairedComparisons = paired(1.5)
+        let marginOnly = PromotionGate.evaluate(base, configuration: GateConfiguration(productionEquityAlpha: 1))
+        #expect(!marginOnly.passed, "alpha 1 judges on the margin alone")
+    }
+
+    @Test func theCriticalZIsBonferroniCorrected() {
+        #expect(abs(PairedComparison.criticalZ(alpha: 0.05, tests: 1) - 1.6449) < 1e-3)
+        #expect(abs(PairedComparison.criticalZ(alpha: 0.05, tests: 72) - 3.1970) < 1e-3)
+        #expect(PairedComparison.criticalZ(alpha: 1, tests: 1) < 1e-9)
+    }
 }

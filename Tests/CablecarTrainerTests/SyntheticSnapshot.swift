@@ -7,11 +7,17 @@ import Foundation
 enum SyntheticSnapshot {
     static let monday: EpochMillis = 1_704_067_200_000  // 2024-01-01 00:00 UTC, a Monday
 
-    /// `skewNeighborhood`: when set, that neighborhood's labels get an extra disturbance, which
-    /// the gate tests use.
+    /// A lasting drop of every speed in one neighborhood from the start of a day on (a lane
+    /// closure), which the baseline-route tests use.
+    struct SpeedDrop {
+        var neighborhoods: Set<String>
+        var fromDay: Int
+        var kmh: Double
+    }
+
     static func make(
         neighborhoods: [String] = ["Alpha", "Beta", "Gamma"], segmentsPerNeighborhood: Int = 2, days: Int = 21,
-        seed: UInt64 = 7, missingEvery: Int = 37
+        seed: UInt64 = 7, missingEvery: Int = 37, drop: SpeedDrop? = nil
     ) -> FeatureSnapshot {
         let step = Interval.lengthMillis
         let steps = days * 288
@@ -36,7 +42,8 @@ enum SyntheticSnapshot {
                     let rush = exp(-pow((hour - 8.5) / 1.2, 2)) + exp(-pow((hour - 17.5) / 1.5, 2))
                     let weekend = Interval.slotOfWeek(t) >= 5 * 288 ? 0.4 : 1.0
                     disturbance = 0.95 * disturbance + 1.2 * uniform()
-                    speeds.append(free - 18 * rush * weekend + disturbance)
+                    let dropped = drop.map { $0.neighborhoods.contains(neighborhood) && k >= $0.fromDay * 288 } ?? false
+                    speeds.append(free - 18 * rush * weekend + disturbance - (dropped ? drop?.kmh ?? 0 : 0))
                     flows.append(400 + 900 * rush * weekend - 8 * disturbance + 20 * uniform())
                 }
                 for k in 0..<steps {

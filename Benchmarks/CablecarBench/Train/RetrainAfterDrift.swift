@@ -34,11 +34,10 @@ struct RetrainAfterDrift {
         if printPresence { presence(source.all, before: onset) }
         let initial = try await fit(source, start: source.all.request.start, end: onset, parameters: parameters)
         print("first model: \(days) days, test period \(describe(initial.split.test, from: first))")
-        let initialReport = ModelEvaluator.evaluate(
-            data: initial.data, period: initial.split.test,
-            models: initial.roles,
-            targets: parameters.targets, horizons: parameters.horizons)
-        print("  gates: \(PromotionGate.evaluate(initialReport).summary)")
+        let initialJudgement = CandidateJudgement.judge(initial, production: nil, parameters: parameters)
+        let initialReport = initialJudgement.report
+        print("  gates: \(initialJudgement.verdict.summary)")
+        if !initialJudgement.routes.isEmpty { print("  routes: \(initialJudgement.routes.map(\.description).joined(separator: ", "))") }
         for target in parameters.targets {
             for horizon in parameters.horizons {
                 let cells = [ModelRole.candidate, .historicalAverage, .persistence].map { role in
@@ -51,14 +50,13 @@ struct RetrainAfterDrift {
             let end = onset + EpochMillis(hours) * 3_600_000
             let retrained = try await fit(
                 source, start: max(source.all.request.start, end - 28 * 86_400_000), end: end, parameters: parameters)
-            let report = ModelEvaluator.evaluate(
-                data: retrained.data, period: retrained.split.test,
-                models: retrained.roles + [(.production, initial.ridge)], targets: parameters.targets, horizons: parameters.horizons)
-            let verdict = PromotionGate.evaluate(report)
+            let judgement = CandidateJudgement.judge(retrained, production: initialJudgement.model, parameters: parameters)
+            let (report, verdict) = (judgement.report, judgement.verdict)
             print(
                 "retrain \(hours) h into the drift: fitting \(describe(retrained.split.fitting, from: first)), "
                     + "test \(describe(retrained.split.test, from: first)) -> \(verdict.passed ? "PASSED" : "FAILED")")
             for check in verdict.checks where !check.passed { print("  failed \(check.name): \(check.detail)") }
+            if !judgement.routes.isEmpty { print("  routes: \(judgement.routes.map(\.description).joined(separator: ", "))") }
             for target in parameters.targets {
                 for horizon in parameters.horizons {
                     for scope in [nil, neighborhood] {

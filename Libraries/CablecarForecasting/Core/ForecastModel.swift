@@ -17,6 +17,13 @@ public protocol ForecastModel: Sendable {
     func predict(_ input: ModelInput, target: ForecastTarget, horizonMinutes: Int) -> Double?
     func artifact() throws -> [UInt8]
     static func load(artifact: [UInt8]) throws -> Self
+    /// The baseline that answers this cell in place of the model (see `BaselineRoute`); nil when
+    /// the model answers it itself.
+    func servedBaseline(neighborhood: String, target: ForecastTarget, horizonMinutes: Int) -> ModelRole?
+}
+
+extension ForecastModel {
+    public func servedBaseline(neighborhood: String, target: ForecastTarget, horizonMinutes: Int) -> ModelRole? { nil }
 }
 
 /// Why a model could not be built, loaded or used.

@@ -34,4 +34,24 @@ public struct TimeSplit: Sendable, Equatable, Codable {
 
     /// Train and validation together: what the final model is fitted on.
     public var fitting: Range<EpochMillis> { train.lowerBound..<validation.upperBound }
+
+    /// The periods a model's penalties are judged on: the validation period first, then, when
+    /// the split is on whole days, up to `extraDays` whole days of the training period, evenly
+    /// spaced back from its end. One validation day chose penalties for a day of another kind (a
+    /// Saturday's flat traffic favoured the heaviest penalty, which then lost to persistence on
+    /// the weekdays served); days of several kinds choose for the week.
+    public func validationFolds(extraDays: Int = 3) -> [Range<EpochMillis>] {
+        let day: EpochMillis = 86_400_000
+        var folds = [validation]
+        let trainDays = (train.upperBound - train.lowerBound) / day
+        let wholeDays = (validation.upperBound - validation.lowerBound) % day == 0 && (train.upperBound - train.lowerBound) % day == 0
+        let count = min(extraDays, Int(trainDays) - 1)
+        guard wholeDays, count > 0 else { return folds }
+        let spacing = max(1, trainDays / EpochMillis(count + 1))
+        for k in 0..<count {
+            let end = train.upperBound - EpochMillis(k) * spacing * day
+            folds.append((end - day)..<end)
+        }
+        return folds
+    }
 }

@@ -32,17 +32,28 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     public var testStart: EpochMillis
     public var testEnd: EpochMillis
     public var cells: [EvaluationCell]
+    /// The candidate against production, hour by hour, when both were scored (nil in reports
+    /// written before these comparisons).
+    public var pairedComparisons: [PairedComparison]?
 
-    public init(testStart: EpochMillis, testEnd: EpochMillis, cells: [EvaluationCell]) {
+    public init(
+        testStart: EpochMillis, testEnd: EpochMillis, cells: [EvaluationCell], pairedComparisons: [PairedComparison]? = nil
+    ) {
         self.testStart = testStart
         self.testEnd = testEnd
         self.cells = cells
+        self.pairedComparisons = pairedComparisons
+    }
+
+    public func pairedComparison(_ target: ForecastTarget, _ horizon: Int, neighborhood: String?) -> PairedComparison? {
+        pairedComparisons?.first { $0.target == target && $0.horizon == horizon && $0.neighborhood == neighborhood }
     }
 
     enum CodingKeys: String, CodingKey {
         case testStart = "test_start"
         case testEnd = "test_end"
         case cells
+        case pairedComparisons = "paired_comparisons"
     }
 
     public func errors(_ model: ModelRole, _ target: ForecastTarget, _ horizon: Int, neighborhood: String? = nil)

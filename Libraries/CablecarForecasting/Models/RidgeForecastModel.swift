@@ -8,7 +8,8 @@ import CablecarNumerics
 /// one: fitted as a regressor, a leave-one-out average over a few weeks is noisier in training
 /// than at serving time, and its weight would be shrunk (errors in variables). The penalty of each is chosen on the validation period from
 /// `ModelParameters.penaltyGrid`, then the model is refitted on train + validation.
-/// A neighborhood without a fitted model (or unknown) gets the historical average.
+/// A neighborhood without a fitted model (or unknown) gets the historical average; a cell the
+/// gates routed to a baseline (`baselineRoutes`) gets that baseline.
 public struct RidgeForecastModel: ForecastModel {
     public static let kind = "ridge"
 
@@ -44,6 +45,8 @@ public struct RidgeForecastModel: ForecastModel {
         /// Absent in artifacts written before the two regimes (see `RidgeTrainer`).
         var fallbackSolutions: [String: RidgeSolution]?
         var fallbackSelections: [String: Selection]?
+        /// Absent when no cell is routed (and in artifacts written before routing).
+        var baselineRoutes: [BaselineRoute]?
 
         enum CodingKeys: String, CodingKey {
             case targets, horizons, design
@@ -51,6 +54,7 @@ public struct RidgeForecastModel: ForecastModel {
             case solutions, selections
             case fallbackSolutions = "solutions_without_slot_average"
             case fallbackSelections = "selections_without_slot_average"
+            case baselineRoutes = "baseline_routes"
         }
     }
 
@@ -64,6 +68,9 @@ public struct RidgeForecastModel: ForecastModel {
     /// segment mean); empty for artifacts written before them.
     public let fallbackSolutions: [String: RidgeSolution]
     public let fallbackSelections: [String: Selection]
+    /// Cells answered by a baseline instead of the regression (see `BaselineRoute`).
+    public let baselineRoutes: [BaselineRoute]
+    let routeIndex: [String: ModelRole]
     let segmentIndex: [String: Int]
 
     public var featureNames: [String] { design.featureNames }
@@ -81,7 +88,7 @@ public struct RidgeForecastModel: ForecastModel {
         targets: [ForecastTarget], horizons: [Int], design: RidgeDesign,
         historicalAverage: [ForecastTarget: HistoricalAverageTable], solutions: [String: RidgeSolution],
         selections: [String: Selection], fallbackSolutions: [String: RidgeSolution] = [:],
-        fallbackSelections: [String: Selection] = [:]
+        fallbackSelections: [String: Selection] = [:], baselineRoutes: [BaselineRoute] = []
     ) {
         self.targets = targets
         self.horizons = horizons
@@ -91,6 +98,10 @@ public struct RidgeForecastModel: ForecastModel {
         self.selections = selections
         self.fallbackSolutions = fallbackSolutions
         self.fallbackSelections = fallbackSelections
+        self.baselineRoutes = baselineRoutes
+        routeIndex = Dictionary(
+            baselineRoutes.map { (Self.key($0.target, $0.horizon, $0.neighborhood), $0.baseline) },
+            uniquingKeysWith: { first, _ in first })
         let segments = historicalAverage.values.first?.segments ?? []
         segmentIndex = Dictionary(uniqueKeysWithValues: segments.enumerated().map { ($1, $0) })
     }
@@ -105,6 +116,10 @@ public struct RidgeForecastModel: ForecastModel {
         let segment = segmentIndex[input.segmentID]
         let targetTime = input.issueTime + EpochMillis(horizonMinutes) * 60_000
         let key = Self.key(target, horizonMinutes, input.neighborhood)
+        if !routeIndex.isEmpty, let baseline = routeIndex[key] {
+            if baseline == .persistence, let last = input.lastObserved(target), last.isFinite { return last }
+            return table.value(segment: segment, time: targetTime)
+        }
         let slotAverage = table.slotMean(segment: segment, time: targetTime)
         // The regime the trainer fitted for rows like this one (see `RidgeTrainer`); an artifact
         // without a solution for it uses the other, with that regime's averages.
@@ -138,7 +153,20 @@ public struct RidgeForecastModel: ForecastModel {
                 historicalAverage: Dictionary(uniqueKeysWithValues: historicalAverage.map { ($0.key.rawValue, $0.value) }),
                 solutions: solutions, selections: selections,
                 fallbackSolutions: fallbackSolutions.isEmpty ? nil : fallbackSolutions,
-                fallbackSelections: fallbackSelections.isEmpty ? nil : fallbackSelections))
+                fallbackSelections: fallbackSelections.isEmpty ? nil : fallbackSelections,
+                baselineRoutes: baselineRoutes.isEmpty ? nil : baselineRoutes))
+    }
+
+    /// This model with `routes` answered by their baselines (replacing any routes it had).
+    public func routingToBaselines(_ routes: [BaselineRoute]) -> RidgeForecastModel {
+        RidgeForecastModel(
+            targets: targets, horizons: horizons, design: design, historicalAverage: historicalAverage, solutions: solutions,
+            selections: selections, fallbackSolutions: fallbackSolutions, fallbackSelections: fallbackSelections,
+            baselineRoutes: routes)
+    }
+
+    public func servedBaseline(neighborhood: String, target: ForecastTarget, horizonMinutes: Int) -> ModelRole? {
+        routeIndex.isEmpty ? nil : routeIndex[Self.key(target, horizonMinutes, neighborhood)]
     }
 
     public static func load(artifact: [UInt8]) throws -> Self {
@@ -157,9 +185,17 @@ public struct RidgeForecastModel: ForecastModel {
             throw ForecastingError.invalidArtifact(
                 "solution '\(key)' has \(solution.coefficients.count) coefficients for \(body.design.columnCount) design columns")
         }
+        for route in body.baselineRoutes ?? [] {
+            guard BaselineRoute.baselines.contains(route.baseline), body.targets.contains(route.target),
+                body.horizons.contains(route.horizon)
+            else {
+                throw ForecastingError.invalidArtifact(
+                    "baseline route '\(route)' names no baseline, target or horizon the model has")
+            }
+        }
         return Self(
             targets: body.targets, horizons: body.horizons, design: body.design, historicalAverage: tables,
             solutions: body.solutions, selections: body.selections, fallbackSolutions: body.fallbackSolutions ?? [:],
-            fallbackSelections: body.fallbackSelections ?? [:])
+            fallbackSelections: body.fallbackSelections ?? [:], baselineRoutes: body.baselineRoutes ?? [])
     }
 }

@@ -38,6 +38,7 @@ struct RidgeTrainer {
         var selections: [String: RidgeForecastModel.Selection] = [:]
         var fallbackSolutions: [String: RidgeSolution] = [:]
         var fallbackSelections: [String: RidgeForecastModel.Selection] = [:]
+        let folds = split.validationFolds()
         for target in parameters.targets {
             let accumulator = HistoricalAverageAccumulator(data: data, target: target, period: split.fitting)
             guard accumulator.totalCount > 0 else {
@@ -56,10 +57,12 @@ struct RidgeTrainer {
                         // Too few rows for a regime: its forecasts use the other regime's solution.
                         guard regimeTrain.count >= Self.minimumRegimeRows else { continue }
                         let regimeValid = valid.filter { self.regime(of: $0, accumulator) == regime }
+                        let examples = regimeTrain + regimeValid
                         let matrix = buildMatrix(
                             key: key, design: design, accumulator: accumulator, target: target, horizon: horizon, regime: regime,
-                            examples: regimeTrain + regimeValid, trainingRows: regimeTrain.count)
-                        let (solution, selection) = try selectAndFit(matrix)
+                            examples: examples, trainingRows: regimeTrain.count)
+                        let (solution, selection) = try selectAndFit(
+                            matrix, rowTimes: examples.map { data.rows[$0.row].timestamp }, folds: folds)
                         switch regime {
                         case .slotAverage:
                             solutions[key] = solution
@@ -127,31 +130,48 @@ struct RidgeTrainer {
         return RidgeDesignMatrix(key: key, columns: design.columnNames, x: x, y: y, trainingRows: trainingRows)
     }
 
-    /// Tries every penalty on the training rows against the validation rows (lowest MAE wins; the
-    /// grid order breaks ties), then the same penalty with absolute-error loss (`RobustRidge`), and
-    /// keeps whichever loss scores better on validation; finally refits on all rows with both choices.
-    private func selectAndFit(_ matrix: RidgeDesignMatrix) throws -> (RidgeSolution, RidgeForecastModel.Selection) {
+    /// Tries every penalty on each fold (`TimeSplit.validationFolds`: fitted on the other fitting rows,
+    /// scored on the fold's rows; the first fold is the validation period, fitted on the training
+    /// rows only) and keeps the lowest MAE pooled over the folds (the grid order breaks ties).
+    /// Then the same penalty with absolute-error loss (`RobustRidge`) against squared error on
+    /// the validation period, keeping the better; finally refits on all rows with both choices.
+    private func selectAndFit(_ matrix: RidgeDesignMatrix, rowTimes: [EpochMillis], folds: [Range<EpochMillis>]) throws
+        -> (RidgeSolution, RidgeForecastModel.Selection)
+    {
         let validationRows = matrix.x.rows - matrix.trainingRows
         var best = parameters.penaltyGrid[parameters.penaltyGrid.count / 2]
         var bestMAE: Double?
         var loss = RidgeForecastModel.Loss.absolute
         if validationRows > 0 {
             let problem = try RidgeProblem(x: matrix.x, y: matrix.y, rowCount: matrix.trainingRows)
-            var bestSolution: RidgeSolution?
+            var pooled = parameters.penaltyGrid.map { _ in ErrorAccumulator() }
+            var validationSolutions: [RidgeSolution] = []
             for penalty in parameters.penaltyGrid {
-                let solution = try problem.solve(penalty: penalty)
-                if let mae = validationMAE(solution, matrix), bestMAE.map({ mae < $0 }) ?? true {
-                    best = penalty
-                    bestMAE = mae
-                    bestSolution = solution
+                validationSolutions.append(try problem.solve(penalty: penalty))
+            }
+            for (index, solution) in validationSolutions.enumerated() {
+                addErrors(solution, matrix, rows: matrix.trainingRows..<matrix.x.rows, to: &pooled[index])
+            }
+            for fold in folds.dropFirst() {
+                guard let held = holdingOut(fold, from: matrix, rowTimes: rowTimes) else { continue }
+                let foldProblem = try RidgeProblem(x: held.x, y: held.y, rowCount: held.trainingRows)
+                for (index, penalty) in parameters.penaltyGrid.enumerated() {
+                    addErrors(try foldProblem.solve(penalty: penalty), held, rows: held.trainingRows..<held.x.rows, to: &pooled[index])
                 }
             }
+            var bestIndex: Int?
+            for index in parameters.penaltyGrid.indices {
+                guard let mae = pooled[index].mae else { continue }
+                if bestIndex.flatMap({ pooled[$0].mae }).map({ mae < $0 }) ?? true { bestIndex = index }
+            }
+            let bestSolution = bestIndex.map { validationSolutions[$0] }
+            if let bestIndex { best = parameters.penaltyGrid[bestIndex] }
+            bestMAE = bestIndex.flatMap { pooled[$0].mae }
+            let squaredMAE = bestSolution.flatMap { validationMAE($0, matrix) }
             let robust = try RobustRidge.fitLeastAbsolute(
                 x: matrix.x, y: matrix.y, rowCount: matrix.trainingRows, penalty: best, start: bestSolution)
-            if let robustMAE = validationMAE(robust, matrix), let squaredMAE = bestMAE, robustMAE >= squaredMAE {
+            if let robustMAE = validationMAE(robust, matrix), let squaredMAE, robustMAE >= squaredMAE {
                 loss = .squared
-            } else {
-                bestMAE = validationMAE(robust, matrix)
             }
         }
         let final: RidgeSolution
@@ -167,15 +187,42 @@ struct RidgeTrainer {
         )
     }
 
-    private func validationMAE(_ solution: RidgeSolution, _ matrix: RidgeDesignMatrix) -> Double? {
-        var errors = ErrorAccumulator()
+    /// The matrix's rows outside `fold` first (as training rows), then the fold's; nil when the
+    /// fold has no rows or leaves too few to fit.
+    private func holdingOut(_ fold: Range<EpochMillis>, from matrix: RidgeDesignMatrix, rowTimes: [EpochMillis])
+        -> RidgeDesignMatrix?
+    {
+        let inside = rowTimes.indices.filter { fold.contains(rowTimes[$0]) }
+        guard !inside.isEmpty, matrix.x.rows - inside.count >= Self.minimumRegimeRows else { return nil }
+        let insideSet = Set(inside)
+        let order = rowTimes.indices.filter { !insideSet.contains($0) } + inside
+        let p = matrix.x.columns
+        var x = DenseMatrix(zeroRows: order.count, columns: p)
+        var y = Array(repeating: 0.0, count: order.count)
+        matrix.x.values.withUnsafeBufferPointer { source in
+            x.values.withUnsafeMutableBufferPointer { target in
+                for (r, original) in order.enumerated() {
+                    for c in 0..<p { target[r * p + c] = source[original * p + c] }
+                }
+            }
+        }
+        for (r, original) in order.enumerated() { y[r] = matrix.y[original] }
+        return RidgeDesignMatrix(key: matrix.key, columns: matrix.columns, x: x, y: y, trainingRows: order.count - inside.count)
+    }
+
+    private func addErrors(_ solution: RidgeSolution, _ matrix: RidgeDesignMatrix, rows: Range<Int>, to errors: inout ErrorAccumulator) {
         matrix.x.values.withUnsafeBufferPointer { xs in
             let p = matrix.x.columns
-            for r in matrix.trainingRows..<matrix.x.rows {
+            for r in rows {
                 let row = UnsafeBufferPointer(rebasing: xs[(r * p)..<((r + 1) * p)])
                 errors.add(predicted: solution.predict(row), actual: matrix.y[r])
             }
         }
+    }
+
+    private func validationMAE(_ solution: RidgeSolution, _ matrix: RidgeDesignMatrix) -> Double? {
+        var errors = ErrorAccumulator()
+        addErrors(solution, matrix, rows: matrix.trainingRows..<matrix.x.rows, to: &errors)
         return errors.mae
     }
 }

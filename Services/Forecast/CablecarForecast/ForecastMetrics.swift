@@ -20,6 +20,12 @@ enum ForecastMetrics {
         Counter(label: "cablecar_forecast_fallbacks_total", dimensions: [("reason", reason.rawValue)]).increment(by: count)
     }
 
+    /// Forecast values a baseline answered because the model routes the neighborhood to it.
+    static func baselineAnswers(_ baseline: String, count: Int) {
+        guard count > 0 else { return }
+        Counter(label: "cablecar_forecast_baseline_routed_total", dimensions: [("baseline", baseline)]).increment(by: count)
+    }
+
     static func modelLoaded(version: Int, role: String) {
         Counter(label: "cablecar_forecast_model_loads_total", dimensions: [("outcome", "loaded"), ("role", role)]).increment()
         Gauge(label: "cablecar_forecast_model_version", dimensions: [("role", role)]).record(version)

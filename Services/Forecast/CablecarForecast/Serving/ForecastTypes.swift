@@ -37,6 +37,11 @@ public struct ForecastItem: Codable, Sendable, Equatable {
     public var role: String
     public var fallback: Bool
     public var fallbackReason: String?
+    /// The baseline (persistence or historical_average) that answered the speed or flow of this
+    /// forecast because the model leaves this neighborhood and horizon to it (the trainer's
+    /// baseline routes); nil when the model answered.
+    public var speedServedBy: String?
+    public var flowServedBy: String?
 
     enum CodingKeys: String, CodingKey {
         case segmentID = "segment_id"
@@ -51,6 +56,8 @@ public struct ForecastItem: Codable, Sendable, Equatable {
         case modelVersion = "model_version"
         case role, fallback
         case fallbackReason = "fallback_reason"
+        case speedServedBy = "speed_served_by"
+        case flowServedBy = "flow_served_by"
     }
 }
 
@@ -114,6 +121,7 @@ extension ForecastAnswer {
             output.field("fallback", item.fallback)
             output.field("fallback_reason", item.fallbackReason)
             output.field("feature_step", item.featureStep)
+            output.field("flow_served_by", item.flowServedBy)
             try output.field("flow_veh_h", item.flowVehiclesPerHour)
             output.field("horizon_min", item.horizonMinutes)
             output.field("issue_time", item.issueTime)
@@ -123,6 +131,7 @@ extension ForecastAnswer {
             output.field("role", item.role)
             output.field("segment_id", item.segmentID)
             try output.field("speed_kmh", item.speedKmh)
+            output.field("speed_served_by", item.speedServedBy)
             output.field("target_time", item.targetTime)
             output.endObject()
         }

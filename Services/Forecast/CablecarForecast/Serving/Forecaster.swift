@@ -68,6 +68,7 @@ public final class Forecaster: Sendable {
         var records: [Forecast] = []
         records.reserveCapacity(items.capacity)
         var fallbacks: [FallbackReason: Int] = [:]
+        var baselineAnswers: [String: Int] = [:]
         for segment in query.segments {
             let route: ModelSet.Route
             if let pinned {
@@ -118,13 +119,24 @@ public final class Forecaster: Sendable {
                     if query.targets.contains(.flow), let baseFlow { values[.flow] = baseFlow }
                 }
                 let role: Forecast.Role = reason == nil ? route.role : .fallback
+                var servedBy: [ForecastTarget: String] = [:]
+                if reason == nil {
+                    for target in query.targets {
+                        if let baseline = route.primary.model.servedBaseline(
+                            neighborhood: neighborhood, target: target, horizonMinutes: horizon)
+                        {
+                            servedBy[target] = baseline.rawValue
+                            baselineAnswers[baseline.rawValue, default: 0] += 1
+                        }
+                    }
+                }
                 items.append(
                     ForecastItem(
                         segmentID: segment, neighborhood: neighborhood, horizonMinutes: horizon, issueTime: issueTime,
                         targetTime: targetTime,
                         featureStep: vector?.timestamp, speedKmh: values[.speed], flowVehiclesPerHour: values[.flow],
                         modelName: route.primary.name, modelVersion: route.primary.version, role: role.rawValue, fallback: reason != nil,
-                        fallbackReason: reason?.rawValue))
+                        fallbackReason: reason?.rawValue, speedServedBy: servedBy[.speed], flowServedBy: servedBy[.flow]))
                 records.append(
                     Forecast(
                         requestID: query.requestID, segmentID: segment, neighborhood: neighborhood, eventTime: issueTime,
@@ -162,6 +174,7 @@ public final class Forecaster: Sendable {
         sink.record(records)
         for (role, count) in byRole { ForecastMetrics.predictions(role.rawValue, count: count) }
         for (reason, count) in fallbacks { ForecastMetrics.fallback(reason, count: count) }
+        for (baseline, count) in baselineAnswers { ForecastMetrics.baselineAnswers(baseline, count: count) }
         return ForecastAnswer(requestID: query.requestID, issueTime: issueTime, featureStep: batch.newestStep, forecasts: items)
     }
 

@@ -43,6 +43,16 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public static let baselineImprovement = ConfigurationVariable(
         "CABLECAR_TRAINER_BASELINE_IMPROVEMENT", default: "0", expected: "a fraction, 0 to 1",
         summary: "Gate: the candidate's overall MAE must be below both baselines' by at least this fraction.")
+    public static let maxBaselineShare = ConfigurationVariable(
+        "CABLECAR_TRAINER_MAX_BASELINE_SHARE", default: "0.25", expected: "a fraction, 0 to 1",
+        summary:
+            "Per target and horizon, at most this share of the neighborhoods may be answered by a baseline where the candidate loses to it; more refuses the candidate, 0 refuses any loss."
+    )
+    public static let productionEquityAlpha = ConfigurationVariable(
+        "CABLECAR_TRAINER_PRODUCTION_EQUITY_ALPHA", default: "0.05", expected: "a probability, above 0 and at most 1",
+        summary:
+            "Equity gate against production: a neighborhood fails only when the candidate's hourly paired errors make its loss significant at this family-wise level (Bonferroni over neighborhoods, targets and horizons); 1 judges on the margin alone."
+    )
     public static let penalties = ConfigurationVariable(
         "CABLECAR_TRAINER_PENALTIES", default: "0.01,0.1,1,10,100,1000,10000", expected: "comma-separated positive numbers",
         summary: "Ridge penalties tried; each model keeps the one with the lowest validation MAE.")
@@ -55,7 +65,8 @@ public struct TrainerConfiguration: Sendable, Equatable {
 
     public static let variables = [
         autoPromote, featuresURL, modelName, experiment, consumerGroup, topicPrefix, pollMillis, leaseSeconds, maxAttempts,
-        productionMargin, neighborhoodMargin, baselineImprovement, penalties, alertWindowDays, bodyLimit,
+        productionMargin, neighborhoodMargin, baselineImprovement, maxBaselineShare, productionEquityAlpha, penalties, alertWindowDays,
+        bodyLimit,
     ]
 
     /// The local stack's feature store (the variable's default).
@@ -114,7 +125,9 @@ public struct TrainerConfiguration: Sendable, Equatable {
         gates = GateConfiguration(
             baselineImprovement: try environment.double(Self.baselineImprovement, in: 0...1),
             productionMargin: try environment.double(Self.productionMargin, in: 0...1),
-            neighborhoodMargin: try environment.double(Self.neighborhoodMargin, in: 0...1))
+            neighborhoodMargin: try environment.double(Self.neighborhoodMargin, in: 0...1),
+            maximumBaselineShare: try environment.double(Self.maxBaselineShare, in: 0...1),
+            productionEquityAlpha: try environment.double(Self.productionEquityAlpha, in: 1e-9...1))
         penalties = try environment.parsed(Self.penalties) { text in
             let values = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let numbers = values.compactMap(Double.init)

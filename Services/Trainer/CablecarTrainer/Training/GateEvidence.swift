@@ -20,4 +20,20 @@ extension TrainingJob {
         }
         return metrics
     }
+
+    /// The routes a candidate was given (`CandidateJudgement`): `gate.baseline_routes` (how many),
+    /// and per routed cell `gate.<target>.h<horizon>.<neighborhood>.routed_to_<baseline>` with the
+    /// candidate's own ratio to that baseline before routing.
+    func routeMetrics(_ judgement: CandidateJudgement) -> [(String, Double)] {
+        var metrics: [(String, Double)] = [("gate.baseline_routes", Double(judgement.routes.count))]
+        for route in judgement.routes {
+            let ratio = judgement.unroutedEvidence[route]?.ratio ?? .nan
+            metrics.append(
+                (
+                    "gate.\(route.target.rawValue).h\(route.horizon).\(route.neighborhood).routed_to_\(route.baseline.rawValue)",
+                    ratio.isFinite ? ratio : 0
+                ))
+        }
+        return metrics
+    }
 }

@@ -6,7 +6,8 @@ import Foundation
 import Logging
 
 /// One training request, end to end: snapshot → fit (ridge and both baselines) → evaluate on the
-/// held-out test period against the baselines and the current production model → record the run
+/// held-out test period against the baselines and the current production model, leaving the
+/// few neighborhoods where a baseline wins to that baseline (`CandidateJudgement`) → record the run
 /// (params, metrics, dataset lineage) → register the candidate → gates → promotion.
 ///
 /// The run is closed as failed, with the reason, whenever a step after its creation throws.
@@ -88,18 +89,18 @@ public struct TrainingJob: Sendable {
         try Task.checkCancellation()
         let fitted = try await OffThePool.run { try fit(snapshot: snapshot, parameters: parameters) }
         let production = try await productionModel()
-        var models = fitted.roles
-        if let production { models.append((.production, production.model)) }
-        let report = ModelEvaluator.evaluate(
-            data: fitted.data, period: fitted.split.test, models: models, targets: parameters.targets,
-            horizons: parameters.horizons, mapeFloor: parameters.mapeFloor)
-        let verdict = PromotionGate.evaluate(report, configuration: configuration.gates)
+        let judgement = try await OffThePool.run {
+            CandidateJudgement.judge(
+                fitted, production: production?.model, parameters: parameters, configuration: configuration.gates)
+        }
+        let (candidate, report, verdict) = (judgement.model, judgement.report, judgement.verdict)
         let seconds = (clock.now - started) / .seconds(1)
 
         var metrics = report.metrics()
         metrics.append(("training_seconds", seconds))
         metrics.append(("gates_passed", verdict.passed ? 1 : 0))
         metrics += gateEvidenceMetrics(report)
+        metrics += routeMetrics(judgement)
         let regimes = [("", fitted.ridge.selections), ("no_slot_average.", fitted.ridge.fallbackSelections)]
         for (prefix, selections) in regimes {
             for (key, selection) in selections.sorted(by: { $0.key < $1.key }) {
@@ -114,13 +115,13 @@ public struct TrainingJob: Sendable {
         // before the version exists (a registered version's run is immutable).
         let reference = try await OffThePool.run {
             try ReferenceProfileBuilder.build(
-                data: fitted.data, period: fitted.split.fitting, model: fitted.ridge, targets: parameters.targets,
+                data: fitted.data, period: fitted.split.fitting, model: candidate, targets: parameters.targets,
                 horizons: parameters.horizons
             ).jsonBytes()
         }
         try await registry.logArtifact(runID: runID, path: ReferenceProfile.artifactPath, bytes: reference)
 
-        let artifact = try fitted.ridge.artifact()
+        let artifact = try candidate.artifact()
         let sha = ArtifactCodec.sha256Hex(artifact)
         let version: Int
         do {
@@ -156,7 +157,7 @@ public struct TrainingJob: Sendable {
             "Training finished",
             metadata: [
                 "request_id": "\(request.requestID)", "run_id": "\(runID)", "version": "\(version)",
-                "decision": "\(decision)", "seconds": "\(seconds)",
+                "decision": "\(decision)", "seconds": "\(seconds)", "gates": "\(verdict.summary)",
             ])
         return TrainingOutcome(
             runID: runID, modelName: configuration.modelName, modelVersion: version, artifactSHA256: sha,
