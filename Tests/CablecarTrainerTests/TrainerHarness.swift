@@ -68,15 +68,17 @@ struct TrainerHarness: Sendable {
         }
     }
 
-    func job(registry: (any TrainingRegistry)? = nil) -> TrainingJob {
+    func job(registry: (any TrainingRegistry)? = nil, snapshot: FeatureSnapshot = Self.snapshot) -> TrainingJob {
         TrainingJob(
-            source: SyntheticSnapshotSource(full: Self.snapshot),
+            source: SyntheticSnapshotSource(full: snapshot),
             registry: registry ?? RegistryTrainingRegistry(store: store), configuration: configuration,
             logger: TestStack.logger)
     }
 
-    func worker(_ id: String, registry: (any TrainingRegistry)? = nil) -> TrainingWorker {
-        TrainingWorker(queue: queue, job: job(registry: registry), configuration: configuration, logger: TestStack.logger, workerID: id)
+    func worker(_ id: String, registry: (any TrainingRegistry)? = nil, snapshot: FeatureSnapshot = Self.snapshot) -> TrainingWorker {
+        TrainingWorker(
+            queue: queue, job: job(registry: registry, snapshot: snapshot), configuration: configuration, logger: TestStack.logger,
+            workerID: id)
     }
 
     /// A request over the whole synthetic snapshot (or `days` days of it from the start).

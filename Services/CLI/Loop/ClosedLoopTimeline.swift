@@ -1,6 +1,6 @@
 /// The closed loop in the drifted neighborhood, in simulated hours after the drift's onset: its
-/// first alert, the first version promoted after it, and the moment its last open alert resolved
-/// (accuracy back within the alert rules), if it did.
+/// first accuracy alert, the first version promoted after it, and the moment its last open
+/// accuracy alert resolved (accuracy back within the alert rules), if it did.
 struct ClosedLoopTimeline: Sendable, Equatable {
     var neighborhood: String?
     private(set) var firstAlert: Double?
@@ -27,8 +27,10 @@ struct ClosedLoopTimeline: Sendable, Equatable {
     var rendered: String? {
         guard let neighborhood else { return nil }
         func hours(_ value: Double?) -> String { value.map { String(format: "%.1f h", $0) } ?? "not reached" }
-        guard firstAlert != nil else { return "closed loop in \(neighborhood): no alert there (simulated hours after the drift onset)" }
-        return "closed loop in \(neighborhood), simulated hours after the drift onset: first alert \(hours(firstAlert)), "
+        guard firstAlert != nil else {
+            return "closed loop in \(neighborhood): no accuracy alert there (simulated hours after the drift onset)"
+        }
+        return "closed loop in \(neighborhood), simulated hours after the drift onset: first accuracy alert \(hours(firstAlert)), "
             + "new version in production \(hours(firstPromotion)), accuracy recovered (its alerts resolved) \(hours(recovered))"
     }
 }

@@ -1,0 +1,80 @@
+import CablecarDomain
+import CablecarForecasting
+import CablecarKafka
+import CablecarRegistry
+import CablecarTestSupport
+import Foundation
+import Testing
+
+@testable import CablecarTrainer
+
+/// The trainer's half of the closed loop on a real broker and database: a lane closure in one
+/// neighborhood, the monitor's alert on monitor.alerts, the retraining it becomes, the gates with
+/// that neighborhood left to persistence, promotion, and the new version's error there against
+/// the old one's. (cablecar run and scripts/compose-test run the same loop through every service.)
+@Suite struct ClosedLoopTests {
+    static let day: EpochMillis = 86_400_000
+    static let neighborhoods = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"]
+    /// 14 days; from day 12 every speed in Gamma is 12 km/h lower.
+    static let snapshot = SyntheticSnapshot.make(
+        neighborhoods: neighborhoods, days: 14, drop: .init(neighborhoods: ["Gamma"], fromDay: 12, kmh: 12))
+
+    @Test func anAlertAfterALaneClosureRetrainsAndPromotesAVersionThatRecoversTheNeighborhood() async throws {
+        try await TrainerHarness.with { harness in
+            // The first model: the days before the closure.
+            let first = TrainerHarness.request("first", days: 12)
+            #expect(try await harness.queue.enqueue(first, source: "http"))
+            let worker = harness.worker("worker-loop", snapshot: Self.snapshot)
+            while try await worker.runNext() {}
+            let v1 = try #require(try await RegistryTrainingRegistry(store: harness.store).productionModel(harness.configuration.modelName))
+
+            // The monitor's alert, two days into the closure, arrives over the broker.
+            let onset = SyntheticSnapshot.monday + 12 * Self.day
+            let alertTime = onset + 2 * Self.day
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(
+                    client: KafkaClientConfiguration(brokers: harness.brokers, clientID: "closed-loop-test")),
+                logger: TestStack.logger)
+            let alert = #"{"alert_id":"G-1","event_time":\#(alertTime),"state":"open","neighborhood":"Gamma","kind":"accuracy"}"#
+            try await producer.enqueue(topic: harness.configuration.name(of: .monitorAlerts), key: nil, value: Array(alert.utf8))
+            try await producer.flush()
+            await producer.close()
+            let intake = try RequestIntake(
+                brokers: harness.brokers, queue: harness.queue, configuration: harness.configuration, logger: TestStack.logger)
+            let consuming = Task { try await intake.run() }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline, try await harness.queue.status("alert-G-1") == nil {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            await intake.stop()
+            _ = try? await consuming.value
+            let queued = try #require(try await harness.queue.status("alert-G-1"), "the alert became a retraining request")
+            #expect(queued.request.reason == .alert)
+
+            // Retraining: gates pass with Gamma left to persistence, and the version is promoted.
+            while try await worker.runNext() {}
+            let done = try #require(try await harness.queue.status("alert-G-1"))
+            #expect(done.state == .succeeded)
+            let v2 = try #require(try await RegistryTrainingRegistry(store: harness.store).productionModel(harness.configuration.modelName))
+            #expect(v2.version > v1.version, "the retrained version is in production")
+            let served = try RidgeForecastModel.load(artifact: v2.artifact)
+            #expect(served.baselineRoutes.contains { $0.neighborhood == "Gamma" && $0.baseline == .persistence })
+            #expect(served.baselineRoutes.allSatisfy { $0.neighborhood == "Gamma" }, "\(served.baselineRoutes)")
+
+            // Recovered accuracy in Gamma on the closure days; elsewhere no worse.
+            let old = try ModelCatalog.load(artifact: v1.artifact)
+            let data = try TrainingData(snapshot: Self.snapshot, parameters: ModelParameters(targets: [.speed]))
+            let report = ModelEvaluator.evaluate(
+                data: data, period: onset..<(onset + 2 * Self.day), models: [(.candidate, served), (.production, old)],
+                targets: [.speed], horizons: [15, 30, 60])
+            for horizon in [15, 30, 60] {
+                let before = try #require(report.errors(.production, .speed, horizon, neighborhood: "Gamma")?.mae)
+                let after = try #require(report.errors(.candidate, .speed, horizon, neighborhood: "Gamma")?.mae)
+                #expect(after < before * 0.6, "Gamma h\(horizon): \(after) against \(before) before the retraining")
+                let city = try #require(report.errors(.candidate, .speed, horizon)?.mae)
+                let cityBefore = try #require(report.errors(.production, .speed, horizon)?.mae)
+                #expect(city < cityBefore, "city h\(horizon): \(city) against \(cityBefore)")
+            }
+        }
+    }
+}
