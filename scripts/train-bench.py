@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Fits scikit-learn's Ridge on the design matrices `cablecar-bench train` exported and prints
 `RESULT {json}`: total fit+predict seconds, validation MAE over all matrices, and the largest
-difference between scikit-learn's and Swift's standardized coefficients."""
+difference between scikit-learn's and Swift's standardized coefficients. When LightGBM is
+installed, the same for gradient-boosted trees on the same rows and columns (the accuracy and
+fit-time peer of issue 16): `lightgbm_seconds`, `lightgbm_validation_mae`."""
 import json
 import sys
 import time
@@ -31,8 +33,37 @@ for entry in meta["matrices"]:
     max_difference = max(max_difference, float(difference))
     print(f"{entry['key']}: {x.shape[0]} rows, penalty {entry['penalty']}, max |Δcoef| {difference:.3g}", file=sys.stderr)
 
-print("RESULT " + json.dumps({
+result = {
     "seconds": total_seconds,
     "validation_mae": absolute_error / max(count, 1),
     "max_coefficient_difference": max_difference,
-}))
+}
+
+try:
+    import lightgbm
+except ImportError:
+    lightgbm = None
+if lightgbm is not None:
+    # One model per matrix, as the ridge; a fixed, common configuration (no tuning on the
+    # validation rows it is scored on), one thread and deterministic, as the Swift fits are.
+    seconds = 0.0
+    absolute_error = 0.0
+    count = 0
+    for entry in meta["matrices"]:
+        x = np.load(f"{directory}/{entry['x']}")
+        y = np.load(f"{directory}/{entry['y']}")
+        n = entry["training_rows"]
+        started = time.perf_counter()
+        model = lightgbm.LGBMRegressor(
+            n_estimators=300, learning_rate=0.05, num_leaves=31, min_child_samples=50, subsample=1.0,
+            n_jobs=1, deterministic=True, force_row_wise=True, verbose=-1, random_state=0)
+        model.fit(x[:n], y[:n])
+        predicted = model.predict(x[n:])
+        seconds += time.perf_counter() - started
+        absolute_error += float(np.sum(np.abs(predicted - y[n:])))
+        count += len(predicted)
+    result["lightgbm_version"] = lightgbm.__version__
+    result["lightgbm_seconds"] = seconds
+    result["lightgbm_validation_mae"] = absolute_error / max(count, 1)
+
+print("RESULT " + json.dumps(result))

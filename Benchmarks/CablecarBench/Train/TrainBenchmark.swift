@@ -14,7 +14,8 @@ import Synchronization
 /// with the penalty the search chose and score the validation rows — in Swift (CablecarNumerics)
 /// and in Python (`StandardScaler` + `Ridge(solver="cholesky")`) on the very same numbers,
 /// exported as .npy under `output`. Reported: the fit-time ratio, both validation MAEs and the
-/// largest difference between the standardized coefficients.
+/// largest difference between the standardized coefficients. LightGBM, when the script finds it,
+/// fits gradient-boosted trees on the same rows and columns as the accuracy and fit-time peer.
 struct TrainBenchmark {
     var days: Int
     var stepMinutes: Int
@@ -155,6 +156,16 @@ struct TrainBenchmark {
             "ratio scikit-learn / Swift fit time: \(String(format: "%.2f", sklearnSeconds / swiftSeconds))×; "
                 + "max |Δ standardized coefficient| = \(String(format: "%.3g", maxDifference)); "
                 + "|Δ validation MAE| = \(String(format: "%.3g", abs(sklearnMAE - (swiftErrors.mae ?? .nan))))")
+        if let lightSeconds = result["lightgbm_seconds"] as? Double, let lightMAE = result["lightgbm_validation_mae"] as? Double {
+            let version = result["lightgbm_version"] as? String ?? "?"
+            print(
+                "LightGBM \(version) (300 trees, 31 leaves, one thread, same rows and columns): \(fmt(lightSeconds)) s, "
+                    + "validation MAE \(fmt(lightMAE)); ridge / LightGBM: fit time "
+                    + "\(String(format: "%.2f", swiftSeconds / lightSeconds))×, validation MAE "
+                    + "\(String(format: "%.3f", (swiftErrors.mae ?? .nan) / lightMAE))")
+        } else {
+            print("LightGBM comparison skipped (not installed in \(python))")
+        }
     }
 
     private func seconds(since start: Date) -> Double { Date().timeIntervalSince(start) }
