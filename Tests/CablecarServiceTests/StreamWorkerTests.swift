@@ -145,7 +145,9 @@ struct StreamWorkerTests {
         let source = InMemoryMessageSource()
         let handler = ScriptedHandler(overlapping: true)
         handler.hangHandle(2)
-        let limited = RetryPolicy(initialDelay: .milliseconds(5), maximumDelay: .milliseconds(20), attemptTimeLimit: .milliseconds(200))
+        // Long enough that an attempt which does answer is never cut off on a starved two-core machine
+        // (a 200 ms limit once cancelled one, and counted an extra recover).
+        let limited = RetryPolicy(initialDelay: .milliseconds(5), maximumDelay: .milliseconds(20), attemptTimeLimit: .seconds(2))
         let worker = StreamWorker(
             name: "test", source: source, topics: ["in"], handler: handler, retry: limited, idleTick: .seconds(5),
             logger: Logger(label: "test"))
