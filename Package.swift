@@ -289,7 +289,6 @@ let package = Package(
                 "CablecarLocalStack",
                 "CablecarDrift",
                 "CablecarDomain",
-                "CablecarKafka",
                 "CablecarForecasting",
                 "CablecarFeatureClient",
                 "CablecarRegistryAPI",

@@ -65,6 +65,13 @@ final class ConsumerState: Sendable, KafkaLogOwner {
         book.withLock { $0.markProcessed(partition, offset: offset) }
     }
 
+    /// One lock for a whole batch.
+    func markProcessed(_ messages: [KafkaMessage]) {
+        book.withLock { book in
+            for message in messages { book.markProcessed(message.topicPartition, offset: message.offset) }
+        }
+    }
+
     var rebalanceCount: Int { book.withLock { $0.rebalances } }
 
     var assignment: Set<TopicPartition> { book.withLock { $0.assigned } }

@@ -84,7 +84,12 @@ public final class KafkaConsumer: Sendable {
     /// Records that `message` is handled; its offset (and every earlier one of its partition)
     /// becomes eligible for commit.
     public func markProcessed(_ message: KafkaMessage) {
-        state.markProcessed(TopicPartition(topic: message.topic, partition: message.partition), offset: message.offset)
+        state.markProcessed(message.topicPartition, offset: message.offset)
+    }
+
+    /// As `markProcessed(_:)` for each of `messages`, taking the offsets' lock once.
+    public func markProcessed(_ messages: [KafkaMessage]) {
+        state.markProcessed(messages)
     }
 
     /// Commits every processed offset now, waiting for the broker's answer.
@@ -102,7 +107,17 @@ public final class KafkaConsumer: Sendable {
 
     /// Committed offsets of the current assignment (the next offset to read per partition).
     public func committedOffsets(timeout: Duration = .seconds(10)) async throws -> [TopicPartition: Int64] {
-        let partitions = state.assignment
+        try await committedOffsets(of: Array(state.assignment), timeout: timeout)
+    }
+
+    /// The group's committed offsets of `partitions`, owned by this member or not (negative
+    /// where the group committed nothing): what lag is measured against.
+    public func committedOffsets(of partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        try await committedOffsets(of: partitions, timeout: .seconds(10))
+    }
+
+    public func committedOffsets(of partitions: [TopicPartition], timeout: Duration) async throws -> [TopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
         let handle = self.handle
         let milliseconds = Int32(timeout.components.seconds * 1000)
         return try await runBlocking("kafka-committed") { () -> Result<[TopicPartition: Int64], KafkaError> in
@@ -171,52 +186,27 @@ public final class KafkaConsumer: Sendable {
             Thread.sleep(forTimeInterval: 0.005)
             return
         }
-        var batch: [KafkaMessage] = []
-        batch.reserveCapacity(batchLimit)
-        // One String per topic per batch, not per message.
-        var topicNames: [OpaquePointer: String] = [:]
+        var raws: [UnsafeMutablePointer<rd_kafka_message_t>] = []
+        raws.reserveCapacity(batchLimit)
+        defer { for raw in raws { rd_kafka_message_destroy(raw) } }
         var timeout: Int32 = 100
-        while batch.count < batchLimit, let raw = rd_kafka_consumer_poll(handle.pointer, timeout) {
+        while raws.count < batchLimit, let raw = rd_kafka_consumer_poll(handle.pointer, timeout) {
             timeout = 0
-            defer { rd_kafka_message_destroy(raw) }
-            let message = raw.pointee
-            if message.err.isError {
-                let error = KafkaError(message.err, operation: "consuming")
-                if message.err == RD_KAFKA_RESP_ERR__FATAL {
-                    state.logger.critical("Fatal Kafka consumer error", metadata: ["error": "\(error)"])
-                    state.buffer.finish(error)
-                } else {
-                    state.logger.warning("Kafka consumer error", metadata: ["error": "\(error)"])
-                }
+            let code = raw.pointee.err
+            guard code.isError else {
+                raws.append(raw)
                 continue
             }
-            batch.append(copyMessage(raw, topicNames: &topicNames))
-        }
-        state.buffer.append(batch)
-    }
-
-    /// Takes librdkafka's pointer, not a copy: `rd_kafka_message_timestamp` finds the timestamp
-    /// in the message's enclosing internal struct, so a copied `rd_kafka_message_t` yields garbage.
-    private static func copyMessage(
-        _ raw: UnsafeMutablePointer<rd_kafka_message_t>, topicNames: inout [OpaquePointer: String]
-    ) -> KafkaMessage {
-        let message = raw.pointee
-        var topic = ""
-        if let rkt = message.rkt {
-            if let known = topicNames[rkt] {
-                topic = known
+            rd_kafka_message_destroy(raw)
+            let error = KafkaError(code, operation: "consuming")
+            if code == RD_KAFKA_RESP_ERR__FATAL {
+                state.logger.critical("Fatal Kafka consumer error", metadata: ["error": "\(error)"])
+                state.buffer.finish(error)
             } else {
-                topic = String(cString: rd_kafka_topic_name(rkt))
-                topicNames[rkt] = topic
+                state.logger.warning("Kafka consumer error", metadata: ["error": "\(error)"])
             }
         }
-        let value = message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) } ?? []
-        let key = message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) }
-        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
-        return KafkaMessage(
-            topic: topic, partition: message.partition, offset: message.offset, key: key, value: value,
-            timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+        state.buffer.append(ConsumedBatch.copy(raws))
     }
 }
 

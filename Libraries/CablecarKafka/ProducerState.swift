@@ -5,41 +5,46 @@ import Synchronization
 
 /// State the C delivery callback reaches through librdkafka's opaque pointer.
 final class ProducerState: Sendable {
-    private struct Book {
-        var statistics = ProducerStatistics(enqueued: 0, delivered: 0, failed: 0)
-        /// The first failure since the last `takeFailure()`: `flush` reports it, so a caller
-        /// that enqueued without awaiting still learns that something was not delivered.
-        var pendingFailure: KafkaError?
-    }
-
-    private let book = Mutex(Book())
+    /// Counters are atomics, not fields under the failure lock: the producing task counts every
+    /// enqueue and the poll thread every delivery, and one lock for both made them contend once
+    /// per message.
+    private let enqueued = Atomic<Int>(0)
+    private let delivered = Atomic<Int>(0)
+    private let failed = Atomic<Int>(0)
+    /// The first failure since the last `takeFailure()`: `flush` reports it, so a caller that
+    /// enqueued without awaiting still learns that something was not delivered.
+    private let pendingFailure = Mutex<KafkaError?>(nil)
     let logger: Logger
 
     init(logger: Logger) { self.logger = logger }
 
     func recordEnqueued() {
-        book.withLock { $0.statistics.enqueued += 1 }
+        enqueued.wrappingAdd(1, ordering: .relaxed)
     }
 
     func recordDelivery(_ failure: KafkaError?) {
-        book.withLock { book in
-            if let failure {
-                book.statistics.failed += 1
-                if book.pendingFailure == nil { book.pendingFailure = failure }
-            } else {
-                book.statistics.delivered += 1
-            }
+        guard let failure else {
+            delivered.wrappingAdd(1, ordering: .relaxed)
+            return
+        }
+        failed.wrappingAdd(1, ordering: .relaxed)
+        pendingFailure.withLock { pending in
+            if pending == nil { pending = failure }
         }
     }
 
     func takeFailure() -> KafkaError? {
-        book.withLock { book in
-            defer { book.pendingFailure = nil }
-            return book.pendingFailure
+        pendingFailure.withLock { pending in
+            defer { pending = nil }
+            return pending
         }
     }
 
-    var snapshot: ProducerStatistics { book.withLock { $0.statistics } }
+    var snapshot: ProducerStatistics {
+        ProducerStatistics(
+            enqueued: enqueued.load(ordering: .relaxed), delivered: delivered.load(ordering: .relaxed),
+            failed: failed.load(ordering: .relaxed))
+    }
 }
 
 /// Carries one awaited send's continuation through librdkafka as the message's opaque pointer.

@@ -1,5 +1,4 @@
 import CablecarDomain
-import CablecarKafka
 import CablecarLocalStack
 import Foundation
 import Logging
@@ -43,7 +42,7 @@ struct LoopRunner {
         ]
         try children.start("cablecar-ingest", environment: environment.merging(["CABLECAR_HTTP_PORT": "\(Self.ingestPort)"]) { $1 })
         try await waitUntilReady(service: "cablecar-ingest", port: Self.ingestPort, children: children)
-        let features = try await FeatureStep.start(children: children, environment: environment, brokers: endpoints.kafkaBrokers)
+        let features = try await FeatureStep.start(children: children, environment: environment)
 
         // Phase 1: the history the first model learns from.
         let baselineTruth = home.appendingPathComponent("ground-truth.jsonl")
@@ -52,7 +51,7 @@ struct LoopRunner {
         progress(started, "replaying \(days) simulated day(s) of the city from \(startDate) into the raw topics ...")
         try children.runToCompletion("cablecar-sim", arguments: replay, environment: environment)
         progress(started, "waiting for ingest to account for every raw record ...")
-        let report = try await IngestProgress(brokers: endpoints.kafkaBrokers, ingestPort: Self.ingestPort).waitUntilCaughtUp()
+        let report = try await IngestProgress(ingestPort: Self.ingestPort).waitUntilCaughtUp()
         print(report)
         progress(started, "waiting for the feature store to catch up with obs.* ...")
         let caughtUp = try await features.waitUntilCaughtUp()
@@ -107,7 +106,7 @@ struct LoopRunner {
         do {
             try await children.runInBackgroundToCompletion("cablecar-sim", arguments: driftReplay, environment: environment)
             progress(started, "drift replay done; letting ingest, features and the monitor catch up ...")
-            _ = try await IngestProgress(brokers: endpoints.kafkaBrokers, ingestPort: Self.ingestPort).waitUntilCaughtUp()
+            _ = try await IngestProgress(ingestPort: Self.ingestPort).waitUntilCaughtUp()
             _ = try await features.waitUntilCaughtUp()
             try await Task.sleep(for: .seconds(5))
         } catch {

@@ -95,7 +95,7 @@ struct IngestHarness: Sendable {
         try consumer.subscribe(to: [configuration.name(of: topic)])
         let collected = Collected()
         let reader = Task {
-            while let batch = try await consumer.nextBatch() { collected.append(batch.map(\.value)) }
+            while let batch = try await consumer.nextBatch() { collected.append(batch.map { Array($0.value) }) }
         }
         // Patient time: a starved machine must not pass for a quiet topic.
         var lastCount = -1

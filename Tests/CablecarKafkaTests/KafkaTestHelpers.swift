@@ -49,7 +49,7 @@ struct Numbered: Codable, Hashable {
         self.sequence = sequence
     }
 
-    init?(_ bytes: [UInt8]) {
+    init?(_ bytes: some Collection<UInt8>) {
         let parts = String(decoding: bytes, as: UTF8.self).split(separator: ":")
         guard parts.count == 2, let sequence = Int(parts[1]) else { return nil }
         self.init(key: String(parts[0]), sequence: sequence)

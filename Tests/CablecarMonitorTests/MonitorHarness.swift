@@ -3,6 +3,7 @@ import CablecarKafka
 import CablecarPostgres
 import CablecarRegistry
 import CablecarRegistryAPI
+import CablecarService
 import CablecarTestSupport
 import Foundation
 import Logging
@@ -22,11 +23,14 @@ struct MonitorHarness: Sendable {
     let database: PostgresClient
     let configuration: MonitorConfiguration
 
+    /// `databaseURL`: a database of the test's own (e.g. a `DedicatedPostgres` it stops and starts).
     static func with<T: Sendable>(
-        configuration: MonitorConfiguration = MonitorConfiguration(), _ body: @Sendable @escaping (MonitorHarness) async throws -> T
+        configuration: MonitorConfiguration = MonitorConfiguration(), databaseURL: String? = nil,
+        _ body: @Sendable @escaping (MonitorHarness) async throws -> T
     ) async throws -> T {
         let endpoints = try await TestStack.shared.endpoints()
-        let url = try await TestStack.shared.freshDatabaseURL()
+        let url: String
+        if let databaseURL { url = databaseURL } else { url = try await TestStack.shared.freshDatabaseURL() }
         let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
@@ -49,8 +53,8 @@ struct MonitorHarness: Sendable {
         }
     }
 
-    func pipeline() throws -> MonitorPipeline {
-        try MonitorPipeline(brokers: brokers, database: database, configuration: configuration, logger: TestStack.logger)
+    func pipeline(retry: RetryPolicy = .standard) throws -> MonitorPipeline {
+        try MonitorPipeline(brokers: brokers, database: database, configuration: configuration, logger: TestStack.logger, retry: retry)
     }
 
     func publish(predictions: [Forecast] = [], observations: [TrafficObservation] = []) async throws {

@@ -57,6 +57,19 @@ final class InMemoryMessageSource: MessageSource, @unchecked Sendable {
         }
     }
 
+    /// Marks count as committed at once.
+    func committedOffsets(of partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        lock.withLock {
+            var offsets: [TopicPartition: Int64] = [:]
+            for message in marks where partitions.contains(message.topicPartition) {
+                offsets[message.topicPartition] = max(offsets[message.topicPartition] ?? 0, message.offset + 1)
+            }
+            return offsets
+        }
+    }
+
+    var groupID: String { "in-memory" }
+
     var assignment: Set<TopicPartition> { [TopicPartition(topic: "in", partition: 0)] }
     var rebalanceCount: Int { 0 }
     var hasSettledAssignment: Bool { settled }

@@ -91,13 +91,14 @@ public enum ServiceMain {
         // Workers that consume streams say whether they actually consume (partitions assigned,
         // not retrying after a failure): a service is ready only then.
         let consuming = workers.compactMap { $0 as? any ReadinessCheck }
+        let streams = workers.compactMap { $0 as? any StreamLagReporting }
         OperationalRoutes.add(
             to: router, service: definition.name,
             checks: [
                 startupReadiness, DatabaseReadiness(client: database, logger: logger), BrokerReadiness(admin: admin),
                 context.readiness,
             ] + consuming,
-            registry: Observability.registry)
+            streams: streams, registry: Observability.registry)
         MethodNotAllowed.install(on: router)
         let application = Application(
             router: router,

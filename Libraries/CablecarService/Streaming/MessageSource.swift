@@ -8,6 +8,13 @@ public protocol MessageSource: AnyObject, Sendable {
     func nextBatch() async throws -> [KafkaMessage]?
     /// The message (and every earlier one of its partition) may be committed.
     func markProcessed(_ message: KafkaMessage)
+    /// As `markProcessed(_:)` for each of `messages`, in order.
+    func markProcessed(_ messages: [KafkaMessage])
+    /// The group's committed offsets (the next offset to read) of `partitions`, whoever owns
+    /// them; negative where the group committed nothing.
+    func committedOffsets(of partitions: [TopicPartition]) async throws -> [TopicPartition: Int64]
+    /// The consumer group's id.
+    var groupID: String { get }
     /// The partitions this member owns right now.
     var assignment: Set<TopicPartition> { get }
     /// Rebalances seen so far: a change means partitions may have been handled elsewhere meanwhile.
@@ -18,6 +25,12 @@ public protocol MessageSource: AnyObject, Sendable {
     func close() async
     /// Ends `nextBatch` without committing or leaving the group, as a crash would.
     func abandon()
+}
+
+extension MessageSource {
+    public func markProcessed(_ messages: [KafkaMessage]) {
+        for message in messages { markProcessed(message) }
+    }
 }
 
 extension KafkaConsumer: MessageSource {}

@@ -73,7 +73,7 @@ public enum PartitionBacklog {
 
 /// `PartitionEnds` from the broker, through one admin client made on first use and kept. Answers
 /// are reused for as long as the caller allows (see `PartitionBacklog.backlogged(_:handled:ends:)`).
-public final class BrokerPartitionEnds: PartitionEnds {
+public final class BrokerPartitionEnds: PartitionEnds, TopicEnds {
     private let client: KafkaClientConfiguration
     private let logger: Logger
     private struct Cache {
@@ -87,6 +87,15 @@ public final class BrokerPartitionEnds: PartitionEnds {
     public init(client: KafkaClientConfiguration, logger: Logger) {
         self.client = client
         self.logger = logger
+    }
+
+    public func endOffsets(of topic: String, timeout: Duration) async throws -> [Int32: Int64] {
+        let admin = try cache.withLock { cache in
+            let admin = try cache.admin ?? KafkaAdmin(configuration: client, logger: logger)
+            cache.admin = admin
+            return admin
+        }
+        return try await admin.endOffsets(of: topic, timeout: timeout)
     }
 
     public func highWatermarks(of partitions: [TopicPartition], maximumAge: Duration) async throws -> [TopicPartition: Int64] {

@@ -12,7 +12,7 @@ import Synchronization
 /// batch and every later one not yet marked processed are handled again once `recover`
 /// succeeded, with capped exponential back-off in between and readiness down meanwhile. Only
 /// a failure no restart could fix ends it (see `FailureClassifier`).
-public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck, Sendable {
+public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck, StreamLagReporting, Sendable {
     public let name: String
     private let source: any MessageSource
     private let topics: [String]
@@ -22,10 +22,15 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
     private let status: WorkerStatus
     private let retries: Counter
     private let timeLimit: Duration
+    private let ends: (any TopicEnds)?
+    private let lagRefresh: Duration
 
+    /// - Parameters:
+    ///   - ends: where the worker's topics end on the broker, for `lag()`; nil: lag is not reported.
+    ///   - lagRefresh: how often the `cablecar_stream_lag_messages` gauge is refreshed.
     public init(
         name: String, source: any MessageSource, topics: [String], handler: Handler, retry: RetryPolicy = .standard,
-        idleTick: Duration = .seconds(1), logger: Logger
+        idleTick: Duration = .seconds(1), ends: (any TopicEnds)? = nil, lagRefresh: Duration = .seconds(15), logger: Logger
     ) {
         self.name = name
         self.source = source
@@ -36,14 +41,52 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
         self.logger = logger
         self.status = WorkerStatus(StreamWorkerState(retry: retry))
         self.retries = Counter(label: "cablecar_stream_retries_total", dimensions: [("worker", name)])
+        self.ends = ends
+        self.lagRefresh = lagRefresh
     }
 
     public func run() async throws {
         try source.subscribe(to: topics)
         try await withGracefulShutdownHandler {
-            try await self.consume()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.consume() }
+                if self.ends != nil { group.addTask { await self.refreshLagGauges() } }
+                // The loop's end (or failure) ends the worker; the gauges' refresher goes with it.
+                try await group.next()
+                group.cancelAll()
+            }
         } onGracefulShutdown: {
             self.stop()
+        }
+    }
+
+    /// How far the worker's consumer group is behind its topics (see `StreamLag`); also sets
+    /// the `cablecar_stream_lag_messages` gauge per topic.
+    public func lag() async throws -> StreamLag {
+        guard let ends else {
+            throw ServiceError.unavailable("the \(name) stream was started without a broker to measure its lag against")
+        }
+        var result = StreamLag(worker: name, group: source.groupID, topics: [])
+        for topic in topics {
+            let topicEnds = try await ends.endOffsets(of: topic, timeout: .seconds(5))
+            let partitions = topicEnds.keys.sorted().map { TopicPartition(topic: topic, partition: $0) }
+            let committed = try await source.committedOffsets(of: partitions)
+            let lag = StreamLag.topic(topic, ends: topicEnds, committed: committed)
+            Gauge(label: "cablecar_stream_lag_messages", dimensions: [("worker", name), ("topic", topic)]).record(lag.lag)
+            result.topics.append(lag)
+        }
+        return result
+    }
+
+    private func refreshLagGauges() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: lagRefresh)
+            guard !Task.isCancelled else { return }
+            do {
+                _ = try await lag()
+            } catch {
+                logger.debug("Could not measure the stream's lag", metadata: ["worker": "\(name)", "error": "\(error)"])
+            }
         }
     }
 
@@ -227,7 +270,7 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
     }
 
     private func markProcessed(_ batch: Fetched, _ loop: inout Loop) {
-        for message in batch.messages { source.markProcessed(message) }
+        source.markProcessed(batch.messages)
         loop.unmarked.removeAll { $0.sequence == batch.sequence }
     }
 

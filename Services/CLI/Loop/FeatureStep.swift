@@ -1,21 +1,17 @@
-import CablecarDomain
-import CablecarKafka
 import Foundation
-import Logging
 
 /// The feature store's part of `cablecar run`: starts `cablecar-features` beside ingest, waits
 /// until it has consumed everything ingest wrote to `obs.*`, and summarizes the stores.
 struct FeatureStep {
     static let port = 8082
-    let brokers: String
 
     /// Starts the service and waits until it is ready (migrations, topics, definitions).
-    static func start(children: ChildProcesses, environment: [String: String], brokers: String) async throws -> FeatureStep {
+    static func start(children: ChildProcesses, environment: [String: String]) async throws -> FeatureStep {
         try children.start("cablecar-features", environment: environment.merging(["CABLECAR_HTTP_PORT": "\(port)"]) { $1 })
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
             if let status = try? await HTTPGet.fetch("http://127.0.0.1:\(port)/health/ready").status, status == 200 {
-                return FeatureStep(brokers: brokers)
+                return FeatureStep()
             }
             guard children.allRunning else {
                 throw ValidationErrorText(
@@ -51,17 +47,6 @@ struct FeatureStep {
         }
     }
 
-    func observationTotal() async throws -> Int {
-        var logger = Logger(label: "cablecar")
-        logger.logLevel = .error
-        let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-cli"), logger: logger)
-        var total = 0
-        for topic in [Topic.observedTraffic, .observedContext] {
-            total += Int(try await admin.endOffsets(of: topic.rawValue).values.reduce(0, +))
-        }
-        return total
-    }
-
     /// What the store holds once caught up: a printable summary and the newest materialized step.
     struct CaughtUp {
         var summary: String
@@ -74,23 +59,25 @@ struct FeatureStep {
     /// moving, then returns a short summary and the newest materialized step.
     func waitUntilCaughtUp(timeout: Duration = .seconds(1800)) async throws -> CaughtUp {
         let deadline = ContinuousClock.now + timeout
+        let probe = StreamLagProbe(service: "cablecar-features", port: Self.port)
         var last = -1
         var unchanged = 0
         while ContinuousClock.now < deadline {
-            let expected = try await observationTotal()
+            let lag = await probe.lag()
             let (status, body) = try await HTTPGet.fetch("http://127.0.0.1:\(Self.port)/api/v1/features/catalog", timeout: 30)
             guard status == 200 else { throw ValidationErrorText("cablecar-features answered \(status) for its catalog") }
             let catalog = try JSONDecoder().decode(Catalog.self, from: body)
             let consumed = catalog.consumedMessages ?? 0
             if consumed == last {
                 unchanged += 1
-                if consumed >= expected && unchanged >= 2 {
+                if lag == 0 && unchanged >= 2 {
                     return CaughtUp(
                         summary: summary(catalog), lastStep: catalog.lastStep,
                         firstStep: catalog.lastStep.map { $0 - Int64(max(catalog.steps - 1, 0)) * 5 * 60_000 })
                 }
             } else {
-                print("  feature store has consumed \(consumed) of \(expected) observations (\(catalog.steps) five-minute steps done)")
+                let waiting = lag.map { "\($0) still waiting on obs.*" } ?? "lag not known yet"
+                print("  feature store has consumed \(consumed) observations (\(waiting); \(catalog.steps) five-minute steps done)")
                 last = consumed
                 unchanged = 0
             }

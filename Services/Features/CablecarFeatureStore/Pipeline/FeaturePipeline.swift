@@ -18,7 +18,7 @@ import Synchronization
 /// are rewritten identically, and unpublished steps are re-sent at start-up. The loop (fetching,
 /// idle ticks, stop, retries of transient failures) is the shared `StreamWorker`; the feature
 /// store supplies `FeatureStream`.
-public final class FeaturePipeline: Service, ReadinessCheck, Sendable {
+public final class FeaturePipeline: Service, ReadinessCheck, StreamLagReporting, Sendable {
     private let worker: StreamWorker<FeatureStream>
     private let stream: FeatureStream
     private let startup: @Sendable () async -> Void
@@ -45,13 +45,15 @@ public final class FeaturePipeline: Service, ReadinessCheck, Sendable {
         worker = StreamWorker(
             name: "features", source: consumer,
             topics: [configuration.name(of: .observedTraffic), configuration.name(of: .observedContext)], handler: stream, retry: retry,
-            logger: logger)
+            ends: BrokerPartitionEnds(client: client, logger: logger), logger: logger)
         self.startup = startup
     }
 
     public var name: String { worker.name }
 
     public func isReady() async -> Bool { await worker.isReady() }
+
+    public func lag() async throws -> StreamLag { try await worker.lag() }
 
     public func run() async throws {
         await startup()

@@ -151,7 +151,7 @@ actor BatchProcessor {
                     } else {
                         rejection = Rejection(reason, "as recorded when first processed", eventTime: (try? verdict.get())?.eventTime)
                     }
-                    result.rejections.append((message.key, rejectedRecord(message, rejection, now: now)))
+                    result.rejections.append((message.key.map { Array($0) }, rejectedRecord(message, rejection, now: now)))
                 }
                 continue
             }
@@ -177,7 +177,7 @@ actor BatchProcessor {
                 }
             }
             if let rejection {
-                result.rejections.append((message.key, rejectedRecord(message, rejection, now: now)))
+                result.rejections.append((message.key.map { Array($0) }, rejectedRecord(message, rejection, now: now)))
                 ledger.append(
                     LedgerEntry(
                         position: position, feed: feed, outcome: .rejected, reason: rejection.reason,

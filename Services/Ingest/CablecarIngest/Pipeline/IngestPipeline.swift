@@ -15,7 +15,7 @@ import Synchronization
 /// redelivers the batch, and the ledger keeps it from being counted twice; the outbox keeps
 /// committed emissions from being lost. The loop itself (fetching, idle ticks, stop, retries
 /// of transient failures) is the shared `StreamWorker`; ingest supplies `IngestStream`.
-public final class IngestPipeline: Service, ReadinessCheck, Sendable {
+public final class IngestPipeline: Service, ReadinessCheck, StreamLagReporting, Sendable {
     private let worker: StreamWorker<IngestStream>
     private let stream: IngestStream
     private let startup: StartupSignal
@@ -44,7 +44,7 @@ public final class IngestPipeline: Service, ReadinessCheck, Sendable {
             configuration: configuration, logger: logger, timings: timings)
         worker = StreamWorker(
             name: "ingest", source: consumer, topics: Topic.rawFeeds.map(configuration.name(of:)), handler: stream, retry: retry,
-            logger: logger)
+            ends: BrokerPartitionEnds(client: client, logger: logger), logger: logger)
         self.startup = startup
     }
 
@@ -54,6 +54,8 @@ public final class IngestPipeline: Service, ReadinessCheck, Sendable {
     public var name: String { worker.name }
 
     public func isReady() async -> Bool { await worker.isReady() }
+
+    public func lag() async throws -> StreamLag { try await worker.lag() }
 
     public func run() async throws {
         await startup()

@@ -7,7 +7,10 @@
 /// invalid or truncated input), and the caller then falls back to `JSONSerialization`, so strictness
 /// and reason codes stay exactly those of the Foundation path.
 enum FlatJSONScanner {
-    static func scan(_ bytes: [UInt8]) -> [String: JSONValue]? {
+    static func scan(_ bytes: [UInt8]) -> [String: JSONValue]? { scan(bytes[...]) }
+
+    /// A slice is read in place: consumed Kafka messages are slices of their batch's buffer.
+    static func scan(_ bytes: ArraySlice<UInt8>) -> [String: JSONValue]? {
         bytes.withUnsafeBufferPointer { buffer in
             var cursor = Cursor(bytes: buffer)
             return cursor.topLevelObject()

@@ -20,6 +20,11 @@ public struct RecordValidator: Sendable {
     /// - Parameter referenceTime: when the record was published (the Kafka message timestamp,
     ///   or the wall clock for pushed records); event times beyond it plus the tolerance are future.
     public func validate(_ bytes: [UInt8], feed: Feed, referenceTime: EpochMillis) -> Result<AcceptedRecord, Rejection> {
+        validate(bytes[...], feed: feed, referenceTime: referenceTime)
+    }
+
+    /// As `validate(_:feed:referenceTime:)`, reading a consumed message's slice in place.
+    public func validate(_ bytes: ArraySlice<UInt8>, feed: Feed, referenceTime: EpochMillis) -> Result<AcceptedRecord, Rejection> {
         if let object = FlatJSONScanner.scan(bytes), let fields = scannedFields(object, feed: feed) {
             return judge(fields, versionProblem: nil, feed: feed, referenceTime: referenceTime)
         }
@@ -48,7 +53,9 @@ public struct RecordValidator: Sendable {
     }
 
     /// The reference reading, with `JSONSerialization`: every record the scanner leaves alone.
-    func validateWithFoundation(_ bytes: [UInt8], feed: Feed, referenceTime: EpochMillis) -> Result<AcceptedRecord, Rejection> {
+    func validateWithFoundation(
+        _ bytes: some Collection<UInt8>, feed: Feed, referenceTime: EpochMillis
+    ) -> Result<AcceptedRecord, Rejection> {
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: Data(bytes))

@@ -82,7 +82,8 @@ public struct MonitorBatchHandler: Sendable {
         let (joined, rescored) = try await database.withTransaction(logger: logger) { connection in
             for (message, reason) in rejected {
                 try await PairStore.reject(
-                    topic: message.topic, partition: message.partition, offset: message.offset, reason: reason, payload: message.value,
+                    topic: message.topic, partition: message.partition, offset: message.offset, reason: reason,
+                    payload: Array(message.value),
                     on: connection, logger: self.logger)
             }
             let joined = try await PairStore.insertPredictions(forecasts, on: connection, logger: self.logger)

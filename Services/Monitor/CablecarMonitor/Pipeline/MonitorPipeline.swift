@@ -7,87 +7,60 @@ import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 
-/// The thin consume loop around `MonitorBatchHandler`: fetch a batch, handle it, publish the
-/// alert transitions it stored (flushed), mark them published, then mark the batch processed.
-/// A crash anywhere redelivers the batch (at-least-once); the handler is idempotent and the
-/// alert outbox re-sends what was not acknowledged.
-public final class MonitorPipeline: Service, Sendable {
-    private let consumer: KafkaConsumer
-    private let producer: KafkaProducer
-    private let database: PostgresClient
-    private let configuration: MonitorConfiguration
-    private let logger: Logger
+/// The monitor's consuming half: forecasts and observations in, pairs, windows and alert
+/// transitions out. The loop itself (fetching, stop, retries of transient failures such as a
+/// database outage) is the shared `StreamWorker`; the monitor supplies `MonitorStream`.
+public final class MonitorPipeline: Service, ReadinessCheck, StreamLagReporting, Sendable {
+    private let worker: StreamWorker<MonitorStream>
+    private let stream: MonitorStream
     private let startup: @Sendable () async -> Void
-    private let stopFlag = BatchLifecycle()
     /// What the loop has done, for tests and the catalog of the HTTP API.
-    public let progress = MonitorProgress()
+    public let progress: MonitorProgress
 
     public init(
         brokers: String, database: PostgresClient, configuration: MonitorConfiguration, logger: Logger,
-        clientID: String = "cablecar-monitor", startup: @escaping @Sendable () async -> Void = {}
+        clientID: String = "cablecar-monitor", startup: @escaping @Sendable () async -> Void = {}, retry: RetryPolicy = .standard
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID)
-        consumer = try KafkaConsumer(
+        let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
                 client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
             logger: logger)
-        producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 5), logger: logger)
-        self.database = database
-        self.configuration = configuration
-        self.logger = logger
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 5), logger: logger)
+        let progress = MonitorProgress()
+        self.progress = progress
+        let stream = MonitorStream(
+            producer: producer, database: database, configuration: configuration, progress: progress, logger: logger)
+        self.stream = stream
+        worker = StreamWorker(
+            name: "monitor", source: consumer,
+            topics: [configuration.name(of: .forecastPredictions), configuration.name(of: .observedTraffic)], handler: stream,
+            retry: retry, ends: BrokerPartitionEnds(client: client, logger: logger), logger: logger)
         self.startup = startup
     }
 
+    public var name: String { worker.name }
+
+    public func isReady() async -> Bool { await worker.isReady() }
+
+    public func lag() async throws -> StreamLag { try await worker.lag() }
+
     public func run() async throws {
         await startup()
-        var handler = try await MonitorBatchHandler.restore(database: database, configuration: configuration, logger: logger)
-        try await publishPending()
-        try consumer.subscribe(to: [configuration.name(of: .forecastPredictions), configuration.name(of: .observedTraffic)])
-        logger.info("Monitor consuming", metadata: ["group": "\(configuration.consumerGroup)"])
-        try await withGracefulShutdownHandler {
-            while let batch = try await self.consumer.nextBatch() {
-                guard self.stopFlag.begin() else { break }
-                do {
-                    let output = try await handler.handle(batch)
-                    try await self.publish(output.alerts)
-                    for message in batch { self.consumer.markProcessed(message) }
-                    self.progress.record(output, clock: handler.eventClock)
-                } catch {
-                    self.stopFlag.end()
-                    self.logger.error("Monitor batch failed; stopping so that a restart redelivers it", metadata: ["error": "\(error)"])
-                    self.consumer.abandon()
-                    await self.producer.close()
-                    throw error
-                }
-                if self.stopFlag.end() { break }
-            }
-            await self.consumer.close()
-            await self.producer.close()
-        } onGracefulShutdown: {
-            self.stop()
+        do {
+            try await worker.run()
+        } catch {
+            await stream.close()
+            throw error
         }
+        await stream.close()
     }
 
     /// Stops after the batch in flight; the consumer then commits what was processed.
-    public func stop() {
-        if stopFlag.requestStop() { Task { await self.consumer.close() } }
-    }
+    public func stop() { worker.stop() }
 
-    private func publishPending() async throws {
-        let pending = try await AlertStore.alerts(
-            state: nil, neighborhood: nil, limit: 10_000, on: database, logger: logger, unpublishedOnly: true)
-        try await publish(pending.reversed())
-    }
-
-    private func publish(_ alerts: [MonitorAlert]) async throws {
-        guard !alerts.isEmpty else { return }
-        let topic = configuration.name(of: .monitorAlerts)
-        for alert in alerts {
-            try await producer.enqueue(topic: topic, key: Array(alert.neighborhood.utf8), value: try WireCodec.encode(alert))
-        }
-        try await producer.flush()
-        try await AlertStore.markPublished(alerts, on: database, logger: logger)
-    }
+    /// Stops as a crash would: nothing more is committed. For recovery tests.
+    public func crash() { worker.crash() }
 }
 
 /// Thread-safe view of the loop's progress.

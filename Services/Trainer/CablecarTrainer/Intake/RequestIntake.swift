@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// processed only after its request is stored (or judged unreadable and logged), so a crash
 /// redelivers it and the queue's idempotency keeps it from being trained twice. The loop
 /// (fetching, stop, retries of transient failures) is the shared `StreamWorker`.
-public final class RequestIntake: Service, ReadinessCheck, Sendable {
+public final class RequestIntake: Service, ReadinessCheck, StreamLagReporting, Sendable {
     private let worker: StreamWorker<IntakeHandler>
     private let startup: @Sendable () async -> Void
 
@@ -18,9 +18,10 @@ public final class RequestIntake: Service, ReadinessCheck, Sendable {
         brokers: String, queue: RequestQueue, configuration: TrainerConfiguration, logger: Logger,
         startup: @escaping @Sendable () async -> Void = {}, retry: RetryPolicy = .standard
     ) throws {
+        let client = KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-trainer-intake")
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
-                client: KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-trainer-intake"),
+                client: client,
                 groupID: configuration.consumerGroup, bufferCapacity: 1000),
             logger: logger)
         let handler = IntakeHandler(
@@ -29,13 +30,15 @@ public final class RequestIntake: Service, ReadinessCheck, Sendable {
         worker = StreamWorker(
             name: "trainer-intake", source: consumer,
             topics: [configuration.name(of: .trainRequests), configuration.name(of: .monitorAlerts)], handler: handler, retry: retry,
-            logger: logger)
+            ends: BrokerPartitionEnds(client: client, logger: logger), logger: logger)
         self.startup = startup
     }
 
     public var name: String { worker.name }
 
     public func isReady() async -> Bool { await worker.isReady() }
+
+    public func lag() async throws -> StreamLag { try await worker.lag() }
 
     public func run() async throws {
         await startup()
@@ -111,7 +114,7 @@ struct IntakeHandler: StreamHandler {
                 "reason": "\(reason)",
             ])
         try await queue.recordRejected(
-            topic: message.topic, partition: message.partition, offset: message.offset, reason: reason, payload: message.value)
+            topic: message.topic, partition: message.partition, offset: message.offset, reason: reason, payload: Array(message.value))
     }
 }
 
@@ -128,7 +131,7 @@ enum IntakeDecision: Equatable {
         let source: String
         do {
             if message.topic == configuration.name(of: .monitorAlerts) {
-                guard let fromAlert = try translator.request(fromAlert: message.value, receivedAt: now) else {
+                guard let fromAlert = try translator.request(fromAlert: Array(message.value), receivedAt: now) else {
                     return .skip("an alert that is not open (resolved alerts do not retrain)")
                 }
                 request = fromAlert
