@@ -141,6 +141,9 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
         guard try await recover(after: .zero) else { return await finish(&loop) }
         logger.info("Consuming", metadata: ["worker": "\(name)", "topics": "\(topics.joined(separator: ","))"])
         consuming: while true {
+            // Cancelled (a service group giving up on a graceful stop, a test dropping the task):
+            // end as a stop does. Waits return at once once cancelled, so going on would spin.
+            if Task.isCancelled { break consuming }
             let next: Next
             do {
                 next = try await nextWork(&loop)
