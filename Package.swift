@@ -292,6 +292,7 @@ let package = Package(
                 "CablecarForecasting",
                 "CablecarFeatureClient",
                 "CablecarRegistryAPI",
+                "CablecarSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -78,6 +78,13 @@ public struct LocalStack: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// The running stack's database cluster: stop and start it to take the database away from
+    /// the services and give it back, data kept (`cablecar chaos`).
+    public func database() throws -> PostgresCluster {
+        guard let state = readState() else { throw LocalStackError.notRunning("the local stack is not up: run `cablecar stack up`") }
+        return cluster(port: state.postgresPort)
+    }
+
     public func status() -> Status {
         guard let state = readState() else { return .stopped }
         let postgresUp = Network.isListening(port: state.postgresPort)

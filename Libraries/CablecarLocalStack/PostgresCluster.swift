@@ -90,6 +90,14 @@ public struct PostgresCluster: Sendable {
         try ProcessRunner.run(command("pg_ctl", ["-D", dataDirectory.path, "-m", "fast", "-w", "stop"]))
     }
 
+    /// Rows of `sql` from psql, unaligned, columns separated by "|" (for diagnostics such as
+    /// `cablecar chaos`; services use PostgresNIO).
+    public func query(_ sql: String) throws -> [String] {
+        let output = try ProcessRunner.run(
+            command("psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", database, "-At", "-F", "|", "-c", sql]))
+        return output.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    }
+
     /// Stops the server and deletes the cluster.
     public func destroy() throws {
         try? stop()

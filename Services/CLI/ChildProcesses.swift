@@ -56,14 +56,19 @@ final class ChildProcesses: Sendable {
         return candidate
     }
 
-    func start(_ name: String, arguments: [String] = [], environment: [String: String]) throws {
+    /// - Parameter appendingToLog: keep what the log holds (a restart after a crash) instead of
+    ///   starting it afresh.
+    func start(_ name: String, arguments: [String] = [], environment: [String: String], appendingToLog: Bool = false) throws {
         let process = Process()
         process.executableURL = try Self.executable(name)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let log = logDirectory.appendingPathComponent("\(name).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        if !appendingToLog || !FileManager.default.fileExists(atPath: log.path) {
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
         let handle = try FileHandle(forWritingTo: log)
+        _ = try handle.seekToEnd()
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
@@ -98,6 +103,20 @@ final class ChildProcesses: Sendable {
         while process.isRunning { try await Task.sleep(for: .milliseconds(200)) }
         guard process.terminationStatus == 0 else {
             throw ValidationErrorText("\(name) \(arguments.first ?? "") exited with status \(process.terminationStatus)")
+        }
+    }
+
+    /// kill -9, as a crash: the process gets no chance to finish a batch, commit or leave its
+    /// consumer group. Returns once it is gone.
+    func crash(_ name: String) async {
+        let victims = processes.withLock { processes in
+            let found = processes.filter { $0.name == name }.map(\.process)
+            processes.removeAll { $0.name == name }
+            return found
+        }
+        for process in victims where process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
         }
     }
 
