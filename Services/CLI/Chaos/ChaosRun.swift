@@ -89,6 +89,9 @@ struct ChaosRun {
             try await children.runInBackgroundToCompletion(
                 "cablecar-sim", arguments: replay + ["--brokers", endpoints.kafkaBrokers], environment: environment)
             try await injector.value
+            // A service restarted by the last fault may still be starting.
+            try await Self.waitUntilReady(port: Self.ingestPort, service: "cablecar-ingest")
+            try await Self.waitUntilReady(port: FeatureStep.port, service: "cablecar-features")
         } catch {
             injector.cancel()
             throw error
