@@ -31,6 +31,13 @@ public protocol StreamHandler: Sendable {
 
     /// Publishes (and flushes) what a committed batch produced.
     func publish(_ output: Output) async throws
+
+    /// Releases what the handler holds (its producer) once the worker has ended, stopped or failed.
+    func close() async
+}
+
+extension StreamHandler {
+    public func close() async {}
 }
 
 /// What the worker knows about its consumer when a batch is handled.

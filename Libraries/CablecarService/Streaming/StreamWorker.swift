@@ -24,13 +24,16 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
     private let timeLimit: Duration
     private let ends: (any TopicEnds)?
     private let lagRefresh: Duration
+    private let startup: @Sendable () async -> Void
 
     /// - Parameters:
     ///   - ends: where the worker's topics end on the broker, for `lag()`; nil: lag is not reported.
     ///   - lagRefresh: how often the `cablecar_stream_lag_messages` gauge is refreshed.
+    ///   - startup: awaited before subscribing (the service's start-up gate: schema and topics).
     public init(
         name: String, source: any MessageSource, topics: [String], handler: Handler, retry: RetryPolicy = .standard,
-        idleTick: Duration = .seconds(1), ends: (any TopicEnds)? = nil, lagRefresh: Duration = .seconds(15), logger: Logger
+        idleTick: Duration = .seconds(1), ends: (any TopicEnds)? = nil, lagRefresh: Duration = .seconds(15),
+        startup: @escaping @Sendable () async -> Void = {}, logger: Logger
     ) {
         self.name = name
         self.source = source
@@ -43,21 +46,30 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
         self.retries = Counter(label: "cablecar_stream_retries_total", dimensions: [("worker", name)])
         self.ends = ends
         self.lagRefresh = lagRefresh
+        self.startup = startup
     }
 
+    /// Waits for start-up, consumes until stopped, then closes the handler (also after a failure).
     public func run() async throws {
-        try source.subscribe(to: topics)
-        try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await self.consume() }
-                if self.ends != nil { group.addTask { await self.refreshLagGauges() } }
-                // The loop's end (or failure) ends the worker; the gauges' refresher goes with it.
-                try await group.next()
-                group.cancelAll()
+        await startup()
+        do {
+            try source.subscribe(to: topics)
+            try await withGracefulShutdownHandler {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await self.consume() }
+                    if self.ends != nil { group.addTask { await self.refreshLagGauges() } }
+                    // The loop's end (or failure) ends the worker; the gauges' refresher goes with it.
+                    try await group.next()
+                    group.cancelAll()
+                }
+            } onGracefulShutdown: {
+                self.stop()
             }
-        } onGracefulShutdown: {
-            self.stop()
+        } catch {
+            await handler.close()
+            throw error
         }
+        await handler.close()
     }
 
     /// How far the worker's consumer group is behind its topics (see `StreamLag`); also sets

@@ -20,8 +20,6 @@ import Synchronization
 /// store supplies `FeatureStream`.
 public final class FeaturePipeline: Service, ReadinessCheck, StreamLagReporting, Sendable {
     private let worker: StreamWorker<FeatureStream>
-    private let stream: FeatureStream
-    private let startup: @Sendable () async -> Void
     /// What the pipeline has done, for the catalog and for callers waiting for it to catch up.
     public let progress: PipelineProgress
 
@@ -38,15 +36,15 @@ public final class FeaturePipeline: Service, ReadinessCheck, StreamLagReporting,
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 5), logger: logger)
         let progress = PipelineProgress()
         self.progress = progress
-        stream = FeatureStream(
+        let stream = FeatureStream(
             producer: producer, database: database, materializer: StepMaterializer(computer: computer), configuration: configuration,
             partitionIdleAfter: partitionIdleAfter, partitionEnds: BrokerPartitionEnds(client: client, logger: logger), logger: logger,
             progress: progress)
         worker = StreamWorker(
             name: "features", source: consumer,
             topics: [configuration.name(of: .observedTraffic), configuration.name(of: .observedContext)], handler: stream, retry: retry,
-            ends: BrokerPartitionEnds(client: client, logger: logger), logger: logger)
-        self.startup = startup
+            ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup,
+            logger: logger)
     }
 
     public var name: String { worker.name }
@@ -55,16 +53,7 @@ public final class FeaturePipeline: Service, ReadinessCheck, StreamLagReporting,
 
     public func lag() async throws -> StreamLag { try await worker.lag() }
 
-    public func run() async throws {
-        await startup()
-        do {
-            try await worker.run()
-        } catch {
-            await stream.close()
-            throw error
-        }
-        await stream.close()
-    }
+    public func run() async throws { try await worker.run() }
 
     /// Stops after the batch in flight; the consumer then commits what was processed.
     public func stop() { worker.stop() }

@@ -11,7 +11,6 @@ import ServiceLifecycle
 /// `StreamWorker`; `ModelEventHandler` is the listener's part.
 public final class ModelEventListener: Service, ReadinessCheck, StreamLagReporting, Sendable {
     private let worker: StreamWorker<ModelEventHandler>
-    private let startup: @Sendable () async -> Void
 
     public init(
         brokers: String, topic: String, groupID: String, manager: ModelManager, logger: Logger,
@@ -22,8 +21,7 @@ public final class ModelEventListener: Service, ReadinessCheck, StreamLagReporti
             configuration: KafkaConsumerConfiguration(client: client, groupID: groupID, bufferCapacity: 1000), logger: logger)
         worker = StreamWorker(
             name: "model-events", source: consumer, topics: [topic], handler: ModelEventHandler(manager: manager, logger: logger),
-            retry: retry, ends: BrokerPartitionEnds(client: client, logger: logger), logger: logger)
-        self.startup = startup
+            retry: retry, ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup, logger: logger)
     }
 
     /// Whether `event` may change which version of `modelName` is production.
@@ -42,10 +40,7 @@ public final class ModelEventListener: Service, ReadinessCheck, StreamLagReporti
 
     public func lag() async throws -> StreamLag { try await worker.lag() }
 
-    public func run() async throws {
-        await startup()
-        try await worker.run()
-    }
+    public func run() async throws { try await worker.run() }
 
     public func stop() { worker.stop() }
 }

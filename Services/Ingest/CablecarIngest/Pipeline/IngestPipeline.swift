@@ -18,7 +18,6 @@ import Synchronization
 public final class IngestPipeline: Service, ReadinessCheck, StreamLagReporting, Sendable {
     private let worker: StreamWorker<IngestStream>
     private let stream: IngestStream
-    private let startup: StartupSignal
     /// Where the time goes, per phase (see `PhaseTimings`).
     public let timings: PhaseTimings
 
@@ -44,8 +43,8 @@ public final class IngestPipeline: Service, ReadinessCheck, StreamLagReporting, 
             configuration: configuration, logger: logger, timings: timings)
         worker = StreamWorker(
             name: "ingest", source: consumer, topics: Topic.rawFeeds.map(configuration.name(of:)), handler: stream, retry: retry,
-            ends: BrokerPartitionEnds(client: client, logger: logger), logger: logger)
-        self.startup = startup
+            ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup,
+            logger: logger)
     }
 
     /// Totals of what this instance handled since it started.
@@ -57,16 +56,7 @@ public final class IngestPipeline: Service, ReadinessCheck, StreamLagReporting, 
 
     public func lag() async throws -> StreamLag { try await worker.lag() }
 
-    public func run() async throws {
-        await startup()
-        do {
-            try await worker.run()
-        } catch {
-            await stream.close()
-            throw error
-        }
-        await stream.close()
-    }
+    public func run() async throws { try await worker.run() }
 
     /// Stops after the batch in flight (if any) is fully handled; idempotent.
     public func stop() { worker.stop() }

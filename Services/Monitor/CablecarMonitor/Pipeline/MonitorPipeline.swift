@@ -12,8 +12,6 @@ import Synchronization
 /// database outage) is the shared `StreamWorker`; the monitor supplies `MonitorStream`.
 public final class MonitorPipeline: Service, ReadinessCheck, StreamLagReporting, Sendable {
     private let worker: StreamWorker<MonitorStream>
-    private let stream: MonitorStream
-    private let startup: @Sendable () async -> Void
     /// What the loop has done, for tests and the catalog of the HTTP API.
     public let progress: MonitorProgress
 
@@ -31,12 +29,11 @@ public final class MonitorPipeline: Service, ReadinessCheck, StreamLagReporting,
         self.progress = progress
         let stream = MonitorStream(
             producer: producer, database: database, configuration: configuration, progress: progress, logger: logger)
-        self.stream = stream
         worker = StreamWorker(
             name: "monitor", source: consumer,
             topics: [configuration.name(of: .forecastPredictions), configuration.name(of: .observedTraffic)], handler: stream,
-            retry: retry, ends: BrokerPartitionEnds(client: client, logger: logger), logger: logger)
-        self.startup = startup
+            retry: retry, ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup,
+            logger: logger)
     }
 
     public var name: String { worker.name }
@@ -45,16 +42,7 @@ public final class MonitorPipeline: Service, ReadinessCheck, StreamLagReporting,
 
     public func lag() async throws -> StreamLag { try await worker.lag() }
 
-    public func run() async throws {
-        await startup()
-        do {
-            try await worker.run()
-        } catch {
-            await stream.close()
-            throw error
-        }
-        await stream.close()
-    }
+    public func run() async throws { try await worker.run() }
 
     /// Stops after the batch in flight; the consumer then commits what was processed.
     public func stop() { worker.stop() }

@@ -12,7 +12,6 @@ import ServiceLifecycle
 /// (fetching, stop, retries of transient failures) is the shared `StreamWorker`.
 public final class RequestIntake: Service, ReadinessCheck, StreamLagReporting, Sendable {
     private let worker: StreamWorker<IntakeHandler>
-    private let startup: @Sendable () async -> Void
 
     public init(
         brokers: String, queue: RequestQueue, configuration: TrainerConfiguration, logger: Logger,
@@ -30,8 +29,8 @@ public final class RequestIntake: Service, ReadinessCheck, StreamLagReporting, S
         worker = StreamWorker(
             name: "trainer-intake", source: consumer,
             topics: [configuration.name(of: .trainRequests), configuration.name(of: .monitorAlerts)], handler: handler, retry: retry,
-            ends: BrokerPartitionEnds(client: client, logger: logger), logger: logger)
-        self.startup = startup
+            ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup,
+            logger: logger)
     }
 
     public var name: String { worker.name }
@@ -40,10 +39,7 @@ public final class RequestIntake: Service, ReadinessCheck, StreamLagReporting, S
 
     public func lag() async throws -> StreamLag { try await worker.lag() }
 
-    public func run() async throws {
-        await startup()
-        try await worker.run()
-    }
+    public func run() async throws { try await worker.run() }
 
     /// Stops consuming after the batch in flight (processed offsets are committed).
     public func stop() async {
