@@ -11,7 +11,8 @@ struct ChaosCommand: AsyncParsableCommand {
         commandName: "chaos",
         abstract: "Replay with services killed and the database stopped at random points; compare every output with an uninterrupted run.",
         discussion: """
-            Each run gets a stack of its own under <home>/chaos (ports 55442/19102 and 55443/19103; ingest and the \
+            Each run gets a stack of its own under a new directory in the system's temporary directory (ports \
+            55442/19102 and 55443/19103; ingest and the \
             feature store on 8081 and 8082, so no `cablecar run` may be running meanwhile). The faults fall at \
             seeded random times between 10 % and 80 % of the uninterrupted run's duration.
             """)
@@ -31,21 +32,28 @@ struct ChaosCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let home = LocalStack.defaultHome()
-        // The chaos stacks live under the main home: the broker binary is found there.
-        setenv("CABLECAR_TANSU_BIN", try TansuBroker.locateBinary(home: home).path, 0)
+        // The broker binary is found where the main stack finds it.
+        setenv("CABLECAR_TANSU_BIN", try TansuBroker.locateBinary(home: LocalStack.defaultHome()).path, 0)
+        // The stacks live in a directory of their own under the system's temporary directory: run
+        // as root, the database server runs as the postgres user, which must reach its directory
+        // (a checkout under a private directory would refuse it).
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cablecar-chaos-\(UUID().uuidString.prefix(8).lowercased())")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        chmod(home.path, 0o755)
+        print("chaos: stacks and service logs under \(home.path)")
         let replay = [
             "replay", "--days", "\(days)", "--start", start, "--seed", "\(seed)", "--faults", "light", "--speed", "max",
         ]
         let reference = ChaosRun(
-            label: "uninterrupted", home: home.appendingPathComponent("chaos/uninterrupted"), postgresPort: 55442, brokerPort: 19102,
+            label: "uninterrupted", home: home.appendingPathComponent("uninterrupted"), postgresPort: 55442, brokerPort: 19102,
             replay: replay, faults: [], keepStack: keepStacks)
         let (expected, took) = try await reference.run()
         print("[uninterrupted] caught up \(ChaosFault.seconds(took)) after the replay started")
 
         let faults = Self.schedule(crashes: crashes, outage: .seconds(outageSeconds), within: took, seed: faultSeed)
         let faulted = ChaosRun(
-            label: "faulted", home: home.appendingPathComponent("chaos/faulted"), postgresPort: 55443, brokerPort: 19103,
+            label: "faulted", home: home.appendingPathComponent("faulted"), postgresPort: 55443, brokerPort: 19103,
             replay: replay, faults: faults, keepStack: keepStacks)
         let (actual, faultedTook) = try await faulted.run()
         print("[faulted] caught up \(ChaosFault.seconds(faultedTook)) after the replay started")
