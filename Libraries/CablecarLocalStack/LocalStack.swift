@@ -38,7 +38,40 @@ public struct LocalStack: Sendable {
     public var environmentFile: URL { directory.appendingPathComponent("stack.env") }
 
     func cluster(port: Int) -> PostgresCluster {
-        PostgresCluster(directory: directory.appendingPathComponent("postgres"), port: port)
+        PostgresCluster(directory: postgresDirectory, port: port)
+    }
+
+    /// Where the cluster lives: beside the stack's state, unless its server could not reach it
+    /// there. Run as root, the server runs as the postgres user, which cannot pass through a
+    /// private directory above the home (a checkout in `mktemp -d`, or in /root). The cluster
+    /// then lives in the system's temporary directory, under a name derived from the home, so
+    /// that every later command on this home (status, down) finds the same one.
+    var postgresDirectory: URL {
+        let beside = directory.appendingPathComponent("postgres")
+        guard getuid() == 0, !Self.othersCanPass(through: home.deletingLastPathComponent()) else { return beside }
+        return FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cablecar-postgres-\(Self.stableDigest(home.standardizedFileURL.path))")
+    }
+
+    /// True when every directory from `/` down to `url` lets other users pass (o+x).
+    static func othersCanPass(through url: URL) -> Bool {
+        var path = url.standardizedFileURL.path
+        while true {
+            var info = stat()
+            guard stat(path, &info) == 0, info.st_mode & S_IXOTH != 0 else { return false }
+            if path == "/" || path.isEmpty { return true }
+            path = (path as NSString).deletingLastPathComponent
+        }
+    }
+
+    /// FNV-1a of `text`, in hex: the same on every run, unlike `hashValue`.
+    static func stableDigest(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16)
     }
 
     /// Starts whatever is not running yet and waits until both answer. Idempotent.
