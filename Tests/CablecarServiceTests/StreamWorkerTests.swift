@@ -145,8 +145,8 @@ struct StreamWorkerTests {
         let source = InMemoryMessageSource()
         let handler = ScriptedHandler(overlapping: true)
         handler.hangHandle(2)
-        // Long enough that an attempt which does answer is never cut off on a starved two-core machine
-        // (a 200 ms limit once cancelled one, and counted an extra recover).
+        // Long enough that an attempt which does answer is rarely cut off on a starved two-core machine
+        // (a 200 ms limit often cancelled one; 2 s once did, in a full CI run where this test took 105 s).
         let limited = RetryPolicy(initialDelay: .milliseconds(5), maximumDelay: .milliseconds(20), attemptTimeLimit: .seconds(2))
         let worker = StreamWorker(
             name: "test", source: source, topics: ["in"], handler: handler, retry: limited, idleTick: .seconds(5),
@@ -155,7 +155,9 @@ struct StreamWorkerTests {
         for start in stride(from: Int64(0), to: 30, by: 10) { source.push(InMemoryMessageSource.batch(start...(start + 9))) }
         try await waitUntil(source.markedOffsets.count == 30)
         #expect(source.markedOffsets == Array(0..<30), "each message marked exactly once, in order")
-        #expect(handler.recoverCount == 1 + 2, "recovered after each hang")
+        // At least once per hang; a starved attempt cut off by the limit adds one, harmlessly: the
+        // order and exactly-once marks above are what must hold.
+        #expect(handler.recoverCount >= 1 + 2, "recovered after each hang")
         #expect(await worker.isReady())
         worker.stop()
         try await waitForEnd(of: run, within: .seconds(30))
