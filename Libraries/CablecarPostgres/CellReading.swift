@@ -38,6 +38,13 @@ public struct CellReader {
 
     public mutating func int32() throws -> Int32 { try integer(.int4) }
 
+    /// An int8 cell that may be NULL.
+    public mutating func optionalInt64() throws -> Int64? {
+        let cell = try next()
+        guard cell.bytes != nil else { return nil }
+        return try cell.decode(Int64.self)
+    }
+
     private mutating func integer<Value: FixedWidthInteger & PostgresDecodable>(_ type: PostgresDataType) throws -> Value {
         let cell = try next()
         if cell.format == .binary, cell.dataType == type, let bytes = cell.bytes, bytes.readableBytes == Value.bitWidth / 8,

@@ -56,6 +56,61 @@ import Testing
         #expect(PartitionBacklog.backlogged(candidates: ["obs:1"], handled: ["obs:1": 99], ends: [:]) == ["obs:1"])
     }
 
+    /// Traffic runs on while ingest's context watermark waits: the silent context topic holds the
+    /// clock at its newest interval, so its next revisions are not dated by traffic's progress
+    /// (which depends on how far traffic happened to get), until it has been silent for longer
+    /// than `topicIdleAfter`.
+    @Test func aSilentTopicHoldsTheClockWhileAnotherDelivers() {
+        var progress = PartitionProgress(idleAfter: .seconds(10), topicIdleAfter: .seconds(120))
+        progress.refresh(
+            assignment: [
+                TopicPartition(topic: "obs.traffic", partition: 0), TopicPartition(topic: "obs.context", partition: 0),
+                TopicPartition(topic: "obs.context", partition: 1),
+            ], now: t0)
+        var clock = AvailabilityClock()
+        clock.observe(eventTime: Fixtures.base + 3 * Fixtures.step, partition: "obs.context:0")
+        progress.delivered("obs.context:0", offset: 0, now: t0)
+        clock.observe(eventTime: Fixtures.base + 2 * Fixtures.step, partition: "obs.context:1")
+        progress.delivered("obs.context:1", offset: 0, now: t0)
+        clock.observe(eventTime: Fixtures.base + 40 * Fixtures.step, partition: "obs.traffic:0")
+        progress.delivered("obs.traffic:0", offset: 7, now: t0 + .seconds(30))
+        // Both context partitions are silent past the partition idle time, but the topic is held
+        // at its newest interval, not its slowest partition's.
+        #expect(progress.clockCandidate(clock, now: t0 + .seconds(31)) == Fixtures.base + 4 * Fixtures.step)
+        // Silent for longer than topicIdleAfter while traffic still delivers: traffic alone.
+        progress.delivered("obs.traffic:0", offset: 8, now: t0 + .seconds(125))
+        #expect(progress.clockCandidate(clock, now: t0 + .seconds(126)) == Fixtures.base + 41 * Fixtures.step)
+    }
+
+    @Test func aTopicThatHasDeliveredNothingHoldsTheClockWhereItIs() {
+        var progress = PartitionProgress(idleAfter: .seconds(10), topicIdleAfter: .seconds(120))
+        progress.refresh(
+            assignment: [TopicPartition(topic: "obs.traffic", partition: 0), TopicPartition(topic: "obs.context", partition: 0)], now: t0)
+        var clock = AvailabilityClock()
+        clock.observe(eventTime: Fixtures.base + 40 * Fixtures.step, partition: "obs.traffic:0")
+        progress.delivered("obs.traffic:0", offset: 7, now: t0 + .seconds(30))
+        #expect(progress.clockCandidate(clock, now: t0 + .seconds(31)) == nil, "context may still come: wait")
+        #expect(progress.clockCandidate(clock, now: t0 + .seconds(121)) == Fixtures.base + 41 * Fixtures.step)
+    }
+
+    /// Everything silent for a while (ingest paused, or both streams waiting on a slow raw
+    /// partition) is not yet the end of the stream: the clock stops at the topic that got least
+    /// far, and goes to the newest interval anywhere only when every topic has been silent for
+    /// longer than `topicIdleAfter`.
+    @Test func aPauseOfEverythingStopsTheClockAtTheTopicBehind() {
+        var progress = PartitionProgress(idleAfter: .seconds(10), topicIdleAfter: .seconds(120))
+        progress.refresh(
+            assignment: [TopicPartition(topic: "obs.traffic", partition: 0), TopicPartition(topic: "obs.context", partition: 0)], now: t0)
+        var clock = AvailabilityClock()
+        clock.observe(eventTime: Fixtures.base + 9 * Fixtures.step, partition: "obs.context:0")
+        progress.delivered("obs.context:0", offset: 3, now: t0 + .seconds(20))
+        clock.observe(eventTime: Fixtures.base + 40 * Fixtures.step, partition: "obs.traffic:0")
+        progress.delivered("obs.traffic:0", offset: 7, now: t0 + .seconds(30))
+        #expect(progress.clockCandidate(clock, now: t0 + .seconds(60)) == Fixtures.base + 10 * Fixtures.step)
+        #expect(progress.clockCandidate(clock, now: t0 + .seconds(135)) == Fixtures.base + 10 * Fixtures.step)
+        #expect(progress.clockCandidate(clock, now: t0 + .seconds(151)) == Fixtures.base + 41 * Fixtures.step)
+    }
+
     @Test func withoutAnAssignmentTheClockStays() {
         let progress = PartitionProgress()
         var clock = AvailabilityClock()

@@ -130,10 +130,10 @@ struct AggregationTests {
                 LoopDetectorReading(sensorID: "l", eventTime: t0, intervalSeconds: 60, vehicleCount: $0, occupancy: 0.1, speedKmh: 40))
         }
         for reading in readings {
-            let before = loop.rateCount > 0 ? loop.rateSum / Double(loop.rateCount) : 0
+            let before = ExactSum.mean(loop.rateSum, count: loop.rateCount)
             if loop.rateCount == 0 { sums.reportingSensors += 1 }
             loop.add(reading)
-            sums.flowMeanSum += loop.rateSum / Double(loop.rateCount) - before
+            sums.flowMeanSum += ExactSum.mean(loop.rateSum, count: loop.rateCount) - before
             sums.sampleCount += reading.rateCount
             sums.speedSum += reading.speedSum
             sums.speedCount += reading.speedCount
@@ -191,6 +191,41 @@ struct AggregationTests {
         #expect(observation.flowVehiclesPerHour == 720)
         #expect(observation.speedKmh == 32)
         #expect(observation.revision == 1)
+    }
+
+    @Test("exact sums are the same bit for bit in any order and grouping, where floating-point sums are not")
+    func exactSumsDoNotDependOnOrder() {
+        let values = [0.1, 0.2, 0.3, 1e-7, 123.456789, 0.7, 99.99, 3.3]
+        var random = SystemRandomNumberGenerator()
+        let reference = values.reduce(ExactSum(0)) { $0 + ExactSum($1) }
+        var floatResults: Set<Double> = []
+        for _ in 0..<200 {
+            let shuffled = values.shuffled(using: &random)
+            let cut = Int.random(in: 0...shuffled.count, using: &random)
+            let grouped =
+                shuffled[..<cut].reduce(ExactSum(0)) { $0 + ExactSum($1) } + shuffled[cut...].reduce(ExactSum(0)) { $0 + ExactSum($1) }
+            #expect(grouped == reference)
+            floatResults.insert(shuffled[..<cut].reduce(0, +) + shuffled[cut...].reduce(0, +))
+        }
+        #expect(floatResults.count > 1, "the same values summed as doubles in other orders differ (which is why sums are exact)")
+        #expect(reference.micros == 228_046_789)
+        #expect(ExactSum.mean(ExactSum(micros: 5), count: 2).micros == 3, "means round half up, as the SQL does")
+        #expect(ExactSum.mean(ExactSum(micros: 7), count: 3).micros == 2)
+        #expect(ExactSum(.infinity).micros == 9_000_000_000_000_000_000, "conversion clamps instead of trapping")
+        #expect(ExactSum(.nan).micros == 0)
+    }
+
+    @Test("a reading is late by its publish time: the same record is on time or late in every run")
+    func knowledgeRuleClassifiesByPublishTime() {
+        let rule = KnowledgeRule(allowedLatenessMillis: 240_000, tooLateMillis: 7_200_000)
+        let end = t0 + Interval.lengthMillis
+        #expect(!rule.isLate(eventTime: t0 + 60_000, publishTime: end + 239_999))
+        #expect(rule.isLate(eventTime: t0 + 60_000, publishTime: end + 240_000))
+        #expect(!rule.isLate(eventTime: t0 + 60_000, publishTime: nil), "no timestamp: on time")
+        #expect(rule.onTimeKnownAt(intervalStart: t0) == end)
+        #expect(rule.finalKnownAt(intervalStart: t0, latestLatePublish: end + 600_000) == end + 7_200_000)
+        #expect(rule.finalKnownAt(intervalStart: t0, latestLatePublish: end + 8_000_000) == end + 8_000_000)
+        #expect(rule.finalHorizon(watermark: end + 7_200_000) == t0, "the final is due once the watermark is the limit past the end")
     }
 
     @Test func noReadingsNoObservation() {

@@ -31,12 +31,15 @@ struct IngestStorageTests {
         let step = Interval.lengthMillis
         let base: EpochMillis = 1_741_000_000_000 / step * step
         // As a heap scan returns them: segment by segment, each over several intervals.
-        var due: [(interval: EpochMillis, message: EmissionStore.Encoded)] = []
+        var due: [EmissionStore.Due] = []
         for segment in ["seg-2", "seg-1"] {
-            for k in [2, 0, 1] { due.append((base + EpochMillis(k) * step, (segment, Array("\(segment)@\(k)".utf8)))) }
+            for k in [2, 0, 1] { due.append((base + EpochMillis(k) * step, 0, (segment, Array("\(segment)@\(k)".utf8)))) }
         }
+        // A final revision of an old interval, listed first, and one due with the on-time revision.
+        due.insert((base + 1 * step, 1, ("seg-1", Array("seg-1@1 final".utf8))), at: 0)
+        due.append((base - 30 * step, 1, ("seg-2", Array("seg-2@-30 final".utf8))))
         let ordered = EmissionStore.inEventTimeOrder(due).map { String(decoding: $0.payload, as: UTF8.self) }
-        #expect(ordered == ["seg-1@0", "seg-2@0", "seg-1@1", "seg-2@1", "seg-1@2", "seg-2@2"])
+        #expect(ordered == ["seg-2@-30 final", "seg-1@0", "seg-2@0", "seg-1@1", "seg-1@1 final", "seg-2@1", "seg-1@2", "seg-2@2"])
     }
 
     @Test("rows from before packing and packed rows are both pending, in commit order, until deleted")
@@ -108,19 +111,31 @@ struct IngestStorageTests {
             }
             try await client.withTransaction(logger: TestStack.logger) { connection in
                 try await AggregateStore.recordEvents(
-                    [event("E-1", .started, at: 100), event("E-2", .started, at: 150), event("E-1", .cleared, at: 200)],
+                    [
+                        (event("E-1", .started, at: 100), 110), (event("E-2", .started, at: 150), nil),
+                        (event("E-1", .cleared, at: 200), 210),
+                    ],
                     on: connection, logger: TestStack.logger)
             }
             try await client.withTransaction(logger: TestStack.logger) { connection in
-                try await AggregateStore.recordEvents([event("E-2", .ended, at: 300)], on: connection, logger: TestStack.logger)
+                try await AggregateStore.recordEvents([(event("E-2", .ended, at: 300), 320)], on: connection, logger: TestStack.logger)
             }
             let rows = try await client.query(
-                "SELECT event_id, started_at, ended_at FROM ingest_city_events ORDER BY event_id", logger: TestStack.logger)
+                "SELECT event_id, started_at, ended_at, started_published, ended_published FROM ingest_city_events ORDER BY event_id",
+                logger: TestStack.logger)
             var times: [String: (Int64?, Int64?)] = [:]
-            for try await (id, started, ended) in rows.decode((String, Int64?, Int64?).self) { times[id] = (started, ended) }
+            var published: [String: (Int64?, Int64?)] = [:]
+            for try await (id, started, ended, startedPublished, endedPublished) in rows.decode(
+                (String, Int64?, Int64?, Int64?, Int64?).self)
+            {
+                times[id] = (started, ended)
+                published[id] = (startedPublished, endedPublished)
+            }
             #expect(times.count == 2)
             #expect(times["E-1"]?.0 == 100 && times["E-1"]?.1 == 200)
             #expect(times["E-2"]?.0 == 150 && times["E-2"]?.1 == 300)
+            #expect(published["E-1"]?.0 == 110 && published["E-1"]?.1 == 210, "each update keeps its own publish time")
+            #expect(published["E-2"]?.0 == nil && published["E-2"]?.1 == 320, "an update without a timestamp is known from the start")
         }
     }
 }

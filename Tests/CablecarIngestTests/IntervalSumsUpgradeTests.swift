@@ -49,17 +49,19 @@ struct IntervalSumsUpgradeTests {
                     [SensorIntervalKey(segmentID: "s", neighborhood: "Mission", intervalStart: t0, sensorID: "loop-1"): late],
                     on: connection, logger: TestStack.logger)
                 let emitted = try await EmissionStore.emitTraffic(
-                    watermark: t0 + 3_600_000, now: 0, topic: "obs.traffic", on: connection, logger: TestStack.logger)
+                    watermark: t0 + 3_600_000, now: 0, topic: "obs.traffic",
+                    rule: KnowledgeRule(allowedLatenessMillis: 240_000, tooLateMillis: 7_200_000), on: connection, logger: TestStack.logger)
                 let message = try #require(emitted.first)
                 #expect(emitted.count == 1)
                 let observation = try WireCodec.decode(TrafficObservation.self, from: message.payload)
                 let loopPartial = SensorPartial(
                     rateSum: 3600, rateCount: 3, speedSum: 150, speedCount: 3, occupancySum: 0.5, occupancyCount: 3)
                 let camera = SensorPartial(rateSum: 1800, rateCount: 1, speedSum: 0, speedCount: 0, occupancySum: 0, occupancyCount: 0)
-                let expected = try #require(
+                var expected = try #require(
                     TrafficAggregation.observation(
                         segmentID: "s", neighborhood: "Mission", intervalStart: t0, partials: [loopPartial, camera], revision: 1,
                         ingestTime: 0))
+                expected.knownAt = t0 + Interval.lengthMillis
                 #expect(observation == expected)
                 #expect(observation.flowVehiclesPerHour == 1500, "mean of the loop's 1200 and the camera's 1800")
                 #expect(observation.sampleCount == 4)

@@ -18,12 +18,14 @@ public struct ContextObservation: SchemaVersioned, Hashable {
     public var transitReports: Int
     public var revision: Int
     public var ingestTime: EpochMillis
+    /// The earliest event-time instant this revision may be used at (see `TrafficObservation`).
+    public var knownAt: EpochMillis?
 
     public init(
         version: Int = Self.currentVersion, neighborhood: String, eventTime: EpochMillis,
         temperatureCelsius: Double?, precipitationMmPerHour: Double?, visibilityMeters: Double?,
         activeScheduledEvents: Int, activeIncidents: Int, transitDelaySeconds: Double?, transitReports: Int,
-        revision: Int, ingestTime: EpochMillis
+        revision: Int, ingestTime: EpochMillis, knownAt: EpochMillis? = nil
     ) {
         self.version = version
         self.neighborhood = neighborhood
@@ -37,6 +39,7 @@ public struct ContextObservation: SchemaVersioned, Hashable {
         self.transitReports = transitReports
         self.revision = revision
         self.ingestTime = ingestTime
+        self.knownAt = knownAt
     }
 
     enum CodingKeys: String, CodingKey {
@@ -52,5 +55,6 @@ public struct ContextObservation: SchemaVersioned, Hashable {
         case transitReports = "transit_reports"
         case revision
         case ingestTime = "ingest_time"
+        case knownAt = "known_at"
     }
 }

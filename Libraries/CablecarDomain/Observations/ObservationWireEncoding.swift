@@ -6,6 +6,7 @@ extension TrafficObservation: FastWireEncodable {
         w.int("event_time", eventTime)
         w.double("flow_veh_h", flowVehiclesPerHour)
         w.int("ingest_time", ingestTime)
+        if let knownAt { w.int("known_at", knownAt) }
         w.string("neighborhood", neighborhood)
         if let occupancy { w.double("occupancy", occupancy) }
         w.int("revision", revision)
@@ -22,6 +23,7 @@ extension ContextObservation: FastWireEncodable {
         w.int("active_scheduled_events", activeScheduledEvents)
         w.int("event_time", eventTime)
         w.int("ingest_time", ingestTime)
+        if let knownAt { w.int("known_at", knownAt) }
         w.string("neighborhood", neighborhood)
         if let precipitationMmPerHour { w.double("precipitation_mm_h", precipitationMmPerHour) }
         w.int("revision", revision)

@@ -20,11 +20,15 @@ public struct TrafficObservation: SchemaVersioned, Hashable {
     public var revision: Int
     /// When ingest emitted this revision (processing time, not event time).
     public var ingestTime: EpochMillis
+    /// The earliest event-time instant this revision may be used at, fixed by the readings it
+    /// holds rather than by when it was emitted (docs/features.md, Availability); nil from
+    /// producers that do not know it.
+    public var knownAt: EpochMillis?
 
     public init(
         version: Int = Self.currentVersion, segmentID: String, neighborhood: String, eventTime: EpochMillis,
         flowVehiclesPerHour: Double, speedKmh: Double?, occupancy: Double?, sampleCount: Int, revision: Int,
-        ingestTime: EpochMillis
+        ingestTime: EpochMillis, knownAt: EpochMillis? = nil
     ) {
         self.version = version
         self.segmentID = segmentID
@@ -36,6 +40,7 @@ public struct TrafficObservation: SchemaVersioned, Hashable {
         self.sampleCount = sampleCount
         self.revision = revision
         self.ingestTime = ingestTime
+        self.knownAt = knownAt
     }
 
     enum CodingKeys: String, CodingKey {
@@ -49,5 +54,6 @@ public struct TrafficObservation: SchemaVersioned, Hashable {
         case sampleCount = "sample_count"
         case revision
         case ingestTime = "ingest_time"
+        case knownAt = "known_at"
     }
 }

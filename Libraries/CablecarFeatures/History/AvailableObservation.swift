@@ -59,10 +59,12 @@ public struct AvailabilityClock: Sendable {
     /// the slowest partition seen so far. Right for one reader that sees every partition's data
     /// in step (in-memory histories); a consumer catching up on a backlog reads partitions at
     /// different speeds and should drive the clock itself (`observe`, `advance`, `availability`).
-    public mutating func arrive(eventTime: EpochMillis, ingestTime: EpochMillis, partition: String = "0") -> EpochMillis {
+    public mutating func arrive(
+        eventTime: EpochMillis, ingestTime: EpochMillis, partition: String = "0", knownAt: EpochMillis? = nil
+    ) -> EpochMillis {
         observe(eventTime: eventTime, partition: partition)
         if let slowest = highWater.values.min() { advance(to: slowest) }
-        return availability(eventTime: eventTime, ingestTime: ingestTime, partition: partition)
+        return availability(eventTime: eventTime, ingestTime: ingestTime, partition: partition, knownAt: knownAt)
     }
 
     /// Records that `partition` delivered an observation of the interval containing `eventTime`.
@@ -79,13 +81,18 @@ public struct AvailabilityClock: Sendable {
     /// The availability time of a revision arriving now on `partition`: never before the clock,
     /// nor (stream time) before the newest interval its own partition has delivered, so a
     /// correction read right after newer intervals of its partition is not dated back even
-    /// while the clock cannot move yet.
-    public func availability(eventTime: EpochMillis, ingestTime: EpochMillis, partition: String? = nil) -> EpochMillis {
+    /// while the clock cannot move yet; nor before `knownAt`, the instant ingest derived from the
+    /// readings themselves. Ingest emits in an order that keeps the clock at or before `knownAt`
+    /// when the revision arrives (docs/features.md, Availability), so in a replay `knownAt` is
+    /// what decides, whatever order partitions happen to be read in.
+    public func availability(
+        eventTime: EpochMillis, ingestTime: EpochMillis, partition: String? = nil, knownAt: EpochMillis? = nil
+    ) -> EpochMillis {
         let end = Interval.start(containing: eventTime) + Interval.lengthMillis
         let clock = now ?? end
         switch policy {
         case .ingestTime: return max(ingestTime, clock)
-        case .streamTime: return max(end, clock, partition.flatMap { highWater[$0] } ?? end)
+        case .streamTime: return max(end, clock, partition.flatMap { highWater[$0] } ?? end, knownAt ?? end)
         }
     }
 
@@ -95,15 +102,15 @@ public struct AvailabilityClock: Sendable {
     ) -> (traffic: [AvailableTraffic], context: [AvailableContext]) {
         // Interleave by ingest order then event time, as the two topics would be read side by side.
         var clock = AvailabilityClock(policy: policy)
-        var merged: [(isTraffic: Bool, index: Int, ingest: EpochMillis, event: EpochMillis)] = []
+        var merged: [(isTraffic: Bool, index: Int, ingest: EpochMillis, event: EpochMillis, knownAt: EpochMillis?)] = []
         merged.reserveCapacity(traffic.count + context.count)
-        for (i, o) in traffic.enumerated() { merged.append((true, i, o.ingestTime, o.eventTime)) }
-        for (i, o) in context.enumerated() { merged.append((false, i, o.ingestTime, o.eventTime)) }
+        for (i, o) in traffic.enumerated() { merged.append((true, i, o.ingestTime, o.eventTime, o.knownAt)) }
+        for (i, o) in context.enumerated() { merged.append((false, i, o.ingestTime, o.eventTime, o.knownAt)) }
         merged.sort { ($0.ingest, $0.event, $0.isTraffic ? 0 : 1, $0.index) < ($1.ingest, $1.event, $1.isTraffic ? 0 : 1, $1.index) }
         var outTraffic = [AvailableTraffic?](repeating: nil, count: traffic.count)
         var outContext = [AvailableContext?](repeating: nil, count: context.count)
         for item in merged {
-            let at = clock.arrive(eventTime: item.event, ingestTime: item.ingest)
+            let at = clock.arrive(eventTime: item.event, ingestTime: item.ingest, knownAt: item.knownAt)
             if item.isTraffic {
                 outTraffic[item.index] = AvailableTraffic(traffic[item.index], availableAt: at)
             } else {

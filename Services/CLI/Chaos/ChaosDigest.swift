@@ -1,23 +1,24 @@
+import CablecarDomain
+import CablecarFeatureClient
 import CablecarLocalStack
 import Foundation
 
 /// What a replay left behind, keyed so that two runs can be compared entry by entry.
 ///
-/// Judged (must be identical with and without faults): ingest's accounting per feed, and the
-/// newest revision of every traffic and context interval the feature store received. Reported
-/// only: the offline feature rows, whose availability times still depend on the order in which
-/// partitions happened to arrive (docs/features.md, Availability), so two uninterrupted replays
-/// differ there too.
+/// Everything is judged, exactly: ingest's accounting per feed; every revision of every traffic
+/// and context interval the feature store received, with its availability time and values; the
+/// offline feature rows and online vectors; and the fingerprint of the whole replay's training
+/// snapshot. A replay is reproducible by design (docs/ingest.md, Reproducible replays), so any
+/// difference is a bug.
 struct ChaosDigest {
     struct Part {
         let name: String
-        let judged: Bool
         let entries: [String: String]
     }
 
     let parts: [Part]
 
-    static func collect(database: PostgresCluster, ingestPort: Int) async throws -> ChaosDigest {
+    static func collect(database: PostgresCluster, ingestPort: Int, featuresPort: Int) async throws -> ChaosDigest {
         let (status, body) = try await HTTPGet.fetch("http://127.0.0.1:\(ingestPort)/api/v1/accounting", timeout: 30)
         guard status == 200 else { throw ValidationErrorText("ingest answered \(status) for its accounting") }
         let report = try JSONDecoder().decode(AccountingReport.self, from: body)
@@ -28,31 +29,42 @@ struct ChaosDigest {
                 "received \(counts.received), accepted \(counts.accepted), rejected \(counts.rejected) (\(reasons)), "
                 + "duplicate \(counts.duplicate)"
         }
-        // Values rounded: sums added in another order (other batch boundaries) may differ in the last bit.
         let traffic = try keyed(
             database.query(
                 """
-                SELECT DISTINCT ON (segment_id, event_time) segment_id || '@' || event_time,
-                       round(flow::numeric, 6) || ' ' || coalesce(round(speed::numeric, 6)::text, '-') || ' '
-                       || coalesce(round(occupancy::numeric, 6)::text, '-') || ' ' || sample_count
-                FROM feature_traffic_history ORDER BY segment_id, event_time, revision DESC
+                SELECT segment_id || '@' || event_time || '#' || revision,
+                       'available ' || available_at || ': ' || flow || ' ' || coalesce(speed::text, '-') || ' '
+                       || coalesce(occupancy::text, '-') || ' ' || sample_count
+                FROM feature_traffic_history
                 """))
         let context = try keyed(
             database.query(
                 """
-                SELECT DISTINCT ON (neighborhood, event_time) neighborhood || '@' || event_time,
-                       coalesce(round(temperature::numeric, 6)::text, '-') || ' ' || coalesce(round(precipitation::numeric, 6)::text, '-')
-                       || ' ' || coalesce(round(visibility::numeric, 6)::text, '-') || ' ' || active_events || ' ' || active_incidents
-                       || ' ' || coalesce(round(transit_delay::numeric, 6)::text, '-') || ' ' || transit_reports
-                FROM feature_context_history ORDER BY neighborhood, event_time, revision DESC
+                SELECT neighborhood || '@' || event_time || '#' || revision,
+                       'available ' || available_at || ': ' || coalesce(temperature::text, '-') || ' '
+                       || coalesce(precipitation::text, '-') || ' ' || coalesce(visibility::text, '-') || ' ' || active_events || ' '
+                       || active_incidents || ' ' || coalesce(transit_delay::text, '-') || ' ' || transit_reports
+                FROM feature_context_history
                 """))
         let rows = try keyed(database.query("SELECT segment_id || '@' || ts, md5(vals) FROM feature_rows"))
+        let online = try keyed(database.query("SELECT segment_id, ts || ' ' || md5(vals) FROM feature_online"))
         return ChaosDigest(parts: [
-            Part(name: "ingest accounting per feed", judged: true, entries: accounting),
-            Part(name: "traffic intervals, newest revision", judged: true, entries: traffic),
-            Part(name: "context intervals, newest revision", judged: true, entries: context),
-            Part(name: "offline feature rows (availability follows arrival order)", judged: false, entries: rows),
+            Part(name: "ingest accounting per feed", entries: accounting),
+            Part(name: "traffic revisions (availability and values)", entries: traffic),
+            Part(name: "context revisions (availability and values)", entries: context),
+            Part(name: "offline feature rows", entries: rows),
+            Part(name: "online feature vectors", entries: online),
+            Part(name: "training snapshot of the whole replay", entries: try await snapshotFingerprint(featuresPort: featuresPort)),
         ])
+    }
+
+    /// The fingerprint the registry would record for a training set of every materialized step.
+    private static func snapshotFingerprint(featuresPort: Int) async throws -> [String: String] {
+        guard let url = URL(string: "http://127.0.0.1:\(featuresPort)") else { return [:] }
+        let client = FeatureClient(baseURL: url, recordSnapshots: false)
+        guard let steps = try await client.materializedSteps() else { return [:] }
+        let snapshot = try await client.historical(SnapshotRequest(start: steps.lowerBound, end: steps.upperBound + Interval.lengthMillis))
+        return ["fingerprint": "\(snapshot.fingerprint) (\(snapshot.rows.count) rows)"]
     }
 
     private static func keyed(_ lines: [String]) -> [String: String] {
@@ -65,10 +77,9 @@ struct ChaosDigest {
     }
 }
 
-/// One part of two digests side by side; values compared by `sameValues`.
+/// One part of two digests side by side, compared exactly.
 struct ChaosDifference {
     let name: String
-    let judged: Bool
     let reference: Int
     let missing: [String]
     let extra: [String]
@@ -81,34 +92,16 @@ struct ChaosDifference {
             let missing = expected.entries.keys.filter { actual.entries[$0] == nil }.sorted()
             let extra = actual.entries.keys.filter { expected.entries[$0] == nil }.sorted()
             let changed = expected.entries.compactMap { key, value -> String? in
-                guard let other = actual.entries[key], !sameValues(value, other) else { return nil }
+                guard let other = actual.entries[key], value != other else { return nil }
                 return "\(key): \(value) → \(other)"
             }.sorted()
-            return ChaosDifference(
-                name: expected.name, judged: expected.judged, reference: expected.entries.count, missing: missing, extra: extra,
-                changed: changed)
-        }
-    }
-
-    /// Field by field: integers and text exactly, other numbers within 0.1 % (at least 0.001).
-    /// Ingest rounds its means (speed to 0.01, occupancy to 0.0001) from sums that another split
-    /// of the stream into batches adds in another order, so the last digit can differ between
-    /// two uninterrupted runs; a reading lost or counted twice moves the sample count.
-    static func sameValues(_ expected: String, _ actual: String) -> Bool {
-        let left = expected.split(separator: " ")
-        let right = actual.split(separator: " ")
-        guard left.count == right.count else { return false }
-        return zip(left, right).allSatisfy { a, b in
-            if a == b { return true }
-            guard a.contains("."), b.contains("."), let x = Double(a), let y = Double(b) else { return false }
-            return abs(x - y) <= 0.001 * max(abs(x), abs(y), 1)
+            return ChaosDifference(name: expected.name, reference: expected.entries.count, missing: missing, extra: extra, changed: changed)
         }
     }
 
     var rendered: String {
         var lines = [
             "  \(name): \(reference) in the uninterrupted run; \(missing.count) missing, \(extra.count) extra, \(changed.count) changed"
-                + (judged ? "" : " (reported, not judged)")
         ]
         for example in (missing.map { "missing \($0)" } + extra.map { "extra \($0)" } + changed).prefix(5) {
             lines.append("      \(example)")

@@ -105,7 +105,7 @@ struct ChaosRun {
         guard children.allRunning else {
             throw ValidationErrorText("[\(label)] a service exited on its own; see the logs in \(home.appendingPathComponent("logs").path)")
         }
-        return (try await ChaosDigest.collect(database: database, ingestPort: Self.ingestPort), took)
+        return (try await ChaosDigest.collect(database: database, ingestPort: Self.ingestPort, featuresPort: FeatureStep.port), took)
     }
 
     static func waitUntilReady(port: Int, service: String) async throws {

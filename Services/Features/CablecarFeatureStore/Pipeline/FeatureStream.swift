@@ -137,7 +137,7 @@ final class FeatureStream: StreamHandler, Sendable {
                         metadata: ["source": "\(source)", "offset": "\(message.offset)"])
                     continue
                 }
-                let at = arrive(&state, eventTime: o.eventTime, ingestTime: o.ingestTime, source: source)
+                let at = arrive(&state, eventTime: o.eventTime, ingestTime: o.ingestTime, knownAt: o.knownAt, source: source)
                 traffic.append(AvailableTraffic(o, availableAt: at))
             } else {
                 guard let o = try? WireCodec.decode(ContextObservation.self, from: message.value),
@@ -150,7 +150,7 @@ final class FeatureStream: StreamHandler, Sendable {
                         metadata: ["source": "\(source)", "offset": "\(message.offset)"])
                     continue
                 }
-                let at = arrive(&state, eventTime: o.eventTime, ingestTime: o.ingestTime, source: source)
+                let at = arrive(&state, eventTime: o.eventTime, ingestTime: o.ingestTime, knownAt: o.knownAt, source: source)
                 context.append(AvailableContext(o, availableAt: at))
             }
         }
@@ -186,10 +186,12 @@ final class FeatureStream: StreamHandler, Sendable {
 
     /// Stamps an arrival: the partition's mark moves, the clock moves as far as every partition
     /// with unread data allows, and the revision is available from the clock on.
-    private func arrive(_ state: inout State, eventTime: EpochMillis, ingestTime: EpochMillis, source: String) -> EpochMillis {
+    private func arrive(
+        _ state: inout State, eventTime: EpochMillis, ingestTime: EpochMillis, knownAt: EpochMillis?, source: String
+    ) -> EpochMillis {
         state.clock.observe(eventTime: eventTime, partition: source)
         if let candidate = state.partitions.clockCandidate(state.clock) { state.clock.advance(to: candidate) }
-        return state.clock.availability(eventTime: eventTime, ingestTime: ingestTime, partition: source)
+        return state.clock.availability(eventTime: eventTime, ingestTime: ingestTime, partition: source, knownAt: knownAt)
     }
 
     /// Moves the clock as far as the partitions allow (before a batch: partitions that went idle

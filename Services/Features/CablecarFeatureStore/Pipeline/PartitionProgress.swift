@@ -18,8 +18,18 @@ import CablecarKafka
 /// messages past it (`holding`, set per batch from `PartitionEnds`). If an idle partition later
 /// delivers older data, that data becomes available at the clock: later than it could have
 /// been, never earlier, so nothing leaks and nothing computed changes.
+///
+/// A whole topic falling silent is different again: ingest emits traffic and context on
+/// watermarks of their own, and one can stall for a while (its watermark waits on a sparse raw
+/// partition) while the other runs on. Passing over the silent topic then dated its next
+/// revisions by the other's progress, by however far it had got meanwhile: two replays of one
+/// seed gave context availability 5 minutes to 2 hours apart. So while some topic delivers, a
+/// topic whose partitions are all silent holds the clock at its newest interval (or, having
+/// delivered nothing yet, holds it where it is) for up to `topicIdleAfter`; only a longer
+/// silence (a city without context feeds) lets the clock go on without it.
 struct PartitionProgress: Sendable {
     let idleAfter: Duration
+    let topicIdleAfter: Duration
     private(set) var assigned: [String] = []
     /// When each assigned partition last delivered (or was first assigned).
     private var lastActivity: [String: ContinuousClock.Instant] = [:]
@@ -28,8 +38,13 @@ struct PartitionProgress: Sendable {
     /// Silent partitions with messages waiting on the broker: never idle.
     var holding: Set<String> = []
 
-    init(idleAfter: Duration = .seconds(10)) {
+    init(idleAfter: Duration = .seconds(10), topicIdleAfter: Duration = .seconds(120)) {
         self.idleAfter = idleAfter
+        self.topicIdleAfter = topicIdleAfter
+    }
+
+    static func topic(ofKey key: String) -> Substring {
+        key.lastIndex(of: ":").map { key[..<$0] } ?? key[...]
     }
 
     static func key(_ topic: String, _ partition: Int32) -> String { "\(topic):\(partition)" }
@@ -59,18 +74,35 @@ struct PartitionProgress: Sendable {
         Set(assigned.filter { handled[$0] != nil && now - (lastActivity[$0] ?? now) > idleAfter })
     }
 
-    /// Where the clock may move: the slowest delivering partition's newest interval end; when
-    /// every partition is idle, the newest interval seen anywhere. Nil when a delivering (or
-    /// newly assigned) partition has not delivered anything yet.
+    /// Where the clock may move: the slowest delivering partition's newest interval end, and no
+    /// further than the newest interval of a topic that fell silent less than `topicIdleAfter`
+    /// ago (while everything is silent, that is every topic: a pause of the stream dates nothing
+    /// by how far one topic happened to get before it). Once every topic has been silent for
+    /// longer, the newest interval seen anywhere: the stream's tail. Nil when a delivering (or
+    /// newly assigned) partition, or a recently silent topic, has not delivered anything yet.
     func clockCandidate(_ clock: AvailabilityClock, now: ContinuousClock.Instant = .now) -> EpochMillis? {
         guard !assigned.isEmpty else { return nil }
         var slowest: EpochMillis?
-        var active = false
-        for key in assigned where !idle(key, now: now) {
-            active = true
-            guard let mark = clock.highWater[key] else { return nil }
-            slowest = min(slowest ?? mark, mark)
+        var holding = false
+        var silentTopics: [Substring: [String]] = [:]
+        var delivering: Set<Substring> = []
+        for key in assigned {
+            let topic = Self.topic(ofKey: key)
+            guard idle(key, now: now) else {
+                holding = true
+                delivering.insert(topic)
+                guard let mark = clock.highWater[key] else { return nil }
+                slowest = min(slowest ?? mark, mark)
+                continue
+            }
+            silentTopics[topic, default: []].append(key)
         }
-        return active ? slowest : clock.highWater.values.max()
+        for (topic, keys) in silentTopics where !delivering.contains(topic) {
+            guard let lastHeard = keys.compactMap({ lastActivity[$0] }).max(), now - lastHeard <= topicIdleAfter else { continue }
+            holding = true
+            guard let newest = keys.compactMap({ clock.highWater[$0] }).max() else { return nil }
+            slowest = min(slowest ?? newest, newest)
+        }
+        return holding ? slowest : clock.highWater.values.max()
     }
 }

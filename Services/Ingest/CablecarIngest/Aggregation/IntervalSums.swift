@@ -6,15 +6,15 @@
 /// in the statement that adds the partials (`AggregateStore.addTraffic`), so emitting an interval
 /// reads one row instead of every sensor's partial.
 public struct IntervalSums: Sendable, Equatable {
-    /// Sum over reporting sensors of `rateSum / rateCount`.
-    public var flowMeanSum: Double = 0
+    /// Sum over reporting sensors of `rateSum / rateCount` (each rounded by `ExactSum.mean`).
+    public var flowMeanSum: ExactSum = 0
     /// Sensors with at least one rate sample.
     public var reportingSensors: Int = 0
     /// Rate samples over all sensors (the observation's `sampleCount`).
     public var sampleCount: Int = 0
-    public var speedSum: Double = 0
+    public var speedSum: ExactSum = 0
     public var speedCount: Int = 0
-    public var occupancySum: Double = 0
+    public var occupancySum: ExactSum = 0
     public var occupancyCount: Int = 0
 
     public init() {}
@@ -23,7 +23,7 @@ public struct IntervalSums: Sendable, Equatable {
     public init(_ partials: [SensorPartial]) {
         for partial in partials {
             if partial.rateCount > 0 {
-                flowMeanSum += partial.rateSum / Double(partial.rateCount)
+                flowMeanSum += ExactSum.mean(partial.rateSum, count: partial.rateCount)
                 reportingSensors += 1
                 sampleCount += partial.rateCount
             }

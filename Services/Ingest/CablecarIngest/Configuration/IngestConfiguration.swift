@@ -46,6 +46,10 @@ public struct IngestConfiguration: Sendable, Equatable {
     public var cityPath: String
     public var allowedLatenessMillis: Int64
     public var tooLateMillis: Int64
+    /// Which revision a reading belongs to and when each counts as known (from the two above).
+    public var knowledge: KnowledgeRule {
+        KnowledgeRule(allowedLatenessMillis: allowedLatenessMillis, tooLateMillis: tooLateMillis)
+    }
     /// nil: partitions never count as idle.
     public var idlePartitionMillis: Int64?
     public var futureToleranceMillis: Int64

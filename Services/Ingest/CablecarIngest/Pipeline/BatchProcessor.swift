@@ -83,6 +83,8 @@ actor BatchProcessor {
         var index: Int
         var record: AcceptedRecord
         var key: DedupIndex.Key
+        /// The message's timestamp: which revision the record belongs to (`KnowledgeRule`).
+        var publishTime: EpochMillis?
     }
 
     /// Validation is pure, so the pipeline runs it for the next batch while this one is in the
@@ -173,7 +175,10 @@ actor BatchProcessor {
                         lastAdvanced[stream] = partition
                         advanced[stream, default: []].insert(partition)
                     }
-                    candidates.append(Candidate(index: index, record: record, key: verdicts[index]?.dedupKey ?? DedupIndex.Key(of: record)))
+                    candidates.append(
+                        Candidate(
+                            index: index, record: record, key: verdicts[index]?.dedupKey ?? DedupIndex.Key(of: record),
+                            publishTime: message.timestamp))
                 }
             }
             if let rejection {
@@ -271,11 +276,19 @@ actor BatchProcessor {
         }
         var traffic: [EmissionStore.Encoded] = []
         var context: [EmissionStore.Encoded] = []
+        // On-time revisions before final ones: when both fall due in one batch (the watermark
+        // jumped, as at start-up), the interval still gets its on-time revision first.
+        let rule = configuration.knowledge
         if let watermark = groupWatermark[.traffic] {
-            traffic = try await EmissionStore.dueTraffic(watermark: watermark, now: now, on: connection, logger: logger, timings: timings)
+            let due = try await EmissionStore.dueTraffic(
+                watermark: watermark, now: now, rule: rule, on: connection, logger: logger, timings: timings)
+            let final = try await EmissionStore.finalTraffic(watermark: watermark, now: now, rule: rule, on: connection, logger: logger)
+            traffic = EmissionStore.inEventTimeOrder(due + final)
         }
         if let watermark = groupWatermark[.context] {
-            context = try await EmissionStore.dueContext(watermark: watermark, now: now, on: connection, logger: logger)
+            let due = try await EmissionStore.dueContext(watermark: watermark, now: now, rule: rule, on: connection, logger: logger)
+            let final = try await EmissionStore.finalContext(watermark: watermark, now: now, rule: rule, on: connection, logger: logger)
+            context = EmissionStore.inEventTimeOrder(due + final)
         }
         let messages = try await timings.measure("db: emit: outbox") {
             try await EmissionStore.writeOutbox(
@@ -301,12 +314,12 @@ actor BatchProcessor {
     private func deduplicate(
         _ candidates: [Candidate], positions: [MessagePosition], ledger: inout [LedgerEntry],
         outcome: inout BatchOutcome, connection: PostgresConnection
-    ) async throws -> [AcceptedRecord] {
+    ) async throws -> [(record: AcceptedRecord, publishTime: EpochMillis?)] {
         // Actor state cannot be mutated in place across a suspension: work on a copy.
         var index = dedup
         let firstSeen = try await index.admit(keys: candidates.map(\.key), on: connection, logger: logger)
         dedup = index
-        var accepted: [AcceptedRecord] = []
+        var accepted: [(record: AcceptedRecord, publishTime: EpochMillis?)] = []
         for (slot, candidate) in candidates.enumerated() {
             let record = candidate.record
             let isFirst = firstSeen[slot]
@@ -315,7 +328,7 @@ actor BatchProcessor {
                     position: positions[candidate.index], feed: record.feed, outcome: isFirst ? .accepted : .duplicate, reason: nil,
                     neighborhood: record.neighborhood, eventTime: record.eventTime))
             if isFirst {
-                accepted.append(record)
+                accepted.append((record, candidate.publishTime))
                 outcome.accepted += 1
                 outcome.byFeed[record.feed, default: (0, 0, 0)].accepted += 1
             } else {
@@ -326,41 +339,55 @@ actor BatchProcessor {
         return accepted
     }
 
-    /// Adds accepted records to the partial sums, event lifecycles and sensor quality.
-    private func apply(_ records: [AcceptedRecord], connection: PostgresConnection) async throws {
+    /// Adds accepted records to the partial sums (on time or late, by `KnowledgeRule`), event
+    /// lifecycles and sensor quality.
+    private func apply(_ records: [(record: AcceptedRecord, publishTime: EpochMillis?)], connection: PostgresConnection) async throws {
+        let rule = configuration.knowledge
         var traffic: [SensorIntervalKey: SensorPartial] = [:]
+        var lateTraffic: [SensorIntervalKey: LatePartial<SensorPartial>] = [:]
         var context: [NeighborhoodIntervalKey: ContextPartial] = [:]
-        var events: [CityEvent] = []
+        var lateContext: [NeighborhoodIntervalKey: LatePartial<ContextPartial>] = [:]
+        var events: [(event: CityEvent, publishTime: EpochMillis?)] = []
         var touchedSensors: Set<String> = []
-        for record in records {
+        for (record, publishTime) in records {
             let interval = Interval.start(containing: record.eventTime)
+            let latePublish = rule.isLate(eventTime: record.eventTime, publishTime: publishTime) ? publishTime : nil
+            func addTraffic(_ partial: SensorPartial, segment: String, neighborhood: String, sensor: String) {
+                let key = SensorIntervalKey(segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sensorID: sensor)
+                if let latePublish {
+                    lateTraffic[key, default: LatePartial(sums: SensorPartial(), latestPublish: latePublish)].add(
+                        partial, publishedAt: latePublish)
+                } else {
+                    traffic[key, default: SensorPartial()].add(partial)
+                }
+            }
             switch record {
             case .loop(let reading, let segment, let neighborhood):
-                traffic[
-                    SensorIntervalKey(segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sensorID: reading.sensorID),
-                    default: SensorPartial()
-                ].add(.loop(reading))
+                addTraffic(.loop(reading), segment: segment, neighborhood: neighborhood, sensor: reading.sensorID)
                 observeQuality(record, sensorID: reading.sensorID, segment: segment, interval: reading.intervalSeconds)
                 touchedSensors.insert(reading.sensorID)
             case .camera(let count, let segment, let neighborhood):
-                traffic[
-                    SensorIntervalKey(segmentID: segment, neighborhood: neighborhood, intervalStart: interval, sensorID: count.sensorID),
-                    default: SensorPartial()
-                ].add(.camera(count))
+                addTraffic(.camera(count), segment: segment, neighborhood: neighborhood, sensor: count.sensorID)
                 observeQuality(record, sensorID: count.sensorID, segment: segment, interval: count.intervalSeconds)
                 touchedSensors.insert(count.sensorID)
-            case .event(let event):
-                events.append(event)
-                context[NeighborhoodIntervalKey(neighborhood: record.neighborhood, intervalStart: interval), default: ContextPartial()].add(
-                    record)
-            case .gps, .weather:
-                context[NeighborhoodIntervalKey(neighborhood: record.neighborhood, intervalStart: interval), default: ContextPartial()].add(
-                    record)
+            case .event, .gps, .weather:
+                if case .event(let event) = record { events.append((event, publishTime)) }
+                var partial = ContextPartial()
+                partial.add(record)
+                let key = NeighborhoodIntervalKey(neighborhood: record.neighborhood, intervalStart: interval)
+                if let latePublish {
+                    lateContext[key, default: LatePartial(sums: ContextPartial(), latestPublish: latePublish)].add(
+                        partial, publishedAt: latePublish)
+                } else {
+                    context[key, default: ContextPartial()].add(partial)
+                }
             }
         }
         try await timings.measure("db: partial sums") {
             try await AggregateStore.addTraffic(traffic, on: connection, logger: logger)
+            try await AggregateStore.addLateTraffic(lateTraffic, on: connection, logger: logger)
             try await AggregateStore.addContext(context, on: connection, logger: logger)
+            try await AggregateStore.addLateContext(lateContext, on: connection, logger: logger)
             try await AggregateStore.recordEvents(events, on: connection, logger: logger)
         }
         try await timings.measure("db: sensor quality") {
