@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarFeatureClient
+import CablecarForecasting
 import CablecarLocalStack
 import Foundation
 
@@ -54,17 +55,23 @@ struct ChaosDigest {
             Part(name: "context revisions (availability and values)", entries: context),
             Part(name: "offline feature rows", entries: rows),
             Part(name: "online feature vectors", entries: online),
-            Part(name: "training snapshot of the whole replay", entries: try await snapshotFingerprint(featuresPort: featuresPort)),
+            Part(name: "training snapshot of the whole replay, and the models fitted on it", entries: try await training(featuresPort: featuresPort)),
         ])
     }
 
-    /// The fingerprint the registry would record for a training set of every materialized step.
-    private static func snapshotFingerprint(featuresPort: Int) async throws -> [String: String] {
+    /// The fingerprint the registry would record for a training set of every materialized step,
+    /// and the sha256 of the artifacts the trainer's recipe (`FittedModels`) fits on it.
+    private static func training(featuresPort: Int) async throws -> [String: String] {
         guard let url = URL(string: "http://127.0.0.1:\(featuresPort)") else { return [:] }
         let client = FeatureClient(baseURL: url, recordSnapshots: false)
         guard let steps = try await client.materializedSteps() else { return [:] }
         let snapshot = try await client.historical(SnapshotRequest(start: steps.lowerBound, end: steps.upperBound + Interval.lengthMillis))
-        return ["fingerprint": "\(snapshot.fingerprint) (\(snapshot.rows.count) rows)"]
+        let models = try FittedModels.fit(snapshot: snapshot, parameters: ModelParameters())
+        return [
+            "snapshot fingerprint": "\(snapshot.fingerprint) (\(snapshot.rows.count) rows)",
+            "ridge artifact sha256": ArtifactCodec.sha256Hex(try models.ridge.artifact()),
+            "historical-average artifact sha256": ArtifactCodec.sha256Hex(try models.average.artifact()),
+        ]
     }
 
     private static func keyed(_ lines: [String]) -> [String: String] {
