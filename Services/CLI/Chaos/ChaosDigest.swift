@@ -55,7 +55,9 @@ struct ChaosDigest {
             Part(name: "context revisions (availability and values)", entries: context),
             Part(name: "offline feature rows", entries: rows),
             Part(name: "online feature vectors", entries: online),
-            Part(name: "training snapshot of the whole replay, and the models fitted on it", entries: try await training(featuresPort: featuresPort)),
+            Part(
+                name: "training snapshot of the whole replay, and the models fitted on it",
+                entries: try await training(featuresPort: featuresPort)),
         ])
     }
 
