@@ -82,12 +82,18 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
     public var sessionTimeoutMilliseconds: Int
     /// Processed offsets are committed in the background this often (and on close and revoke).
     public var commitIntervalMilliseconds: Int
+    /// Static membership (`group.instance.id`, KIP-345): a member that comes back under the same
+    /// id within the session timeout gets its partitions back without a rebalance, where a new
+    /// member waits out the dead one's session. The id must be unique among the group's live
+    /// members and stable across restarts of one instance; nil: dynamic membership.
+    public var groupInstanceID: String?
 
     public init(
         client: KafkaClientConfiguration, groupID: String, offsetReset: OffsetReset = .earliest,
         bufferCapacity: Int = 10_000, prefetchKilobytes: Int = 65_536, sessionTimeoutMilliseconds: Int = 6_000,
-        commitIntervalMilliseconds: Int = 1_000
+        commitIntervalMilliseconds: Int = 1_000, groupInstanceID: String? = nil
     ) {
+        self.groupInstanceID = groupInstanceID
         self.client = client
         self.groupID = groupID
         self.offsetReset = offsetReset
@@ -115,6 +121,7 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
             // restart makes them log a lot). The admin client keeps librdkafka's stderr logger.
             "log.queue": "true",
         ]
+        if let groupInstanceID { properties["group.instance.id"] = groupInstanceID }
         properties.merge(client.properties) { _, new in new }
         return properties
     }

@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import Logging
+import Synchronization
 
 /// An idempotent, batching Kafka producer.
 ///
@@ -11,16 +12,150 @@ import Logging
 ///   flush, and only then commit their input offsets (at-least-once without a round trip per message).
 ///
 /// Keyed messages go to `murmur2(key) % partitions`, so one key's messages stay in order.
+///
+/// A librdkafka client that hit a fatal error is replaced by a new one (`ProducerClient`): an
+/// idempotent producer becomes fatal when the broker forgot its sequence numbers, which is what
+/// a restarted broker that keeps its state in memory does. Without this, every later produce
+/// failed with `_FATAL` and the service stopped. Messages the old client still held are lost
+/// with it, so the next `flush` (or the failing `send`) throws `KafkaProducerReset`, a retryable
+/// error: callers send the batch again.
 public final class KafkaProducer: Sendable {
+    private let configuration: KafkaProducerConfiguration
+    private let logger: Logger
+    private let client: Mutex<ProducerClient>
+    /// Delivery counters and failures, shared by every client this producer had.
+    private let state: ProducerState
+    /// Set when a replaced client still held messages; the next flush reports their loss.
+    private let replacedSinceFlush = Atomic<Bool>(false)
+
+    public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
+        try KafkaLibrary.checkVersion()
+        self.configuration = configuration
+        self.logger = logger
+        let state = ProducerState(logger: logger)
+        self.state = state
+        self.client = Mutex(try ProducerClient(configuration: configuration, state: state, logger: logger))
+        logger.info(
+            "Kafka producer started",
+            metadata: ["librdkafka": "\(KafkaLibrary.versionString)", "brokers": "\(configuration.client.brokers)"])
+    }
+
+    private var current: ProducerClient { client.withLock { $0 } }
+
+    /// Replaces `failed` if librdkafka declared it fatal, or if its deliveries timed out (and
+    /// nobody replaced it yet); returns the error to throw: `KafkaProducerReset` after a fatal
+    /// error, else `error` (a timeout stays a timeout: the caller retries it anyway).
+    ///
+    /// Timed-out deliveries count because an idempotent client whose broker restarted without
+    /// its state can stay stuck for good: every message times out, never fatal, never delivered
+    /// (`ProducerResetTests` saw ten flushes in a row time out against a broker that was up).
+    /// A new client costs milliseconds. Messages the old client still held are lost with it; the
+    /// next flush says so (`KafkaProducerReset`), and the caller sends its batch again.
+    private func replacingIfFatal(_ failed: ProducerClient, after error: any Error) -> any Error {
+        let fatal = failed.fatalError
+        let timedOut = (error as? KafkaError)?.isTimeout == true
+        guard fatal != nil || timedOut else { return error }
+        let cause = fatal ?? "deliveries timed out: \(error)"
+        do {
+            let fresh = try ProducerClient(configuration: configuration, state: state, logger: logger)
+            let replaced = client.withLock { current -> ProducerClient? in
+                guard current === failed else { return nil }
+                current = fresh
+                return failed
+            }
+            if let replaced {
+                let lost = replaced.outstanding
+                if lost > 0 || fatal != nil { replacedSinceFlush.store(true, ordering: .sequentiallyConsistent) }
+                logger.warning(
+                    "Kafka producer could not go on; replaced it with a new client (undelivered messages are sent again by the caller)",
+                    metadata: ["cause": "\(cause)", "lost_messages": "\(lost)"])
+                replaced.shutDown()
+            }
+        } catch {
+            logger.error("Replacing a Kafka producer client failed", metadata: ["error": "\(error)"])
+            return error
+        }
+        return fatal.map { KafkaProducerReset(cause: $0) } ?? error
+    }
+
+    /// Sends one message and awaits its delivery report.
+    @discardableResult
+    public func send(topic: String, key: [UInt8]?, value: [UInt8]) async throws -> DeliveryReport {
+        let client = current
+        do {
+            return try await client.send(topic: topic, key: key, value: value)
+        } catch {
+            throw replacingIfFatal(client, after: error)
+        }
+    }
+
+    /// Hands one message to librdkafka without waiting for the broker. When librdkafka's queue
+    /// is full this waits for room, so a fast caller is slowed instead of buffering without bound.
+    /// `timestamp` (ms since the epoch) sets the message's CreateTime; nil lets librdkafka use
+    /// the current time. Replays set it to the simulated publish time, so consumers can judge
+    /// "future" event times against when a record was published rather than the wall clock.
+    public func enqueue(topic: String, key: [UInt8]?, value: [UInt8], timestamp: Int64? = nil) async throws {
+        let client = current
+        do {
+            try await client.enqueue(topic: topic, key: key, value: value, timestamp: timestamp)
+        } catch {
+            throw replacingIfFatal(client, after: error)
+        }
+    }
+
+    /// Waits until every enqueued message is delivered or failed. Throws the first delivery
+    /// failure since the previous flush, or a timeout if messages are still outstanding, or
+    /// `KafkaProducerReset` when the client was replaced since the previous flush.
+    public func flush(timeout: Duration = .seconds(30)) async throws {
+        let client = current
+        do {
+            try await client.flush(timeout: timeout)
+        } catch {
+            // This failure reports any replacement itself: the next flush starts afresh.
+            let thrown = replacingIfFatal(client, after: error)
+            replacedSinceFlush.store(false, ordering: .sequentiallyConsistent)
+            throw thrown
+        }
+        if replacedSinceFlush.exchange(false, ordering: .sequentiallyConsistent) {
+            throw KafkaProducerReset(cause: "an earlier fatal error")
+        }
+    }
+
+    /// Messages handed to librdkafka and not yet acknowledged or failed.
+    public var outstanding: Int { current.outstanding }
+
+    public var statistics: ProducerStatistics { state.snapshot }
+
+    /// Flushes, then stops the poll thread. Call before dropping the producer on shutdown.
+    public func close(timeout: Duration = .seconds(30)) async {
+        do {
+            try await flush(timeout: timeout)
+        } catch {
+            logger.error("Kafka producer closed with undelivered messages", metadata: ["error": "\(error)"])
+        }
+        current.shutDown()
+    }
+}
+
+/// The producer's librdkafka client was replaced after a fatal error (`cause`): messages it held
+/// are lost and must be sent again. Retryable.
+public struct KafkaProducerReset: Error, Sendable, CustomStringConvertible {
+    public let cause: String
+    public var description: String {
+        "the Kafka producer was replaced after a fatal error (\(cause)); messages enqueued before it must be sent again"
+    }
+}
+
+/// One librdkafka producer client with its poll thread and topic handles: what `KafkaProducer`
+/// replaces after a fatal error.
+final class ProducerClient: Sendable {
     private let handle: RdKafkaHandle
     private let state: ProducerState
     private let topics: TopicHandleCache
     private let poller: PollThread
     private let logger: Logger
 
-    public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
-        try KafkaLibrary.checkVersion()
-        let state = ProducerState(logger: logger)
+    init(configuration: KafkaProducerConfiguration, state: ProducerState, logger: Logger) throws {
         let opaque = Unmanaged.passUnretained(state).toOpaque()
         self.handle = try RdKafkaHandle(type: RD_KAFKA_PRODUCER, properties: configuration.properties) { conf in
             rd_kafka_conf_set_opaque(conf, opaque)
@@ -35,9 +170,6 @@ public final class KafkaProducer: Sendable {
         self.topics = TopicHandleCache(handle: handle)
         let pointer = handle
         self.poller = PollThread(name: "kafka-producer-poll") { rd_kafka_poll(pointer.pointer, 100) }
-        logger.info(
-            "Kafka producer started",
-            metadata: ["librdkafka": "\(KafkaLibrary.versionString)", "brokers": "\(configuration.client.brokers)"])
     }
 
     deinit {
@@ -47,8 +179,7 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Sends one message and awaits its delivery report.
-    @discardableResult
-    public func send(topic: String, key: [UInt8]?, value: [UInt8]) async throws -> DeliveryReport {
+    func send(topic: String, key: [UInt8]?, value: [UInt8]) async throws -> DeliveryReport {
         let topicHandle = try topics.handle(for: topic)
         while true {
             do {
@@ -71,7 +202,7 @@ public final class KafkaProducer: Sendable {
     /// `timestamp` (ms since the epoch) sets the message's CreateTime; nil lets librdkafka use
     /// the current time. Replays set it to the simulated publish time, so consumers can judge
     /// "future" event times against when a record was published rather than the wall clock.
-    public func enqueue(topic: String, key: [UInt8]?, value: [UInt8], timestamp: Int64? = nil) async throws {
+    func enqueue(topic: String, key: [UInt8]?, value: [UInt8], timestamp: Int64? = nil) async throws {
         let topicHandle = try topics.handle(for: topic)
         while true {
             let error = produceOnce(topicHandle, key: key, value: value, opaque: nil, timestamp: timestamp)
@@ -149,7 +280,7 @@ public final class KafkaProducer: Sendable {
 
     /// Waits until every enqueued message is delivered or failed. Throws the first delivery
     /// failure since the previous flush, or a timeout if messages are still outstanding.
-    public func flush(timeout: Duration = .seconds(30)) async throws {
+    func flush(timeout: Duration = .seconds(30)) async throws {
         let pointer = handle
         let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         let result = await runBlocking("kafka-flush") { rd_kafka_flush(pointer.pointer, milliseconds) }
@@ -159,20 +290,23 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Messages handed to librdkafka and not yet acknowledged or failed.
-    public var outstanding: Int { Int(rd_kafka_outq_len(handle.pointer)) }
-
-    public var statistics: ProducerStatistics { state.snapshot }
-
-    /// Flushes, then stops the poll thread. Call before dropping the producer on shutdown.
-    public func close(timeout: Duration = .seconds(30)) async {
-        do {
-            try await flush(timeout: timeout)
-        } catch {
-            logger.error("Kafka producer closed with undelivered messages", metadata: ["error": "\(error)"])
-        }
-        poller.stop()
+    /// The fatal error librdkafka declared for this client, if any: it can never produce again.
+    var fatalError: String? {
+        var reason = [CChar](repeating: 0, count: 512)
+        let code = rd_kafka_fatal_error(handle.pointer, &reason, reason.count)
+        guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+        let text = String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "\(String(cString: rd_kafka_err2name(code))): \(text)"
     }
+
+    /// Stops the poll thread (the client is destroyed with the last reference).
+    func shutDown() { poller.stop() }
+
+    /// Messages handed to librdkafka and not yet acknowledged or failed.
+    var outstanding: Int { Int(rd_kafka_outq_len(handle.pointer)) }
+
+    var statistics: ProducerStatistics { state.snapshot }
+
 }
 
 @inline(__always)

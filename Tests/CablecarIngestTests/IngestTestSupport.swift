@@ -22,11 +22,13 @@ struct IngestHarness: Sendable {
 
     /// Runs `body` with a fresh, migrated database whose client runs around it.
     /// `databaseURL`: a database of the test's own (e.g. a `DedicatedPostgres` it stops and starts).
+    /// `brokers`: a broker of the test's own (e.g. a `DedicatedBroker` it restarts).
     static func with<T: Sendable>(
         allowedLatenessMillis: Int64 = 240_000, batchSize: Int = 2_000, idlePartitionMillis: Int64? = 60_000, databaseURL: String? = nil,
-        _ body: @Sendable @escaping (IngestHarness) async throws -> T
+        brokers: String? = nil, _ body: @Sendable @escaping (IngestHarness) async throws -> T
     ) async throws -> T {
         let endpoints = try await TestStack.shared.endpoints()
+        let brokers = brokers ?? endpoints.kafkaBrokers
         let url: String
         if let databaseURL { url = databaseURL } else { url = try await TestStack.shared.freshDatabaseURL() }
         let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
@@ -41,15 +43,19 @@ struct IngestHarness: Sendable {
             let configuration = IngestConfiguration(
                 allowedLatenessMillis: allowedLatenessMillis, idlePartitionMillis: idlePartitionMillis, batchSize: batchSize,
                 consumerGroup: TestStack.uniqueName("ingest-group"), topicPrefix: prefix)
-            let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(brokers: endpoints.kafkaBrokers), logger: TestStack.logger)
-            try await admin.ensureTopics(
-                (Topic.rawFeeds + [.observedTraffic, .observedContext, .rejected]).map {
-                    TopicSpecification(name: configuration.name(of: $0), partitions: 3)
-                })
-            let harness = IngestHarness(
-                brokers: endpoints.kafkaBrokers, database: client, configuration: configuration, catalog: CityCatalog(city: city))
+            let harness = IngestHarness(brokers: brokers, database: client, configuration: configuration, catalog: CityCatalog(city: city))
+            try await harness.createTopics()
             return try await body(harness)
         }
+    }
+
+    /// The raw, observation and rejection topics, three partitions each.
+    func createTopics() async throws {
+        let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(brokers: brokers), logger: TestStack.logger)
+        try await admin.ensureTopics(
+            (Topic.rawFeeds + [.observedTraffic, .observedContext, .rejected]).map {
+                TopicSpecification(name: configuration.name(of: $0), partitions: 3)
+            })
     }
 
     func pipeline(retry: RetryPolicy = .standard) throws -> IngestPipeline {

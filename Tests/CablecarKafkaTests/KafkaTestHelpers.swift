@@ -18,12 +18,14 @@ struct KafkaTestContext {
             logger: TestStack.logger)
     }
 
-    func consumer(group: String, topics: [String], bufferCapacity: Int = 2_000, commitIntervalMilliseconds: Int = 1_000) throws
-        -> KafkaConsumer
-    {
+    func consumer(
+        group: String, topics: [String], bufferCapacity: Int = 2_000, commitIntervalMilliseconds: Int = 1_000,
+        instanceID: String? = nil
+    ) throws -> KafkaConsumer {
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
-                client: client, groupID: group, bufferCapacity: bufferCapacity, commitIntervalMilliseconds: commitIntervalMilliseconds),
+                client: client, groupID: group, bufferCapacity: bufferCapacity, commitIntervalMilliseconds: commitIntervalMilliseconds,
+                groupInstanceID: instanceID),
             logger: TestStack.logger)
         try consumer.subscribe(to: topics)
         return consumer

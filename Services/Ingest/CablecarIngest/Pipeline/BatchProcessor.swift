@@ -123,6 +123,19 @@ actor BatchProcessor {
         }
     }
 
+    /// Each partition's lowest offset in the batch, with its message's timestamp (messages
+    /// without one are left out: they cannot tell an incarnation from another).
+    static func firstMessages(_ messages: [KafkaMessage]) -> [(topic: String, partition: Int32, offset: Int64, timestamp: Int64)] {
+        var firsts: [TopicPartition: (offset: Int64, timestamp: Int64)] = [:]
+        for message in messages {
+            guard let timestamp = message.timestamp else { continue }
+            let key = message.topicPartition
+            if let known = firsts[key], known.offset <= message.offset { continue }
+            firsts[key] = (message.offset, timestamp)
+        }
+        return firsts.map { ($0.key.topic, $0.key.partition, $0.value.offset, $0.value.timestamp) }
+    }
+
     private func processLocked(
         _ messages: [KafkaMessage], verdicts: [Verdict?], positions: [MessagePosition],
         connection: PostgresConnection, now: EpochMillis
@@ -130,6 +143,8 @@ actor BatchProcessor {
         var result = Result()
         let known = try await timings.measure("db: redeliveries") {
             try await LedgerStore.lockPartitions(positions, on: connection, logger: logger)
+            _ = try await LedgerStore.retireRecreatedPartitions(
+                Self.firstMessages(messages), now: now, on: connection, logger: logger)
             return try await LedgerStore.knownPositions(positions, on: connection, logger: logger)
         }
         var ledger: [LedgerEntry] = []
@@ -186,7 +201,7 @@ actor BatchProcessor {
                 ledger.append(
                     LedgerEntry(
                         position: position, feed: feed, outcome: .rejected, reason: rejection.reason,
-                        neighborhood: rejection.neighborhood, eventTime: rejection.eventTime))
+                        neighborhood: rejection.neighborhood, eventTime: rejection.eventTime, timestamp: message.timestamp))
                 result.outcome.rejected[rejection.reason, default: 0] += 1
                 result.outcome.byFeed[feed, default: (0, 0, 0)].rejected += 1
             }
@@ -326,7 +341,7 @@ actor BatchProcessor {
             ledger.append(
                 LedgerEntry(
                     position: positions[candidate.index], feed: record.feed, outcome: isFirst ? .accepted : .duplicate, reason: nil,
-                    neighborhood: record.neighborhood, eventTime: record.eventTime))
+                    neighborhood: record.neighborhood, eventTime: record.eventTime, timestamp: candidate.publishTime))
             if isFirst {
                 accepted.append((record, candidate.publishTime))
                 outcome.accepted += 1

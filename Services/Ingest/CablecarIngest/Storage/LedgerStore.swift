@@ -25,6 +25,9 @@ struct LedgerEntry: Sendable {
     var reason: RejectReason?
     var neighborhood: String?
     var eventTime: EpochMillis?
+    /// The message's Kafka timestamp: a batch range keeps its first message's, to tell a
+    /// redelivery from a new incarnation of the partition (`retireRecreatedPartitions`).
+    var timestamp: Int64? = nil
 }
 
 /// The ledger: which offsets each batch handled (`ingest_batches`), how many messages ended how
@@ -65,6 +68,52 @@ package enum LedgerStore {
             known[MessagePosition(topic: topic, partition: partition, offset: offset)] = .some(reason.flatMap(RejectReason.init(rawValue:)))
         }
         return known
+    }
+
+    /// Sets aside the ledger of partitions that were deleted and created again since they were
+    /// counted (or lost with a broker that keeps topics in memory): their offsets start again at
+    /// 0, so recorded positions now hold other messages, which `knownPositions` would take for
+    /// redeliveries and skip. `firsts` is each partition's lowest delivered offset in the batch
+    /// with its message's timestamp: a recorded batch range starting at that offset with another
+    /// first timestamp is a previous incarnation. Its ranges and rejection rows are renamed to
+    /// `topic~retired-<now>` (kept for audit; the accounting counts are not per position).
+    /// Returns the partitions set aside ("topic:partition").
+    ///
+    /// A replay of the very same records into the new incarnation (same offsets, same
+    /// timestamps) is taken for redeliveries: those are duplicates of what was counted anyway.
+    static func retireRecreatedPartitions(
+        _ firsts: [(topic: String, partition: Int32, offset: Int64, timestamp: Int64)], now: EpochMillis,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> [String] {
+        guard !firsts.isEmpty else { return [] }
+        let rows = try await connection.query(
+            """
+            SELECT DISTINCT b.topic, b.kafka_partition
+            FROM UNNEST(\(firsts.map(\.topic))::text[], \(firsts.map(\.partition))::int4[], \(firsts.map(\.offset))::int8[],
+                        \(firsts.map(\.timestamp))::int8[]) AS m(topic, kafka_partition, first_offset, first_timestamp)
+            JOIN ingest_batches b
+              ON b.topic = m.topic AND b.kafka_partition = m.kafka_partition AND b.first_offset = m.first_offset
+            WHERE b.first_timestamp IS NOT NULL AND b.first_timestamp <> m.first_timestamp
+            """, logger: logger)
+        var retired: [(topic: String, partition: Int32)] = []
+        for try await (topic, partition) in rows.decode((String, Int32).self) { retired.append((topic, partition)) }
+        guard !retired.isEmpty else { return [] }
+        let suffix = "~retired-\(now)"
+        try await connection.query(
+            """
+            WITH r AS (SELECT * FROM UNNEST(\(retired.map(\.topic))::text[], \(retired.map(\.partition))::int4[]) AS r(topic, kafka_partition)),
+            batches AS (
+                UPDATE ingest_batches b SET topic = b.topic || \(suffix) FROM r
+                WHERE b.topic = r.topic AND b.kafka_partition = r.kafka_partition
+            )
+            UPDATE ingest_ledger l SET topic = l.topic || \(suffix) FROM r
+            WHERE l.topic = r.topic AND l.kafka_partition = r.kafka_partition
+            """, logger: logger)
+        let names = retired.map { "\($0.topic):\($0.partition)" }.sorted()
+        logger.warning(
+            "Partitions start again at offsets already counted: they were created anew (topic deleted, or a broker that keeps topics in memory restarted). Their earlier ledger is set aside and their messages counted as new.",
+            metadata: ["partitions": "\(names)", "retired_as": "\(suffix)"])
+        return names
     }
 
     /// The highest offset any instance has handled, per partition ("topic:partition"; absent:
@@ -118,9 +167,11 @@ package enum LedgerStore {
         try await connection.query(
             """
             WITH ranges AS (
-                INSERT INTO ingest_batches (topic, kafka_partition, first_offset, last_offset)
-                SELECT * FROM UNNEST(\(ranges.map(\.topic))::text[], \(ranges.map(\.partition))::int4[],
-                                     \(ranges.map(\.first))::int8[], \(ranges.map(\.last))::int8[])
+                INSERT INTO ingest_batches (topic, kafka_partition, first_offset, last_offset, first_timestamp)
+                SELECT t, p, f, l, NULLIF(ts, \(Int64.min))
+                FROM UNNEST(\(ranges.map(\.topic))::text[], \(ranges.map(\.partition))::int4[],
+                            \(ranges.map(\.first))::int8[], \(ranges.map(\.last))::int8[],
+                            \(ranges.map { $0.firstTimestamp ?? Int64.min })::int8[]) AS u(t, p, f, l, ts)
                 ON CONFLICT DO NOTHING
             ), counts AS (
                 INSERT INTO ingest_outcome_counts (feed, neighborhood, outcome, reason, count)
@@ -140,16 +191,20 @@ package enum LedgerStore {
             """, logger: logger)
     }
 
-    private static func ranges(of entries: [LedgerEntry]) -> [(topic: String, partition: Int32, first: Int64, last: Int64)] {
-        var ranges: [String: (topic: String, partition: Int32, first: Int64, last: Int64)] = [:]
+    private static func ranges(of entries: [LedgerEntry])
+        -> [(topic: String, partition: Int32, first: Int64, last: Int64, firstTimestamp: Int64?)]
+    {
+        var ranges: [String: (topic: String, partition: Int32, first: Int64, last: Int64, firstTimestamp: Int64?)] = [:]
         var namer = PartitionNamer()
         for entry in entries {
             let position = entry.position
             let key = namer.name(topic: position.topic, partition: position.partition)
-            if let range = ranges[key] {
-                ranges[key] = (range.topic, range.partition, min(range.first, position.offset), max(range.last, position.offset))
+            if var range = ranges[key] {
+                if position.offset < range.first { (range.first, range.firstTimestamp) = (position.offset, entry.timestamp) }
+                range.last = max(range.last, position.offset)
+                ranges[key] = range
             } else {
-                ranges[key] = (position.topic, position.partition, position.offset, position.offset)
+                ranges[key] = (position.topic, position.partition, position.offset, position.offset, entry.timestamp)
             }
         }
         return Array(ranges.values)
