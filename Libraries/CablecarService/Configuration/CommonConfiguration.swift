@@ -30,6 +30,12 @@ public struct CommonConfiguration: Sendable {
         "CABLECAR_TOPIC_PARTITIONS", default: "3", expected: "an integer from 1 to 1024",
         summary: "Partitions of topics a service creates when they are missing.")
 
+    public static let kafkaInstanceID = ConfigurationVariable(
+        "CABLECAR_KAFKA_INSTANCE_ID", default: "", expected: "empty, or 1 to 100 letters, digits, '.', '_' or '-'",
+        summary:
+            "Static consumer-group membership: an id stable across restarts and unique per replica. A replica killed and restarted gets its partitions back without waiting out its old session (6 s instead of 11 s on the local broker); a replica that stops no longer leaves the group at once. Empty: dynamic membership."
+    )
+
     public static let httpIdleTimeout = ConfigurationVariable(
         "CABLECAR_HTTP_IDLE_TIMEOUT_SECONDS", default: "30", expected: "an integer from 1 to 3600",
         summary: "Seconds a connection may send nothing (mid-request or between requests) before the server closes it.")
@@ -42,7 +48,7 @@ public struct CommonConfiguration: Sendable {
     public static func variables(defaultHTTPPort: Int) -> [ConfigurationVariable] {
         [
             databaseURL, kafkaBrokers, httpHost, httpPort(default: defaultHTTPPort), httpIdleTimeout, httpRequestReadTimeout, logLevel,
-            logFormat, topicPartitions,
+            logFormat, topicPartitions, kafkaInstanceID,
         ]
     }
 
@@ -55,6 +61,8 @@ public struct CommonConfiguration: Sendable {
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
     public var topicPartitions: Int
+    /// `group.instance.id` of the service's consumers; nil: dynamic membership.
+    public var kafkaInstanceID: String?
 
     public init(environment: EnvironmentReader, defaultHTTPPort: Int) throws {
         database = try environment.parsed(Self.databaseURL) { try DatabaseConfiguration(url: $0) }
@@ -75,6 +83,14 @@ public struct CommonConfiguration: Sendable {
         logLevel = try environment.choice(Self.logLevel, as: Logger.Level.self)
         logFormat = try environment.choice(Self.logFormat, as: LogFormat.self)
         topicPartitions = try environment.int(Self.topicPartitions, in: 1...1024)
+        kafkaInstanceID = try environment.parsed(Self.kafkaInstanceID) { text -> String? in
+            guard !text.isEmpty else { return nil }
+            let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+            guard text.count <= 100, text.allSatisfy(allowed.contains) else {
+                throw InvalidValue("\(text) is not 1 to 100 letters, digits, '.', '_' or '-'")
+            }
+            return text
+        }
     }
 
     public var kafkaClient: KafkaClientConfiguration { KafkaClientConfiguration(brokers: kafkaBrokers) }

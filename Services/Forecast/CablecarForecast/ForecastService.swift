@@ -55,7 +55,7 @@ public enum ForecastService {
             let listener = try ModelEventListener(
                 brokers: context.configuration.kafkaBrokers, topic: configuration.name(of: .modelEvents),
                 groupID: configuration.consumerGroup, manager: manager, logger: context.logger,
-                startup: { await context.startup.wait() })
+                groupInstanceID: context.configuration.kafkaInstanceID, startup: { await context.startup.wait() })
             let refresher = ModelRefresher(manager: manager, startup: { await context.startup.wait() })
             return [log, listener, refresher]
         })

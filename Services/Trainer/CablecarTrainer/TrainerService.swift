@@ -50,7 +50,7 @@ public enum TrainerService {
             let startup: @Sendable () async -> Void = { await context.startup.wait() }
             let intake = try RequestIntake(
                 brokers: context.configuration.kafkaBrokers, queue: queue, configuration: trainer, logger: context.logger,
-                startup: startup)
+                groupInstanceID: context.configuration.kafkaInstanceID, startup: startup)
             let worker = TrainingWorker(queue: queue, job: job, configuration: trainer, logger: context.logger, startup: startup)
             TrainerRoutes.add(to: router, queue: queue, bodyLimit: trainer.bodyLimit, logger: context.logger)
             return [registry.relay, intake, worker]

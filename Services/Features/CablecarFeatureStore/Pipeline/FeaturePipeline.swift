@@ -25,13 +25,14 @@ public final class FeaturePipeline: Service, ReadinessCheck, StreamLagReporting,
 
     public init(
         brokers: String, database: PostgresClient, computer: FeatureComputer, configuration: FeatureStoreConfiguration,
-        logger: Logger, clientID: String = "cablecar-features", partitionIdleAfter: Duration = .seconds(10),
+        logger: Logger, clientID: String = "cablecar-features", groupInstanceID: String? = nil, partitionIdleAfter: Duration = .seconds(10),
         startup: @escaping @Sendable () async -> Void = {}, retry: RetryPolicy = .standard
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID)
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
-                client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
+                client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize,
+                groupInstanceID: groupInstanceID),
             logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 5), logger: logger)
         let progress = PipelineProgress()

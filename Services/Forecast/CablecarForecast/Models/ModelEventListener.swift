@@ -13,12 +13,14 @@ public final class ModelEventListener: Service, ReadinessCheck, StreamLagReporti
     private let worker: StreamWorker<ModelEventHandler>
 
     public init(
-        brokers: String, topic: String, groupID: String, manager: ModelManager, logger: Logger,
+        brokers: String, topic: String, groupID: String, manager: ModelManager, logger: Logger, groupInstanceID: String? = nil,
         startup: @escaping @Sendable () async -> Void = {}, retry: RetryPolicy = .standard
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-forecast-models")
         let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(client: client, groupID: groupID, bufferCapacity: 1000), logger: logger)
+            configuration: KafkaConsumerConfiguration(
+                client: client, groupID: groupID, bufferCapacity: 1000, groupInstanceID: groupInstanceID),
+            logger: logger)
         worker = StreamWorker(
             name: "model-events", source: consumer, topics: [topic], handler: ModelEventHandler(manager: manager, logger: logger),
             retry: retry, ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup, logger: logger)

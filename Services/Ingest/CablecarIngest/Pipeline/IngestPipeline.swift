@@ -26,13 +26,15 @@ public final class IngestPipeline: Service, ReadinessCheck, StreamLagReporting, 
 
     public init(
         brokers: String, database: PostgresClient, catalog: CityCatalog, configuration: IngestConfiguration, logger: Logger,
-        clientID: String = "cablecar-ingest", kafkaProperties: [String: String] = [:], startup: @escaping StartupSignal = {},
+        clientID: String = "cablecar-ingest", kafkaProperties: [String: String] = [:], groupInstanceID: String? = nil,
+        startup: @escaping StartupSignal = {},
         retry: RetryPolicy = .standard
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID, extra: kafkaProperties)
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
-                client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
+                client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize,
+                groupInstanceID: groupInstanceID),
             logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 10), logger: logger)
         let timings = PhaseTimings()

@@ -17,12 +17,14 @@ public final class MonitorPipeline: Service, ReadinessCheck, StreamLagReporting,
 
     public init(
         brokers: String, database: PostgresClient, configuration: MonitorConfiguration, logger: Logger,
-        clientID: String = "cablecar-monitor", startup: @escaping @Sendable () async -> Void = {}, retry: RetryPolicy = .standard
+        clientID: String = "cablecar-monitor", groupInstanceID: String? = nil, startup: @escaping @Sendable () async -> Void = {},
+        retry: RetryPolicy = .standard
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID)
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
-                client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize),
+                client: client, groupID: configuration.consumerGroup, bufferCapacity: configuration.batchSize,
+                groupInstanceID: groupInstanceID),
             logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 5), logger: logger)
         let progress = MonitorProgress()

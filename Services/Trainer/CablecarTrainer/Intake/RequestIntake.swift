@@ -14,14 +14,14 @@ public final class RequestIntake: Service, ReadinessCheck, StreamLagReporting, S
     private let worker: StreamWorker<IntakeHandler>
 
     public init(
-        brokers: String, queue: RequestQueue, configuration: TrainerConfiguration, logger: Logger,
+        brokers: String, queue: RequestQueue, configuration: TrainerConfiguration, logger: Logger, groupInstanceID: String? = nil,
         startup: @escaping @Sendable () async -> Void = {}, retry: RetryPolicy = .standard
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-trainer-intake")
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
                 client: client,
-                groupID: configuration.consumerGroup, bufferCapacity: 1000),
+                groupID: configuration.consumerGroup, bufferCapacity: 1000, groupInstanceID: groupInstanceID),
             logger: logger)
         let handler = IntakeHandler(
             queue: queue, configuration: configuration, translator: AlertTranslator(windowDays: configuration.alertWindowDays),
