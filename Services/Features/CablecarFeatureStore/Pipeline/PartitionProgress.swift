@@ -24,9 +24,9 @@ import CablecarKafka
 /// partition) while the other runs on. Passing over the silent topic then dated its next
 /// revisions by the other's progress, by however far it had got meanwhile: two replays of one
 /// seed gave context availability 5 minutes to 2 hours apart. So while some topic delivers, a
-/// topic whose partitions are all silent holds the clock at its newest interval (or, having
-/// delivered nothing yet, holds it where it is) for up to `topicIdleAfter`; only a longer
-/// silence (a city without context feeds) lets the clock go on without it.
+/// topic whose partitions are all silent holds the clock at its newest interval for up to
+/// `topicIdleAfter`; only a longer silence lets the clock go on without it. A topic that has
+/// delivered nothing yet holds nothing once its partitions are idle.
 struct PartitionProgress: Sendable {
     let idleAfter: Duration
     let topicIdleAfter: Duration
@@ -79,7 +79,7 @@ struct PartitionProgress: Sendable {
     /// ago (while everything is silent, that is every topic: a pause of the stream dates nothing
     /// by how far one topic happened to get before it). Once every topic has been silent for
     /// longer, the newest interval seen anywhere: the stream's tail. Nil when a delivering (or
-    /// newly assigned) partition, or a recently silent topic, has not delivered anything yet.
+    /// newly assigned) partition has not delivered anything yet.
     func clockCandidate(_ clock: AvailabilityClock, now: ContinuousClock.Instant = .now) -> EpochMillis? {
         guard !assigned.isEmpty else { return nil }
         var slowest: EpochMillis?
@@ -99,8 +99,11 @@ struct PartitionProgress: Sendable {
         }
         for (topic, keys) in silentTopics where !delivering.contains(topic) {
             guard let lastHeard = keys.compactMap({ lastActivity[$0] }).max(), now - lastHeard <= topicIdleAfter else { continue }
+            // A topic that has delivered nothing yet (a city without context feeds, or ingest still
+            // waiting to emit its first context) holds nothing: waiting for it would stall the
+            // first steps of every start for `topicIdleAfter`.
+            guard let newest = keys.compactMap({ clock.highWater[$0] }).max() else { continue }
             holding = true
-            guard let newest = keys.compactMap({ clock.highWater[$0] }).max() else { return nil }
             slowest = min(slowest ?? newest, newest)
         }
         return holding ? slowest : clock.highWater.values.max()
