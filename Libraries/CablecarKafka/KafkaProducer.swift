@@ -27,6 +27,14 @@ public final class KafkaProducer: Sendable {
     private let state: ProducerState
     /// Set when a replaced client still held messages; the next flush reports their loss.
     private let replacedSinceFlush = Atomic<Bool>(false)
+    /// Replaced clients, purged but kept (and polled) until this producer goes: destroying a
+    /// librdkafka client while the process runs on is what the rest of this wrapper never does,
+    /// and a client is small next to the risk of a call still reaching it.
+    private let retired = Mutex<[ProducerClient]>([])
+    /// When a timeout last replaced the client: at most once a minute, and only a few times in
+    /// all, so a long outage (where every delivery times out) does not pile clients up.
+    private let lastTimeoutReplacement = Mutex<ContinuousClock.Instant?>(nil)
+    private static let timeoutReplacementsAtMost = 4
 
     public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
         try KafkaLibrary.checkVersion()
@@ -56,6 +64,17 @@ public final class KafkaProducer: Sendable {
         let timedOut = (error as? KafkaError)?.isTimeout == true
         guard fatal != nil || timedOut else { return error }
         let cause = fatal ?? "deliveries timed out: \(error)"
+        if fatal == nil {
+            let allowed = lastTimeoutReplacement.withLock { last -> Bool in
+                let now = ContinuousClock.now
+                guard last.map({ now - $0 >= .seconds(60) }) ?? true,
+                    retired.withLock({ $0.count }) < Self.timeoutReplacementsAtMost
+                else { return false }
+                last = now
+                return true
+            }
+            guard allowed else { return error }
+        }
         do {
             let fresh = try ProducerClient(configuration: configuration, state: state, logger: logger)
             let replaced = client.withLock { current -> ProducerClient? in
@@ -69,7 +88,8 @@ public final class KafkaProducer: Sendable {
                 logger.warning(
                     "Kafka producer could not go on; replaced it with a new client (undelivered messages are sent again by the caller)",
                     metadata: ["cause": "\(cause)", "lost_messages": "\(lost)"])
-                replaced.shutDown()
+                replaced.purge()
+                retired.withLock { $0.append(replaced) }
             }
         } catch {
             logger.error("Replacing a Kafka producer client failed", metadata: ["error": "\(error)"])
@@ -134,6 +154,7 @@ public final class KafkaProducer: Sendable {
             logger.error("Kafka producer closed with undelivered messages", metadata: ["error": "\(error)"])
         }
         current.shutDown()
+        for client in retired.withLock({ $0 }) { client.shutDown() }
     }
 }
 
@@ -301,6 +322,11 @@ final class ProducerClient: Sendable {
 
     /// Stops the poll thread (the client is destroyed with the last reference).
     func shutDown() { poller.stop() }
+
+    /// Drops every message still queued or in flight (their delivery reports say so).
+    func purge() {
+        _ = rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+    }
 
     /// Messages handed to librdkafka and not yet acknowledged or failed.
     var outstanding: Int { Int(rd_kafka_outq_len(handle.pointer)) }
