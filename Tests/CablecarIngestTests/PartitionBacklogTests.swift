@@ -62,24 +62,6 @@ struct PartitionBacklogTests {
         #expect(try await PartitionBacklog.backlogged(["city.raw.loop:0"], handled: ["city.raw.loop:0": 99], ends: caughtUp).isEmpty)
     }
 
-    /// A sparse feed far behind its stream is a candidate at once, without the idle period of
-    /// silence; partitions in step with their stream are not, and streams are judged apart.
-    @Test func partitionsFarBehindTheirStreamAreCandidatesAtOnce() {
-        let t0: EpochMillis = 1_741_000_000_000
-        let progress: [String: [String: PartitionProgress]] = [
-            "context": [
-                "raw.weather:0": PartitionProgress(newestEventTime: t0, activeAt: 5),
-                "raw.gps:1": PartitionProgress(newestEventTime: t0 - 60_000, activeAt: 5),
-                "raw.events:2": PartitionProgress(newestEventTime: t0 - 3 * 3_600_000, activeAt: 5),
-            ],
-            "traffic": [
-                "raw.loop:0": PartitionProgress(newestEventTime: t0 - 3 * 3_600_000, activeAt: 5),
-                "raw.loop:1": PartitionProgress(newestEventTime: t0 - 3 * 3_600_000 + 100_000, activeAt: 5),
-            ],
-        ]
-        #expect(PartitionBacklog.behindCandidates(progress, behindMillis: 240_000) == ["raw.events:2"])
-    }
-
     @Test func namesSplitAtTheirLastColonAndMalformedOnesAreRefused() {
         #expect(PartitionBacklog.topicPartition("a:b.raw.loop:2") == TopicPartition(topic: "a:b.raw.loop", partition: 2))
         #expect(PartitionBacklog.topicPartition("city.raw.loop") == nil)

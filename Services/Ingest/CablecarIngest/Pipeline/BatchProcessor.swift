@@ -269,22 +269,15 @@ actor BatchProcessor {
         let progress = try await timings.measure("db: emit: group watermark") {
             try await AggregateStore.recordProgress(advanced, activeAt: now, on: connection, logger: logger)
         }
-        let silentCandidates = PartitionBacklog.idleCandidates(
+        let candidates = PartitionBacklog.idleCandidates(
             progress, expected: expectedPartitions, idleAfterMillis: configuration.idlePartitionMillis, startedAt: startedAt, now: now)
-        let behind =
-            configuration.idlePartitionMillis == nil
-            ? [] : PartitionBacklog.behindCandidates(progress, behindMillis: configuration.allowedLatenessMillis)
-        let backlogged = try await backlogged(silentCandidates.union(behind), connection: connection)
-        let caughtUpBehind = behind.subtracting(backlogged)
+        let backlogged = try await backlogged(candidates, connection: connection)
         var groupWatermark: [Feed.Stream: EpochMillis] = [:]
         for stream in Feed.Stream.allCases {
             let partitions = progress[stream.rawValue] ?? [:]
             watermarks[stream]?.absorb(partitions.mapValues(\.newestEventTime))
             var lastActive = partitions.mapValues { max($0.activeAt, startedAt) }
             for name in backlogged where lastActive[name] != nil { lastActive[name] = now }
-            if let idle = configuration.idlePartitionMillis {
-                for name in caughtUpBehind where lastActive[name] != nil { lastActive[name] = now - idle - 1 }
-            }
             let group = Watermark(
                 partitions: partitions.mapValues(\.newestEventTime), allowedLatenessMillis: configuration.allowedLatenessMillis,
                 tooLateMillis: configuration.tooLateMillis, idleAfterMillis: configuration.idlePartitionMillis, now: now,
