@@ -225,6 +225,9 @@ struct AggregationTests {
         #expect(rule.onTimeKnownAt(intervalStart: t0) == end)
         #expect(rule.finalKnownAt(intervalStart: t0, latestLatePublish: end + 600_000) == end + 7_200_000)
         #expect(rule.finalKnownAt(intervalStart: t0, latestLatePublish: end + 8_000_000) == end + 8_000_000)
+        #expect(
+            rule.finalKnownAt(intervalStart: t0, latestLatePublish: .max) == end + 14_400_000,
+            "a forged publish time is bounded, so the revision stays within every consumer's range")
         #expect(rule.finalHorizon(watermark: end + 7_200_000) == t0, "the final is due once the watermark is the limit past the end")
     }
 

@@ -44,8 +44,11 @@ public struct KnowledgeRule: Sendable, Equatable {
     }
 
     /// When the final revision counts as known (and event updates published before it count).
+    /// A publish time is whatever a producer stamped: one past twice the too-late window counts
+    /// as that bound, so a forged timestamp cannot date the revision out of every range.
     public func finalKnownAt(intervalStart: EpochMillis, latestLatePublish: EpochMillis?) -> EpochMillis {
-        max(intervalStart + Interval.lengthMillis + tooLateMillis, latestLatePublish ?? .min)
+        let closes = intervalStart + Interval.lengthMillis + tooLateMillis
+        return max(closes, min(latestLatePublish ?? .min, closes + tooLateMillis))
     }
 
     /// Final revisions are due for intervals starting at or before this, given the watermark.
