@@ -62,6 +62,53 @@ struct PartitionBacklogTests {
         #expect(try await PartitionBacklog.backlogged(["city.raw.loop:0"], handled: ["city.raw.loop:0": 99], ends: caughtUp).isEmpty)
     }
 
+    /// A sparse feed far behind its stream becomes a candidate after a short quiet spell from
+    /// falling behind, not the idle period; streams are judged apart.
+    @Test func aPartitionLeftBehindByItsStreamIsACandidateAfterTheQuietSpell() {
+        let t0: EpochMillis = 1_741_000_000_000
+        var sparse = SparsePartitions(behindMillis: 240_000, quietMillis: 5_000)
+        func progress(eventsActiveAt: EpochMillis) -> [String: [String: PartitionProgress]] {
+            [
+                "context": [
+                    "raw.weather:0": PartitionProgress(newestEventTime: t0, activeAt: eventsActiveAt),
+                    "raw.gps:1": PartitionProgress(newestEventTime: t0 - 60_000, activeAt: eventsActiveAt),
+                    "raw.events:2": PartitionProgress(newestEventTime: t0 - 3 * 3_600_000, activeAt: 500),
+                ],
+                "traffic": [
+                    "raw.loop:0": PartitionProgress(newestEventTime: t0 - 3 * 3_600_000, activeAt: 500),
+                    "raw.loop:1": PartitionProgress(newestEventTime: t0 - 3 * 3_600_000 + 100_000, activeAt: 500),
+                ],
+            ]
+        }
+        #expect(sparse.candidates(progress(eventsActiveAt: 900), startedAt: 0, now: 1_000).isEmpty, "just fell behind: not yet")
+        #expect(sparse.candidates(progress(eventsActiveAt: 5_900), startedAt: 0, now: 5_999).isEmpty)
+        #expect(sparse.candidates(progress(eventsActiveAt: 5_900), startedAt: 0, now: 6_000) == ["raw.events:2"])
+        #expect(
+            sparse.candidates(progress(eventsActiveAt: 5_900), startedAt: 4_000, now: 8_000).isEmpty, "a restart starts the spell again")
+    }
+
+    /// A feed that keeps delivering, however far behind, keeps holding; one that catches up and
+    /// falls behind again starts its spell again.
+    @Test func aPartitionDeliveringOrCaughtUpIsNotACandidate() {
+        let t0: EpochMillis = 1_741_000_000_000
+        var sparse = SparsePartitions(behindMillis: 240_000, quietMillis: 5_000)
+        func progress(camera: EpochMillis, activeAt: EpochMillis) -> [String: [String: PartitionProgress]] {
+            [
+                "traffic": [
+                    "raw.loop:0": PartitionProgress(newestEventTime: t0, activeAt: activeAt),
+                    "raw.camera:0": PartitionProgress(newestEventTime: camera, activeAt: activeAt),
+                ]
+            ]
+        }
+        let behind = t0 - 600_000
+        #expect(sparse.candidates(progress(camera: behind, activeAt: 0), startedAt: 0, now: 1_000).isEmpty)
+        #expect(sparse.candidates(progress(camera: behind, activeAt: 9_000), startedAt: 0, now: 10_000).isEmpty, "still delivering")
+        #expect(sparse.candidates(progress(camera: t0, activeAt: 11_000), startedAt: 0, now: 11_000).isEmpty, "caught up")
+        #expect(sparse.candidates(progress(camera: behind, activeAt: 11_000), startedAt: 0, now: 15_000).isEmpty, "behind again since 15 s")
+        #expect(sparse.candidates(progress(camera: behind, activeAt: 11_000), startedAt: 0, now: 19_999).isEmpty)
+        #expect(sparse.candidates(progress(camera: behind, activeAt: 11_000), startedAt: 0, now: 20_000) == ["raw.camera:0"])
+    }
+
     @Test func namesSplitAtTheirLastColonAndMalformedOnesAreRefused() {
         #expect(PartitionBacklog.topicPartition("a:b.raw.loop:2") == TopicPartition(topic: "a:b.raw.loop", partition: 2))
         #expect(PartitionBacklog.topicPartition("city.raw.loop") == nil)

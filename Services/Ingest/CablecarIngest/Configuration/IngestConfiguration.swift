@@ -21,6 +21,11 @@ public struct IngestConfiguration: Sendable, Equatable {
         summary:
             "A raw partition that accepts nothing for this long (processing time), and has nothing left unread on the broker, stops holding back emission until it speaks again."
     )
+    public static let sparsePartition = ConfigurationVariable(
+        "CABLECAR_INGEST_SPARSE_PARTITION_S", default: "5", expected: "seconds, 0 to 86400, at most CABLECAR_INGEST_IDLE_PARTITION_S",
+        summary:
+            "A raw partition more than the allowed lateness behind the newest of its stream (a sparse feed: city events), silent this long since it fell behind and read to its end, stops holding back emission until it speaks again."
+    )
     public static let futureTolerance = ConfigurationVariable(
         "CABLECAR_INGEST_FUTURE_TOLERANCE_S", default: "300", expected: "seconds, 0 to 86400",
         summary:
@@ -40,7 +45,8 @@ public struct IngestConfiguration: Sendable, Equatable {
         summary: "Prefix of the topics ingest reads and writes (raw.*, obs.*), for running several isolated platforms on one cluster.")
 
     public static let variables = [
-        cityPath, allowedLateness, tooLateLimit, idlePartition, futureTolerance, batchSize, pushBodyLimit, consumerGroup, topicPrefix,
+        cityPath, allowedLateness, tooLateLimit, idlePartition, sparsePartition, futureTolerance, batchSize, pushBodyLimit, consumerGroup,
+        topicPrefix,
     ]
 
     public var cityPath: String
@@ -52,6 +58,9 @@ public struct IngestConfiguration: Sendable, Equatable {
     }
     /// nil: partitions never count as idle.
     public var idlePartitionMillis: Int64?
+    /// Silence after falling behind its stream that makes a partition read to its end idle;
+    /// unused when `idlePartitionMillis` is nil.
+    public var sparsePartitionMillis: Int64
     public var futureToleranceMillis: Int64
     public var batchSize: Int
     public var pushBodyLimit: Int
@@ -71,7 +80,8 @@ public struct IngestConfiguration: Sendable, Equatable {
 
     public init(
         cityPath: String = "Simulators/CablecarSimulation/Resources/city.json", allowedLatenessMillis: Int64 = 240_000,
-        tooLateMillis: Int64 = 7_200_000, idlePartitionMillis: Int64? = 60_000, futureToleranceMillis: Int64 = 300_000,
+        tooLateMillis: Int64 = 7_200_000, idlePartitionMillis: Int64? = 60_000, sparsePartitionMillis: Int64 = 5_000,
+        futureToleranceMillis: Int64 = 300_000,
         batchSize: Int = 5_000,
         pushBodyLimit: Int = 1_048_576, consumerGroup: String = "cablecar-ingest", topicPrefix: String = ""
     ) {
@@ -79,6 +89,7 @@ public struct IngestConfiguration: Sendable, Equatable {
         self.allowedLatenessMillis = allowedLatenessMillis
         self.tooLateMillis = tooLateMillis
         self.idlePartitionMillis = idlePartitionMillis
+        self.sparsePartitionMillis = sparsePartitionMillis
         self.futureToleranceMillis = futureToleranceMillis
         self.batchSize = batchSize
         self.pushBodyLimit = pushBodyLimit
@@ -92,11 +103,18 @@ public struct IngestConfiguration: Sendable, Equatable {
         tooLateMillis = Int64(try environment.int(Self.tooLateLimit, in: 60...2_592_000)) * 1000
         let idleSeconds = try environment.int(Self.idlePartition, in: 0...86_400)
         idlePartitionMillis = idleSeconds == 0 ? nil : Int64(idleSeconds) * 1000
+        let sparseSeconds = try environment.int(Self.sparsePartition, in: 0...86_400)
+        sparsePartitionMillis = Int64(sparseSeconds) * 1000
         futureToleranceMillis = Int64(try environment.int(Self.futureTolerance, in: 0...86_400)) * 1000
         batchSize = try environment.int(Self.batchSize, in: 1...100_000)
         pushBodyLimit = try environment.int(Self.pushBodyLimit, in: 1...104_857_600)
         consumerGroup = try environment.string(Self.consumerGroup)
         topicPrefix = environment.values[Self.topicPrefix.name] ?? ""
+        guard idleSeconds == 0 || sparseSeconds <= idleSeconds else {
+            throw ConfigurationError(
+                variable: Self.sparsePartition.name, problem: "is longer than the idle period",
+                expected: "at most CABLECAR_INGEST_IDLE_PARTITION_S (\(idleSeconds))")
+        }
         guard tooLateMillis > allowedLatenessMillis else {
             throw ConfigurationError(
                 variable: Self.tooLateLimit.name, problem: "is not above the allowed lateness",

@@ -19,3 +19,45 @@ extension PartitionBacklog {
         return candidates
     }
 }
+
+/// Partitions a sparse feed has left behind (city events): their newest event time more than
+/// the allowed lateness behind the newest of their stream, and silent for a short spell since
+/// they fell behind. On a fast replay the idle period of silence spans hours of event time, and
+/// the context watermark stood still for it after every city event while traffic went on.
+///
+/// Being behind alone is not enough: when a paused stream resumes, or a producer's partitions
+/// are delivered one after another, the first partition to get new records is ahead of the
+/// others for a moment, and the others, read to their end, would count as idle and their
+/// on-time readings would arrive after their intervals were emitted. The spell is counted from
+/// the later of falling behind and the last accepted reading, so a feed that keeps delivering,
+/// however far behind, keeps holding. Like silence, being behind is judged only for partitions
+/// read to their end (the caller asks the broker).
+struct SparsePartitions: Sendable {
+    let behindMillis: Int64
+    let quietMillis: Int64
+    /// Processing time each partition was first seen behind, in this run.
+    private var behindSince: [String: EpochMillis] = [:]
+
+    init(behindMillis: Int64, quietMillis: Int64) {
+        self.behindMillis = behindMillis
+        self.quietMillis = quietMillis
+    }
+
+    /// Partitions behind their stream and quiet for the spell as of `now`; remembers when each
+    /// fell behind, and forgets those that caught up.
+    mutating func candidates(_ progress: [String: [String: PartitionProgress]], startedAt: EpochMillis, now: EpochMillis) -> Set<String> {
+        var behind: Set<String> = []
+        var candidates: Set<String> = []
+        for partitions in progress.values {
+            guard let newest = partitions.values.map(\.newestEventTime).max() else { continue }
+            for (name, partition) in partitions where newest - partition.newestEventTime > behindMillis {
+                behind.insert(name)
+                let since = behindSince[name] ?? now
+                behindSince[name] = since
+                if now - max(since, partition.activeAt, startedAt) >= quietMillis { candidates.insert(name) }
+            }
+        }
+        behindSince = behindSince.filter { behind.contains($0.key) }
+        return candidates
+    }
+}
