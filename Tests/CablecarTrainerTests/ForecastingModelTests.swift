@@ -182,40 +182,6 @@ import Testing
         #expect(ridge.fallbackSolutions.count == ridge.targets.count * ridge.horizons.count * 3)
     }
 
-    /// Rows without a slot average are forecast as deviations from the last observed value: a
-    /// segment in a jam was forecast near free flow when shrinkage pulled toward the segment
-    /// mean. An artifact written before (no anchor recorded) keeps the segment mean. Moving the
-    /// last observed speed moves the anchored forecast by exactly that much more than the
-    /// segment-mean one, whatever the fitted coefficients are.
-    @Test func forecastsWithoutASlotAverageAreAnchoredOnTheLastObservedValue() throws {
-        let (ridge, _) = try Self.served(days: 7)
-        #expect(ridge.fallbackAnchor == .lastObserved)
-        let artifact = try ridge.artifact()
-        var envelope = try #require(try JSONSerialization.jsonObject(with: Data(artifact)) as? [String: Any])
-        var body = try #require(envelope["body"] as? [String: Any])
-        #expect(body["anchor_without_slot_average"] as? String == "last_observed")
-        body["anchor_without_slot_average"] = nil
-        envelope["body"] = body
-        let older = try RidgeForecastModel.load(artifact: Array(try JSONSerialization.data(withJSONObject: envelope)))
-        #expect(older.fallbackAnchor == .segmentMean)
-        #expect(try RidgeForecastModel.load(artifact: artifact).fallbackAnchor == .lastObserved)
-
-        let data = try Self.slice(SyntheticSnapshot.monday..<(SyntheticSnapshot.monday + 7 * Self.day))
-        var checked = 0
-        for row in stride(from: 0, to: data.rows.count, by: 97) {
-            var input = data.input(row)
-            guard let last = input.lastSpeedKmh, last.isFinite else { continue }
-            let anchored = try #require(ridge.predict(input, target: .speed, horizonMinutes: 15))
-            let meanBased = try #require(older.predict(input, target: .speed, horizonMinutes: 15))
-            input.lastSpeedKmh = last - 20
-            let anchoredJam = try #require(ridge.predict(input, target: .speed, horizonMinutes: 15))
-            let meanBasedJam = try #require(older.predict(input, target: .speed, horizonMinutes: 15))
-            #expect(abs((anchored - anchoredJam) - (meanBased - meanBasedJam) - 20) < 1e-6)
-            checked += 1
-        }
-        #expect(checked > 50)
-    }
-
     /// Two weeks: weekday slots have an average of the other week, the weekend of week one
     /// does not; the days served (Monday and Tuesday) get the regime fitted on rows like them. (The
     /// synthetic features carry no daily profile of their own, so a one-week model, which must

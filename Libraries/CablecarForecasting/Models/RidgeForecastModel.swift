@@ -19,21 +19,6 @@ public struct RidgeForecastModel: ForecastModel {
         case squared, absolute
     }
 
-    /// What a forecast without an average for its target slot is a deviation from. The segment
-    /// mean was the first choice; fitted under a penalty, the deviation then shrank toward it,
-    /// so a segment in a jam was forecast near free flow (30 minutes ahead, with its speed at
-    /// 4 km/h, 32 km/h). Anchored on the last observed value, shrinkage falls back to persistence.
-    public enum Anchor: String, Codable, Sendable {
-        case segmentMean = "segment_mean"
-        case lastObserved = "last_observed"
-
-        /// The anchor's value for a forecast; the segment mean when nothing was observed.
-        func value(lastObserved: Double?, segmentMean: Double) -> Double {
-            guard self == .lastObserved, let lastObserved, lastObserved.isFinite else { return segmentMean }
-            return lastObserved
-        }
-    }
-
     /// What the penalty search found for one (target, horizon, neighborhood).
     public struct Selection: Codable, Sendable, Equatable {
         public var penalty: Double
@@ -60,8 +45,6 @@ public struct RidgeForecastModel: ForecastModel {
         /// Absent in artifacts written before the two regimes (see `RidgeTrainer`).
         var fallbackSolutions: [String: RidgeSolution]?
         var fallbackSelections: [String: Selection]?
-        /// Absent in artifacts fitted against the segment mean.
-        var fallbackAnchor: Anchor?
         /// Absent when no cell is routed (and in artifacts written before routing).
         var baselineRoutes: [BaselineRoute]?
 
@@ -71,7 +54,6 @@ public struct RidgeForecastModel: ForecastModel {
             case solutions, selections
             case fallbackSolutions = "solutions_without_slot_average"
             case fallbackSelections = "selections_without_slot_average"
-            case fallbackAnchor = "anchor_without_slot_average"
             case baselineRoutes = "baseline_routes"
         }
     }
@@ -86,8 +68,6 @@ public struct RidgeForecastModel: ForecastModel {
     /// segment mean); empty for artifacts written before them.
     public let fallbackSolutions: [String: RidgeSolution]
     public let fallbackSelections: [String: Selection]
-    /// What `fallbackSolutions` predict deviations from.
-    public let fallbackAnchor: Anchor
     /// Cells answered by a baseline instead of the regression (see `BaselineRoute`).
     public let baselineRoutes: [BaselineRoute]
     let routeIndex: [String: ModelRole]
@@ -108,9 +88,8 @@ public struct RidgeForecastModel: ForecastModel {
         targets: [ForecastTarget], horizons: [Int], design: RidgeDesign,
         historicalAverage: [ForecastTarget: HistoricalAverageTable], solutions: [String: RidgeSolution],
         selections: [String: Selection], fallbackSolutions: [String: RidgeSolution] = [:],
-        fallbackSelections: [String: Selection] = [:], fallbackAnchor: Anchor = .segmentMean, baselineRoutes: [BaselineRoute] = []
+        fallbackSelections: [String: Selection] = [:], baselineRoutes: [BaselineRoute] = []
     ) {
-        self.fallbackAnchor = fallbackAnchor
         self.targets = targets
         self.horizons = horizons
         self.design = design
@@ -150,9 +129,8 @@ public struct RidgeForecastModel: ForecastModel {
         if let slotAverage, let slotSolution = solutions[key] {
             (base, haIssue, solution) = (slotAverage, table.value(segment: segment, time: input.issueTime), slotSolution)
         } else if let fallbackSolution = fallbackSolutions[key] {
-            let mean = table.fallback(segment: segment)
-            let anchor = fallbackAnchor.value(lastObserved: input.lastObserved(target), segmentMean: mean)
-            (base, haIssue, solution) = (anchor, mean, fallbackSolution)
+            let fallback = table.fallback(segment: segment)
+            (base, haIssue, solution) = (fallback, fallback, fallbackSolution)
         } else if let oldSolution = solutions[key] {
             (base, haIssue, solution) = (
                 slotAverage ?? table.fallback(segment: segment), table.value(segment: segment, time: input.issueTime), oldSolution
@@ -176,7 +154,6 @@ public struct RidgeForecastModel: ForecastModel {
                 solutions: solutions, selections: selections,
                 fallbackSolutions: fallbackSolutions.isEmpty ? nil : fallbackSolutions,
                 fallbackSelections: fallbackSelections.isEmpty ? nil : fallbackSelections,
-                fallbackAnchor: fallbackSolutions.isEmpty || fallbackAnchor == .segmentMean ? nil : fallbackAnchor,
                 baselineRoutes: baselineRoutes.isEmpty ? nil : baselineRoutes))
     }
 
@@ -185,7 +162,7 @@ public struct RidgeForecastModel: ForecastModel {
         RidgeForecastModel(
             targets: targets, horizons: horizons, design: design, historicalAverage: historicalAverage, solutions: solutions,
             selections: selections, fallbackSolutions: fallbackSolutions, fallbackSelections: fallbackSelections,
-            fallbackAnchor: fallbackAnchor, baselineRoutes: routes)
+            baselineRoutes: routes)
     }
 
     public func servedBaseline(neighborhood: String, target: ForecastTarget, horizonMinutes: Int) -> ModelRole? {
@@ -219,7 +196,6 @@ public struct RidgeForecastModel: ForecastModel {
         return Self(
             targets: body.targets, horizons: body.horizons, design: body.design, historicalAverage: tables,
             solutions: body.solutions, selections: body.selections, fallbackSolutions: body.fallbackSolutions ?? [:],
-            fallbackSelections: body.fallbackSelections ?? [:], fallbackAnchor: body.fallbackAnchor ?? .segmentMean,
-            baselineRoutes: body.baselineRoutes ?? [])
+            fallbackSelections: body.fallbackSelections ?? [:], baselineRoutes: body.baselineRoutes ?? [])
     }
 }

@@ -18,16 +18,13 @@ public struct RidgeDesignMatrix: Sendable {
 ///
 /// Two solutions per (target, horizon, neighborhood), by whether the target's time-of-week slot
 /// has an average of other observations. Leave-one-out, a slot seen once in training has none
-/// and the row is fitted without one; served, the same slot has its one observation. With one
-/// week of data that is every slot: one model fitted on segment means and served slot values
-/// scored like the historical average. Each regime now gets the solution fitted on rows like it.
-/// Rows without a slot average are deviations from the last observed value (`fallbackAnchor`),
-/// with the segment mean as an input.
+/// and the row is fitted against the segment mean; served, the same slot has its one
+/// observation. With one week of data that is every slot: one model fitted on segment means and
+/// served slot values scored like the historical average. Each regime now gets the solution
+/// fitted on rows like it.
 struct RidgeTrainer {
     enum Regime { case slotAverage, noSlotAverage }
     static let minimumRegimeRows = 100
-    /// What rows without a slot average are fitted as deviations from (see `Anchor`).
-    static let fallbackAnchor = RidgeForecastModel.Anchor.lastObserved
 
     let data: TrainingData
     let split: TimeSplit
@@ -82,7 +79,7 @@ struct RidgeTrainer {
         return RidgeForecastModel(
             targets: parameters.targets, horizons: parameters.horizons, design: design, historicalAverage: tables,
             solutions: solutions, selections: selections, fallbackSolutions: fallbackSolutions,
-            fallbackSelections: fallbackSelections, fallbackAnchor: Self.fallbackAnchor)
+            fallbackSelections: fallbackSelections)
     }
 
     /// Whether an example's target slot has observations besides its own label: the same
@@ -116,7 +113,6 @@ struct RidgeTrainer {
                 let segment = data.segmentIndex(ofRow: example.row)
                 let labelTime = data.rows[example.labelRow].timestamp
                 let issueLabel = data.label(example.row, target).flatMap { $0.isFinite ? $0 : nil }
-                let input = data.input(example.row)
                 let haTarget: Double
                 let haIssue: Double
                 switch regime {
@@ -124,10 +120,10 @@ struct RidgeTrainer {
                     haTarget = accumulator.value(segment: segment, time: labelTime, leavingOut: example.actual)
                     haIssue = accumulator.value(segment: segment, time: data.rows[example.row].timestamp, leavingOut: issueLabel)
                 case .noSlotAverage:
-                    haIssue = accumulator.fallback(segment: segment, leavingOut: example.actual)
-                    haTarget = Self.fallbackAnchor.value(lastObserved: input.lastObserved(target), segmentMean: haIssue)
+                    haTarget = accumulator.fallback(segment: segment, leavingOut: example.actual)
+                    haIssue = haTarget
                 }
-                design.fill(base + r * p, input: input, horizonMinutes: horizon, haIssue: haIssue)
+                design.fill(base + r * p, input: data.input(example.row), horizonMinutes: horizon, haIssue: haIssue)
                 y[r] = example.actual - haTarget
             }
         }
