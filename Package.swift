@@ -160,10 +160,16 @@ let package = Package(
             path: "Simulators/CablecarSimulation",
             resources: [.copy("Resources")]
         ),
+        .target(
+            name: "CablecarImport",
+            dependencies: ["CablecarDomain", "CablecarSimulation"],
+            path: "Libraries/CablecarImport"
+        ),
         .executableTarget(
             name: "CablecarSim",
             dependencies: [
                 "CablecarSimulation",
+                "CablecarImport",
                 "CablecarDomain",
                 "CablecarKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -379,6 +385,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CablecarSimulationTests", dependencies: ["CablecarSimulation", "CablecarDomain"]),
+        .testTarget(name: "CablecarImportTests", dependencies: ["CablecarImport", "CablecarSimulation", "CablecarDomain"]),
         .testTarget(name: "CablecarNumericsTests", dependencies: ["CablecarNumerics"]),
         .testTarget(
             name: "CablecarTrainerTests",
