@@ -13,7 +13,7 @@ struct CablecarBench: AsyncParsableCommand {
             RegistryBench.self,
             RunSearchBench.self,
             FeaturesBench.self,
-            TrainBench.self, RetrainDriftBench.self, ServingBench.self, ServingHostCommand.self,
+            TrainBench.self, RetrainDriftBench.self, ForecastQualityBench.self, ServingBench.self, ServingHostCommand.self,
         ]
     )
 }
@@ -76,6 +76,24 @@ struct RetrainDriftBench: AsyncParsableCommand {
             hoursAfter: hoursAfter.split(separator: ",").compactMap { Int($0) },
             speedNoise: speedNoise, flowNoise: flowNoise, seed: seed, printPresence: presence
         ).run()
+    }
+}
+
+struct ForecastQualityBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forecast-quality",
+        abstract:
+            "The trainer's recipe on simulated days with sensor noise: test errors against both baselines and the noise floor, by hour and on jams."
+    )
+    @Option(help: "Simulated days (the test period is the last whole days).") var days = 14
+    @Option(help: "First simulated day, YYYY-MM-DD.") var start = "2025-03-03"
+    @Option(help: "Standard deviation of the speed measurement noise, km/h.") var speedNoise = 0.96
+    @Option(help: "Standard deviation of the flow measurement noise, vehicles/h.") var flowNoise = 60.0
+    @Option(help: "Random seed of the simulated city.") var seed: UInt64 = 42
+
+    func run() async throws {
+        guard let first = LocalDate(start) else { throw ValidationError("--start must be YYYY-MM-DD") }
+        try await ForecastQuality(days: days, speedNoise: speedNoise, flowNoise: flowNoise, seed: seed, start: first).run()
     }
 }
 

@@ -29,7 +29,7 @@ struct RetrainAfterDrift {
     func run() async throws {
         let (source, first) = try await observations()
         let onset = first + EpochMillis(days) * 86_400_000
-        let parameters = ModelParameters()
+        let parameters = ModelParameters(timeZone: try CityDefinition.bundledDefault().timeZone)
 
         if printPresence { presence(source.all, before: onset) }
         let initial = try await fit(source, start: source.all.request.start, end: onset, parameters: parameters)
@@ -93,13 +93,7 @@ struct RetrainAfterDrift {
             ])
         let simulated = try TruthObservations.simulate(
             SimulationConfiguration(city: city, days: days + 2, seed: seed, scenario: scenario))
-        var random = SeededRandom(seed: seed &+ 7)
-        let traffic = simulated.traffic.map { truth -> TrafficObservation in
-            var observed = truth
-            observed.flowVehiclesPerHour = max(0, truth.flowVehiclesPerHour + flowNoise * gaussian(&random))
-            observed.speedKmh = truth.speedKmh.map { max(1, $0 + speedNoise * gaussian(&random)) }
-            return observed
-        }
+        let traffic = NoisyObservations(simulated: simulated, speedNoise: speedNoise, flowNoise: flowNoise, seed: seed).traffic
         let source = try InProcessSnapshotSource(city: city, traffic: traffic, context: simulated.context)
         let first = (traffic.map(\.eventTime).min() ?? 0) / 86_400_000 * 86_400_000
         let last = traffic.map(\.eventTime).max() ?? 0
@@ -139,12 +133,6 @@ struct RetrainAfterDrift {
             return "day \(Int(h / 24)) \(Int(h.truncatingRemainder(dividingBy: 24)))h"
         }
         return "\(hours(range.lowerBound))..<\(hours(range.upperBound))"
-    }
-
-    private func gaussian(_ random: inout SeededRandom) -> Double {
-        let u = Double.random(in: Double.ulpOfOne..<1, using: &random)
-        let v = Double.random(in: 0..<1, using: &random)
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
     }
 }
 
