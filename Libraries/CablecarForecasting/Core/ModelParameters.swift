@@ -1,3 +1,5 @@
+import CablecarDomain
+
 /// Parameters of a training run; recorded as run params so a run can be reproduced.
 public struct ModelParameters: Codable, Sendable, Equatable {
     public var targets: [ForecastTarget]
@@ -17,14 +19,20 @@ public struct ModelParameters: Codable, Sendable, Equatable {
     public var lastFlowFeatures: [String]
     /// MAPE ignores actuals below this magnitude.
     public var mapeFloor: Double
+    /// The city's IANA time zone: the historical average's time-of-week slots and the ridge's
+    /// time-of-day terms follow its wall clock (see `LocalClock`). nil keys on UTC, as runs
+    /// recorded before it did.
+    public var timeZone: String?
 
     public init(
         targets: [ForecastTarget] = [.speed, .flow], horizons: [Int] = ForecastHorizons.standard,
         penaltyGrid: [Double] = [0.01, 0.1, 1, 10, 100, 1000, 10000], trainFraction: Double = 0.7,
         validationFraction: Double = 0.15, seed: UInt64 = 42,
         lastSpeedFeatures: [String] = ModelParameters.defaultLastSpeedFeatures,
-        lastFlowFeatures: [String] = ModelParameters.defaultLastFlowFeatures, mapeFloor: Double = 1
+        lastFlowFeatures: [String] = ModelParameters.defaultLastFlowFeatures, mapeFloor: Double = 1,
+        timeZone: String? = nil
     ) {
+        self.timeZone = timeZone
         self.targets = targets
         self.horizons = horizons
         self.penaltyGrid = penaltyGrid
@@ -53,6 +61,17 @@ public struct ModelParameters: Codable, Sendable, Equatable {
         }
         guard trainFraction > 0, validationFraction > 0, trainFraction + validationFraction < 1 else {
             throw ForecastingError.invalidParameters("train and validation fractions must be > 0 and sum below 1")
+        }
+        _ = try clock()
+    }
+
+    /// The clock of `timeZone` (UTC when none is set).
+    public func clock() throws -> LocalClock {
+        guard let timeZone else { return .utc }
+        do {
+            return try LocalClock(identifier: timeZone)
+        } catch {
+            throw ForecastingError.invalidParameters("\(error)")
         }
     }
 }

@@ -28,6 +28,8 @@ public struct TrainingData: Sendable {
     let lastFlow: [Double?]
     /// Which source the last observed values came from, for the run's params.
     public let lastObservedSource: String
+    /// The city's wall clock (`ModelParameters.timeZone`).
+    public let clock: LocalClock
 
     public init(snapshot: FeatureSnapshot, parameters: ModelParameters = ModelParameters()) throws {
         let request = snapshot.request
@@ -35,6 +37,7 @@ public struct TrainingData: Sendable {
             throw ForecastingError.invalidSnapshot("the snapshot's time range or step is empty")
         }
         guard !snapshot.rows.isEmpty else { throw ForecastingError.invalidSnapshot("the snapshot has no rows") }
+        clock = try parameters.clock()
         featureNames = snapshot.featureNames
         fingerprint = snapshot.fingerprint
         start = request.start

@@ -1,7 +1,8 @@
 import CablecarDomain
 
-/// Mean of a target per segment and time-of-week slot (`Interval.slotOfWeek`, 2016 slots), with
-/// the segment mean for slots never observed and the overall mean for unknown segments.
+/// Mean of a target per segment and time-of-week slot of the city's local clock (2016 slots; see
+/// `LocalClock`), with the segment mean for slots never observed and the overall mean for unknown
+/// segments. Tables written before local time have no zone and key on UTC slots.
 public struct HistoricalAverageTable: Codable, Sendable, Equatable {
     public static let slots = 2016
 
@@ -10,12 +11,61 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
     public var slotMeans: PackedDoubles
     public var segmentMeans: PackedDoubles
     public var overallMean: Double
+    /// `profileMeans[(segment * 2 + dayType) * 288 + slotOfDay]`: the mean over every weekday
+    /// (dayType 0) or weekend day (1) at the same local time of day; NaN where never observed.
+    /// A week of data gives each slot of the week one observation and each weekday profile five.
+    /// nil in tables written before it.
+    public var profileMeans: PackedDoubles?
+    /// The clock the slots are in.
+    public let clock: LocalClock
 
     enum CodingKeys: String, CodingKey {
         case segments
         case slotMeans = "slot_means"
         case segmentMeans = "segment_means"
         case overallMean = "overall_mean"
+        case timeZone = "time_zone"
+        case profileMeans = "profile_means"
+    }
+
+    init(
+        segments: [String], slotMeans: PackedDoubles, segmentMeans: PackedDoubles, overallMean: Double,
+        profileMeans: PackedDoubles?, clock: LocalClock
+    ) {
+        self.profileMeans = profileMeans
+        self.segments = segments
+        self.slotMeans = slotMeans
+        self.segmentMeans = segmentMeans
+        self.overallMean = overallMean
+        self.clock = clock
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        segments = try container.decode([String].self, forKey: .segments)
+        slotMeans = try container.decode(PackedDoubles.self, forKey: .slotMeans)
+        segmentMeans = try container.decode(PackedDoubles.self, forKey: .segmentMeans)
+        overallMean = try container.decode(Double.self, forKey: .overallMean)
+        profileMeans = try container.decodeIfPresent(PackedDoubles.self, forKey: .profileMeans)
+        if let zone = try container.decodeIfPresent(String.self, forKey: .timeZone) {
+            do {
+                clock = try LocalClock(identifier: zone)
+            } catch {
+                throw ForecastingError.invalidArtifact("a historical-average table names an unknown time zone '\(zone)'")
+            }
+        } else {
+            clock = .utc
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(segments, forKey: .segments)
+        try container.encode(slotMeans, forKey: .slotMeans)
+        try container.encode(segmentMeans, forKey: .segmentMeans)
+        try container.encode(overallMean, forKey: .overallMean)
+        if clock != .utc { try container.encode(clock.identifier, forKey: .timeZone) }
+        try container.encodeIfPresent(profileMeans, forKey: .profileMeans)
     }
 
     /// Checks the shape a lookup relies on, so that a damaged or hand-made artifact is refused
@@ -33,6 +83,23 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
                 "a historical-average table's means do not match its \(count) segments "
                     + "(\(Self.slots) week slots and one mean per segment)")
         }
+        if let profileMeans, profileMeans.values.count != count * Self.profileCells {
+            throw ForecastingError.invalidArtifact("a historical-average table's day profiles do not match its \(count) segments")
+        }
+    }
+
+    static let profileCells = 2 * 288
+
+    /// The profile cell of `time` within a segment's 576 (day type × slot of day).
+    static func profileCell(_ slotOfWeek: Int) -> Int {
+        (slotOfWeek >= 5 * 288 ? 288 : 0) + slotOfWeek % 288
+    }
+
+    /// The mean over the segment's days of the same type at the local time of day of `time`.
+    public func profileMean(segment: Int?, time: EpochMillis) -> Double? {
+        guard let segment, let profileMeans else { return nil }
+        let mean = profileMeans.values[segment * Self.profileCells + Self.profileCell(clock.slotOfWeek(time))]
+        return mean.isNaN ? nil : mean
     }
 
     /// Validates every table of an artifact against the first (models index segments once).
@@ -48,7 +115,7 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
     /// The mean of the segment's observations in the slot of `time`; nil when there were none.
     public func slotMean(segment: Int?, time: EpochMillis) -> Double? {
         guard let segment else { return nil }
-        let mean = slotMeans.values[segment * Self.slots + Interval.slotOfWeek(time)]
+        let mean = slotMeans.values[segment * Self.slots + clock.slotOfWeek(time)]
         return mean.isNaN ? nil : mean
     }
 
@@ -65,8 +132,11 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
 /// that uses the historical average as a feature does not see its own target through it.
 struct HistoricalAverageAccumulator: Sendable {
     let segmentCount: Int
+    let clock: LocalClock
     var sums: [Double]
     var counts: [Int32]
+    var profileSums: [Double]
+    var profileCounts: [Int32]
     var segmentSums: [Double]
     var segmentCounts: [Int]
     var total = 0.0
@@ -74,17 +144,24 @@ struct HistoricalAverageAccumulator: Sendable {
 
     init(data: TrainingData, target: ForecastTarget, period: Range<EpochMillis>) {
         segmentCount = data.segments.count
+        clock = data.clock
         sums = Array(repeating: 0, count: segmentCount * HistoricalAverageTable.slots)
         counts = Array(repeating: 0, count: sums.count)
+        profileSums = Array(repeating: 0, count: segmentCount * HistoricalAverageTable.profileCells)
+        profileCounts = Array(repeating: 0, count: profileSums.count)
         segmentSums = Array(repeating: 0, count: segmentCount)
         segmentCounts = Array(repeating: 0, count: segmentCount)
         for index in data.rows.indices {
             let row = data.rows[index]
             guard period.contains(row.timestamp), let y = data.label(index, target), y.isFinite else { continue }
             let segment = data.segmentIndex(ofRow: index)
-            let cell = segment * HistoricalAverageTable.slots + Interval.slotOfWeek(row.timestamp)
+            let slot = clock.slotOfWeek(row.timestamp)
+            let cell = segment * HistoricalAverageTable.slots + slot
             sums[cell] += y
             counts[cell] += 1
+            let profile = segment * HistoricalAverageTable.profileCells + HistoricalAverageTable.profileCell(slot)
+            profileSums[profile] += y
+            profileCounts[profile] += 1
             segmentSums[segment] += y
             segmentCounts[segment] += 1
             total += y
@@ -95,9 +172,10 @@ struct HistoricalAverageAccumulator: Sendable {
     func table(segments: [String]) -> HistoricalAverageTable {
         let means = zip(sums, counts).map { sum, count in count > 0 ? sum / Double(count) : Double.nan }
         let segmentMeans = zip(segmentSums, segmentCounts).map { sum, count in count > 0 ? sum / Double(count) : Double.nan }
+        let profiles = zip(profileSums, profileCounts).map { sum, count in count > 0 ? sum / Double(count) : Double.nan }
         return HistoricalAverageTable(
             segments: segments, slotMeans: PackedDoubles(means), segmentMeans: PackedDoubles(segmentMeans),
-            overallMean: totalCount > 0 ? total / Double(totalCount) : 0)
+            overallMean: totalCount > 0 ? total / Double(totalCount) : 0, profileMeans: PackedDoubles(profiles), clock: clock)
     }
 
     /// The average at (`segment`, slot of `time`), leaving out `own` when the row at `time` is
@@ -108,9 +186,22 @@ struct HistoricalAverageAccumulator: Sendable {
 
     /// The slot's mean over the observations other than `own`; nil when there are none.
     func slotMean(segment: Int, time: EpochMillis, leavingOut own: Double?) -> Double? {
-        let cell = segment * HistoricalAverageTable.slots + Interval.slotOfWeek(time)
+        let cell = segment * HistoricalAverageTable.slots + clock.slotOfWeek(time)
         var sum = sums[cell]
         var count = Int(counts[cell])
+        if let own, count > 0 {
+            sum -= own
+            count -= 1
+        }
+        return count > 0 ? sum / Double(count) : nil
+    }
+
+    /// The day-type profile's mean at the time of day of `time` without `own`; nil when there is
+    /// nothing else.
+    func profileMean(segment: Int, time: EpochMillis, leavingOut own: Double?) -> Double? {
+        let cell = segment * HistoricalAverageTable.profileCells + HistoricalAverageTable.profileCell(clock.slotOfWeek(time))
+        var sum = profileSums[cell]
+        var count = Int(profileCounts[cell])
         if let own, count > 0 {
             sum -= own
             count -= 1

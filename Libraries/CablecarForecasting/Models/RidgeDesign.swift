@@ -7,8 +7,9 @@ import Foundation
 ///
 /// Layout: snapshot features, missing indicators, last speed + missing flag, last flow + missing
 /// flag, historical average at the issue time, two daily harmonics of the target time, a weekend
-/// flag. The historical average at the target time is not a column: the model predicts the
-/// deviation from it (see `RidgeForecastModel`).
+/// flag; in designs anchored on the last observed value (`targetAverageColumn`), the historical
+/// average at the target time last. Designs anchored on that average have no such column: the
+/// model predicts the deviation from it (see `RidgeForecastModel.Anchor`).
 ///
 /// A feature present in fewer than `minimumPresence` of the fitting rows is not used: its column
 /// is the constant imputation. Fitted on the few rows where it happens to exist (a week-ago
@@ -16,7 +17,7 @@ import Foundation
 /// row once the feature exists everywhere; a retrained candidate once scored ten times the
 /// fallback's error that way.
 struct RidgeDesign: Codable, Sendable, Equatable {
-    static let minimumPresence = 0.1
+    static let minimumPresence = 0.4
 
     var featureNames: [String]
     var imputation: PackedDoubles
@@ -26,6 +27,15 @@ struct RidgeDesign: Codable, Sendable, Equatable {
     /// Features left out for too little presence in the fitting period; nil in artifacts written
     /// before the rule (they use every feature).
     var unusedFeatures: [Int]?
+    /// Whether the historical average at the target time is a column (the last-observed anchor);
+    /// nil in artifacts written before it.
+    var targetAverageColumn: Bool?
+    /// Whether the day-type profile at the target time (`HistoricalAverageTable.profileMeans`)
+    /// is a column; nil in artifacts written before it.
+    var profileColumn: Bool?
+    /// Per target (raw value), the feature holding its recent level (`recentLevel`); nil in
+    /// artifacts written before it.
+    var recentLevelFeatures: [String: Int]?
 
     enum CodingKeys: String, CodingKey {
         case featureNames = "feature_names"
@@ -34,6 +44,9 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         case lastSpeedMean = "last_speed_mean"
         case lastFlowMean = "last_flow_mean"
         case unusedFeatures = "unused_features"
+        case targetAverageColumn = "target_average_column"
+        case profileColumn = "profile_column"
+        case recentLevelFeatures = "recent_level_features"
     }
 
     static let fixedColumns = [
@@ -41,13 +54,24 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         "ha_issue_time", "day_sin", "day_cos", "day_sin2", "day_cos2", "weekend",
     ]
 
-    var columnCount: Int { featureNames.count + indicatorFeatures.count + Self.fixedColumns.count }
+    var columnCount: Int {
+        featureNames.count + indicatorFeatures.count + Self.fixedColumns.count + (targetAverageColumn == true ? 1 : 0)
+            + (profileColumn == true ? 1 : 0)
+    }
 
     var columnNames: [String] {
         featureNames + indicatorFeatures.map { "\(featureNames[$0])_missing" } + Self.fixedColumns
+            + (targetAverageColumn == true ? ["ha_target_time"] : []) + (profileColumn == true ? ["profile_target_time"] : [])
     }
 
-    init(data: TrainingData, period: Range<EpochMillis>) {
+    init(data: TrainingData, period: Range<EpochMillis>, targetAverageColumn: Bool) {
+        self.targetAverageColumn = targetAverageColumn
+        profileColumn = targetAverageColumn
+        var recent: [String: Int] = [:]
+        for (target, names) in Self.recentLevelNames {
+            if let index = names.lazy.compactMap({ data.featureNames.firstIndex(of: $0) }).first { recent[target.rawValue] = index }
+        }
+        recentLevelFeatures = recent
         featureNames = data.featureNames
         let p = data.featureNames.count
         var sums = Array(repeating: 0.0, count: p)
@@ -95,13 +119,38 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         guard indicatorFeatures.allSatisfy({ featureNames.indices.contains($0) }) else {
             throw ForecastingError.invalidArtifact("the design names a missing-value indicator for a feature it does not have")
         }
+        guard (recentLevelFeatures ?? [:]).values.allSatisfy({ featureNames.indices.contains($0) }) else {
+            throw ForecastingError.invalidArtifact("the design reads a recent level from a feature it does not have")
+        }
         guard (unusedFeatures ?? []).allSatisfy({ featureNames.indices.contains($0) }) else {
             throw ForecastingError.invalidArtifact("the design leaves out a feature it does not have")
         }
     }
 
+    /// The level a forecast of `target` is anchored on (`RidgeForecastModel.Anchor.lastObserved`):
+    /// the target's 15-minute mean where the design has it, which carries a third of the
+    /// measurement noise of the last value alone (flow's last value is off by 60 veh/h), else the
+    /// last observed value.
+    func recentLevel(_ input: ModelInput, _ target: ForecastTarget) -> Double? {
+        if let index = recentLevelFeatures?[target.rawValue], index < input.features.count, let value = input.features[index],
+            value.isFinite
+        {
+            return value
+        }
+        return input.lastObserved(target)
+    }
+
+    /// Feature names the recent level is read from, per target; the first one present wins.
+    static let recentLevelNames: [ForecastTarget: [String]] = [
+        .speed: ["speed_mean_15m"], .flow: ["flow_mean_15m"],
+    ]
+
     /// Writes the row for `input` into `out[0..<columnCount]`.
-    func fill(_ out: UnsafeMutablePointer<Double>, input: ModelInput, horizonMinutes: Int, haIssue: Double) {
+    /// The time-of-day and weekend terms follow `clock` (the historical average's).
+    func fill(
+        _ out: UnsafeMutablePointer<Double>, input: ModelInput, horizonMinutes: Int, haIssue: Double, haTarget: Double,
+        profile: Double, clock: LocalClock
+    ) {
         var column = 0
         let imputed = imputation.values
         let unused = unusedFeatures ?? []
@@ -136,7 +185,7 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         }
         column += 4
         out[column] = haIssue
-        let targetTime = input.issueTime + EpochMillis(horizonMinutes) * 60_000
+        let targetTime = clock.local(input.issueTime + EpochMillis(horizonMinutes) * 60_000)
         let day: EpochMillis = 86_400_000
         let phase = 2 * Double.pi * Double(((targetTime % day) + day) % day) / Double(day)
         out[column + 1] = sin(phase)
@@ -144,5 +193,11 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         out[column + 3] = sin(2 * phase)
         out[column + 4] = cos(2 * phase)
         out[column + 5] = Interval.slotOfWeek(targetTime) >= 5 * 288 ? 1 : 0
+        column += 6
+        if targetAverageColumn == true {
+            out[column] = haTarget
+            column += 1
+        }
+        if profileColumn == true { out[column] = profile }
     }
 }

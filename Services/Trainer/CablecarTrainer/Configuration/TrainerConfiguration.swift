@@ -59,6 +59,11 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public static let alertWindowDays = ConfigurationVariable(
         "CABLECAR_TRAINER_ALERT_WINDOW_DAYS", default: "28", expected: "days, 2 to 366",
         summary: "An alert becomes a request to train on this many days before the alert's event time.")
+    public static let timeZone = ConfigurationVariable(
+        "CABLECAR_TRAINER_TIME_ZONE", default: "America/Los_Angeles", expected: "an IANA time zone identifier",
+        summary:
+            "The city's time zone: the historical average's time-of-week slots and the model's time-of-day terms follow its wall clock across daylight saving changes (the bundled city's zone by default)."
+    )
     public static let bodyLimit = ConfigurationVariable(
         "CABLECAR_TRAINER_BODY_LIMIT", default: "65536", expected: "bytes, 256 to 1048576",
         summary: "Largest body POST /api/v1/train accepts; larger bodies get 413.")
@@ -66,7 +71,7 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public static let variables = [
         autoPromote, featuresURL, modelName, experiment, consumerGroup, topicPrefix, pollMillis, leaseSeconds, maxAttempts,
         productionMargin, neighborhoodMargin, baselineImprovement, maxBaselineShare, productionEquityAlpha, penalties, alertWindowDays,
-        bodyLimit,
+        timeZone, bodyLimit,
     ]
 
     /// The local stack's feature store (the variable's default).
@@ -84,6 +89,7 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public var gates: GateConfiguration
     public var penalties: [Double]
     public var alertWindowDays: Int
+    public var timeZone: String
     public var bodyLimit: Int
 
     public init(
@@ -91,8 +97,10 @@ public struct TrainerConfiguration: Sendable, Equatable {
         modelName: String = "traffic-forecast", experiment: String = "traffic-forecast",
         consumerGroup: String = "cablecar-trainer", topicPrefix: String = "", pollMillis: Int = 500, leaseSeconds: Int = 1800,
         maxAttempts: Int = 3, gates: GateConfiguration = GateConfiguration(),
-        penalties: [Double] = ModelParameters().penaltyGrid, alertWindowDays: Int = 28, bodyLimit: Int = 65536
+        penalties: [Double] = ModelParameters().penaltyGrid, alertWindowDays: Int = 28,
+        timeZone: String = "America/Los_Angeles", bodyLimit: Int = 65536
     ) {
+        self.timeZone = timeZone
         self.autoPromote = autoPromote
         self.featuresURL = featuresURL
         self.modelName = modelName
@@ -137,6 +145,10 @@ public struct TrainerConfiguration: Sendable, Equatable {
             return numbers
         }
         alertWindowDays = try environment.int(Self.alertWindowDays, in: 2...366)
+        timeZone = try environment.parsed(Self.timeZone) { text in
+            guard (try? LocalClock(identifier: text)) != nil else { throw InvalidValue("not a time zone this system knows") }
+            return text
+        }
         bodyLimit = try environment.int(Self.bodyLimit, in: 256...1_048_576)
     }
 

@@ -37,7 +37,7 @@ public struct TrainingJob: Sendable {
         guard problems.isEmpty else { throw TrainingFailure.invalidRequest(problems) }
         let parameters = ModelParameters(
             targets: request.targets.compactMap(ForecastTarget.init(rawValue:)), horizons: request.horizons,
-            penaltyGrid: configuration.penalties)
+            penaltyGrid: configuration.penalties, timeZone: configuration.timeZone)
         let runID: String
         do {
             runID = try await registry.startRun(
@@ -229,6 +229,7 @@ public struct TrainingJob: Sendable {
             "validation_fraction": "\(parameters.validationFraction)",
             "seed": "\(parameters.seed)",
             "mape_floor": "\(parameters.mapeFloor)",
+            "time_zone": parameters.timeZone ?? "UTC",
             "start": "\(request.start)",
             "end": "\(request.end)",
             "neighborhoods": request.neighborhoods?.joined(separator: ",") ?? "all",
