@@ -15,10 +15,12 @@ import Testing
 
     /// Under a penalty that shrinks every coefficient to nothing, a segment in a jam is forecast
     /// near its own recent speed, not near the average (anchored on the average, such a model
-    /// forecast 32 km/h for a segment at 4 km/h).
+    /// forecast 32 km/h for a segment at 4 km/h). With one week, the average a row could be
+    /// anchored on is the segment mean, and every cell chooses the recent level.
     @Test func shrinkageFallsBackToTheRecentLevel() throws {
-        let (data, ridge) = try Self.fit(SyntheticSnapshot.make(days: 14), ModelParameters(penaltyGrid: [1e12]))
-        #expect(ridge.anchor == .lastObserved)
+        let (data, ridge) = try Self.fit(SyntheticSnapshot.make(days: 8), ModelParameters(penaltyGrid: [1e12]))
+        let selections = Array(ridge.selections.values) + Array(ridge.fallbackSelections.values)
+        #expect(!selections.isEmpty && selections.allSatisfy { $0.anchor == .lastObserved })
         let row = try #require(data.rows.indices.last)
         var input = data.input(row)
         input.lastSpeedKmh = 4
@@ -68,6 +70,18 @@ import Testing
         #expect(loaded.historicalAverageTable(.speed)?.clock.identifier == "America/Los_Angeles")
         let input = data.input(data.rows.count - 1)
         #expect(loaded.predict(input, target: .speed, horizonMinutes: 60) == ridge.predict(input, target: .speed, horizonMinutes: 60))
+    }
+
+    /// Each cell's anchor is chosen on validation with its penalty, and recorded.
+    @Test func everyCellRecordsTheAnchorItWasFittedAgainst() throws {
+        let (data, ridge) = try Self.fit(SyntheticSnapshot.make(days: 14), ModelParameters())
+        let selections = Array(ridge.selections.values) + Array(ridge.fallbackSelections.values)
+        #expect(!selections.isEmpty)
+        #expect(selections.allSatisfy { $0.anchor != nil })
+        let loaded = try RidgeForecastModel.load(artifact: ridge.artifact())
+        #expect(loaded.selections == ridge.selections)
+        let input = data.input(data.rows.count - 1)
+        #expect(loaded.predict(input, target: .flow, horizonMinutes: 15) == ridge.predict(input, target: .flow, horizonMinutes: 15))
     }
 
     @Test func anUnknownZoneIsRefused() throws {

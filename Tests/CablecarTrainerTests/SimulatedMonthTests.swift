@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarForecasting
+import CablecarSimulation
 import CablecarTestSupport
 import Foundation
 import Testing
@@ -13,7 +14,8 @@ import Testing
     }
 
     static func ridgeBeatsBothBaselines(on snapshot: FeatureSnapshot) throws {
-        let parameters = ModelParameters()
+        // The simulated city's clock, as the trainer is configured for it.
+        let parameters = ModelParameters(timeZone: try CityDefinition.bundledDefault().timeZone)
         let data = try TrainingData(snapshot: snapshot, parameters: parameters)
         #expect(data.lastObservedSource.contains("speed_lag_1"), "persistence reads the feature store's last speed")
         let split = try TimeSplit(

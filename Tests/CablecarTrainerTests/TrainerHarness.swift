@@ -56,7 +56,8 @@ struct TrainerHarness: Sendable {
             let configuration = TrainerConfiguration(
                 modelName: "traffic-test", experiment: "trainer-test", consumerGroup: TestStack.uniqueName("trainer-group"),
                 topicPrefix: TestStack.uniqueName("trainer") + ".", pollMillis: 50, leaseSeconds: leaseSeconds, gates: gates,
-                penalties: [0.1, 10, 1000])
+                // The synthetic city keeps UTC as its wall clock (its rush hours and weekends are UTC's).
+                penalties: [0.1, 10, 1000], timeZone: "UTC")
             let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(brokers: endpoints.kafkaBrokers), logger: TestStack.logger)
             try await admin.ensureTopics(
                 [Topic.trainRequests, .monitorAlerts].map { TopicSpecification(name: configuration.name(of: $0), partitions: 3) })

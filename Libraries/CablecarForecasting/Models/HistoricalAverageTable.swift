@@ -187,26 +187,20 @@ struct HistoricalAverageAccumulator: Sendable {
     /// The slot's mean over the observations other than `own`; nil when there are none.
     func slotMean(segment: Int, time: EpochMillis, leavingOut own: Double?) -> Double? {
         let cell = segment * HistoricalAverageTable.slots + clock.slotOfWeek(time)
-        var sum = sums[cell]
-        var count = Int(counts[cell])
-        if let own, count > 0 {
-            sum -= own
-            count -= 1
-        }
-        return count > 0 ? sum / Double(count) : nil
+        return Self.mean(sum: sums[cell], count: Int(counts[cell]), leavingOut: own)
     }
 
     /// The day-type profile's mean at the time of day of `time` without `own`; nil when there is
     /// nothing else.
     func profileMean(segment: Int, time: EpochMillis, leavingOut own: Double?) -> Double? {
         let cell = segment * HistoricalAverageTable.profileCells + HistoricalAverageTable.profileCell(clock.slotOfWeek(time))
-        var sum = profileSums[cell]
-        var count = Int(profileCounts[cell])
-        if let own, count > 0 {
-            sum -= own
-            count -= 1
-        }
-        return count > 0 ? sum / Double(count) : nil
+        return Self.mean(sum: profileSums[cell], count: Int(profileCounts[cell]), leavingOut: own)
+    }
+
+    /// The mean of a cell's observations other than `own`; nil when there are none.
+    private static func mean(sum: Double, count: Int, leavingOut own: Double?) -> Double? {
+        guard let own, count > 0 else { return count > 0 ? sum / Double(count) : nil }
+        return count > 1 ? (sum - own) / Double(count - 1) : nil
     }
 
     /// The segment mean without `own` (the overall mean for a segment with nothing else).

@@ -55,13 +55,25 @@ struct RidgeDesign: Codable, Sendable, Equatable {
     ]
 
     var columnCount: Int {
-        featureNames.count + indicatorFeatures.count + Self.fixedColumns.count + (targetAverageColumn == true ? 1 : 0)
+        featureNames.count + indicatorFeatures.count + Self.fixedColumns.count + (targetAverageColumn == true ? 2 : 0)
             + (profileColumn == true ? 1 : 0)
     }
 
     var columnNames: [String] {
         featureNames + indicatorFeatures.map { "\(featureNames[$0])_missing" } + Self.fixedColumns
-            + (targetAverageColumn == true ? ["ha_target_time"] : []) + (profileColumn == true ? ["profile_target_time"] : [])
+            + (targetAverageColumn == true ? Self.anchorColumns : []) + (profileColumn == true ? ["profile_target_time"] : [])
+    }
+
+    /// The two anchors' values (see `RidgeForecastModel.Anchor`): a fit can swap one for the other
+    /// without another pass over its rows (`RidgeProblem.shiftingTarget`).
+    static let anchorColumns = ["ha_target_time", "recent_level"]
+
+    /// Columns of the historical average at the target time and of the recent level; nil in designs
+    /// without them.
+    var anchorColumnIndices: (average: Int, recent: Int)? {
+        guard targetAverageColumn == true else { return nil }
+        let first = featureNames.count + indicatorFeatures.count + Self.fixedColumns.count
+        return (first, first + 1)
     }
 
     init(data: TrainingData, period: Range<EpochMillis>, targetAverageColumn: Bool) {
@@ -149,7 +161,7 @@ struct RidgeDesign: Codable, Sendable, Equatable {
     /// The time-of-day and weekend terms follow `clock` (the historical average's).
     func fill(
         _ out: UnsafeMutablePointer<Double>, input: ModelInput, horizonMinutes: Int, haIssue: Double, haTarget: Double,
-        profile: Double, clock: LocalClock
+        recent: Double, profile: Double, clock: LocalClock
     ) {
         var column = 0
         let imputed = imputation.values
@@ -196,7 +208,8 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         column += 6
         if targetAverageColumn == true {
             out[column] = haTarget
-            column += 1
+            out[column + 1] = recent
+            column += 2
         }
         if profileColumn == true { out[column] = profile }
     }

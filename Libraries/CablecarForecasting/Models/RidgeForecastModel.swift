@@ -2,12 +2,12 @@ import CablecarDomain
 import CablecarNumerics
 
 /// Model (c): one ridge regression per (target, horizon, neighborhood) over the snapshot
-/// features, the last observed values, the historical average at the issue time and calendar
-/// terms, predicting the deviation from the historical average at the target time
-/// (forecast = average + ridge). Predicting the deviation keeps the average's weight at exactly
-/// one: fitted as a regressor, a leave-one-out average over a few weeks is noisier in training
-/// than at serving time, and its weight would be shrunk (errors in variables). The penalty of each is chosen on the validation period from
-/// `ModelParameters.penaltyGrid`, then the model is refitted on train + validation.
+/// features, the last observed values, the historical average at the issue and target time, the
+/// day-type profile and calendar terms on the city's clock, predicting the deviation from an
+/// anchor (`Anchor`): the recent level, or the historical average at the target time. Each cell
+/// chooses its anchor with its penalty on validation (`RidgeTrainer`): the penalty shrinks
+/// toward the anchor, and which is the better place to shrink to depends on how much history
+/// the average has. The model is then refitted on train + validation with both choices.
 /// A neighborhood without a fitted model (or unknown) gets the historical average; a cell the
 /// gates routed to a baseline (`baselineRoutes`) gets that baseline.
 public struct RidgeForecastModel: ForecastModel {
@@ -20,11 +20,13 @@ public struct RidgeForecastModel: ForecastModel {
     }
 
     /// What a forecast is a deviation from. The historical average (the slot's, or the segment
-    /// mean where the slot has none) was the first choice; fitted under a penalty, the deviation
+    /// mean where the slot has none) was the only choice; fitted under a penalty, the deviation
     /// shrank toward it, so a segment in a jam was forecast near free flow (30 minutes ahead, at
     /// 4 km/h, 32 km/h), and with two weeks of data, where the leave-one-out average of a slot is
-    /// one other day, the model lost to persistence at every horizon. Anchored on the last
-    /// observed value, with both averages as inputs, shrinkage falls back to persistence.
+    /// one other day, the model lost to persistence at every horizon. Anchored on the recent
+    /// level (`lastObserved`: the 15-minute mean, else the last value), shrinkage falls back to a
+    /// smoothed persistence. With a month of history the average is the better anchor at 60
+    /// minutes (1.2 km/h against 1.6 anchored on the recent level), so each cell chooses.
     public enum Anchor: String, Codable, Sendable {
         case historicalAverage = "historical_average"
         case lastObserved = "last_observed"
@@ -43,9 +45,23 @@ public struct RidgeForecastModel: ForecastModel {
         public var validationMAE: Double?
         public var trainingRows: Int
         public var validationRows: Int
+        /// What this cell's solution is a deviation from, chosen on validation with the penalty;
+        /// nil in artifacts written before the choice (the model's `anchor` then).
+        public var anchor: Anchor?
+
+        public init(
+            penalty: Double, loss: Loss, validationMAE: Double?, trainingRows: Int, validationRows: Int, anchor: Anchor? = nil
+        ) {
+            self.penalty = penalty
+            self.loss = loss
+            self.validationMAE = validationMAE
+            self.trainingRows = trainingRows
+            self.validationRows = validationRows
+            self.anchor = anchor
+        }
 
         enum CodingKeys: String, CodingKey {
-            case penalty, loss
+            case penalty, loss, anchor
             case validationMAE = "validation_mae"
             case trainingRows = "training_rows"
             case validationRows = "validation_rows"
@@ -88,7 +104,8 @@ public struct RidgeForecastModel: ForecastModel {
     /// segment mean); empty for artifacts written before them.
     public let fallbackSolutions: [String: RidgeSolution]
     public let fallbackSelections: [String: Selection]
-    /// What the solutions predict deviations from.
+    /// What solutions whose selection names no anchor predict deviations from (artifacts written
+    /// before the choice).
     public let anchor: Anchor
     /// Cells answered by a baseline instead of the regression (see `BaselineRoute`).
     public let baselineRoutes: [BaselineRoute]
@@ -150,26 +167,37 @@ public struct RidgeForecastModel: ForecastModel {
         let haTarget: Double
         let haIssue: Double
         let solution: RidgeSolution
-        if let slotAverage, let slotSolution = solutions[key] {
-            (haTarget, haIssue, solution) = (slotAverage, table.value(segment: segment, time: input.issueTime), slotSolution)
-        } else if let fallbackSolution = fallbackSolutions[key] {
+        let selection: Selection?
+        if let slotAverage, let (chosen, solved) = Self.lookup(solutions, [key]) {
+            (haTarget, haIssue, solution, selection) = (
+                slotAverage, table.value(segment: segment, time: input.issueTime), solved, selections[chosen]
+            )
+        } else if let (chosen, solved) = Self.lookup(fallbackSolutions, [key]) {
             let fallback = table.fallback(segment: segment)
-            (haTarget, haIssue, solution) = (fallback, fallback, fallbackSolution)
+            (haTarget, haIssue, solution, selection) = (fallback, fallback, solved, fallbackSelections[chosen])
         } else if let oldSolution = solutions[key] {
-            (haTarget, haIssue, solution) = (
-                slotAverage ?? table.fallback(segment: segment), table.value(segment: segment, time: input.issueTime), oldSolution
+            (haTarget, haIssue, solution, selection) = (
+                slotAverage ?? table.fallback(segment: segment), table.value(segment: segment, time: input.issueTime), oldSolution,
+                selections[key]
             )
         } else {
             return table.value(segment: segment, time: targetTime)
         }
-        let base = anchor.value(lastObserved: design.recentLevel(input, target), average: haTarget)
+        let recent = Anchor.lastObserved.value(lastObserved: design.recentLevel(input, target), average: haTarget)
+        let base = (selection?.anchor ?? anchor) == .lastObserved ? recent : haTarget
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: design.columnCount) { row in
             guard let pointer = row.baseAddress else { return base }
             design.fill(
-                pointer, input: input, horizonMinutes: horizonMinutes, haIssue: haIssue, haTarget: haTarget,
+                pointer, input: input, horizonMinutes: horizonMinutes, haIssue: haIssue, haTarget: haTarget, recent: recent,
                 profile: table.profileMean(segment: segment, time: targetTime) ?? haTarget, clock: table.clock)
             return base + solution.predict(UnsafeBufferPointer(row))
         }
+    }
+
+    /// The first of `keys` that `solutions` holds, with its solution.
+    private static func lookup(_ solutions: [String: RidgeSolution], _ keys: [String]) -> (String, RidgeSolution)? {
+        for key in keys { if let solution = solutions[key] { return (key, solution) } }
+        return nil
     }
 
     public func artifact() throws -> [UInt8] {

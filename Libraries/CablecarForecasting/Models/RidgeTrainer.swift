@@ -26,7 +26,20 @@ struct RidgeTrainer {
     enum Regime { case slotAverage, noSlotAverage }
     static let minimumRegimeRows = 100
     static let minimumRegimeSpan: EpochMillis = 86_400_000 - 3_600_000
-    /// What every row is fitted as a deviation from (see `RidgeForecastModel.Anchor`).
+    /// The anchors a regime's solutions may use, the first preferred (see `selectAndFit`). Rows
+    /// without an average of their slot would be deviations from a segment mean, which shrank jams
+    /// to free flow: they use the recent level. Rows with one choose on validation: with two weeks
+    /// the slot average is one other day and the recent level wins; with a month the average is the
+    /// better place to shrink to at 30 and 60 minutes (`SimulatedMonthTests`).
+    static func anchors(_ regime: Regime) -> [RidgeForecastModel.Anchor] {
+        regime == .slotAverage ? [.lastObserved, .historicalAverage] : [.lastObserved]
+    }
+
+    /// How much better (relative pooled validation MAE) a later anchor of `anchors` must be to be
+    /// chosen over the first.
+    static let anchorMargin = 0.03
+    /// What rows are built as deviations from; the other anchor is fitted on the same Gram
+    /// (see `selectAndFit`).
     static let anchor = RidgeForecastModel.Anchor.lastObserved
 
     let data: TrainingData
@@ -57,10 +70,10 @@ struct RidgeTrainer {
                     let key = RidgeForecastModel.key(target, horizon, neighborhood)
                     for regime in [Regime.slotAverage, .noSlotAverage] {
                         let regimeTrain = train.filter { self.regime(of: $0, accumulator) == regime }
-                        // Too few rows for a regime, or rows from only part of the daily cycle: its
-                        // forecasts use the other regime's solution. Retrained eight hours into a
-                        // second week, the slot-average regime had only that night and morning,
-                        // and its solution scored 17 % worse than production on the next rush hours.
+                        // Too few rows for a regime, or rows from only part of the daily cycle (a
+                        // retraining eight hours into a second week has slot averages for that
+                        // night and morning only): its forecasts use the other regime's solution,
+                        // rather than one fitted on some hours applied to all of them.
                         guard regimeTrain.count >= Self.minimumRegimeRows, spansADay(regimeTrain) else { continue }
                         let regimeValid = valid.filter { self.regime(of: $0, accumulator) == regime }
                         let examples = regimeTrain + regimeValid
@@ -68,7 +81,7 @@ struct RidgeTrainer {
                             key: key, design: design, accumulator: accumulator, target: target, horizon: horizon, regime: regime,
                             examples: examples, trainingRows: regimeTrain.count)
                         let (solution, selection) = try selectAndFit(
-                            matrix, rowTimes: examples.map { data.rows[$0.row].timestamp }, folds: folds)
+                            matrix, design: design, regime: regime, rowTimes: examples.map { data.rows[$0.row].timestamp }, folds: folds)
                         switch regime {
                         case .slotAverage:
                             solutions[key] = solution
@@ -142,71 +155,117 @@ struct RidgeTrainer {
                     haIssue = haTarget
                 }
                 let input = data.input(example.row)
+                let recent = RidgeForecastModel.Anchor.lastObserved.value(
+                    lastObserved: design.recentLevel(input, target), average: haTarget)
                 design.fill(
-                    base + r * p, input: input, horizonMinutes: horizon, haIssue: haIssue, haTarget: haTarget,
+                    base + r * p, input: input, horizonMinutes: horizon, haIssue: haIssue, haTarget: haTarget, recent: recent,
                     profile: accumulator.profileMean(segment: segment, time: labelTime, leavingOut: example.actual) ?? haTarget,
                     clock: accumulator.clock)
-                y[r] = example.actual - Self.anchor.value(lastObserved: design.recentLevel(input, target), average: haTarget)
+                y[r] = example.actual - recent
             }
         }
         return RidgeDesignMatrix(key: key, columns: design.columnNames, x: x, y: y, trainingRows: trainingRows)
     }
 
-    /// Tries every penalty on each fold (`TimeSplit.validationFolds`: fitted on the other fitting rows,
-    /// scored on the fold's rows; the first fold is the validation period, fitted on the training
-    /// rows only) and keeps the lowest MAE pooled over the folds (the grid order breaks ties).
+    /// Tries every penalty with both anchors on each fold (`TimeSplit.validationFolds`: fitted on
+    /// the other fitting rows, scored on the fold's rows; the first fold is the validation period,
+    /// fitted on the training rows only) and keeps the lowest MAE pooled over the folds (the grid
+    /// order breaks ties; the average must beat the recent level by `anchorMargin`).
     /// Then the same penalty with absolute-error loss (`RobustRidge`) against squared error on
     /// the validation period, keeping the better; finally refits on all rows with both choices.
-    private func selectAndFit(_ matrix: RidgeDesignMatrix, rowTimes: [EpochMillis], folds: [Range<EpochMillis>]) throws
-        -> (RidgeSolution, RidgeForecastModel.Selection)
-    {
+    private func selectAndFit(
+        _ matrix: RidgeDesignMatrix, design: RidgeDesign, regime: Regime, rowTimes: [EpochMillis], folds: [Range<EpochMillis>]
+    ) throws -> (RidgeSolution, RidgeForecastModel.Selection) {
         let validationRows = matrix.x.rows - matrix.trainingRows
+        // Rows are built against the recent level; the historical average's target is the same
+        // plus (recent − average), two columns of the design, so both anchors share one Gram.
+        let shift = design.anchorColumnIndices.map { [(column: $0.recent, weight: 1.0), (column: $0.average, weight: -1.0)] }
+        let anchors = shift == nil ? [Self.anchor] : Self.anchors(regime)
         var best = parameters.penaltyGrid[parameters.penaltyGrid.count / 2]
+        var bestAnchor = anchors[0]
         var bestMAE: Double?
         var loss = RidgeForecastModel.Loss.absolute
+        var y = bestAnchor == .lastObserved ? matrix.y : shifted(matrix, by: shift ?? []).y
         if validationRows > 0 {
-            let problem = try RidgeProblem(x: matrix.x, y: matrix.y, rowCount: matrix.trainingRows)
-            var pooled = parameters.penaltyGrid.map { _ in ErrorAccumulator() }
-            var validationSolutions: [RidgeSolution] = []
-            for penalty in parameters.penaltyGrid {
-                validationSolutions.append(try problem.solve(penalty: penalty))
-            }
-            for (index, solution) in validationSolutions.enumerated() {
-                addErrors(solution, matrix, rows: matrix.trainingRows..<matrix.x.rows, to: &pooled[index])
+            let base = try RidgeProblem(x: matrix.x, y: matrix.y, rowCount: matrix.trainingRows)
+            var pooled = anchors.map { _ in parameters.penaltyGrid.map { _ in ErrorAccumulator() } }
+            var validationSolutions: [[RidgeSolution]] = []
+            for (a, anchor) in anchors.enumerated() {
+                let problem = anchor == .lastObserved ? base : try base.shiftingTarget(by: shift ?? [])
+                let target = anchor == .lastObserved ? matrix : shifted(matrix, by: shift ?? [])
+                var solutions: [RidgeSolution] = []
+                for (index, penalty) in parameters.penaltyGrid.enumerated() {
+                    let solution = try problem.solve(penalty: penalty)
+                    addErrors(solution, target, rows: matrix.trainingRows..<matrix.x.rows, to: &pooled[a][index])
+                    solutions.append(solution)
+                }
+                validationSolutions.append(solutions)
             }
             for fold in folds.dropFirst() {
                 guard let held = holdingOut(fold, from: matrix, rowTimes: rowTimes) else { continue }
                 let foldProblem = try RidgeProblem(x: held.x, y: held.y, rowCount: held.trainingRows)
-                for (index, penalty) in parameters.penaltyGrid.enumerated() {
-                    addErrors(try foldProblem.solve(penalty: penalty), held, rows: held.trainingRows..<held.x.rows, to: &pooled[index])
+                for (a, anchor) in anchors.enumerated() {
+                    let problem = anchor == .lastObserved ? foldProblem : try foldProblem.shiftingTarget(by: shift ?? [])
+                    let target = anchor == .lastObserved ? held : shifted(held, by: shift ?? [])
+                    for (index, penalty) in parameters.penaltyGrid.enumerated() {
+                        addErrors(try problem.solve(penalty: penalty), target, rows: held.trainingRows..<held.x.rows, to: &pooled[a][index])
+                    }
                 }
             }
-            var bestIndex: Int?
-            for index in parameters.penaltyGrid.indices {
-                guard let mae = pooled[index].mae else { continue }
-                if bestIndex.flatMap({ pooled[$0].mae }).map({ mae < $0 }) ?? true { bestIndex = index }
+            // The recent level is the default; the average must validate clearly better (by
+            // `anchorMargin`) to replace it: a close call on a few validation days went to the
+            // average in cells where the recent level was better on the days after.
+            var bestIndex: (anchor: Int, penalty: Int)?
+            for a in anchors.indices {
+                var anchorBest: (index: Int, mae: Double)?
+                for index in parameters.penaltyGrid.indices {
+                    guard let mae = pooled[a][index].mae else { continue }
+                    if anchorBest.map({ mae < $0.mae }) ?? true { anchorBest = (index, mae) }
+                }
+                guard let anchorBest else { continue }
+                let margin = a == 0 ? 1 : 1 - Self.anchorMargin
+                if bestIndex.flatMap({ pooled[$0.anchor][$0.penalty].mae }).map({ anchorBest.mae < $0 * margin }) ?? true {
+                    bestIndex = (a, anchorBest.index)
+                }
             }
-            let bestSolution = bestIndex.map { validationSolutions[$0] }
-            if let bestIndex { best = parameters.penaltyGrid[bestIndex] }
-            bestMAE = bestIndex.flatMap { pooled[$0].mae }
-            let squaredMAE = bestSolution.flatMap { validationMAE($0, matrix) }
+            if let bestIndex {
+                best = parameters.penaltyGrid[bestIndex.penalty]
+                bestAnchor = anchors[bestIndex.anchor]
+                bestMAE = pooled[bestIndex.anchor][bestIndex.penalty].mae
+            }
+            let chosen = bestAnchor == .lastObserved ? matrix : shifted(matrix, by: shift ?? [])
+            y = chosen.y
+            let bestSolution = bestIndex.map { validationSolutions[$0.anchor][$0.penalty] }
+            let squaredMAE = bestSolution.flatMap { validationMAE($0, chosen) }
             let robust = try RobustRidge.fitLeastAbsolute(
-                x: matrix.x, y: matrix.y, rowCount: matrix.trainingRows, penalty: best, start: bestSolution)
-            if let robustMAE = validationMAE(robust, matrix), let squaredMAE, robustMAE >= squaredMAE {
+                x: matrix.x, y: y, rowCount: matrix.trainingRows, penalty: best, start: bestSolution)
+            if let robustMAE = validationMAE(robust, chosen), let squaredMAE, robustMAE >= squaredMAE {
                 loss = .squared
             }
         }
         let final: RidgeSolution
         switch loss {
-        case .squared: final = try RidgeProblem(x: matrix.x, y: matrix.y).solve(penalty: best)
-        case .absolute: final = try RobustRidge.fitLeastAbsolute(x: matrix.x, y: matrix.y, penalty: best)
+        case .squared: final = try RidgeProblem(x: matrix.x, y: y).solve(penalty: best)
+        case .absolute: final = try RobustRidge.fitLeastAbsolute(x: matrix.x, y: y, penalty: best)
         }
         return (
             final,
             RidgeForecastModel.Selection(
                 penalty: best, loss: loss, validationMAE: bestMAE, trainingRows: matrix.trainingRows,
-                validationRows: validationRows)
+                validationRows: validationRows, anchor: shift == nil ? nil : bestAnchor)
         )
+    }
+
+    /// The matrix with its target plus `Σ weight · x[column]` (the other anchor's target).
+    private func shifted(_ matrix: RidgeDesignMatrix, by terms: [(column: Int, weight: Double)]) -> RidgeDesignMatrix {
+        var result = matrix
+        let p = matrix.x.columns
+        matrix.x.values.withUnsafeBufferPointer { xs in
+            for r in 0..<matrix.x.rows {
+                for term in terms { result.y[r] += term.weight * xs[r * p + term.column] }
+            }
+        }
+        return result
     }
 
     /// The matrix's rows outside `fold` first (as training rows), then the fold's; nil when the

@@ -93,6 +93,36 @@ public struct RidgeProblem: Sendable {
         self.rhs = rhs
     }
 
+    private init(
+        rows: Int, columns: Int, means: [Double], scales: [Double], yMean: Double, gram: [Double], rhs: [Double]
+    ) {
+        self.rows = rows
+        self.columns = columns
+        self.means = means
+        self.scales = scales
+        self.yMean = yMean
+        self.gram = gram
+        self.rhs = rhs
+    }
+
+    /// The same problem for the target `y + Σ weight · x[column]`, without another pass over the
+    /// rows: since `x[c] − mean[c] = scale[c] · z[c]`, the new right-hand side is
+    /// `rhs + Σ weight · scale[c] · (Z'Z)[·, c]`. Lets a fit try another target that differs from
+    /// `y` by columns of `x` (another anchor) for the price of a solve.
+    public func shiftingTarget(by terms: [(column: Int, weight: Double)]) throws -> RidgeProblem {
+        var rhs = self.rhs
+        var yMean = self.yMean
+        for term in terms {
+            guard (0..<columns).contains(term.column), term.weight.isFinite else {
+                throw NumericsError.invalidInput("no column \(term.column) to shift the target by")
+            }
+            let factor = term.weight * scales[term.column]
+            for row in 0..<columns { rhs[row] += factor * gram[row * columns + term.column] }
+            yMean += term.weight * means[term.column]
+        }
+        return RidgeProblem(rows: rows, columns: columns, means: means, scales: scales, yMean: yMean, gram: gram, rhs: rhs)
+    }
+
     /// Solves `(Z'Z + λI) w = Z'(y − ȳ)` by Cholesky (LAPACK dposv).
     public func solve(penalty: Double) throws -> RidgeSolution {
         guard penalty >= 0, penalty.isFinite else {
