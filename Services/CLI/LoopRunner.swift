@@ -15,6 +15,10 @@ import Logging
 /// 3. Report: serving, monitoring per neighborhood, alerts and model versions, on the terminal and
 ///    as an HTML file.
 ///
+/// With `imported` (real detector history, `ImportStep`), `cablecar-sim import` feeds phase 1 in
+/// place of the replay, the services see the imported city, and the loop stops after training
+/// and evaluation (there is no simulator to drift).
+///
 /// Children are stopped (SIGTERM, graceful) on the way out, also on failure.
 struct LoopRunner {
     let endpoints: LocalStack.Endpoints
@@ -25,6 +29,7 @@ struct LoopRunner {
     let driftArguments: [String]
     let pace: Int
     let startDate: String
+    var imported: ImportStep?
 
     static let ingestPort = 8081
     static let forecastPort = 8084
@@ -40,6 +45,10 @@ struct LoopRunner {
         let environment = [
             "CABLECAR_DATABASE_URL": endpoints.databaseURL, "CABLECAR_KAFKA_BROKERS": endpoints.kafkaBrokers,
         ]
+        if let imported {
+            try await trainOnImport(imported, children: children, environment: environment, started: started)
+            return
+        }
         try children.start("cablecar-ingest", environment: environment.merging(["CABLECAR_HTTP_PORT": "\(Self.ingestPort)"]) { $1 })
         try await waitUntilReady(service: "cablecar-ingest", port: Self.ingestPort, children: children)
         let features = try await FeatureStep.start(children: children, environment: environment)
