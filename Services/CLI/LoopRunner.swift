@@ -49,9 +49,7 @@ struct LoopRunner {
             try await trainOnImport(imported, children: children, environment: environment, started: started)
             return
         }
-        try children.start("cablecar-ingest", environment: environment.merging(["CABLECAR_HTTP_PORT": "\(Self.ingestPort)"]) { $1 })
-        try await waitUntilReady(service: "cablecar-ingest", port: Self.ingestPort, children: children)
-        let features = try await FeatureStep.start(children: children, environment: environment)
+        let features = try await startIngestAndFeatures(children: children, environment: environment)
 
         // Phase 1: the history the first model learns from.
         let baselineTruth = home.appendingPathComponent("ground-truth.jsonl")
@@ -59,12 +57,7 @@ struct LoopRunner {
         if let scenario { replay += ["--scenario", scenario] }
         progress(started, "replaying \(days) simulated day(s) of the city from \(startDate) into the raw topics ...")
         try children.runToCompletion("cablecar-sim", arguments: replay, environment: environment)
-        progress(started, "waiting for ingest to account for every raw record ...")
-        let report = try await IngestProgress(ingestPort: Self.ingestPort).waitUntilCaughtUp()
-        print(report)
-        progress(started, "waiting for the feature store to catch up with obs.* ...")
-        let caughtUp = try await features.waitUntilCaughtUp()
-        print(caughtUp.summary)
+        let caughtUp = try await waitForIngestAndFeatures(features, started: started)
 
         let training = TrainingStep(
             environment: environment, groundTruth: baselineTruth,
@@ -135,6 +128,24 @@ struct LoopRunner {
             served: servedFrom..<(servedFrom + EpochMillis(driftDays) * 86_400_000)
         ).write()
         progress(started, "loop finished")
+    }
+
+    /// Starts ingest and the feature store and waits until both are ready.
+    func startIngestAndFeatures(children: ChildProcesses, environment: [String: String]) async throws -> FeatureStep {
+        try children.start("cablecar-ingest", environment: environment.merging(["CABLECAR_HTTP_PORT": "\(Self.ingestPort)"]) { $1 })
+        try await waitUntilReady(service: "cablecar-ingest", port: Self.ingestPort, children: children)
+        return try await FeatureStep.start(children: children, environment: environment)
+    }
+
+    /// Waits until ingest has accounted for every raw record and the feature store has caught
+    /// up, printing ingest's accounting and the store's summary.
+    func waitForIngestAndFeatures(_ features: FeatureStep, started: ContinuousClock.Instant) async throws -> FeatureStep.CaughtUp {
+        progress(started, "waiting for ingest to account for every raw record ...")
+        print(try await IngestProgress(ingestPort: Self.ingestPort).waitUntilCaughtUp())
+        progress(started, "waiting for the feature store to catch up with obs.* ...")
+        let caughtUp = try await features.waitUntilCaughtUp()
+        print(caughtUp.summary)
+        return caughtUp
     }
 
     func replayArguments(days: Int, start: String, groundTruth: URL) -> [String] {

@@ -8,14 +8,8 @@ extension LoopRunner {
         progress(started, "importing \(imported.readings) (detectors: \(imported.mapping)) into raw.loop ...")
         let counts = try imported.run(children: children, brokers: endpoints.kafkaBrokers, environment: base)
         let environment = base.merging(imported.serviceEnvironment) { $1 }
-        try children.start("cablecar-ingest", environment: environment.merging(["CABLECAR_HTTP_PORT": "\(Self.ingestPort)"]) { $1 })
-        try await waitUntilReady(service: "cablecar-ingest", port: Self.ingestPort, children: children)
-        let features = try await FeatureStep.start(children: children, environment: environment)
-        progress(started, "waiting for ingest to account for every raw record ...")
-        print(try await IngestProgress(ingestPort: Self.ingestPort).waitUntilCaughtUp())
-        progress(started, "waiting for the feature store to catch up with obs.* ...")
-        let caughtUp = try await features.waitUntilCaughtUp()
-        print(caughtUp.summary)
+        let features = try await startIngestAndFeatures(children: children, environment: environment)
+        let caughtUp = try await waitForIngestAndFeatures(features, started: started)
         let training = TrainingStep(
             environment: environment, groundTruth: nil, materializedFrom: caughtUp.firstStep,
             materializedUntil: caughtUp.lastStep.map { $0 + 5 * 60_000 }, targets: ImportStep.targets(counts))
