@@ -138,12 +138,14 @@ struct LoopRunner {
     }
 
     /// Waits until ingest has accounted for every raw record and the feature store has caught
-    /// up, printing ingest's accounting and the store's summary.
-    func waitForIngestAndFeatures(_ features: FeatureStep, started: ContinuousClock.Instant) async throws -> FeatureStep.CaughtUp {
+    /// up (to the step `reaching`, when given), printing ingest's accounting and the store's summary.
+    func waitForIngestAndFeatures(
+        _ features: FeatureStep, started: ContinuousClock.Instant, reaching: Int64? = nil
+    ) async throws -> FeatureStep.CaughtUp {
         progress(started, "waiting for ingest to account for every raw record ...")
         print(try await IngestProgress(ingestPort: Self.ingestPort).waitUntilCaughtUp())
         progress(started, "waiting for the feature store to catch up with obs.* ...")
-        let caughtUp = try await features.waitUntilCaughtUp()
+        let caughtUp = try await features.waitUntilCaughtUp(reaching: reaching)
         print(caughtUp.summary)
         return caughtUp
     }

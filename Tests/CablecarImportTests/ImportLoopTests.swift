@@ -50,7 +50,8 @@ struct ImportLoopTests {
         #expect(accounting.accepted + accounting.rejected + accounting.duplicate == accounting.received)
         #expect(accounting.accepted == counts.messages, "ingest dead-lettered \(accounting.rejectedByReason)")
 
-        let (from, until) = try await platform.waitForFeatures()
+        let lastMessage = try #require(counts.lastEventTime)
+        let (from, until) = try await platform.waitForFeatures(reaching: lastMessage - 30 * 60_000)
         #expect(until - from >= EpochMillis(Self.days - 1) * 86_400_000)
         let outcome = try await platform.train(from: from, until: until, targets: ["flow_veh_h"])
         let report = outcome.evaluation

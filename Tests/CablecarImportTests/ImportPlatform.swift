@@ -114,8 +114,9 @@ struct ImportPlatform {
         }
     }
 
-    /// The materialized steps `[from, until)` once the feature store has no lag and stopped moving.
-    func waitForFeatures(timeout: Duration = .seconds(300)) async throws -> (EpochMillis, EpochMillis) {
+    /// The materialized steps `[from, until)` once the feature store has no lag, stopped moving
+    /// and materialized up to `reaching` (ingest emits as its watermark passes the data).
+    func waitForFeatures(reaching: EpochMillis, timeout: Duration = .seconds(300)) async throws -> (EpochMillis, EpochMillis) {
         let deadline = ContinuousClock.now + timeout
         var previous = -1
         var steady = 0
@@ -126,7 +127,7 @@ struct ImportPlatform {
                 let consumed = catalog.consumedMessages ?? 0
                 steady = consumed == previous && consumed > 0 ? steady + 1 : 0
                 previous = consumed
-                if steady >= 2, await lag(featuresPort) == 0, let last = catalog.lastStep {
+                if steady >= 2, await lag(featuresPort) == 0, let last = catalog.lastStep, last >= reaching {
                     return (last - EpochMillis(max(catalog.steps - 1, 0)) * Interval.lengthMillis, last + Interval.lengthMillis)
                 }
             }

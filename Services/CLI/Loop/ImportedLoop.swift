@@ -9,7 +9,10 @@ extension LoopRunner {
         let counts = try imported.run(children: children, brokers: endpoints.kafkaBrokers, environment: base)
         let environment = base.merging(imported.serviceEnvironment) { $1 }
         let features = try await startIngestAndFeatures(children: children, environment: environment)
-        let caughtUp = try await waitForIngestAndFeatures(features, started: started)
+        // Ingest holds back the newest intervals until its watermark passes them (allowed
+        // lateness): the store is done once it is within half an hour of the last message.
+        let caughtUp = try await waitForIngestAndFeatures(
+            features, started: started, reaching: counts.lastEventTime.map { $0 - 30 * 60_000 })
         let training = TrainingStep(
             environment: environment, groundTruth: nil, materializedFrom: caughtUp.firstStep,
             materializedUntil: caughtUp.lastStep.map { $0 + 5 * 60_000 }, targets: ImportStep.targets(counts))

@@ -84,7 +84,9 @@ struct TrainingStep {
         guard result.state == "succeeded", let outcome = result.outcome else {
             throw ValidationErrorText("training failed: \(result.error ?? "unknown reason"); see the cablecar-trainer log")
         }
-        print(EvaluationTable.render(outcome.evaluation, verdict: outcome.verdict))
+        let report = outcome.evaluation
+        print("test period: \(Self.format(report.testStart)) – \(Self.format(report.testEnd))")
+        print(EvaluationTable.render(report, verdict: outcome.verdict))
         print(
             """
             model \(outcome.modelName) version \(outcome.modelVersion) (run \(outcome.runID), artifact sha256 \
