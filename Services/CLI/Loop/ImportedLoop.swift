@@ -8,11 +8,18 @@ extension LoopRunner {
         progress(started, "importing \(imported.readings) (detectors: \(imported.mapping)) into raw.loop ...")
         let counts = try imported.run(children: children, brokers: endpoints.kafkaBrokers, environment: base)
         let environment = base.merging(imported.serviceEnvironment) { $1 }
-        let features = try await startIngestAndFeatures(children: children, environment: environment)
+        try children.start("cablecar-ingest", environment: environment.merging(["CABLECAR_HTTP_PORT": "\(Self.ingestPort)"]) { $1 })
+        try await waitUntilReady(service: "cablecar-ingest", port: Self.ingestPort, children: children)
+        progress(started, "waiting for ingest to account for every raw record ...")
+        print(try await IngestProgress(ingestPort: Self.ingestPort).waitUntilCaughtUp())
+        progress(started, "waiting for ingest to emit every observation before the feature store starts ...")
+        _ = try await IngestEmission(ingestPort: Self.ingestPort).waitUntilSettled()
+        let features = try await FeatureStep.start(children: children, environment: environment)
         // Ingest holds back the newest intervals until its watermark passes them (allowed
         // lateness): the store is done once it is within half an hour of the last message.
-        let caughtUp = try await waitForIngestAndFeatures(
-            features, started: started, reaching: counts.lastEventTime.map { $0 - 30 * 60_000 })
+        progress(started, "waiting for the feature store to catch up with obs.* ...")
+        let caughtUp = try await features.waitUntilCaughtUp(reaching: counts.lastEventTime.map { $0 - 30 * 60_000 })
+        print(caughtUp.summary)
         let training = TrainingStep(
             environment: environment, groundTruth: nil, materializedFrom: caughtUp.firstStep,
             materializedUntil: caughtUp.lastStep.map { $0 + 5 * 60_000 }, targets: ImportStep.targets(counts))
