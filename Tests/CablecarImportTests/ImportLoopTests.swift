@@ -43,12 +43,17 @@ struct ImportLoopTests {
         #expect(rejections.contains("unknown_detector,\"detector odot-85-999 is not in the mapping file\""))
         #expect(rejections.contains("unparseable,\"count lots is not a whole number\""))
 
-        let processes = try await platform.start()
+        var processes = try await platform.start([("cablecar-ingest", platform.ingestPort)])
         defer { for process in processes where process.process.isRunning { process.process.terminate() } }
         let accounting = try await platform.waitForIngest(messages: counts.messages)
         #expect(accounting.received == counts.messages)
         #expect(accounting.accepted + accounting.rejected + accounting.duplicate == accounting.received)
         #expect(accounting.accepted == counts.messages, "ingest dead-lettered \(accounting.rejectedByReason)")
+        let emitted = try await platform.waitForEmission()
+        #expect(emitted > 0)
+        processes += try await platform.start([
+            ("cablecar-features", platform.featuresPort), ("cablecar-trainer", platform.trainerPort),
+        ])
 
         let lastMessage = try #require(counts.lastEventTime)
         let (from, until) = try await platform.waitForFeatures(reaching: lastMessage - 30 * 60_000)

@@ -40,7 +40,7 @@ struct ImportPlatform {
         return try JSONDecoder().decode(ImportCounts.self, from: Data(contentsOf: summary))
     }
 
-    func start() async throws -> [ServiceProcess] {
+    var environment: [String: String] {
         var environment = [
             "CABLECAR_DATABASE_URL": database, "CABLECAR_KAFKA_BROKERS": brokers, "CABLECAR_LOG_LEVEL": "warning",
             "CABLECAR_INGEST_CITY": city.path, "CABLECAR_FEATURES_CITY": city.path,
@@ -51,8 +51,13 @@ struct ImportPlatform {
             environment["CABLECAR_\(service)_TOPIC_PREFIX"] = prefix
             environment["CABLECAR_\(service)_GROUP"] = prefix + service.lowercased()
         }
+        return environment
+    }
+
+    /// Starts `services` (name, port), each ready, or stops them all and throws.
+    func start(_ services: [(String, Int)]) async throws -> [ServiceProcess] {
         var started: [ServiceProcess] = []
-        for (name, port) in [("cablecar-ingest", ingestPort), ("cablecar-features", featuresPort), ("cablecar-trainer", trainerPort)] {
+        for (name, port) in services {
             let (process, ready) = try await ServiceProcess.start(
                 name, port: port, environment: environment.merging(["CABLECAR_HTTP_PORT": "\(port)"]) { $1 })
             started.append(process)
@@ -78,6 +83,28 @@ struct ImportPlatform {
     }
 
     private struct Accounting: Decodable { var total: Counts }
+
+    /// Observations ingest has emitted, once unchanged for three polls (as `cablecar run` waits
+    /// before it starts the feature store on imported data).
+    func waitForEmission(timeout: Duration = .seconds(300)) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        var last = -1
+        var unchanged = 0
+        while ContinuousClock.now < deadline {
+            let answer = try await HTTPProbe.get("http://127.0.0.1:\(ingestPort)/metrics", timeout: 30)
+            let emitted = answer.body.split(separator: "\n").filter { $0.hasPrefix("cablecar_ingest_emitted_total") }
+                .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+            if Int(emitted) == last, last > 0 {
+                unchanged += 1
+                if unchanged >= 3 { return last }
+            } else {
+                last = Int(emitted)
+                unchanged = 0
+            }
+            try await Task.sleep(for: .seconds(2))
+        }
+        throw TestFailure("ingest did not finish emitting within \(timeout) (\(last) observations)")
+    }
     private struct Lag: Decodable { var lag: Int64 }
 
     private func lag(_ port: Int) async -> Int64? {
