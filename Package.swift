@@ -299,6 +299,7 @@ let package = Package(
                 "CablecarFeatureClient",
                 "CablecarRegistryAPI",
                 "CablecarSimulation",
+                "CablecarImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -385,7 +386,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CablecarSimulationTests", dependencies: ["CablecarSimulation", "CablecarDomain"]),
-        .testTarget(name: "CablecarImportTests", dependencies: ["CablecarImport", "CablecarSimulation", "CablecarDomain"]),
+        .testTarget(
+            name: "CablecarImportTests",
+            dependencies: [
+                "CablecarImport", "CablecarSimulation", "CablecarDomain", "CablecarForecasting", "CablecarLocalStack",
+                "CablecarTestSupport",
+            ]
+        ),
         .testTarget(name: "CablecarNumericsTests", dependencies: ["CablecarNumerics"]),
         .testTarget(
             name: "CablecarTrainerTests",

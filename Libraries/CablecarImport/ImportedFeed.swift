@@ -7,7 +7,7 @@ import CablecarSimulation
 /// what that means for the speed target.
 public struct ImportedFeed: Sendable {
     public let records: [FeedRecord]
-    /// Rows that became records (each gives one record per five-minute interval it covers).
+    /// Rows that became records (a long reading gives one record per five-minute interval after it, `IntervalPlan`).
     public let rowsProduced: Int
     public let rowsWithoutSpeed: Int
 
@@ -17,16 +17,15 @@ public struct ImportedFeed: Sendable {
         var withoutSpeed = 0
         for row in readings.rows {
             if row.speedKmh == nil { withoutSpeed += 1 }
-            let publish = row.intervalStart + EpochMillis(row.intervalSeconds) * 1_000
-            for eventTime in IntervalPlan.eventTimes(start: row.intervalStart, intervalSeconds: row.intervalSeconds) {
+            for placement in IntervalPlan.placements(start: row.intervalStart, intervalSeconds: row.intervalSeconds) {
                 let reading = LoopDetectorReading(
-                    sensorID: row.detectorID, eventTime: eventTime, intervalSeconds: row.intervalSeconds, vehicleCount: row.count,
+                    sensorID: row.detectorID, eventTime: placement.eventTime, intervalSeconds: row.intervalSeconds, vehicleCount: row.count,
                     occupancy: row.occupancy ?? 0,
                     speedKmh: row.speedKmh ?? speedOf[row.segmentID] ?? DetectorMapping.defaultFreeFlowSpeedKmh)
                 records.append(
                     FeedRecord(
-                        topic: .rawLoop, key: Array(row.segmentID.utf8), value: try reading.wireBytes(), eventTime: eventTime,
-                        publishTime: publish))
+                        topic: .rawLoop, key: Array(row.segmentID.utf8), value: try reading.wireBytes(),
+                        eventTime: placement.eventTime, publishTime: placement.publishTime))
             }
         }
         records.sort { ($0.publishTime, $0.eventTime) < ($1.publishTime, $1.eventTime) }

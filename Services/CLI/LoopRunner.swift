@@ -15,6 +15,10 @@ import Logging
 /// 3. Report: serving, monitoring per neighborhood, alerts and model versions, on the terminal and
 ///    as an HTML file.
 ///
+/// With `imported` (real detector history, `ImportStep`), `cablecar-sim import` feeds phase 1 in
+/// place of the replay, the services see the imported city, and the loop stops after training
+/// and evaluation (there is no simulator to drift).
+///
 /// Children are stopped (SIGTERM, graceful) on the way out, also on failure.
 struct LoopRunner {
     let endpoints: LocalStack.Endpoints
@@ -25,6 +29,7 @@ struct LoopRunner {
     let driftArguments: [String]
     let pace: Int
     let startDate: String
+    var imported: ImportStep?
 
     static let ingestPort = 8081
     static let forecastPort = 8084
@@ -40,9 +45,11 @@ struct LoopRunner {
         let environment = [
             "CABLECAR_DATABASE_URL": endpoints.databaseURL, "CABLECAR_KAFKA_BROKERS": endpoints.kafkaBrokers,
         ]
-        try children.start("cablecar-ingest", environment: environment.merging(["CABLECAR_HTTP_PORT": "\(Self.ingestPort)"]) { $1 })
-        try await waitUntilReady(service: "cablecar-ingest", port: Self.ingestPort, children: children)
-        let features = try await FeatureStep.start(children: children, environment: environment)
+        if let imported {
+            try await trainOnImport(imported, children: children, environment: environment, started: started)
+            return
+        }
+        let features = try await startIngestAndFeatures(children: children, environment: environment)
 
         // Phase 1: the history the first model learns from.
         let baselineTruth = home.appendingPathComponent("ground-truth.jsonl")
@@ -50,12 +57,7 @@ struct LoopRunner {
         if let scenario { replay += ["--scenario", scenario] }
         progress(started, "replaying \(days) simulated day(s) of the city from \(startDate) into the raw topics ...")
         try children.runToCompletion("cablecar-sim", arguments: replay, environment: environment)
-        progress(started, "waiting for ingest to account for every raw record ...")
-        let report = try await IngestProgress(ingestPort: Self.ingestPort).waitUntilCaughtUp()
-        print(report)
-        progress(started, "waiting for the feature store to catch up with obs.* ...")
-        let caughtUp = try await features.waitUntilCaughtUp()
-        print(caughtUp.summary)
+        let caughtUp = try await waitForIngestAndFeatures(features, started: started)
 
         let training = TrainingStep(
             environment: environment, groundTruth: baselineTruth,
@@ -126,6 +128,26 @@ struct LoopRunner {
             served: servedFrom..<(servedFrom + EpochMillis(driftDays) * 86_400_000)
         ).write()
         progress(started, "loop finished")
+    }
+
+    /// Starts ingest and the feature store and waits until both are ready.
+    func startIngestAndFeatures(children: ChildProcesses, environment: [String: String]) async throws -> FeatureStep {
+        try children.start("cablecar-ingest", environment: environment.merging(["CABLECAR_HTTP_PORT": "\(Self.ingestPort)"]) { $1 })
+        try await waitUntilReady(service: "cablecar-ingest", port: Self.ingestPort, children: children)
+        return try await FeatureStep.start(children: children, environment: environment)
+    }
+
+    /// Waits until ingest has accounted for every raw record and the feature store has caught
+    /// up (to the step `reaching`, when given), printing ingest's accounting and the store's summary.
+    func waitForIngestAndFeatures(
+        _ features: FeatureStep, started: ContinuousClock.Instant, reaching: Int64? = nil
+    ) async throws -> FeatureStep.CaughtUp {
+        progress(started, "waiting for ingest to account for every raw record ...")
+        print(try await IngestProgress(ingestPort: Self.ingestPort).waitUntilCaughtUp())
+        progress(started, "waiting for the feature store to catch up with obs.* ...")
+        let caughtUp = try await features.waitUntilCaughtUp(reaching: reaching)
+        print(caughtUp.summary)
+        return caughtUp
     }
 
     func replayArguments(days: Int, start: String, groundTruth: URL) -> [String] {

@@ -38,6 +38,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "Write every rejected row (line, reason, detail) to this CSV file.")
     var rejectionsOut: String?
 
+    @Option(help: "Write the counts (rows read, produced, rejected by reason, messages, speed present) to this JSON file.")
+    var summaryOut: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -65,6 +68,11 @@ struct ImportCommand: AsyncParsableCommand {
         try await sink.finish()
         if let rejectionsOut {
             try Data(ImportSummary.rejectionsCSV(rows.rejections).utf8).write(to: URL(fileURLWithPath: rejectionsOut))
+        }
+        if let summaryOut {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(ImportCounts(readings: rows, feed: feed, city: city)).write(to: URL(fileURLWithPath: summaryOut))
         }
         print(ImportSummary(readings: rows, feed: feed, city: city, destination: output.destinationDescription).text)
     }

@@ -111,7 +111,7 @@ private let mappingCSV = """
 }
 
 @Suite struct FeedTests {
-    @Test func aLongReadingCoversEachFiveMinuteIntervalAtItsMeanRate() throws {
+    @Test func aLongReadingIsHeldOverTheFiveMinuteIntervalsAfterItsEnd() throws {
         let mapping = try DetectorMapping(csv: mappingCSV)
         let csv = "detector_id,interval_start,interval_s,count\nd3,2024-04-18T00:00:00Z,900,30\nd1,2024-04-18T00:00:00Z,300,7\n"
         let feed = try ImportedFeed(try ReadingsImport(csv: csv, mapping: mapping), mapping: mapping)
@@ -120,12 +120,49 @@ private let mappingCSV = """
         #expect(feed.records.allSatisfy { $0.topic == .rawLoop })
         let start: EpochMillis = 1_713_398_400_000
         let long = feed.records.filter { $0.keyString == "s2" }
-        #expect(long.map(\.eventTime) == [start, start + 300_000, start + 600_000])
-        #expect(long.allSatisfy { $0.publishTime == start + 900_000 })
+        #expect(long.map(\.eventTime) == [start + 900_000, start + 1_200_000, start + 1_500_000])
+        #expect(long.map(\.publishTime) == long.map(\.eventTime))
         let reading = try WireCodec.decode(LoopDetectorReading.self, from: long[1].value)
         #expect(reading.vehicleCount == 30 && reading.intervalSeconds == 900 && reading.sensorID == "d3")
         #expect(reading.speedKmh == 40)
+        let short = feed.records.filter { $0.keyString == "s1" }
+        #expect(short.map(\.eventTime) == [start] && short.map(\.publishTime) == [start + 300_000])
         #expect(feed.records.first?.publishTime == start + 300_000)
         #expect(zip(feed.records, feed.records.dropFirst()).allSatisfy { $0.publishTime <= $1.publishTime })
+    }
+}
+
+/// No look-ahead: ingest dates a five-minute interval's observation at the interval's end, so a
+/// reading must never land in an interval that ends before the reading does, and a reading longer
+/// than five minutes in none that it overlaps (features issued inside it would see its mean).
+@Suite struct LookAheadTests {
+    static let intervals = [10, 60, 100, 300, 600, 900, 1_800, 3_600]
+
+    @Test(arguments: intervals) func noReadingIsVisibleBeforeItEnds(intervalSeconds: Int) {
+        let day: EpochMillis = 1_713_398_400_000
+        let step = EpochMillis(min(intervalSeconds, 300)) * 1_000
+        for start in stride(from: day, to: day + 3_600_000, by: Int(step)) {
+            let end = start + EpochMillis(intervalSeconds) * 1_000
+            let placements = IntervalPlan.placements(start: start, intervalSeconds: intervalSeconds)
+            #expect(!placements.isEmpty)
+            for placement in placements {
+                let intervalStart = placement.eventTime - placement.eventTime % Interval.lengthMillis
+                let knownAt = intervalStart + Interval.lengthMillis
+                #expect(knownAt >= end, "a \(intervalSeconds) s reading ending at \(end) is known at \(knownAt)")
+                if intervalSeconds > 300 {
+                    #expect(intervalStart >= end, "a \(intervalSeconds) s reading lands in an interval it overlaps")
+                }
+                #expect(placement.publishTime >= end, "published at \(placement.publishTime), before the reading's end \(end)")
+                // Ingest's defaults: not a future timestamp (300 s), on time (240 s after the interval).
+                #expect(placement.eventTime <= placement.publishTime + 300_000)
+                #expect(placement.publishTime <= knownAt + 240_000)
+            }
+        }
+    }
+
+    @Test func aLongReadingKeepsItsMeanRateInEachInterval() {
+        let placements = IntervalPlan.placements(start: 0, intervalSeconds: 3_600)
+        #expect(placements.count == 12)
+        #expect(placements.first?.eventTime == 3_600_000 && placements.last?.eventTime == 3_600_000 + 11 * 300_000)
     }
 }

@@ -37,10 +37,11 @@ import Testing
         let feed = try ImportedFeed(readings, mapping: mapping)
         #expect(feed.records.count == 3 * readings.rows.count)
         #expect(feed.rowsWithoutSpeed == readings.rows.count)
-        // 2024-04-18T00:00-07:00 to the last quarter hour of 2024-05-13 local time.
+        // Readings of 2024-04-18T00:00-07:00 to the last quarter hour of 2024-05-13 local time,
+        // each held over the three five-minute intervals after its end.
         let first = try #require(feed.records.map(\.eventTime).min())
         let last = try #require(feed.records.map(\.eventTime).max())
-        #expect(first == EpochMillis(1_713_423_600_000))
-        #expect(last == EpochMillis(1_715_669_100_000 + 600_000))
+        #expect(first == EpochMillis(1_713_423_600_000 + 900_000))
+        #expect(last == EpochMillis(1_715_669_100_000 + 900_000 + 600_000))
     }
 }

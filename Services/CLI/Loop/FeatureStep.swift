@@ -57,20 +57,33 @@ struct FeatureStep {
 
     /// Waits until the feature store has consumed every `obs.*` message and its counts stopped
     /// moving, then returns a short summary and the newest materialized step.
-    func waitUntilCaughtUp(timeout: Duration = .seconds(1800)) async throws -> CaughtUp {
+    ///
+    /// - Parameter reaching: also wait until the newest materialized step is at least this
+    ///   (epoch ms). Data published before ingest started (an import) is read by ingest in
+    ///   seconds, but its observations reach `obs.*` only as ingest's watermark passes them, so
+    ///   an empty or quiet `obs.*` does not yet mean the store is done.
+    func waitUntilCaughtUp(timeout: Duration = .seconds(1800), reaching: Int64? = nil) async throws -> CaughtUp {
         let deadline = ContinuousClock.now + timeout
         let probe = StreamLagProbe(service: "cablecar-features", port: Self.port)
         var last = -1
         var unchanged = 0
         while ContinuousClock.now < deadline {
             let lag = await probe.lag()
-            let (status, body) = try await HTTPGet.fetch("http://127.0.0.1:\(Self.port)/api/v1/features/catalog", timeout: 30)
-            guard status == 200 else { throw ValidationErrorText("cablecar-features answered \(status) for its catalog") }
+            // Under a burst (an import's whole history emitted at once) the catalog's query may
+            // fail or time out while the stream writes: a transient answer, asked again.
+            let answer = try? await HTTPGet.fetch("http://127.0.0.1:\(Self.port)/api/v1/features/catalog", timeout: 30)
+            guard let (status, body) = answer, status == 200 else {
+                print("  feature store catalog not available (\(answer.map { "status \($0.status)" } ?? "no answer")); asking again")
+                unchanged = 0
+                try await Task.sleep(for: .seconds(2))
+                continue
+            }
             let catalog = try JSONDecoder().decode(Catalog.self, from: body)
             let consumed = catalog.consumedMessages ?? 0
             if consumed == last {
                 unchanged += 1
-                if lag == 0 && unchanged >= 2 {
+                let reached = reaching.map { wanted in catalog.lastStep.map { $0 >= wanted } ?? false } ?? true
+                if lag == 0 && unchanged >= 2 && reached {
                     return CaughtUp(
                         summary: summary(catalog), lastStep: catalog.lastStep,
                         firstStep: catalog.lastStep.map { $0 - Int64(max(catalog.steps - 1, 0)) * 5 * 60_000 })

@@ -6,18 +6,22 @@ import Foundation
     import FoundationNetworking
 #endif
 
-/// The loop's training step: starts cablecar-trainer, asks it to train on the replayed days
-/// (POST /api/v1/train), waits for the result (GET /api/v1/train/{id}) and prints the evaluation
+/// The loop's training step: starts cablecar-trainer, asks it to train on the replayed (or
+/// imported) days (POST /api/v1/train), waits for the result (GET /api/v1/train/{id}) and prints the evaluation
 /// per horizon and neighborhood against the baselines, the gates and the promotion decision.
 struct TrainingStep {
     static let trainerPort = 8083
     static let featuresPort = FeatureStep.port
 
     let environment: [String: String]
-    let groundTruth: URL
+    /// The replay's ground truth (its time range and the noise floor); nil for imported data,
+    /// which trains on everything the feature store materialized and has no truth to compare.
+    let groundTruth: URL?
     /// The steps the feature store has materialized, `[from, until)`, when known.
     let materializedFrom: Int64?
     let materializedUntil: Int64?
+    /// Targets to train (`speed_kmh`, `flow_veh_h`); nil: the trainer's default, both.
+    var targets: [String]?
     var timeout: Duration = .seconds(3600)
 
     /// What GET /api/v1/train/{id} returns, as far as the CLI reads it.
@@ -63,39 +67,39 @@ struct TrainingStep {
     /// Asks the trainer to train on the replayed days, waits and prints the evaluation.
     @discardableResult
     func train() async throws -> Status.Outcome {
-        let (replayStart, replayEnd) = try replayedRange()
-        // The first step of a replay has no history and its last steps are never closed
-        // (nothing arrives after them): train on what the store has materialized.
-        let start = max(replayStart, materializedFrom ?? replayStart)
-        let end = min(replayEnd, materializedUntil ?? replayEnd)
+        let (start, end) = try trainingRange()
         let requestID = "loop-\(start)-\(end)-\(UUID().uuidString.prefix(8).lowercased())"
-        let body: [String: Any] = [
+        var body: [String: Any] = [
             "request_id": requestID, "start": start, "end": end, "reason": "loop", "requested_by": "cablecar run",
         ]
+        if let targets { body["targets"] = targets }
         let base = "http://127.0.0.1:\(Self.trainerPort)/api/v1/train"
         let (status, answer) = try await HTTPGet.post(base, json: try JSONSerialization.data(withJSONObject: body))
         guard status == 202 || status == 200 else {
             throw ValidationErrorText("the trainer refused the training request (\(status)): \(String(decoding: answer, as: UTF8.self))")
         }
-        print("training request \(requestID) queued: \(Self.format(start)) – \(Self.format(end)), speed and flow, horizons 15/30/60 min")
+        let trained = (targets ?? ["speed_kmh", "flow_veh_h"]).joined(separator: " and ")
+        print("training request \(requestID) queued: \(Self.format(start)) – \(Self.format(end)), \(trained), horizons 15/30/60 min")
         let result = try await waitForResult(base + "/" + requestID)
         guard result.state == "succeeded", let outcome = result.outcome else {
             throw ValidationErrorText("training failed: \(result.error ?? "unknown reason"); see the cablecar-trainer log")
         }
-        print(EvaluationTable.render(outcome.evaluation, verdict: outcome.verdict))
+        let report = outcome.evaluation
+        print("test period: \(Self.format(report.testStart)) – \(Self.format(report.testEnd))")
+        print(EvaluationTable.render(report, verdict: outcome.verdict))
         print(
             """
             model \(outcome.modelName) version \(outcome.modelVersion) (run \(outcome.runID), artifact sha256 \
             \(outcome.artifactSHA256.prefix(16))…), trained and evaluated in \(String(format: "%.1f", outcome.trainingSeconds)) s
             decision: \(outcome.decision)\(outcome.productionVersion.map { " (production was version \($0))" } ?? "")
             """)
-        await reportNoiseFloor(outcome)
+        if let groundTruth { await reportNoiseFloor(outcome, groundTruth: groundTruth) }
         return outcome
     }
 
     /// The noise floor of the test period and the share of the reducible error each model
     /// removes, printed and recorded on the run (only a replay knows the truth).
-    private func reportNoiseFloor(_ outcome: Status.Outcome) async {
+    private func reportNoiseFloor(_ outcome: Status.Outcome, groundTruth: URL) async {
         let report = outcome.evaluation
         do {
             guard let featuresURL = URL(string: "http://127.0.0.1:\(Self.featuresPort)") else { return }
@@ -133,9 +137,24 @@ struct TrainingStep {
         throw ValidationErrorText("training did not finish within \(timeout)")
     }
 
+    /// The range to train on, `[start, end)`: what the store has materialized, within the
+    /// replayed range when there was a replay (its first step has no history and its last steps
+    /// are never closed, since nothing arrives after them).
+    private func trainingRange() throws -> (Int64, Int64) {
+        guard let groundTruth else {
+            guard let from = materializedFrom, let until = materializedUntil, from < until else {
+                throw ValidationErrorText(
+                    "the feature store materialized no steps from the imported data; see the cablecar-ingest and cablecar-features logs")
+            }
+            return (from, until)
+        }
+        let (replayStart, replayEnd) = try replayedRange(groundTruth)
+        return (max(replayStart, materializedFrom ?? replayStart), min(replayEnd, materializedUntil ?? replayEnd))
+    }
+
     /// The replayed time range, from the ground-truth file the replay wrote: the first and last
     /// segment intervals (five-minute starts) it contains.
-    private func replayedRange() throws -> (Int64, Int64) {
+    private func replayedRange(_ groundTruth: URL) throws -> (Int64, Int64) {
         guard let handle = try? FileHandle(forReadingFrom: groundTruth) else {
             throw ValidationErrorText("no ground truth at \(groundTruth.path); the replay did not write it")
         }
