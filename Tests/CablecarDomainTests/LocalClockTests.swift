@@ -35,4 +35,16 @@ import Testing
         #expect(extreme.local(.max) == .max)
         #expect(extreme.local(.min) <= .min + 10 * 3_600_000)
     }
+
+    /// The weekend starts at local midnight: Saturday 2025-03-08 00:00 PST is 08:00 UTC.
+    @Test func theWeekendFollowsTheCityCalendar() throws {
+        let clock = try LocalClock(identifier: "America/Los_Angeles")
+        let saturday: EpochMillis = 1_741_420_800_000
+        #expect(!clock.isWeekend(saturday - 1))
+        #expect(clock.isWeekend(saturday))
+        #expect(LocalClock.utc.isWeekend(saturday - 1), "in UTC it is Saturday 07:59 already")
+        // Monday 2025-03-10 00:00 PDT is 07:00 UTC.
+        #expect(clock.isWeekend(1_741_590_000_000 - 1))
+        #expect(!clock.isWeekend(1_741_590_000_000))
+    }
 }

@@ -65,6 +65,9 @@ public struct LocalClock: Sendable, Equatable {
     /// The local time-of-week slot of `instant` (`Interval.slotOfWeek` of the wall time).
     public func slotOfWeek(_ instant: EpochMillis) -> Int { Interval.slotOfWeek(local(instant)) }
 
+    /// Whether `instant` falls on a Saturday or Sunday of the city's calendar.
+    public func isWeekend(_ instant: EpochMillis) -> Bool { slotOfWeek(instant) >= 5 * 288 }
+
     public static func == (lhs: LocalClock, rhs: LocalClock) -> Bool { lhs.identifier == rhs.identifier }
 }
 
