@@ -69,12 +69,14 @@ struct RetrainDriftBench: AsyncParsableCommand {
     @Option(help: "Read the observations from this feature store (after `cablecar run`) instead of simulating them.")
     var features: String?
     @Flag(help: "Print the share of rows each feature has a value in before the drift.") var presence = false
+    @Option(help: "Also print each candidate's errors by local hour of the target time in this neighborhood.")
+    var hourly: String?
 
     func run() async throws {
         try await RetrainAfterDrift(
             days: days, featuresURL: features.flatMap(URL.init(string:)), neighborhood: neighborhood,
             hoursAfter: hoursAfter.split(separator: ",").compactMap { Int($0) },
-            speedNoise: speedNoise, flowNoise: flowNoise, seed: seed, printPresence: presence
+            speedNoise: speedNoise, flowNoise: flowNoise, seed: seed, printPresence: presence, hourlyNeighborhood: hourly
         ).run()
     }
 }

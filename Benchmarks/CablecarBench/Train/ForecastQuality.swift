@@ -59,7 +59,7 @@ struct ForecastQuality {
             ("candidate", judgement.model), ("average", fitted.average), ("persistence", fitted.persistence),
         ]
         for target in parameters.targets {
-            byHour(fitted.data, period: fitted.split.test, target: target, horizon: 30, models: models, zone: zone)
+            HourlyErrors(data: fitted.data, period: fitted.split.test, zone: zone).print(target: target, horizon: 30, models: models)
         }
         print("total \(fmt(Date().timeIntervalSince(total))) s")
     }
@@ -84,48 +84,6 @@ struct ForecastQuality {
         return NoiseFloor(
             mae: counts.reduce(into: [:]) { result, entry in result[entry.key] = (sums[entry.key] ?? 0) / Double(entry.value) },
             pairs: counts)
-    }
-
-    /// MAE per local hour of the target time, and on jammed rows.
-    private func byHour(
-        _ data: TrainingData, period: Range<EpochMillis>, target: ForecastTarget, horizon: Int,
-        models: [(String, any ForecastModel)], zone: TimeZone
-    ) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        var hours = Array(repeating: Array(repeating: ErrorAccumulator(), count: models.count), count: 24)
-        var jammed = Array(repeating: ErrorAccumulator(), count: models.count)
-        var segmentMeans: [String: (sum: Double, count: Int)] = [:]
-        for row in data.rows where row.timestamp < period.lowerBound {
-            if let speed = row.actualSpeedKmh { segmentMeans[row.segmentID, default: (0, 0)].sum += speed }
-            segmentMeans[row.segmentID, default: (0, 0)].count += row.actualSpeedKmh == nil ? 0 : 1
-        }
-        for example in data.examples(in: period, target: target, horizonMinutes: horizon) {
-            let input = data.input(example.row)
-            let targetTime = input.issueTime + EpochMillis(horizon) * 60_000
-            let hour = calendar.component(.hour, from: Date(timeIntervalSince1970: Double(targetTime) / 1000))
-            let mean = segmentMeans[input.segmentID].map { $0.sum / Double(max($0.count, 1)) }
-            let isJammed = input.lastSpeedKmh.flatMap { speed in mean.map { speed < 0.5 * $0 } } ?? false
-            for (index, (_, model)) in models.enumerated() {
-                guard let predicted = model.predict(input, target: target, horizonMinutes: horizon) else { continue }
-                hours[hour][index].add(predicted: predicted, actual: example.actual)
-                if isJammed { jammed[index].add(predicted: predicted, actual: example.actual) }
-            }
-        }
-        let names = models.map(\.0).joined(separator: " / ")
-        print("\(target.rawValue) h\(horizon) MAE by local hour of the target time (\(names)):")
-        var line: [String] = []
-        for hour in 0..<24 where hours[hour][0].count > 0 {
-            line.append(String(format: "%02d ", hour) + hours[hour].map { $0.mae.map(fmt) ?? "-" }.joined(separator: "/"))
-            if line.count == 4 {
-                print("  " + line.joined(separator: "   "))
-                line = []
-            }
-        }
-        if !line.isEmpty { print("  " + line.joined(separator: "   ")) }
-        print(
-            "  jammed rows (\(jammed[0].count), last speed under half the segment mean): "
-                + jammed.map { $0.mae.map(fmt) ?? "-" }.joined(separator: " / "))
     }
 
     private func describe(_ range: Range<EpochMillis>, _ zone: TimeZone) -> String {

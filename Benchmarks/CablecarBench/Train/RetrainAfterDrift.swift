@@ -25,6 +25,8 @@ struct RetrainAfterDrift {
     var flowNoise: Double
     var seed: UInt64
     var printPresence: Bool
+    /// Print each retrained candidate's errors by local hour in this neighborhood.
+    var hourlyNeighborhood: String?
 
     func run() async throws {
         let (source, first) = try await observations()
@@ -57,6 +59,17 @@ struct RetrainAfterDrift {
                     + "test \(describe(retrained.split.test, from: first)) -> \(verdict.passed ? "PASSED" : "FAILED")")
             for check in verdict.checks where !check.passed { print("  failed \(check.name): \(check.detail)") }
             if !judgement.routes.isEmpty { print("  routes: \(judgement.routes.map(\.description).joined(separator: ", "))") }
+            if let hourlyNeighborhood {
+                let hourly = HourlyErrors(
+                    data: retrained.data, period: retrained.split.test,
+                    zone: TimeZone(identifier: parameters.timeZone ?? "UTC") ?? .gmt, neighborhood: hourlyNeighborhood)
+                let models: [(String, any ForecastModel)] = [
+                    ("candidate", judgement.model), ("production", initialJudgement.model), ("average", retrained.average),
+                ]
+                for target in parameters.targets {
+                    hourly.print(target: target, horizon: parameters.horizons.max() ?? 60, models: models)
+                }
+            }
             for target in parameters.targets {
                 for horizon in parameters.horizons {
                     for scope in [nil, neighborhood] {
