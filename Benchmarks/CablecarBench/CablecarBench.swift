@@ -92,10 +92,19 @@ struct ForecastQualityBench: AsyncParsableCommand {
     @Option(help: "Standard deviation of the speed measurement noise, km/h.") var speedNoise = 0.96
     @Option(help: "Standard deviation of the flow measurement noise, vehicles/h.") var flowNoise = 60.0
     @Option(help: "Random seed of the simulated city.") var seed: UInt64 = 42
+    @Option(help: "Forks of the true state per issue time for the best possible forecast (0: skip it).") var oracleForks = 0
+    @Option(help: "Minutes between the best possible forecast's issue times.") var oracleEvery = 15
 
     func run() async throws {
         guard let first = LocalDate(start) else { throw ValidationError("--start must be YYYY-MM-DD") }
-        try await ForecastQuality(days: days, speedNoise: speedNoise, flowNoise: flowNoise, seed: seed, start: first).run()
+        guard (0...256).contains(oracleForks), (5...1440).contains(oracleEvery), oracleEvery % 5 == 0 else {
+            throw ValidationError("--oracle-forks must be 0...256 and --oracle-every a multiple of 5 in 5...1440")
+        }
+        try await ForecastQuality(
+            days: days, speedNoise: speedNoise, flowNoise: flowNoise, seed: seed, start: first, oracleForks: oracleForks,
+            oracleEveryMinutes: oracleEvery
+        )
+        .run()
     }
 }
 

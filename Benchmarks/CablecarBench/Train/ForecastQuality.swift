@@ -18,12 +18,15 @@ struct ForecastQuality {
     var flowNoise: Double
     var seed: UInt64
     var start: LocalDate
+    /// Forks of the true state per issue time for the best possible forecast (0: not computed).
+    var oracleForks = 0
+    var oracleEveryMinutes = 15
 
     func run() async throws {
         let total = Date()
         let city = try CityDefinition.bundledDefault()
-        let simulated = try TruthObservations.simulate(
-            SimulationConfiguration(city: city, start: start, days: days, seed: seed))
+        let configuration = SimulationConfiguration(city: city, start: start, days: days, seed: seed)
+        let simulated = try TruthObservations.simulate(configuration)
         let observed = NoisyObservations(simulated: simulated, speedNoise: speedNoise, flowNoise: flowNoise, seed: seed)
         let source = try InProcessSnapshotSource(city: city, traffic: observed.traffic, context: observed.context)
         let first = observed.traffic.map(\.eventTime).min() ?? 0
@@ -58,8 +61,27 @@ struct ForecastQuality {
         let models: [(String, any ForecastModel)] = [
             ("candidate", judgement.model), ("average", fitted.average), ("persistence", fitted.persistence),
         ]
+        var oracle: OracleForecasts?
+        if oracleForks > 0 {
+            clock = Date()
+            let forecasts = try OracleForecasts.simulate(
+                configuration, issueTimes: fitted.split.test, everyMinutes: oracleEveryMinutes, horizons: parameters.horizons,
+                forks: oracleForks)
+            forecasts.print(
+                data: fitted.data, period: fitted.split.test, targets: parameters.targets, horizons: parameters.horizons,
+                models: models, reference: "average", truth: observed.truth)
+            print("  \(oracleForks) forks every \(oracleEveryMinutes) minutes, \(fmt(Date().timeIntervalSince(clock))) s")
+            oracle = forecasts
+        }
+        let hourly = HourlyErrors(data: fitted.data, period: fitted.split.test, zone: zone)
         for target in parameters.targets {
-            HourlyErrors(data: fitted.data, period: fitted.split.test, zone: zone).print(target: target, horizon: 30, models: models)
+            for horizon in oracle == nil ? [30] : [30, 60] {
+                var predictors: [(String, HourlyErrors.Predictor)] = models.map { name, model in
+                    (name, { model.predict($0, target: target, horizonMinutes: horizon) })
+                }
+                if let oracle { predictors.append(("best possible", oracle.predictor(target: target, horizon: horizon))) }
+                hourly.print(target: target, horizon: horizon, predictors: predictors)
+            }
         }
         print("total \(fmt(Date().timeIntervalSince(total))) s")
     }

@@ -13,7 +13,16 @@ struct HourlyErrors {
     var zone: TimeZone
     var neighborhood: String?
 
+    /// A forecast for one input, or nil where the forecaster has none.
+    typealias Predictor = (ModelInput) -> Double?
+
     func print(target: ForecastTarget, horizon: Int, models: [(String, any ForecastModel)]) {
+        print(
+            target: target, horizon: horizon,
+            predictors: models.map { name, model in (name, { model.predict($0, target: target, horizonMinutes: horizon) }) })
+    }
+
+    func print(target: ForecastTarget, horizon: Int, predictors models: [(String, Predictor)]) {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         var hours = Array(repeating: Array(repeating: ErrorAccumulator(), count: models.count), count: 24)
@@ -30,8 +39,8 @@ struct HourlyErrors {
             let hour = calendar.component(.hour, from: Date(timeIntervalSince1970: Double(targetTime) / 1000))
             let mean = segmentMeans[input.segmentID].map { $0.sum / Double(max($0.count, 1)) }
             let isJammed = input.lastSpeedKmh.flatMap { speed in mean.map { speed < 0.5 * $0 } } ?? false
-            for (index, (_, model)) in models.enumerated() {
-                guard let predicted = model.predict(input, target: target, horizonMinutes: horizon) else { continue }
+            for (index, (_, predict)) in models.enumerated() {
+                guard let predicted = predict(input) else { continue }
                 hours[hour][index].add(predicted: predicted, actual: example.actual)
                 if isJammed { jammed[index].add(predicted: predicted, actual: example.actual) }
             }

@@ -10,6 +10,10 @@ import Foundation
 /// into a `FeedSink`, or call `step()` directly (tests, benchmarks).
 public final class SimulationEngine {
     public let configuration: SimulationConfiguration
+    /// False for an engine that only moves the city (truth, no feed records): a fork, or a
+    /// benchmark that needs the answer key alone. The feeds draw from their own random
+    /// streams, so leaving them out does not change the traffic.
+    public let emitsFeeds: Bool
     let index: CityIndex
     let calendar: SimulationCalendar
     let scenario: ResolvedScenario
@@ -44,11 +48,12 @@ public final class SimulationEngine {
     var releasedTruth: [SegmentTruth] = []
     var releasedFaults: [InjectedFault] = []
 
-    public init(configuration: SimulationConfiguration) throws {
+    public init(configuration: SimulationConfiguration, emitsFeeds: Bool = true) throws {
         guard configuration.days >= 1 else { throw SimulationError.invalidConfiguration("--days must be at least 1") }
         try configuration.rates.validate()
         try configuration.city.validate()
         self.configuration = configuration
+        self.emitsFeeds = emitsFeeds
         let index = CityIndex(city: configuration.city)
         self.index = index
         let calendar = try SimulationCalendar(timeZoneIdentifier: configuration.city.timeZone)
@@ -77,6 +82,45 @@ public final class SimulationEngine {
         lastLoop = Array(repeating: nil, count: index.loops.count)
         lastCamera = Array(repeating: nil, count: index.cameras.count)
         truth = TruthAccumulator(segments: index.segments.count)
+    }
+
+    /// A copy of the city as it stands now (every queue, the day's mood, active collisions, the
+    /// rain episode, the day's planned venues) that only moves the city, without feeds. With
+    /// `futureSeed` its random draws from here on are fresh: the same present with another future,
+    /// which is what the best possible forecast averages over. Without, it replays this engine's
+    /// own future exactly.
+    public func fork(futureSeed: UInt64? = nil) -> SimulationEngine {
+        SimulationEngine(forking: self, futureSeed: futureSeed)
+    }
+
+    private init(forking other: SimulationEngine, futureSeed: UInt64?) {
+        configuration = other.configuration
+        emitsFeeds = false
+        index = other.index
+        calendar = other.calendar
+        scenario = other.scenario
+        dayStarts = other.dayStarts
+        now = other.now
+        traffic = other.traffic
+        weather = other.weather
+        collisions = other.collisions
+        venues = other.venues
+        fleet = other.fleet
+        faults = other.faults
+        trafficRandom = other.trafficRandom
+        measurementRandom = other.measurementRandom
+        day = other.day
+        mood = other.mood
+        closedLanes = other.closedLanes
+        lastLoop = other.lastLoop
+        lastCamera = other.lastCamera
+        truth = other.truth
+        if let futureSeed {
+            trafficRandom = .stream("traffic", seed: futureSeed)
+            weather.reseed(.stream("weather", seed: futureSeed))
+            collisions.reseed(.stream("collisions", seed: futureSeed))
+            venues.reseed(.stream("venues", seed: futureSeed))
+        }
     }
 
     public var isFinished: Bool { now >= endTime }
@@ -117,9 +161,11 @@ public final class SimulationEngine {
             random: &trafficRandom)
         truth.add(traffic, rain: weather.rain, neighborhoodOf: index.neighborhoodOfSegment, collisions: incidentCapacity)
 
-        try emitSensors(time: time, clock: clock, rain: rain)
-        try emitTransit(time: time, clock: clock)
-        if minuteOfDay % configuration.rates.weatherIntervalMinutes == 0 { try emitWeather(time: time, hour: clock.hour) }
+        if emitsFeeds {
+            try emitSensors(time: time, clock: clock, rain: rain)
+            try emitTransit(time: time, clock: clock)
+            if minuteOfDay % configuration.rates.weatherIntervalMinutes == 0 { try emitWeather(time: time, hour: clock.hour) }
+        }
         for event in events {
             let delay =
                 event.kind == .collision && event.status == .started
@@ -198,6 +244,7 @@ public final class SimulationEngine {
     func enqueue<Message: FastWireEncodable>(
         _ message: Message, topic: Topic, key: [UInt8], subject: String, publishDelay: EpochMillis, stuck: Bool = false
     ) throws {
+        guard emitsFeeds else { return }
         let value = try message.wireBytes()
         let record = FeedRecord(
             topic: topic, key: key, value: value, eventTime: message.eventTime, publishTime: message.eventTime + publishDelay)

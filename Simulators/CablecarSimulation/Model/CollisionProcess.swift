@@ -19,6 +19,11 @@ struct CollisionProcess: Sendable {
     private var serial = 0
     private(set) var active: [Active] = []
 
+    /// Draws from `random` from now on (a fork of the city with another future).
+    mutating func reseed(_ random: SeededRandom) {
+        self.random = random
+    }
+
     init(index: CityIndex, random: SeededRandom) {
         self.random = random
         self.index = index

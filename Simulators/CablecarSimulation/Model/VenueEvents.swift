@@ -29,6 +29,11 @@ struct VenueEvents: Sendable {
     private let index: CityIndex
     private(set) var planned: [Planned] = []
 
+    /// Draws from `random` from now on (a fork of the city with another future).
+    mutating func reseed(_ random: SeededRandom) {
+        self.random = random
+    }
+
     init(index: CityIndex, scenario: ResolvedScenario, random: SeededRandom) {
         self.random = random
         self.index = index

@@ -23,6 +23,11 @@ struct WeatherProcess: Sendable {
     private(set) var rain: [Double]
     private(set) var temperature = 14.0
 
+    /// Draws from `random` from now on (a fork of the city with another future).
+    mutating func reseed(_ random: SeededRandom) {
+        self.random = random
+    }
+
     init(neighborhoods: Int, random: SeededRandom) {
         self.random = random
         var draws = random

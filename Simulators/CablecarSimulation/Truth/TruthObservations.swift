@@ -10,9 +10,9 @@ public struct TruthObservations: Sendable {
 
     public init() {}
 
-    /// Simulates `configuration` and collects its truth (feed records are dropped as they come).
+    /// Simulates `configuration` and collects its truth (no feed records are made).
     public static func simulate(_ configuration: SimulationConfiguration) throws -> TruthObservations {
-        let engine = try SimulationEngine(configuration: configuration)
+        let engine = try SimulationEngine(configuration: configuration, emitsFeeds: false)
         var result = TruthObservations()
         while try engine.step() {
             _ = engine.takeRecords()
