@@ -50,6 +50,24 @@ struct RegistryUnitTests {
         #expect(try SearchFilter.parse("tags.q = 'it''s'").first?.value == "it's")
     }
 
+    /// MLflow's API stores any 64-bit start and end a client sends; `cablecar runs show` once
+    /// trapped on the span of a run started at -2^63 + 1 and ended at 2^63 - 1.
+    @Test func aRunsDurationIsNilForTimesNoClockGives() {
+        func duration(_ start: EpochMillis, _ end: EpochMillis?) -> EpochMillis? {
+            Run(
+                id: String(repeating: "b", count: 32), experimentID: 0, name: "r", status: .finished, failureReason: nil,
+                startTime: start, endTime: end, lifecycleStage: "active", userID: "", host: "", params: [:], latestMetrics: [:],
+                tags: [:], lineage: RunLineage()
+            )
+            .durationMillis
+        }
+        #expect(duration(1_000, 4_000) == 3_000)
+        #expect(duration(1_000, nil) == nil)
+        #expect(duration(-Int64.max, Int64.max) == nil, "a span beyond 64 bits")
+        #expect(duration(Int64.min, 0) == nil, "a span beyond 64 bits")
+        #expect(duration(4_000, 1_000) == nil, "an end before the start")
+    }
+
     @Test func artifactSourcesMapToRunPaths() {
         let run = "0123456789abcdef0123456789abcdef"
         #expect(ArtifactPaths.runArtifactPath(source: "runs:/\(run)/model", runID: run) == "model")

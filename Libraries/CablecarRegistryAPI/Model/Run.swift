@@ -45,7 +45,14 @@ public struct Run: Sendable, Hashable, Codable {
     public var tags: [String: String]
     public var lineage: RunLineage
 
-    public var durationMillis: EpochMillis? { endTime.map { $0 - startTime } }
+    /// nil while the run has no end, and for times no clock gives: both come from clients (MLflow's
+    /// API takes any 64-bit start and end), and an end before the start or a span beyond 64 bits
+    /// must not stop a process that lists runs.
+    public var durationMillis: EpochMillis? {
+        guard let endTime else { return nil }
+        let (span, overflow) = endTime.subtractingReportingOverflow(startTime)
+        return overflow || span < 0 ? nil : span
+    }
 
     public init(
         id: String, experimentID: Int64, name: String, status: RunStatus, failureReason: String?, startTime: EpochMillis,
