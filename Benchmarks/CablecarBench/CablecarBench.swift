@@ -94,6 +94,8 @@ struct ForecastQualityBench: AsyncParsableCommand {
     @Option(help: "Random seed of the simulated city.") var seed: UInt64 = 42
     @Option(help: "Forks of the true state per issue time for the best possible forecast (0: skip it).") var oracleForks = 0
     @Option(help: "Minutes between the best possible forecast's issue times.") var oracleEvery = 15
+    @Flag(help: "The best possible forecast without the day's demand mood per neighborhood (each fork draws its own).")
+    var oracleWithoutMood = false
 
     func run() async throws {
         guard let first = LocalDate(start) else { throw ValidationError("--start must be YYYY-MM-DD") }
@@ -102,7 +104,7 @@ struct ForecastQualityBench: AsyncParsableCommand {
         }
         try await ForecastQuality(
             days: days, speedNoise: speedNoise, flowNoise: flowNoise, seed: seed, start: first, oracleForks: oracleForks,
-            oracleEveryMinutes: oracleEvery
+            oracleEveryMinutes: oracleEvery, oracleKnowsDayMood: !oracleWithoutMood
         )
         .run()
     }

@@ -66,4 +66,18 @@ struct ForkTests {
         #expect(first < 40, "five minutes after the fork flows differ by \(first) veh/h on average")
         #expect(last > 1.5 * first, "an hour after the fork flows differ by \(last) veh/h, five minutes after by \(first)")
     }
+
+    @Test func aForkThatRedrawsTheDaysMoodChangesOnlyHowBusyTheNeighborhoodsAre() throws {
+        let engine = try SimulationEngine(configuration: Self.configuration)
+        _ = try Self.advance(engine, minutes: 8 * 60)
+        let knowing = engine.fork(futureSeed: 99)
+        let redrawn = engine.fork(futureSeed: 99, redrawingDayMood: true)
+        #expect(knowing.mood == engine.mood)
+        #expect(redrawn.mood != engine.mood)
+        #expect(redrawn.mood.allSatisfy { (0.7...1.4).contains($0) }, "moods \(redrawn.mood)")
+        #expect(redrawn.traffic.queue == engine.traffic.queue, "the present is the same")
+        let withMood = try Self.advance(knowing, minutes: 60)
+        let withoutMood = try Self.advance(redrawn, minutes: 60)
+        #expect(withMood != withoutMood)
+    }
 }

@@ -21,6 +21,7 @@ struct ForecastQuality {
     /// Forks of the true state per issue time for the best possible forecast (0: not computed).
     var oracleForks = 0
     var oracleEveryMinutes = 15
+    var oracleKnowsDayMood = true
 
     func run() async throws {
         let total = Date()
@@ -66,11 +67,13 @@ struct ForecastQuality {
             clock = Date()
             let forecasts = try OracleForecasts.simulate(
                 configuration, issueTimes: fitted.split.test, everyMinutes: oracleEveryMinutes, horizons: parameters.horizons,
-                forks: oracleForks)
+                forks: oracleForks, knowingDayMood: oracleKnowsDayMood)
             forecasts.print(
                 data: fitted.data, period: fitted.split.test, targets: parameters.targets, horizons: parameters.horizons,
                 models: models, reference: "average", truth: observed.truth)
-            print("  \(oracleForks) forks every \(oracleEveryMinutes) minutes, \(fmt(Date().timeIntervalSince(clock))) s")
+            print(
+                "  \(oracleForks) forks every \(oracleEveryMinutes) minutes\(oracleKnowsDayMood ? "" : ", the day's mood drawn afresh"), "
+                    + "\(fmt(Date().timeIntervalSince(clock))) s")
             oracle = forecasts
         }
         let hourly = HourlyErrors(data: fitted.data, period: fitted.split.test, zone: zone)

@@ -11,7 +11,9 @@ import Foundation
 /// random draws; the mean of the forks' truth for a target interval is the expected future given
 /// everything knowable at the issue time. That is more than a forecaster knows (no sensor noise,
 /// the simulator's own rules), so the error it leaves is out of every model's reach: what the
-/// noise floor (which also knows the future's random draws) does not count.
+/// noise floor (which also knows the future's random draws) does not count. Without the day's
+/// demand mood (`knowingDayMood` false) each fork draws its own: what knowing how busy a
+/// neighborhood is today is worth.
 struct OracleForecasts {
     struct Key: Hashable {
         var segment: String
@@ -25,7 +27,7 @@ struct OracleForecasts {
     /// Forecasts for the issue times in `period` on a grid of `everyMinutes`.
     static func simulate(
         _ configuration: SimulationConfiguration, issueTimes period: Range<EpochMillis>, everyMinutes: Int, horizons: [Int],
-        forks: Int
+        forks: Int, knowingDayMood: Bool = true
     ) throws -> OracleForecasts {
         let engine = try SimulationEngine(configuration: configuration, emitsFeeds: false)
         let every = EpochMillis(max(5, everyMinutes)) * 60_000
@@ -33,7 +35,8 @@ struct OracleForecasts {
         while engine.now < period.upperBound {
             let issue = engine.now
             if period.contains(issue), (issue - period.lowerBound) % every == 0 {
-                try result.add(issue: issue, from: engine, horizons: horizons, forks: forks, seed: configuration.seed)
+                try result.add(
+                    issue: issue, from: engine, horizons: horizons, forks: forks, seed: configuration.seed, knowingDayMood: knowingDayMood)
             }
             let more = try engine.step()
             _ = engine.takeTruth()
@@ -42,13 +45,15 @@ struct OracleForecasts {
         return result
     }
 
-    private mutating func add(issue: EpochMillis, from engine: SimulationEngine, horizons: [Int], forks: Int, seed: UInt64) throws {
+    private mutating func add(
+        issue: EpochMillis, from engine: SimulationEngine, horizons: [Int], forks: Int, seed: UInt64, knowingDayMood: Bool
+    ) throws {
         let horizonOfTarget = Dictionary(uniqueKeysWithValues: horizons.map { (issue + EpochMillis($0) * 60_000, $0) })
         let steps = (horizons.max() ?? 0) + Int(Interval.lengthMillis / 60_000)
         var sums: [Key: (speed: Double, flow: Double, count: Int)] = [:]
         for fork in 0..<forks {
             let futureSeed = seed ^ (UInt64(issue) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(fork + 1) &* 0xBF58_476D_1CE4_E5B9)
-            let future = engine.fork(futureSeed: futureSeed)
+            let future = engine.fork(futureSeed: futureSeed, redrawingDayMood: !knowingDayMood)
             for _ in 0..<steps {
                 let more = try future.step()
                 for row in future.takeTruth() {

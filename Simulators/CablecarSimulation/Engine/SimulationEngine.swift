@@ -88,12 +88,13 @@ public final class SimulationEngine {
     /// rain episode, the day's planned venues) that only moves the city, without feeds. With
     /// `futureSeed` its random draws from here on are fresh: the same present with another future,
     /// which is what the best possible forecast averages over. Without, it replays this engine's
-    /// own future exactly.
-    public func fork(futureSeed: UInt64? = nil) -> SimulationEngine {
-        SimulationEngine(forking: self, futureSeed: futureSeed)
+    /// own future exactly. `redrawingDayMood` also draws the day's demand mood per neighborhood
+    /// afresh: the present of a forecaster that does not know how busy today is.
+    public func fork(futureSeed: UInt64? = nil, redrawingDayMood: Bool = false) -> SimulationEngine {
+        SimulationEngine(forking: self, futureSeed: futureSeed, redrawingDayMood: redrawingDayMood)
     }
 
-    private init(forking other: SimulationEngine, futureSeed: UInt64?) {
+    private init(forking other: SimulationEngine, futureSeed: UInt64?, redrawingDayMood: Bool) {
         configuration = other.configuration
         emitsFeeds = false
         index = other.index
@@ -120,6 +121,10 @@ public final class SimulationEngine {
             weather.reseed(.stream("weather", seed: futureSeed))
             collisions.reseed(.stream("collisions", seed: futureSeed))
             venues.reseed(.stream("venues", seed: futureSeed))
+        }
+        if redrawingDayMood {
+            var draws = SeededRandom.stream("mood", seed: futureSeed ?? configuration.seed)
+            for hood in mood.indices { mood[hood] = Self.dayMood(&draws) }
         }
     }
 
@@ -201,7 +206,7 @@ public final class SimulationEngine {
     }
 
     private func beginDay(midnight: EpochMillis) throws {
-        for hood in mood.indices { mood[hood] = exp(trafficRandom.normal(standardDeviation: 0.05)) }
+        for hood in mood.indices { mood[hood] = Self.dayMood(&trafficRandom) }
         let clock = calendar.localClock(at: midnight + 12 * 3_600_000)
         let date = calendar.localDate(at: midnight + 12 * 3_600_000)
         for event in venues.planDay(day: day, midnight: midnight, weekend: clock.weekend, date: date) {
@@ -219,6 +224,11 @@ public final class SimulationEngine {
                 try enqueue(event, topic: .rawEvents, key: Array(hood.utf8), subject: event.eventID, publishDelay: 1_000)
             }
         }
+    }
+
+    /// How busy a neighborhood is today, as a multiplier of its usual demand.
+    private static func dayMood(_ random: inout SeededRandom) -> Double {
+        exp(random.normal(standardDeviation: 0.05))
     }
 
     private func forcedRain(minuteOfDay: Int) -> Double? {
