@@ -96,11 +96,22 @@ struct ForecastQualityBench: AsyncParsableCommand {
     @Option(help: "Minutes between the best possible forecast's issue times.") var oracleEvery = 15
     @Flag(help: "The best possible forecast without the day's demand mood per neighborhood (each fork draws its own).")
     var oracleWithoutMood = false
+    @Option(
+        help:
+            "Instead: the ridge on --days days, then at most this many boosted trees on its residuals of the next 3 days, chosen on 1, scored on 3 (0: not run)."
+    )
+    var residualTrees = 0
 
     func run() async throws {
         guard let first = LocalDate(start) else { throw ValidationError("--start must be YYYY-MM-DD") }
+        guard (0...2_000).contains(residualTrees) else { throw ValidationError("--residual-trees must be 0...2000") }
         guard (0...256).contains(oracleForks), (5...1440).contains(oracleEvery), oracleEvery % 5 == 0 else {
             throw ValidationError("--oracle-forks must be 0...256 and --oracle-every a multiple of 5 in 5...1440")
+        }
+        if residualTrees > 0 {
+            try await ResidualTrees.run(
+                days: days, start: first, seed: seed, speedNoise: speedNoise, flowNoise: flowNoise, trees: residualTrees)
+            return
         }
         try await ForecastQuality(
             days: days, speedNoise: speedNoise, flowNoise: flowNoise, seed: seed, start: first, oracleForks: oracleForks,

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+@testable import CablecarNumerics
+
+@Suite("Boosted trees")
+struct BoostedTreesTests {
+    /// y = 3 where x0 > 0.5 and x1 is missing or above 2, else -1, plus a little noise: one
+    /// interaction a linear model cannot express.
+    static func data(rows: Int, seed: UInt64) -> (x: [Double], y: [Double]) {
+        var state = seed
+        func uniform() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var x: [Double] = []
+        var y: [Double] = []
+        for _ in 0..<rows {
+            let x0 = uniform()
+            let x1 = uniform() < 0.2 ? Double.nan : 4 * uniform()
+            let x2 = uniform()
+            x += [x0, x1, x2]
+            let high = x0 > 0.5 && (!x1.isFinite || x1 > 2)
+            y.append((high ? 3 : -1) + 0.1 * (uniform() - 0.5))
+        }
+        return (x, y)
+    }
+
+    @Test func treesLearnAnInteractionWithMissingValues() throws {
+        let train = Self.data(rows: 4_000, seed: 1)
+        let test = Self.data(rows: 1_000, seed: 2)
+        let model = try BoostedTrees.fit(
+            x: train.x, y: train.y, columns: 3, parameters: .init(trees: 60, depth: 3, learningRate: 0.3, minimumLeafRows: 20))
+        var absolute = 0.0
+        var baseline = 0.0
+        let mean = train.y.reduce(0, +) / Double(train.y.count)
+        test.x.withUnsafeBufferPointer { xs in
+            for i in 0..<test.y.count {
+                let predicted = model.predict(UnsafeBufferPointer(rebasing: xs[(3 * i)..<(3 * i + 3)]))
+                absolute += abs(predicted - test.y[i])
+                baseline += abs(mean - test.y[i])
+            }
+        }
+        let mae = absolute / Double(test.y.count)
+        #expect(mae < 0.1, "test MAE \(mae) (the mean scores \(baseline / Double(test.y.count)))")
+    }
+
+    @Test func fitsAreDeterministicAndRoundTrip() throws {
+        let train = Self.data(rows: 2_000, seed: 3)
+        let parameters = BoostedTrees.Parameters(trees: 20, depth: 4)
+        let one = try BoostedTrees.fit(x: train.x, y: train.y, columns: 3, parameters: parameters)
+        let two = try BoostedTrees.fit(x: train.x, y: train.y, columns: 3, parameters: parameters)
+        #expect(one == two)
+        let decoded = try JSONDecoder().decode(BoostedTrees.self, from: JSONEncoder().encode(one))
+        #expect(decoded == one)
+    }
+
+    @Test func checkpointsSeeEveryTreeAndErrorsFall() throws {
+        let train = Self.data(rows: 2_000, seed: 4)
+        var errors: [Double] = []
+        _ = try BoostedTrees.fit(x: train.x, y: train.y, columns: 3, parameters: .init(trees: 15, depth: 3, learningRate: 0.3)) {
+            model in
+            var sum = 0.0
+            train.x.withUnsafeBufferPointer { xs in
+                for i in 0..<train.y.count {
+                    sum += abs(model.predict(UnsafeBufferPointer(rebasing: xs[(3 * i)..<(3 * i + 3)])) - train.y[i])
+                }
+            }
+            errors.append(sum / Double(train.y.count))
+        }
+        #expect(errors.count == 15)
+        #expect(errors.last ?? .infinity < 0.5 * (errors.first ?? 0))
+    }
+
+    @Test func badInputIsRefused() {
+        #expect(throws: NumericsError.self) { try BoostedTrees.fit(x: [1, 2], y: [1], columns: 3, parameters: .init()) }
+        #expect(throws: NumericsError.self) { try BoostedTrees.fit(x: [1], y: [.nan], columns: 1, parameters: .init()) }
+        #expect(throws: NumericsError.self) { try BoostedTrees.fit(x: [1], y: [1], columns: 1, parameters: .init(trees: 0)) }
+    }
+}
