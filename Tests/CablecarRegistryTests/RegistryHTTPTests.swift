@@ -78,6 +78,28 @@ struct RegistryHTTPTests {
         }
     }
 
+    /// An MLflow endpoint the registry does not implement answers in MLflow's error shape, naming
+    /// itself, so the stock client's exception says what is missing (dataset logging, traces, and
+    /// whatever a newer client calls).
+    @Test func anEndpointTheRegistryLacksSaysSoInMLflowsShape() async throws {
+        try await RegistryHarness.with { h in
+            try await Self.app(h, token: nil).test(.router) { client in
+                for (method, path) in [
+                    (HTTPRequest.Method.post, "/api/2.0/mlflow/runs/log-inputs"), (.get, "/api/2.0/mlflow/traces"),
+                    (.post, "/api/2.0/mlflow/runs/log-model"), (.patch, "/api/2.0/mlflow/some/future/endpoint"),
+                ] {
+                    try await client.execute(uri: path, method: method, headers: Self.jsonHeaders, body: try Self.body(["run_id": "x"])) {
+                        response in
+                        #expect(response.status == .notFound, "\(method) \(path)")
+                        let body = try Self.json(response)
+                        #expect(body["error_code"] as? String == "ENDPOINT_NOT_FOUND", "\(method) \(path): \(body)")
+                        #expect((body["message"] as? String)?.contains(String(path.dropFirst("/api/2.0/mlflow".count))) == true)
+                    }
+                }
+            }
+        }
+    }
+
     @Test func adminActionsNeedTheBearerToken() async throws {
         try await RegistryHarness.with { h in
             let run = try await h.trainedRun()
