@@ -87,13 +87,14 @@ struct RegistryHTTPTests {
                 for (method, path) in [
                     (HTTPRequest.Method.post, "/api/2.0/mlflow/runs/log-inputs"), (.get, "/api/2.0/mlflow/traces"),
                     (.post, "/api/2.0/mlflow/runs/log-model"), (.patch, "/api/2.0/mlflow/some/future/endpoint"),
+                    (.post, "/api/3.0/mlflow/traces"),
                 ] {
                     try await client.execute(uri: path, method: method, headers: Self.jsonHeaders, body: try Self.body(["run_id": "x"])) {
                         response in
                         #expect(response.status == .notFound, "\(method) \(path)")
                         let body = try Self.json(response)
                         #expect(body["error_code"] as? String == "ENDPOINT_NOT_FOUND", "\(method) \(path): \(body)")
-                        #expect((body["message"] as? String)?.contains(String(path.dropFirst("/api/2.0/mlflow".count))) == true)
+                        #expect((body["message"] as? String)?.contains(String(path.dropFirst("/api/2.0/mlflow".count))) == true, "\(body)")
                     }
                 }
             }

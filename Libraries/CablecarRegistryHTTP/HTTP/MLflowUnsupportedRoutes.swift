@@ -28,10 +28,15 @@ enum MLflowUnsupportedRoutes {
         let unknown = RegistryHandlers.guarded { (request: Request, _: Context) -> Response in
             throw APIError(status: .notFound, code: "ENDPOINT_NOT_FOUND", message: notImplemented(request))
         }
-        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
-            router.on(RouterPath("\(prefix)/**"), method: method, use: unknown)
+        for root in [prefix, nextPrefix] {
+            for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+                router.on(RouterPath("\(root)/**"), method: method, use: unknown)
+            }
         }
     }
+
+    /// Where MLflow 3 clients send traces and a few newer calls.
+    static let nextPrefix = "/api/3.0/mlflow"
 
     static func notImplemented(_ request: Request) -> String {
         let path = request.uri.path.hasPrefix(prefix) ? String(request.uri.path.dropFirst(prefix.count)) : request.uri.path
