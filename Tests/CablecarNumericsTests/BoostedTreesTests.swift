@@ -72,6 +72,25 @@ struct BoostedTreesTests {
         #expect(errors.last ?? .infinity < 0.5 * (errors.first ?? 0))
     }
 
+    @Test func aDamagedModelIsRefusedWhenReadAndShortRowsCountAsMissing() throws {
+        let train = Self.data(rows: 1_000, seed: 5)
+        let model = try BoostedTrees.fit(x: train.x, y: train.y, columns: 3, parameters: .init(trees: 5, depth: 3))
+        try model.validate()
+        let encoded = String(decoding: try JSONEncoder().encode(model), as: UTF8.self)
+        // A child pointing back to the root would loop forever; a feature past the row would read
+        // outside it.
+        for damaged in [
+            encoded.replacingOccurrences(of: "\"left\":[", with: "\"left\":[0,"),
+            encoded.replacingOccurrences(of: "\"featureCount\":3", with: "\"featureCount\":1"),
+        ] {
+            let decoded = try JSONDecoder().decode(BoostedTrees.self, from: Data(damaged.utf8))
+            #expect(throws: NumericsError.self) { try decoded.validate() }
+        }
+        let short: [Double] = [0.9]
+        let prediction = short.withUnsafeBufferPointer { model.predict($0) }
+        #expect(prediction.isFinite)
+    }
+
     @Test func badInputIsRefused() {
         #expect(throws: NumericsError.self) { try BoostedTrees.fit(x: [1, 2], y: [1], columns: 3, parameters: .init()) }
         #expect(throws: NumericsError.self) { try BoostedTrees.fit(x: [1], y: [.nan], columns: 1, parameters: .init()) }

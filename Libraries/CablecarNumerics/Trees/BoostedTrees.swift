@@ -47,15 +47,40 @@ public struct BoostedTrees: Sendable, Codable, Equatable {
         var right: [Int] = []
         var value: [Double] = []
 
+        /// A row shorter than the features a node reads counts as missing there.
         func predict(_ x: UnsafeBufferPointer<Double>) -> Double {
             var node = 0
             while feature[node] >= 0 {
-                let v = x[feature[node]]
+                let v = feature[node] < x.count ? x[feature[node]] : .nan
                 let goLeft = v.isFinite ? v <= threshold[node] : missingLeft[node]
                 node = goLeft ? left[node] : right[node]
             }
             return value[node]
         }
+
+        /// Checks what `predict` follows, so a damaged or hand-made model is refused when it is
+        /// read rather than trapping (or looping) when it is used: children come after their
+        /// parent, so every walk ends at a leaf.
+        func validate(featureCount: Int) throws {
+            let count = value.count
+            guard count > 0, [feature.count, threshold.count, missingLeft.count, left.count, right.count].allSatisfy({ $0 == count })
+            else { throw NumericsError.invalidInput("a tree's node arrays are empty or of different lengths") }
+            for node in 0..<count where feature[node] >= 0 {
+                guard feature[node] < featureCount, threshold[node].isFinite, left[node] > node, left[node] < count,
+                    right[node] > node, right[node] < count
+                else {
+                    throw NumericsError.invalidInput(
+                        "tree node \(node) reads feature \(feature[node]) of \(featureCount) or points to a child outside (\(node), \(count))")
+                }
+            }
+            guard value.allSatisfy(\.isFinite) else { throw NumericsError.invalidInput("a tree has a leaf value that is not finite") }
+        }
+    }
+
+    /// Refuses a model whose trees `predict` could not follow (see `Tree.validate`).
+    public func validate() throws {
+        guard base.isFinite, featureCount > 0 else { throw NumericsError.invalidInput("the model's base or feature count is invalid") }
+        for tree in trees { try tree.validate(featureCount: featureCount) }
     }
 
     public private(set) var base: Double
