@@ -70,7 +70,8 @@ public struct BoostedTrees: Sendable, Codable, Equatable {
                     right[node] > node, right[node] < count
                 else {
                     throw NumericsError.invalidInput(
-                        "tree node \(node) reads feature \(feature[node]) of \(featureCount) or points to a child outside (\(node), \(count))")
+                        "tree node \(node) reads feature \(feature[node]) of \(featureCount) or points to a child outside (\(node), \(count))"
+                    )
                 }
             }
             guard value.allSatisfy(\.isFinite) else { throw NumericsError.invalidInput("a tree has a leaf value that is not finite") }
