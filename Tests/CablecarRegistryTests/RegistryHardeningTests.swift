@@ -180,9 +180,15 @@ struct RegistryHardeningTests {
                     #expect(response.status == .methodNotAllowed)
                     #expect(response.headers[.allow]?.contains("GET") == true)
                 }
-                try await client.execute(uri: "/api/2.0/mlflow/experiments/create", method: .get) { response in
-                    #expect(response.status == .methodNotAllowed)
-                    #expect(response.headers[.allow]?.contains("POST") == true)
+                // The path's own methods, not those of the catch-all that answers paths the registry
+                // does not serve (MLflowUnsupportedRoutes).
+                for (path, method) in [
+                    ("/api/2.0/mlflow/experiments/create", HTTPRequest.Method.get), ("/api/2.0/mlflow/runs/delete", .delete),
+                ] {
+                    try await client.execute(uri: path, method: method) { response in
+                        #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                        #expect(response.headers[.allow] == "POST", "\(method) \(path)")
+                    }
                 }
                 try await client.execute(uri: "/api/v1/no-such-route", method: .get) { response in
                     #expect(response.status == .notFound)

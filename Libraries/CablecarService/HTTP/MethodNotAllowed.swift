@@ -28,6 +28,12 @@ public enum MethodNotAllowed {
         var path: RouterPath
         var allow: String
 
+        /// Paths without a recursive wildcard first, then the longer.
+        var specificity: Int {
+            let elements = path.components
+            return (elements.contains { $0 == .recursiveWildcard } ? 0 : 1_000) + elements.count
+        }
+
         /// Whether `components` (the request path split on "/") fall on this route's path.
         func matches(_ components: [Substring]) -> Bool {
             let elements = path.components
@@ -46,7 +52,9 @@ public enum MethodNotAllowed {
 
         func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
             let components = request.uri.path.split(separator: "/", omittingEmptySubsequences: true)
-            if let known = paths.first(where: { $0.matches(components) }) {
+            // The most specific path that matches: a route's own methods, not those of a catch-all
+            // (`prefix/**`) that also matches it.
+            if let known = paths.filter({ $0.matches(components) }).max(by: { $0.specificity < $1.specificity }) {
                 var error = ServiceError(
                     .methodNotAllowed, code: "method_not_allowed", "\(request.method) is not allowed here; allowed: \(known.allow)")
                 error.allow = known.allow
