@@ -95,14 +95,22 @@ struct MLflowClientCompatibilityTests {
             raise AssertionError("a logged model was created")
         except MlflowException as error:
             assert "register_model" in error.message and "logged models" in error.message, error.message
-        # So is every endpoint the registry lacks (dataset inputs here), naming itself.
-        from mlflow.entities import Dataset, DatasetInput
+        # Dataset inputs (mlflow.log_input) are stored and come back with the run, once per dataset.
+        from mlflow.entities import Dataset, DatasetInput, InputTag
+        readings = Dataset("readings", "d1", "local", '{"uri": "/data/readings.csv"}', schema='{"mlflow_colspec": []}')
+        client.log_inputs(run_id, [DatasetInput(readings, [InputTag("mlflow.data.context", "training")])])
+        client.log_inputs(run_id, [DatasetInput(readings, [InputTag("mlflow.data.context", "training")])])
+        inputs = client.get_run(run_id).inputs.dataset_inputs
+        assert [(i.dataset.name, i.dataset.digest, i.dataset.source) for i in inputs] == [("readings", "d1", '{"uri": "/data/readings.csv"}')], inputs
+        assert inputs[0].dataset.schema == '{"mlflow_colspec": []}' and inputs[0].tags[0].value == "training", inputs
+        # Every endpoint the registry lacks (model outputs here) says so, naming itself.
         scratch = client.create_run("0").info.run_id
         try:
-            client.log_inputs(scratch, [DatasetInput(Dataset("readings", "d1", "local", "{}"))])
-            raise AssertionError("dataset inputs were accepted")
+            from mlflow.entities import LoggedModelOutput
+            client.log_outputs(scratch, [LoggedModelOutput("m-1", 0)])
+            raise AssertionError("model outputs were accepted")
         except MlflowException as error:
-            assert "/runs/log-inputs is not implemented by this registry" in error.message, error.message
+            assert "/runs/outputs is not implemented by this registry" in error.message, error.message
         client.set_terminated(scratch)
         print("RESULT " + json.dumps({"run_id": run_id, "experiment_id": experiment_id, "version": str(version.version)}))
         """#
@@ -176,6 +184,7 @@ struct MLflowClientCompatibilityTests {
                 let shown = try await ProcessCapture.run(cli, ["runs", "show", run.id], environment: environment)
                 #expect(shown.stdout.contains("alpha = 0.5"))
                 #expect(shown.stdout.contains("team = traffic"))
+                #expect(shown.stdout.contains("readings  digest d1  context training"), "\(shown.stdout)")
                 let other = try await h.store.createRun(experimentID: run.experimentID, name: "other")
                 try await h.store.logBatch(
                     runID: other.id, metrics: [MetricPoint(key: "mae", value: 1.75, timestamp: 1, step: 0)],

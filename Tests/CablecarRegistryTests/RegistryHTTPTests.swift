@@ -79,13 +79,13 @@ struct RegistryHTTPTests {
     }
 
     /// An MLflow endpoint the registry does not implement answers in MLflow's error shape, naming
-    /// itself, so the stock client's exception says what is missing (dataset logging, traces, and
+    /// itself, so the stock client's exception says what is missing (model outputs, traces, and
     /// whatever a newer client calls).
     @Test func anEndpointTheRegistryLacksSaysSoInMLflowsShape() async throws {
         try await RegistryHarness.with { h in
             try await Self.app(h, token: nil).test(.router) { client in
                 for (method, path) in [
-                    (HTTPRequest.Method.post, "/api/2.0/mlflow/runs/log-inputs"), (.get, "/api/2.0/mlflow/traces"),
+                    (HTTPRequest.Method.post, "/api/2.0/mlflow/runs/log-outputs"), (.get, "/api/2.0/mlflow/traces"),
                     (.post, "/api/2.0/mlflow/runs/log-model"), (.patch, "/api/2.0/mlflow/some/future/endpoint"),
                     (.post, "/api/3.0/mlflow/traces"),
                 ] {

@@ -95,13 +95,15 @@ extension RegistryStore {
         ).decode((String, String, Double, Int64, Int64).self) {
             latest[id, default: [:]][key] = MetricPoint(key: key, value: value, timestamp: timestamp, step: step)
         }
+        let inputs = try await datasetInputs(of: order)
         return order.compactMap { id in
             guard let row = rows[id] else { return nil }
             return Run(
                 id: id, experimentID: row.experimentID, name: row.name, status: RunStatus(rawValue: row.status) ?? .running,
                 failureReason: row.failure, startTime: row.start, endTime: row.end, lifecycleStage: row.stage, userID: row.user,
                 host: row.host, params: params[id] ?? [:], latestMetrics: latest[id] ?? [:], tags: tags[id] ?? [:],
-                lineage: RunLineage(datasetFingerprint: row.fingerprint, featureVersions: features[id] ?? [:], codeVersion: row.code))
+                lineage: RunLineage(datasetFingerprint: row.fingerprint, featureVersions: features[id] ?? [:], codeVersion: row.code),
+                datasetInputs: inputs[id] ?? [])
         }
     }
 

@@ -74,7 +74,8 @@ extension RegistryStore {
             return Run(
                 id: id, experimentID: experimentID, name: name, status: RunStatus(rawValue: status) ?? .running, failureReason: failure,
                 startTime: start, endTime: end, lifecycleStage: stage, userID: user, host: host, params: params, latestMetrics: latest,
-                tags: tags, lineage: RunLineage(datasetFingerprint: fingerprint, featureVersions: features, codeVersion: code))
+                tags: tags, lineage: RunLineage(datasetFingerprint: fingerprint, featureVersions: features, codeVersion: code),
+                datasetInputs: try await datasetInputs(of: [id])[id] ?? [])
         }
         return nil
     }

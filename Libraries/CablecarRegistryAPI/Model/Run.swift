@@ -44,6 +44,8 @@ public struct Run: Sendable, Hashable, Codable {
     public var latestMetrics: [String: MetricPoint]
     public var tags: [String: String]
     public var lineage: RunLineage
+    /// The datasets the run read, in the order they were logged; nil where a server did not say.
+    public var datasetInputs: [DatasetInput]?
 
     /// nil while the run has no end, and for times no clock gives: both come from clients (MLflow's
     /// API takes any 64-bit start and end), and an end before the start or a span beyond 64 bits
@@ -57,7 +59,7 @@ public struct Run: Sendable, Hashable, Codable {
     public init(
         id: String, experimentID: Int64, name: String, status: RunStatus, failureReason: String?, startTime: EpochMillis,
         endTime: EpochMillis?, lifecycleStage: String, userID: String, host: String, params: [String: String],
-        latestMetrics: [String: MetricPoint], tags: [String: String], lineage: RunLineage
+        latestMetrics: [String: MetricPoint], tags: [String: String], lineage: RunLineage, datasetInputs: [DatasetInput]? = nil
     ) {
         self.id = id
         self.experimentID = experimentID
@@ -73,6 +75,7 @@ public struct Run: Sendable, Hashable, Codable {
         self.latestMetrics = latestMetrics
         self.tags = tags
         self.lineage = lineage
+        self.datasetInputs = datasetInputs
     }
 }
 

@@ -204,6 +204,15 @@ struct JSONBody: @unchecked Sendable {
         }
     }
 
+    /// The object under `key`; nil when absent or null.
+    func object(_ key: String) throws -> JSONBody? {
+        switch object[key] {
+        case nil, is NSNull: return nil
+        case let value as [String: Any]: return JSONBody(value)
+        default: throw APIError.invalid("'\(key)' must be an object")
+        }
+    }
+
     func strings(_ key: String) -> [String] {
         switch object[key] {
         case let value as String: return [value]

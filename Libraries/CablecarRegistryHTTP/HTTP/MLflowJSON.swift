@@ -45,8 +45,17 @@ enum MLflowJSON {
         return [
             "info": runInfo(run, experimentLocation: experimentLocation),
             "data": ["metrics": metrics, "params": keyValues(run.params), "tags": keyValues(tags)],
-            "inputs": [String: Any](),
+            "inputs": ["dataset_inputs": (run.datasetInputs ?? []).map(datasetInput)],
         ]
+    }
+
+    static func datasetInput(_ input: DatasetInput) -> [String: Any] {
+        var dataset: [String: Any] = [
+            "name": input.name, "digest": input.digest, "source_type": input.sourceType, "source": input.source,
+        ]
+        if let schema = input.schema { dataset["schema"] = schema }
+        if let profile = input.profile { dataset["profile"] = profile }
+        return ["tags": keyValues(input.tags), "dataset": dataset]
     }
 
     static func metric(_ point: MetricPoint) -> [String: Any] {

@@ -181,6 +181,17 @@ enum MLflowTrackingRoutes {
                 try await store.logBatch(runID: try body.required("run_id"), metrics: metrics, parameters: params, tags: tags)
                 return JSONBody.ok([:])
             })
+        router.post(
+            RouterPath("\(prefix)/runs/log-inputs"),
+            use: RegistryHandlers.guarded { request, _ in
+                let body = try await h.body(request)
+                guard try body.objects("models").isEmpty else {
+                    throw APIError(status: .notFound, code: "ENDPOINT_NOT_FOUND", message: MLflowUnsupportedRoutes.loggedModels)
+                }
+                let inputs = try body.objects("datasets").map(datasetInput)
+                try await store.logInputs(runID: try body.required("run_id"), inputs)
+                return JSONBody.ok([:])
+            })
         router.get(
             RouterPath("\(prefix)/metrics/get-history"),
             use: RegistryHandlers.guarded { request, _ in
@@ -232,5 +243,17 @@ enum MLflowTrackingRoutes {
             key: try body.required("key"), value: value,
             timestamp: try body.int64("timestamp") ?? EpochMillis(Date().timeIntervalSince1970 * 1000),
             step: try body.int64("step") ?? 0)
+    }
+}
+
+extension MLflowTrackingRoutes {
+    /// One of log-inputs' `datasets`: `{"tags": [{"key", "value"}], "dataset": {"name", "digest",
+    /// "source_type", "source", "schema", "profile"}}`. Lengths are checked by the store.
+    static func datasetInput(_ body: JSONBody) throws -> DatasetInput {
+        guard let dataset = try body.object("dataset") else { throw APIError.missing("datasets[].dataset") }
+        return DatasetInput(
+            name: try dataset.required("name"), digest: try dataset.required("digest"),
+            sourceType: dataset.string("source_type") ?? "", source: dataset.string("source") ?? "",
+            schema: dataset.string("schema"), profile: dataset.string("profile"), tags: try body.keyValues("tags"))
     }
 }

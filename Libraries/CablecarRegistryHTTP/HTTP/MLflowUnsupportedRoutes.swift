@@ -23,7 +23,7 @@ enum MLflowUnsupportedRoutes {
         // Creating one is where every logged-model workflow starts (searching answers "none" and
         // reading one "not found", MLflowTrackingRoutes, as no logged model can exist here).
         router.post(RouterPath("\(prefix)/logged-models"), use: refuse)
-        // Everything else under the prefix that no route above takes (dataset inputs, traces, what
+        // Everything else under the prefix that no route above takes (model outputs, traces, what
         // a newer client calls): an empty 404 reached the client as an unexplained failure.
         let unknown = RegistryHandlers.guarded { (request: Request, _: Context) -> Response in
             throw APIError(status: .notFound, code: "ENDPOINT_NOT_FOUND", message: notImplemented(request))
@@ -41,7 +41,7 @@ enum MLflowUnsupportedRoutes {
     static func notImplemented(_ request: Request) -> String {
         let path = request.uri.path.hasPrefix(prefix) ? String(request.uri.path.dropFirst(prefix.count)) : request.uri.path
         return "\(request.method) \(path.prefix(200)) is not implemented by this registry, which serves MLflow's run tracking, "
-            + "model registry and artifact endpoints (not datasets/inputs, traces or logged models): see README.md, "
+            + "dataset inputs, model registry and artifact endpoints (not traces, logged models or their outputs): see README.md, "
             + "Tracking and registry"
     }
 }

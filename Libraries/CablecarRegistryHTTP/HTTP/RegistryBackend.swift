@@ -30,6 +30,7 @@ public protocol RegistryBackend: Sendable {
     func setTags(runID: String, _ tags: [String: String]) async throws
     func logBatch(runID: String, metrics: [MetricPoint], parameters: [String: String], tags: [String: String]) async throws
     func deleteTag(runID: String, key: String) async throws
+    func logInputs(runID: String, _ inputs: [DatasetInput]) async throws
     func metricHistory(runID: String, key: String) async throws -> [MetricPoint]
     func finishRun(runID: String, status: RunStatus, failureReason: String?, endTime: EpochMillis?, name: String?) async throws -> Run
     func deleteRun(runID: String, actor: String) async throws

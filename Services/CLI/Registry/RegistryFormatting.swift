@@ -51,9 +51,20 @@ enum RegistryFormatting {
             keyValues("params", run.params),
             keyValues("metrics (latest)", run.latestMetrics.mapValues { "\(number($0.value)) (step \($0.step))" }),
             keyValues("tags", run.tags),
+            datasets(run.datasetInputs ?? []),
         ]
         lines.removeAll { $0.isEmpty }
         return lines.joined(separator: "\n")
+    }
+
+    /// One line per dataset the run read; client-written text, so each field is cut short.
+    static func datasets(_ inputs: [DatasetInput]) -> String {
+        guard !inputs.isEmpty else { return "datasets read: (none)" }
+        return "datasets read:\n"
+            + inputs.map { input in
+                "  \(input.name.prefix(80))  digest \(input.digest)  context \(input.tags["mlflow.data.context"]?.prefix(40) ?? "-")"
+                    + "  source \(input.source.prefix(120))"
+            }.joined(separator: "\n")
     }
 
     static func version(_ version: ModelVersion) -> [String] {
