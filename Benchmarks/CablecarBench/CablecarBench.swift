@@ -101,6 +101,8 @@ struct ForecastQualityBench: AsyncParsableCommand {
             "Instead: the ridge on --days days, then at most this many boosted trees on its residuals of the next 3 days, chosen on 1, scored on 3 (0: not run)."
     )
     var residualTrees = 0
+    @Flag(help: "Also the hourly errors at 30 minutes of each test day on its own (a bad day hides in the period's mean).")
+    var byDay = false
 
     func run() async throws {
         guard let first = LocalDate(start) else { throw ValidationError("--start must be YYYY-MM-DD") }
@@ -115,7 +117,7 @@ struct ForecastQualityBench: AsyncParsableCommand {
         }
         try await ForecastQuality(
             days: days, speedNoise: speedNoise, flowNoise: flowNoise, seed: seed, start: first, oracleForks: oracleForks,
-            oracleEveryMinutes: oracleEvery, oracleKnowsDayMood: !oracleWithoutMood
+            oracleEveryMinutes: oracleEvery, oracleKnowsDayMood: !oracleWithoutMood, byDay: byDay
         )
         .run()
     }

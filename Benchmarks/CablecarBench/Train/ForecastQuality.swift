@@ -22,6 +22,8 @@ struct ForecastQuality {
     var oracleForks = 0
     var oracleEveryMinutes = 15
     var oracleKnowsDayMood = true
+    /// Hourly errors per test day as well.
+    var byDay = false
 
     func run() async throws {
         let total = Date()
@@ -84,6 +86,19 @@ struct ForecastQuality {
                 }
                 if let oracle { predictors.append(("best possible", oracle.predictor(target: target, horizon: horizon))) }
                 hourly.print(target: target, horizon: horizon, predictors: predictors)
+            }
+        }
+        if byDay {
+            // Whole local days would need the zone's midnights; the test period's own 24-hour
+            // steps are what a reader compares against the period's table above.
+            var dayStart = fitted.split.test.lowerBound
+            while dayStart < fitted.split.test.upperBound {
+                let period = dayStart..<min(dayStart + 86_400_000, fitted.split.test.upperBound)
+                print("test day \(describe(period, zone)):")
+                for target in parameters.targets {
+                    HourlyErrors(data: fitted.data, period: period, zone: zone).print(target: target, horizon: 30, models: models)
+                }
+                dayStart = period.upperBound
             }
         }
         print("total \(fmt(Date().timeIntervalSince(total))) s")
