@@ -126,4 +126,25 @@ struct RegistryUnitTests {
         #expect(MLflowJSON.number(-.infinity) as? String == "-Infinity")
         #expect(MLflowJSON.number(2.5) as? Double == 2.5)
     }
+
+    /// A dataset input's limits count code points, as Postgres's length() does: within them it is
+    /// stored, beyond them it is refused before the database sees it, naming the field.
+    @Test func datasetInputLimitsCountWhatTheDatabaseCounts() {
+        let good = DatasetInput(name: "readings", digest: String(repeating: "f", count: 36), sourceType: "local", source: "{}")
+        #expect(good.problem == nil)
+        var digest = good
+        digest.digest += "f"
+        #expect(digest.problem?.contains("digest has 37 characters") == true)
+        // 300 letters with a combining accent each: 300 characters to Swift, 600 to Postgres.
+        var accented = good
+        accented.name = String(repeating: "e\u{301}", count: 300)
+        #expect(accented.name.count == 300)
+        #expect(accented.problem?.contains("name has 600 characters; the limit is 500") == true)
+        var tagged = good
+        tagged.tags = ["mlflow.data.context": String(repeating: "x", count: 501)]
+        #expect(tagged.problem?.contains("input tag 'mlflow.data.context'") == true)
+        var nul = good
+        nul.source = "a\u{0}b"
+        #expect(nul.problem?.contains("NUL") == true)
+    }
 }

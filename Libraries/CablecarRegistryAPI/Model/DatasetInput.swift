@@ -43,7 +43,10 @@ public struct DatasetInput: Sendable, Hashable, Codable {
     /// What is wrong with this input, in words a client can act on; nil when it can be stored.
     public var problem: String? {
         func tooLong(_ field: String, _ value: String, _ limit: Int) -> String? {
-            value.count > limit ? "dataset '\(name.prefix(100))' \(field) has \(value.count) characters; the limit is \(limit)" : nil
+            // Code points, as Postgres's length() and MLflow's len() count: a name of 500 letters
+            // with combining accents is 1,000 of them.
+            let length = value.unicodeScalars.count
+            return length > limit ? "dataset '\(name.prefix(100))' \(field) has \(length) characters; the limit is \(limit)" : nil
         }
         if name.isEmpty { return "a dataset input needs a dataset name" }
         if digest.isEmpty { return "dataset '\(name.prefix(100))' needs a digest" }
