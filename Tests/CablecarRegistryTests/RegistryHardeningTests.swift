@@ -110,6 +110,25 @@ struct RegistryHardeningTests {
         }
     }
 
+    /// Lengths are counted as the database counts them (code points): a name of accented letters
+    /// within the limit in letters but not in code points is refused by the registry with its own
+    /// message, not by a table's constraint.
+    @Test func lengthLimitsCountCodePointsLikeTheDatabase() async throws {
+        try await RegistryHarness.with { h in
+            func accented(_ letters: Int) -> String { String(repeating: "e\u{301}", count: letters) }
+            await #expect(throws: RegistryError.self) { _ = try await h.store.createExperiment(name: accented(300)) }
+            await #expect(throws: RegistryError.self) { _ = try await h.store.createRegisteredModel(name: accented(200)) }
+            let run = try await h.trainedRun()
+            await #expect(throws: RegistryError.self) { try await h.store.setTags(runID: run.id, [accented(200): "v"]) }
+            await #expect(throws: RegistryError.self) {
+                _ = try await h.store.putArtifact(runID: run.id, path: accented(600), bytes: [1])
+            }
+            // At the limit in code points, the same names are stored.
+            _ = try await h.store.createExperiment(name: accented(250))
+            _ = try await h.store.createRegisteredModel(name: accented(128))
+        }
+    }
+
     @Test func pathParametersAreDecodedAndOutOfRangeVersionsAre404() async throws {
         try await RegistryHarness.with { h in
             let run = try await h.trainedRun()

@@ -154,7 +154,7 @@ extension RegistryStore {
             throw RegistryError.invalid("artifact path '\(path)' must not contain '.' or '..' segments")
         }
         let joined = segments.joined(separator: "/")
-        guard joined.count <= 1000 else { throw RegistryError.invalid("artifact path is longer than 1000 characters") }
+        guard joined.unicodeScalars.count <= 1000 else { throw RegistryError.invalid("artifact path is longer than 1000 characters") }
         return joined
     }
 

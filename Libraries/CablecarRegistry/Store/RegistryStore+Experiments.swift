@@ -32,7 +32,9 @@ extension RegistryStore {
     /// Creates an experiment; a taken name is `RESOURCE_ALREADY_EXISTS`.
     /// `artifactLocation` nil: "mlflow-artifacts:/<id>", served by this registry.
     public func createExperiment(name: String, tags: [String: String] = [:], artifactLocation: String? = nil) async throws -> Experiment {
-        guard !name.isEmpty, name.count <= 500 else { throw RegistryError.invalid("experiment name must be 1 to 500 characters") }
+        guard !name.isEmpty, name.unicodeScalars.count <= 500 else {
+            throw RegistryError.invalid("experiment name must be 1 to 500 characters")
+        }
         for key in tags.keys { try validateKey(key, "tag") }
         let now = Self.now()
         let id: Int64

@@ -323,7 +323,7 @@ extension RegistryStore {
     }
 
     static func validateModelName(_ name: String) throws {
-        guard !name.isEmpty, name.count <= 256 else { throw RegistryError.invalid("model name must be 1 to 256 characters") }
+        guard !name.isEmpty, name.unicodeScalars.count <= 256 else { throw RegistryError.invalid("model name must be 1 to 256 characters") }
         guard !name.contains("/") else { throw RegistryError.invalid("model name '\(name)' must not contain '/'") }
     }
 }

@@ -138,7 +138,9 @@ extension RegistryStore {
 
     /// Renames an experiment (MLflow's experiments/update); names stay unique.
     public func renameExperiment(id: Int64, to name: String) async throws {
-        guard !name.isEmpty, name.count <= 256 else { throw RegistryError.invalid("experiment name must be 1 to 256 characters") }
+        guard !name.isEmpty, name.unicodeScalars.count <= 256 else {
+            throw RegistryError.invalid("experiment name must be 1 to 256 characters")
+        }
         do {
             var found = false
             for try await _ in try await client.query(

@@ -102,8 +102,9 @@ extension RegistryStore {
 
     func validateTag(_ key: String, _ value: String) throws {
         try validateKey(key, "tag")
-        guard value.count <= limits.maxTagValueLength else {
-            throw RegistryError.invalid("tag '\(key)' value has \(value.count) characters; the limit is \(limits.maxTagValueLength)")
+        guard value.unicodeScalars.count <= limits.maxTagValueLength else {
+            throw RegistryError.invalid(
+                "tag '\(key)' value has \(value.unicodeScalars.count) characters; the limit is \(limits.maxTagValueLength)")
         }
     }
 
@@ -129,9 +130,9 @@ extension RegistryStore {
     ) async throws {
         for (key, value) in parameters {
             try validateKey(key, "param")
-            guard value.count <= limits.maxParamValueLength else {
+            guard value.unicodeScalars.count <= limits.maxParamValueLength else {
                 throw RegistryError.invalid(
-                    "param '\(key)' value has \(value.count) characters; the limit is \(limits.maxParamValueLength)")
+                    "param '\(key)' value has \(value.unicodeScalars.count) characters; the limit is \(limits.maxParamValueLength)")
             }
         }
         for metric in metrics { try validateKey(metric.key, "metric") }

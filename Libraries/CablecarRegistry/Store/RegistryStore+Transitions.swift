@@ -189,13 +189,13 @@ extension RegistryStore {
     }
 
     static func validateActor(_ actor: String) throws {
-        guard !actor.trimmingCharacters(in: .whitespaces).isEmpty, actor.count <= 200 else {
+        guard !actor.trimmingCharacters(in: .whitespaces).isEmpty, actor.unicodeScalars.count <= 200 else {
             throw RegistryError.invalid("actor must be 1 to 200 characters: say who makes the change")
         }
     }
 
     static func validateAlias(_ alias: String) throws {
-        guard !alias.isEmpty, alias.count <= 256, alias.lowercased() != "latest" else {
+        guard !alias.isEmpty, alias.unicodeScalars.count <= 256, alias.lowercased() != "latest" else {
             throw RegistryError.invalid("alias must be 1 to 256 characters and not 'latest'")
         }
         if alias.first == "v" || alias.first == "V", !alias.dropFirst().isEmpty, alias.dropFirst().allSatisfy(\.isNumber) {

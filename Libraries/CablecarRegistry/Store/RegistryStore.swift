@@ -63,8 +63,8 @@ public struct RegistryStore: Sendable {
     }
 
     func validateKey(_ key: String, _ what: String) throws {
-        guard !key.isEmpty, key.count <= limits.maxKeyLength else {
-            throw RegistryError.invalid("\(what) key must be 1 to \(limits.maxKeyLength) characters, got \(key.count)")
+        guard !key.isEmpty, key.unicodeScalars.count <= limits.maxKeyLength else {
+            throw RegistryError.invalid("\(what) key must be 1 to \(limits.maxKeyLength) characters, got \(key.unicodeScalars.count)")
         }
     }
 
