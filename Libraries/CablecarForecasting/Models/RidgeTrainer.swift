@@ -160,7 +160,7 @@ struct RidgeTrainer {
                     lastObserved: design.recentLevel(input, target), average: haTarget)
                 design.fill(
                     base + r * p, input: input, horizonMinutes: horizon, haIssue: haIssue, haTarget: haTarget, recent: recent,
-                    profile: accumulator.profileMean(segment: segment, time: labelTime, leavingOut: example.actual) ?? haTarget,
+                    profile: accumulator.profileMean(around: example.labelRow, data: data, target: target) ?? haTarget,
                     clock: accumulator.clock)
                 y[r] = example.actual - recent
             }
