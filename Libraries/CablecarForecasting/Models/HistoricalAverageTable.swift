@@ -219,10 +219,11 @@ struct HistoricalAverageAccumulator: Sendable {
         return Self.mean(sum: sums[cell], count: Int(counts[cell]), leavingOut: own)
     }
 
-    /// The day-type profile at the local time of day of `row`'s time, without the observations
-    /// of the row's segment within the window's reach of it in time: the row's own day, which a
-    /// forecast issued before the row would not have seen (leaving out the row's own label only,
-    /// its neighbours of the same day stayed in, nearly half of a weekend window's observations).
+    /// The day-type profile at the local time of day of `row`'s time as a served table has it
+    /// (`profileMeans`), without what a forecast issued before the row would not have seen: the
+    /// row's own label for a slot of its own, and for a windowed (thin) slot every observation of
+    /// the row's segment within the window's reach of it in time, its own day. Leaving out the
+    /// label only, its neighbours of the same day stayed in, nearly half of a weekend window.
     func profileMean(around row: Int, data: TrainingData, target: ForecastTarget) -> Double? {
         let w = HistoricalAverageTable.profileWindowSteps
         let segment = data.segmentIndex(ofRow: row)
