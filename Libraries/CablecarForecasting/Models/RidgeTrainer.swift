@@ -26,9 +26,9 @@ struct RidgeTrainer {
     enum Regime { case slotAverage, noSlotAverage }
     static let minimumRegimeRows = 100
     static let minimumRegimeSpan: EpochMillis = 86_400_000 - 3_600_000
-    /// The anchors a regime's solutions may use, the first preferred (see `selectAndFit`). Rows
-    /// without an average of their slot would be deviations from a segment mean, which shrank jams
-    /// to free flow: they use the recent level. Rows with one choose on validation: with two weeks
+    /// The anchors a regime's solutions may use, the first preferred (see
+    /// `RidgePenaltySearch.finish`). Rows without an average of their slot would be deviations from
+    /// a segment mean, which shrank jams to free flow: they use the recent level. Rows with one choose on validation: with two weeks
     /// the slot average is one other day and the recent level wins; with a month the average is the
     /// better place to shrink to at 30 and 60 minutes (`SimulatedMonthTests`).
     static func anchors(_ regime: Regime) -> [RidgeForecastModel.Anchor] {
@@ -39,7 +39,7 @@ struct RidgeTrainer {
     /// chosen over the first.
     static let anchorMargin = 0.03
     /// What rows are built as deviations from; the other anchor is fitted on the same Gram
-    /// (see `selectAndFit`).
+    /// (see `RidgePenaltySearch`).
     static let anchor = RidgeForecastModel.Anchor.lastObserved
 
     let data: TrainingData
@@ -80,9 +80,11 @@ struct RidgeTrainer {
                         let matrix = buildMatrix(
                             key: key, design: design, accumulator: accumulator, target: target, horizon: horizon, regime: regime,
                             examples: examples, trainingRows: regimeTrain.count)
-                        let (solution, selection) = try selectAndFit(
+                        let search = try RidgePenaltySearch(
                             matrix, design: design, regime: regime, rowTimes: examples.map { data.rows[$0.row].timestamp },
-                            weekend: examples.map { accumulator.clock.isWeekend(data.rows[$0.labelRow].timestamp) }, folds: folds)
+                            weekend: examples.map { accumulator.clock.isWeekend(data.rows[$0.labelRow].timestamp) },
+                            folds: folds, grid: parameters.penaltyGrid)
+                        let (solution, selection) = try search.finish(grid: parameters.penaltyGrid, folds: folds)
                         switch regime {
                         case .slotAverage:
                             solutions[key] = solution
@@ -168,162 +170,6 @@ struct RidgeTrainer {
         return RidgeDesignMatrix(key: key, columns: design.columnNames, x: x, y: y, trainingRows: trainingRows)
     }
 
-    /// Tries every penalty with both anchors on each fold (`TimeSplit.validationFolds`: fitted on
-    /// the other fitting rows, scored on the fold's rows; the first fold is the validation period,
-    /// fitted on the training rows only) and keeps the lowest MAE pooled over the folds (the grid
-    /// order breaks ties; the average must beat the recent level by `anchorMargin`).
-    /// Then the same penalty with absolute-error loss (`RobustRidge`) against squared error on
-    /// the same folds, keeping the better; finally refits on all rows with both choices.
-    private func selectAndFit(
-        _ matrix: RidgeDesignMatrix, design: RidgeDesign, regime: Regime, rowTimes: [EpochMillis], weekend: [Bool],
-        folds: [Range<EpochMillis>]
-    ) throws -> (RidgeSolution, RidgeForecastModel.Selection) {
-        let validationRows = matrix.x.rows - matrix.trainingRows
-        // Rows are built against the recent level; the historical average's target is the same
-        // plus (recent − average), two columns of the design, so both anchors share one Gram.
-        let shift = design.anchorColumnIndices.map { [(column: $0.recent, weight: 1.0), (column: $0.average, weight: -1.0)] }
-        let anchors = shift == nil ? [Self.anchor] : Self.anchors(regime)
-        var best = parameters.penaltyGrid[parameters.penaltyGrid.count / 2]
-        var bestAnchor = anchors[0]
-        var bestMAE: Double?
-        var loss = RidgeForecastModel.Loss.absolute
-        var y = bestAnchor == .lastObserved ? matrix.y : shifted(matrix, by: shift ?? []).y
-        if validationRows > 0 {
-            let base = try RidgeProblem(x: matrix.x, y: matrix.y, rowCount: matrix.trainingRows)
-            var pooled = anchors.map { _ in parameters.penaltyGrid.map { _ in WeekWeightedErrors() } }
-            var validationSolutions: [[RidgeSolution]] = []
-            for (a, anchor) in anchors.enumerated() {
-                let problem = anchor == .lastObserved ? base : try base.shiftingTarget(by: shift ?? [])
-                let target = anchor == .lastObserved ? matrix : shifted(matrix, by: shift ?? [])
-                var solutions: [RidgeSolution] = []
-                for (index, penalty) in parameters.penaltyGrid.enumerated() {
-                    let solution = try problem.solve(penalty: penalty)
-                    addErrors(solution, target, rows: matrix.trainingRows..<matrix.x.rows, weekend: weekend, to: &pooled[a][index])
-                    solutions.append(solution)
-                }
-                validationSolutions.append(solutions)
-            }
-            for fold in folds.dropFirst() {
-                guard let (held, order) = holdingOut(fold, from: matrix, rowTimes: rowTimes) else { continue }
-                let heldWeekend = order.map { weekend[$0] }
-                let foldProblem = try RidgeProblem(x: held.x, y: held.y, rowCount: held.trainingRows)
-                for (a, anchor) in anchors.enumerated() {
-                    let problem = anchor == .lastObserved ? foldProblem : try foldProblem.shiftingTarget(by: shift ?? [])
-                    let target = anchor == .lastObserved ? held : shifted(held, by: shift ?? [])
-                    for (index, penalty) in parameters.penaltyGrid.enumerated() {
-                        addErrors(
-                            try problem.solve(penalty: penalty), target, rows: held.trainingRows..<held.x.rows, weekend: heldWeekend,
-                            to: &pooled[a][index])
-                    }
-                }
-            }
-            // The recent level is the default; the average must validate clearly better (by
-            // `anchorMargin`) to replace it: a close call on a few validation days went to the
-            // average in cells where the recent level was better on the days after.
-            var bestIndex: (anchor: Int, penalty: Int)?
-            for a in anchors.indices {
-                var anchorBest: (index: Int, mae: Double)?
-                for index in parameters.penaltyGrid.indices {
-                    guard let mae = pooled[a][index].mae else { continue }
-                    if anchorBest.map({ mae < $0.mae }) ?? true { anchorBest = (index, mae) }
-                }
-                guard let anchorBest else { continue }
-                let margin = a == 0 ? 1 : 1 - Self.anchorMargin
-                if bestIndex.flatMap({ pooled[$0.anchor][$0.penalty].mae }).map({ anchorBest.mae < $0 * margin }) ?? true {
-                    bestIndex = (a, anchorBest.index)
-                }
-            }
-            if let bestIndex {
-                best = parameters.penaltyGrid[bestIndex.penalty]
-                bestAnchor = anchors[bestIndex.anchor]
-                bestMAE = pooled[bestIndex.anchor][bestIndex.penalty].mae
-            }
-            // The loss is chosen on the same folds as the penalty. Chosen on the validation period
-            // alone (one Sunday), absolute error won on its flat traffic and then, fitting the
-            // median row, missed an industrial neighborhood's weekday 5 a.m. ramp by 330 veh/h at
-            // 60 minutes (squared error: 154).
-            let chosen = bestAnchor == .lastObserved ? matrix : shifted(matrix, by: shift ?? [])
-            y = chosen.y
-            if let bestIndex {
-                var robustErrors = WeekWeightedErrors()
-                let robust = try RobustRidge.fitLeastAbsolute(
-                    x: matrix.x, y: y, rowCount: matrix.trainingRows, penalty: best,
-                    start: validationSolutions[bestIndex.anchor][bestIndex.penalty])
-                addErrors(robust, chosen, rows: matrix.trainingRows..<matrix.x.rows, weekend: weekend, to: &robustErrors)
-                for fold in folds.dropFirst() {
-                    guard let (held, order) = holdingOut(fold, from: matrix, rowTimes: rowTimes) else { continue }
-                    let heldWeekend = order.map { weekend[$0] }
-                    let target = bestAnchor == .lastObserved ? held : shifted(held, by: shift ?? [])
-                    let foldRobust = try RobustRidge.fitLeastAbsolute(
-                        x: target.x, y: target.y, rowCount: target.trainingRows, penalty: best)
-                    addErrors(foldRobust, target, rows: target.trainingRows..<target.x.rows, weekend: heldWeekend, to: &robustErrors)
-                }
-                if let robustMAE = robustErrors.mae, let squaredMAE = bestMAE, robustMAE >= squaredMAE {
-                    loss = .squared
-                }
-            }
-        }
-        let final: RidgeSolution
-        switch loss {
-        case .squared: final = try RidgeProblem(x: matrix.x, y: y).solve(penalty: best)
-        case .absolute: final = try RobustRidge.fitLeastAbsolute(x: matrix.x, y: y, penalty: best)
-        }
-        return (
-            final,
-            RidgeForecastModel.Selection(
-                penalty: best, loss: loss, validationMAE: bestMAE, trainingRows: matrix.trainingRows,
-                validationRows: validationRows, anchor: shift == nil ? nil : bestAnchor)
-        )
-    }
-
-    /// The matrix with its target plus `Σ weight · x[column]` (the other anchor's target).
-    private func shifted(_ matrix: RidgeDesignMatrix, by terms: [(column: Int, weight: Double)]) -> RidgeDesignMatrix {
-        var result = matrix
-        let p = matrix.x.columns
-        matrix.x.values.withUnsafeBufferPointer { xs in
-            for r in 0..<matrix.x.rows {
-                for term in terms { result.y[r] += term.weight * xs[r * p + term.column] }
-            }
-        }
-        return result
-    }
-
-    /// The matrix's rows outside `fold` first (as training rows), then the fold's; nil when the
-    /// fold has no rows or leaves too few to fit.
-    private func holdingOut(_ fold: Range<EpochMillis>, from matrix: RidgeDesignMatrix, rowTimes: [EpochMillis])
-        -> (RidgeDesignMatrix, order: [Int])?
-    {
-        let inside = rowTimes.indices.filter { fold.contains(rowTimes[$0]) }
-        guard !inside.isEmpty, matrix.x.rows - inside.count >= Self.minimumRegimeRows else { return nil }
-        let insideSet = Set(inside)
-        let order = rowTimes.indices.filter { !insideSet.contains($0) } + inside
-        let p = matrix.x.columns
-        var x = DenseMatrix(zeroRows: order.count, columns: p)
-        var y = Array(repeating: 0.0, count: order.count)
-        matrix.x.values.withUnsafeBufferPointer { source in
-            x.values.withUnsafeMutableBufferPointer { target in
-                for (r, original) in order.enumerated() {
-                    for c in 0..<p { target[r * p + c] = source[original * p + c] }
-                }
-            }
-        }
-        for (r, original) in order.enumerated() { y[r] = matrix.y[original] }
-        return (
-            RidgeDesignMatrix(key: matrix.key, columns: matrix.columns, x: x, y: y, trainingRows: order.count - inside.count), order
-        )
-    }
-
-    private func addErrors(
-        _ solution: RidgeSolution, _ matrix: RidgeDesignMatrix, rows: Range<Int>, weekend: [Bool], to errors: inout WeekWeightedErrors
-    ) {
-        matrix.x.values.withUnsafeBufferPointer { xs in
-            let p = matrix.x.columns
-            for r in rows {
-                let row = UnsafeBufferPointer(rebasing: xs[(r * p)..<((r + 1) * p)])
-                errors.add(predicted: solution.predict(row), actual: matrix.y[r], weekend: weekend[r])
-            }
-        }
-    }
 }
 
 extension RidgeForecastModel {
