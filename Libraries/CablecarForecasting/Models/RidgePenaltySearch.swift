@@ -11,7 +11,6 @@ import CablecarNumerics
 /// (docs/trainer.md, *Benchmark*).
 struct RidgePenaltySearch {
     let matrix: RidgeDesignMatrix
-    let regime: RidgeTrainer.Regime
     let rowTimes: [EpochMillis]
     let weekend: [Bool]
     let anchors: [RidgeForecastModel.Anchor]
@@ -29,7 +28,6 @@ struct RidgePenaltySearch {
         weekend: [Bool], folds: [Range<EpochMillis>], grid: [Double]
     ) throws {
         self.matrix = matrix
-        self.regime = regime
         self.rowTimes = rowTimes
         self.weekend = weekend
         // Rows are built against the recent level; the historical average's target is the same
