@@ -12,6 +12,7 @@ struct BruteForceReference {
         var availableAt: EpochMillis
         var flow: Double
         var speed: Double?
+        var occupancy: Double?
     }
 
     struct ContextRevision {
@@ -53,7 +54,11 @@ struct BruteForceReference {
 
     func field(_ r: TrafficRevision?, _ name: String) -> Double? {
         guard let r else { return nil }
-        return name == "speed" ? r.speed : r.flow
+        switch name {
+        case "speed": return r.speed
+        case "occupancy": return r.occupancy
+        default: return r.flow
+        }
     }
 
     func values(segment: String, at t: EpochMillis, names: [String]) -> [Double?] {
@@ -67,14 +72,14 @@ struct BruteForceReference {
 
         var out: [Double?] = []
         for name in names {
-            let f = name.hasPrefix("speed") ? "speed" : "flow"
+            let f = name.hasPrefix("speed") ? "speed" : name.hasPrefix("occupancy") ? "occupancy" : "flow"
             var value: Double?
             switch name {
-            case "speed_lag_1", "flow_lag_1": value = field(known(segment, t - step, at: t), f)
-            case "speed_lag_2", "flow_lag_2": value = field(known(segment, t - 2 * step, at: t), f)
-            case "speed_lag_3", "flow_lag_3": value = field(known(segment, t - 3 * step, at: t), f)
+            case "speed_lag_1", "flow_lag_1", "occupancy_lag_1": value = field(known(segment, t - step, at: t), f)
+            case "speed_lag_2", "flow_lag_2", "occupancy_lag_2": value = field(known(segment, t - 2 * step, at: t), f)
+            case "speed_lag_3", "flow_lag_3", "occupancy_lag_3": value = field(known(segment, t - 3 * step, at: t), f)
             case "speed_mean_15m", "flow_mean_15m", "speed_std_15m", "flow_std_15m",
-                "speed_mean_60m", "flow_mean_60m", "speed_std_60m", "flow_std_60m":
+                "speed_mean_60m", "flow_mean_60m", "speed_std_60m", "flow_std_60m", "occupancy_mean_15m", "occupancy_mean_60m":
                 let count = name.hasSuffix("15m") ? 3 : 12
                 var xs: [Double] = []
                 for k in 1...count {

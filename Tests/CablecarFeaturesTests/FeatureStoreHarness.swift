@@ -116,11 +116,15 @@ struct FeatureStoreHarness: Sendable {
     func storedHistory() async throws -> (traffic: [BruteForceReference.TrafficRevision], context: [BruteForceReference.ContextRevision]) {
         var traffic: [BruteForceReference.TrafficRevision] = []
         let rows = try await database.query(
-            "SELECT segment_id, event_time, revision, available_at, flow, speed FROM feature_traffic_history", logger: TestStack.logger)
-        for try await (segment, start, revision, available, flow, speed) in rows.decode((String, Int64, Int32, Int64, Double, Double?).self)
+            "SELECT segment_id, event_time, revision, available_at, flow, speed, occupancy FROM feature_traffic_history",
+            logger: TestStack.logger)
+        for try await (segment, start, revision, available, flow, speed, occupancy) in rows.decode(
+            (String, Int64, Int32, Int64, Double, Double?, Double?).self)
         {
             traffic.append(
-                .init(segment: segment, intervalStart: start, revision: Int(revision), availableAt: available, flow: flow, speed: speed))
+                .init(
+                    segment: segment, intervalStart: start, revision: Int(revision), availableAt: available, flow: flow, speed: speed,
+                    occupancy: occupancy))
         }
         var context: [BruteForceReference.ContextRevision] = []
         let contextRows = try await database.query(

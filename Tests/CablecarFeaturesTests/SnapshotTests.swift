@@ -67,7 +67,7 @@ import Testing
     @Test func definitionsAreUniqueAndCodable() throws {
         let names = FeatureCatalog.current.map(\.name)
         #expect(Set(names).count == names.count)
-        #expect(names.count == 30)
+        #expect(names.count == 35)
         let encoded = try JSONEncoder().encode(FeatureCatalog.current)
         #expect(try JSONDecoder().decode([FeatureDefinition].self, from: encoded) == FeatureCatalog.current)
     }

@@ -68,7 +68,8 @@ struct StreamScenario {
                 let flow = (600 + 300 * random.unit()).rounded(toPlaces: 1)
                 let o = TrafficObservation(
                     segmentID: segment.id, neighborhood: segment.neighborhood, eventTime: eventTime, flowVehiclesPerHour: flow,
-                    speedKmh: speed, occupancy: 0.2, sampleCount: 5, revision: 0, ingestTime: ingest)
+                    speedKmh: speed, occupancy: Self.occupancy(flow: flow, speed: speed), sampleCount: 5, revision: 0,
+                    ingestTime: ingest)
                 try append(o)
                 if random.unit() < 0.08 {
                     // A late correction 2 to 12 intervals later in the stream; sometimes a second one.
@@ -76,6 +77,7 @@ struct StreamScenario {
                     fixed.revision = 1
                     fixed.speedKmh = (base - 10 + random.unit() * 3).rounded(toPlaces: 2)
                     fixed.flowVehiclesPerHour = flow + 100
+                    fixed.occupancy = Self.occupancy(flow: fixed.flowVehiclesPerHour, speed: fixed.speedKmh)
                     let due = k + 2 + Int(random.unit() * 10)
                     pending[due, default: []].append(fixed)
                     if random.unit() < 0.3 {
@@ -103,6 +105,12 @@ struct StreamScenario {
                 try append(correction)
             }
         }
+    }
+
+    /// A loop's occupancy for the scenario's values: it varies with them (so a feature reading the
+    /// wrong field disagrees with the reference) and is absent with the speed.
+    static func occupancy(flow: Double, speed: Double?) -> Double? {
+        speed.map { (flow / $0 / 100).rounded(toPlaces: 3) }
     }
 
     private mutating func append(_ o: TrafficObservation) throws {

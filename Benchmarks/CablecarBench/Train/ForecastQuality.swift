@@ -30,7 +30,7 @@ struct ForecastQuality {
         let city = try CityDefinition.bundledDefault()
         let configuration = SimulationConfiguration(city: city, start: start, days: days, seed: seed)
         let simulated = try TruthObservations.simulate(configuration)
-        let observed = NoisyObservations(simulated: simulated, speedNoise: speedNoise, flowNoise: flowNoise, seed: seed)
+        let observed = NoisyObservations(simulated: simulated, city: city, speedNoise: speedNoise, flowNoise: flowNoise, seed: seed)
         let source = try InProcessSnapshotSource(city: city, traffic: observed.traffic, context: observed.context)
         let first = observed.traffic.map(\.eventTime).min() ?? 0
         let last = observed.traffic.map(\.eventTime).max() ?? 0

@@ -116,7 +116,7 @@ struct ResidualTrees {
         let city = try CityDefinition.bundledDefault()
         let configuration = SimulationConfiguration(city: city, start: start, days: days + 7, seed: seed)
         let observed = NoisyObservations(
-            simulated: try TruthObservations.simulate(configuration), speedNoise: speedNoise, flowNoise: flowNoise, seed: seed)
+            simulated: try TruthObservations.simulate(configuration), city: city, speedNoise: speedNoise, flowNoise: flowNoise, seed: seed)
         let source = try InProcessSnapshotSource(city: city, traffic: observed.traffic, context: observed.context)
         let first = observed.traffic.map(\.eventTime).min() ?? 0
         let last = observed.traffic.map(\.eventTime).max() ?? 0

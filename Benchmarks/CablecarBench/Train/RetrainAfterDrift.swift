@@ -106,7 +106,7 @@ struct RetrainAfterDrift {
             ])
         let simulated = try TruthObservations.simulate(
             SimulationConfiguration(city: city, days: days + 2, seed: seed, scenario: scenario))
-        let traffic = NoisyObservations(simulated: simulated, speedNoise: speedNoise, flowNoise: flowNoise, seed: seed).traffic
+        let traffic = NoisyObservations(simulated: simulated, city: city, speedNoise: speedNoise, flowNoise: flowNoise, seed: seed).traffic
         let source = try InProcessSnapshotSource(city: city, traffic: traffic, context: simulated.context)
         let first = (traffic.map(\.eventTime).min() ?? 0) / 86_400_000 * 86_400_000
         let last = traffic.map(\.eventTime).max() ?? 0

@@ -11,6 +11,7 @@ public enum FeatureEntity: String, Codable, Sendable, CaseIterable {
 public enum TrafficField: String, Codable, Sendable, CaseIterable {
     case speed
     case flow
+    case occupancy
 }
 
 /// The context measurement a context transformation reads.

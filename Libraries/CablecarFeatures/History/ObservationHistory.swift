@@ -4,10 +4,12 @@ import CablecarDomain
 public struct TrafficValues: Sendable, Hashable {
     public var flow: Double
     public var speed: Double?
+    public var occupancy: Double?
 
-    public init(flow: Double, speed: Double?) {
+    public init(flow: Double, speed: Double?, occupancy: Double? = nil) {
         self.flow = flow
         self.speed = speed
+        self.occupancy = occupancy
     }
 
     @inline(__always)
@@ -15,6 +17,7 @@ public struct TrafficValues: Sendable, Hashable {
         switch field {
         case .flow: flow
         case .speed: speed
+        case .occupancy: occupancy
         }
     }
 }
@@ -71,7 +74,7 @@ public struct ObservationHistory: Sendable {
         let start = Interval.start(containing: o.eventTime)
         traffic[o.segmentID, default: RevisionSlots(origin: start)].insert(
             intervalStart: start, revision: o.revision, availableAt: item.availableAt,
-            value: TrafficValues(flow: o.flowVehiclesPerHour, speed: o.speedKmh))
+            value: TrafficValues(flow: o.flowVehiclesPerHour, speed: o.speedKmh, occupancy: o.occupancy))
         trafficCount += 1
     }
 
