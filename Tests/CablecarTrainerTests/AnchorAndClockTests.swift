@@ -16,11 +16,14 @@ import Testing
     /// Under a penalty that shrinks every coefficient to nothing, a segment in a jam is forecast
     /// near its own recent speed, not near the average (anchored on the average, such a model
     /// forecast 32 km/h for a segment at 4 km/h). With one week, the average a row could be
-    /// anchored on is the segment mean, and every cell chooses the recent level.
+    /// anchored on is the segment mean, and every cell below an hour chooses the recent level; an
+    /// hour ahead the day-type profile may be chosen, never the segment mean.
     @Test func shrinkageFallsBackToTheRecentLevel() throws {
         let (data, ridge) = try Self.fit(SyntheticSnapshot.make(days: 8), ModelParameters(penaltyGrid: [1e12]))
-        let selections = Array(ridge.selections.values) + Array(ridge.fallbackSelections.values)
-        #expect(!selections.isEmpty && selections.allSatisfy { $0.anchor == .lastObserved })
+        let selections = Array(ridge.selections) + Array(ridge.fallbackSelections)
+        let shorter = selections.filter { !$0.key.contains("|60|") }
+        #expect(!shorter.isEmpty && shorter.allSatisfy { $0.value.anchor == .lastObserved })
+        #expect(ridge.fallbackSelections.values.allSatisfy { $0.anchor != .historicalAverage })
         let row = try #require(data.rows.indices.last)
         var input = data.input(row)
         input.lastSpeedKmh = 4
@@ -82,6 +85,28 @@ import Testing
         #expect(loaded.selections == ridge.selections)
         let input = data.input(data.rows.count - 1)
         #expect(loaded.predict(input, target: .flow, horizonMinutes: 15) == ridge.predict(input, target: .flow, horizonMinutes: 15))
+    }
+
+    /// Flow in the synthetic city is a day-type profile plus a little noise: an hour ahead the
+    /// profile is the place to shrink to, and the cells that chose it forecast near it (within the
+    /// noise of the profile's estimate), whatever the recent level.
+    @Test func cellsAnHourAheadCanAnchorOnTheDayTypeProfile() throws {
+        let (data, ridge) = try Self.fit(SyntheticSnapshot.make(days: 14), ModelParameters(penaltyGrid: [1e12]))
+        let anchored = ridge.selections.filter { $0.key.hasPrefix("flow_veh_h|60|") && $0.value.anchor == .profile }
+        #expect(!anchored.isEmpty, "anchors: \(ridge.selections.mapValues { $0.anchor?.rawValue ?? "-" })")
+        let table = try #require(ridge.historicalAverageTable(.flow))
+        let row = try #require(
+            data.rows.indices.last { anchored.keys.contains(RidgeForecastModel.key(.flow, 60, data.rows[$0].neighborhood)) })
+        var input = data.input(row)
+        let profile = try #require(table.profileMean(segment: data.segmentIndex(ofRow: row), time: input.issueTime + 3_600_000))
+        for last in [100.0, 2_000] {
+            input.lastFlowVehiclesPerHour = last
+            input.features[1] = last
+            let forecast = try #require(ridge.predict(input, target: .flow, horizonMinutes: 60))
+            #expect(abs(forecast - profile) < 30, "forecast \(forecast) against the profile \(profile), last value \(last)")
+        }
+        let loaded = try RidgeForecastModel.load(artifact: ridge.artifact())
+        #expect(loaded.predict(input, target: .flow, horizonMinutes: 60) == ridge.predict(input, target: .flow, horizonMinutes: 60))
     }
 
     @Test func anUnknownZoneIsRefused() throws {

@@ -76,6 +76,12 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         return (first, first + 1)
     }
 
+    /// The column of the day-type profile at the target time; nil in designs without it.
+    var profileColumnIndex: Int? {
+        guard profileColumn == true, let anchors = anchorColumnIndices else { return nil }
+        return anchors.recent + 1
+    }
+
     init(data: TrainingData, period: Range<EpochMillis>, targetAverageColumn: Bool) {
         self.targetAverageColumn = targetAverageColumn
         profileColumn = targetAverageColumn

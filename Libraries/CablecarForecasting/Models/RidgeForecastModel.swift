@@ -4,7 +4,8 @@ import CablecarNumerics
 /// Model (c): one ridge regression per (target, horizon, neighborhood) over the snapshot
 /// features, the last observed values, the historical average at the issue and target time, the
 /// day-type profile and calendar terms on the city's clock, predicting the deviation from an
-/// anchor (`Anchor`): the recent level, or the historical average at the target time. Each cell
+/// anchor (`Anchor`): the recent level, the historical average or the day-type profile at the
+/// target time. Each cell
 /// chooses its anchor with its penalty on validation (`RidgeTrainer`): the penalty shrinks
 /// toward the anchor, and which is the better place to shrink to depends on how much history
 /// the average has. The model is then refitted on train + validation with both choices.
@@ -26,10 +27,14 @@ public struct RidgeForecastModel: ForecastModel {
     /// one other day, the model lost to persistence at every horizon. Anchored on the recent
     /// level (`lastObserved`: the 15-minute mean, else the last value), shrinkage falls back to a
     /// smoothed persistence. With a month of history the average is the better anchor at 60
-    /// minutes (1.2 km/h against 1.6 anchored on the recent level), so each cell chooses.
+    /// minutes (1.2 km/h against 1.6 anchored on the recent level), so each cell chooses. The
+    /// day-type profile (`profile`: the mean over every day of the type at the target time) is the
+    /// third choice an hour ahead (`RidgeTrainer.anchors`); two weeks give it several days where
+    /// the week's slot has one or two.
     public enum Anchor: String, Codable, Sendable {
         case historicalAverage = "historical_average"
         case lastObserved = "last_observed"
+        case profile
 
         /// The anchor's value for a forecast; the average when nothing was observed.
         func value(lastObserved: Double?, average: Double) -> Double {
@@ -184,12 +189,18 @@ public struct RidgeForecastModel: ForecastModel {
             return table.value(segment: segment, time: targetTime)
         }
         let recent = Anchor.lastObserved.value(lastObserved: design.recentLevel(input, target), average: haTarget)
-        let base = (selection?.anchor ?? anchor) == .lastObserved ? recent : haTarget
+        let profile = table.profileMean(segment: segment, time: targetTime) ?? haTarget
+        let base: Double
+        switch selection?.anchor ?? anchor {
+        case .lastObserved: base = recent
+        case .historicalAverage: base = haTarget
+        case .profile: base = profile
+        }
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: design.columnCount) { row in
             guard let pointer = row.baseAddress else { return base }
             design.fill(
                 pointer, input: input, horizonMinutes: horizonMinutes, haIssue: haIssue, haTarget: haTarget, recent: recent,
-                profile: table.profileMean(segment: segment, time: targetTime) ?? haTarget, clock: table.clock)
+                profile: profile, clock: table.clock)
             return base + solution.predict(UnsafeBufferPointer(row))
         }
     }

@@ -14,9 +14,9 @@ struct RidgePenaltySearch {
     let rowTimes: [EpochMillis]
     let weekend: [Bool]
     let anchors: [RidgeForecastModel.Anchor]
-    /// Columns that turn the recent level's target into the historical average's; nil in designs
-    /// without both anchors as columns.
-    let shift: [(column: Int, weight: Double)]?
+    /// Per anchor other than the recent level, the columns that turn the recent level's target
+    /// into the anchor's; empty in designs without the anchors as columns.
+    let shifts: [RidgeForecastModel.Anchor: [(column: Int, weight: Double)]]
     /// Absolute errors pooled over the folds, per anchor (`anchors` order) and penalty (grid
     /// order); empty without validation rows.
     let errors: [[WeekWeightedErrors]]
@@ -24,16 +24,24 @@ struct RidgePenaltySearch {
     let validationSolutions: [[RidgeSolution]]
 
     init(
-        _ matrix: RidgeDesignMatrix, design: RidgeDesign, regime: RidgeTrainer.Regime, rowTimes: [EpochMillis],
+        _ matrix: RidgeDesignMatrix, design: RidgeDesign, anchors allowed: [RidgeForecastModel.Anchor], rowTimes: [EpochMillis],
         weekend: [Bool], folds: [Range<EpochMillis>], grid: [Double]
     ) throws {
         self.matrix = matrix
         self.rowTimes = rowTimes
         self.weekend = weekend
         // Rows are built against the recent level; the historical average's target is the same
-        // plus (recent − average), two columns of the design, so both anchors share one Gram.
-        shift = design.anchorColumnIndices.map { [(column: $0.recent, weight: 1.0), (column: $0.average, weight: -1.0)] }
-        anchors = shift == nil ? [RidgeTrainer.anchor] : RidgeTrainer.anchors(regime)
+        // plus (recent − average), two columns of the design, so the anchors share one Gram; the
+        // profile's likewise.
+        var shifts: [RidgeForecastModel.Anchor: [(column: Int, weight: Double)]] = [:]
+        if let columns = design.anchorColumnIndices {
+            shifts[.historicalAverage] = [(column: columns.recent, weight: 1.0), (column: columns.average, weight: -1.0)]
+            if let profile = design.profileColumnIndex {
+                shifts[.profile] = [(column: columns.recent, weight: 1.0), (column: profile, weight: -1.0)]
+            }
+        }
+        self.shifts = shifts
+        anchors = shifts.isEmpty ? [RidgeTrainer.anchor] : allowed.filter { $0 == .lastObserved || shifts[$0] != nil }
         guard matrix.x.rows > matrix.trainingRows else {
             errors = []
             validationSolutions = []
@@ -43,8 +51,8 @@ struct RidgePenaltySearch {
         var pooled = anchors.map { _ in grid.map { _ in WeekWeightedErrors() } }
         var solutions: [[RidgeSolution]] = []
         for (a, anchor) in anchors.enumerated() {
-            let problem = anchor == .lastObserved ? base : try base.shiftingTarget(by: shift ?? [])
-            let target = Self.anchored(matrix, anchor, shift: shift)
+            let problem = anchor == .lastObserved ? base : try base.shiftingTarget(by: shifts[anchor] ?? [])
+            let target = Self.anchored(matrix, anchor, shift: shifts[anchor])
             var anchorSolutions: [RidgeSolution] = []
             for (index, penalty) in grid.enumerated() {
                 let solution = try problem.solve(penalty: penalty)
@@ -58,8 +66,8 @@ struct RidgePenaltySearch {
             let heldWeekend = order.map { weekend[$0] }
             let foldProblem = try RidgeProblem(x: held.x, y: held.y, rowCount: held.trainingRows)
             for (a, anchor) in anchors.enumerated() {
-                let problem = anchor == .lastObserved ? foldProblem : try foldProblem.shiftingTarget(by: shift ?? [])
-                let target = Self.anchored(held, anchor, shift: shift)
+                let problem = anchor == .lastObserved ? foldProblem : try foldProblem.shiftingTarget(by: shifts[anchor] ?? [])
+                let target = Self.anchored(held, anchor, shift: shifts[anchor])
                 for (index, penalty) in grid.enumerated() {
                     Self.addErrors(
                         try problem.solve(penalty: penalty), target, rows: held.trainingRows..<held.x.rows, weekend: heldWeekend,
@@ -132,7 +140,7 @@ struct RidgePenaltySearch {
             final,
             RidgeForecastModel.Selection(
                 penalty: best, loss: loss, validationMAE: bestMAE, trainingRows: matrix.trainingRows,
-                validationRows: matrix.x.rows - matrix.trainingRows, anchor: shift == nil ? nil : bestAnchor)
+                validationRows: matrix.x.rows - matrix.trainingRows, anchor: shifts.isEmpty ? nil : bestAnchor)
         )
     }
 
@@ -144,7 +152,7 @@ struct RidgePenaltySearch {
     /// The matrix with the anchor's target: as built for the recent level, else plus
     /// `Σ weight · x[column]` of `shift`.
     private func anchored(_ matrix: RidgeDesignMatrix, _ anchor: RidgeForecastModel.Anchor) -> RidgeDesignMatrix {
-        Self.anchored(matrix, anchor, shift: shift)
+        Self.anchored(matrix, anchor, shift: shifts[anchor])
     }
 
     private static func anchored(
