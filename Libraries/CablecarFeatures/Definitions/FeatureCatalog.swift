@@ -9,39 +9,54 @@ public enum FeatureCatalog {
     static let trafficFeatures: [FeatureDefinition] = {
         var features: [FeatureDefinition] = []
         for field in [TrafficField.speed, .flow] {
-            let unit = field == .speed ? "km/h" : "veh/h"
-            for k in 1...3 {
-                features.append(
-                    FeatureDefinition(
-                        name: "\(field.rawValue)_lag_\(k)", entity: .segment, sourceTopic: .observedTraffic,
-                        transformation: .lag(field: field, intervals: k), windowMinutes: 5 * k, ttlMinutes: 15,
-                        description: "\(field.rawValue) (\(unit)) of the five-minute interval \(k) step(s) before the instant"))
-            }
+            features += lags(field)
             for minutes in [15, 60] {
-                features.append(
-                    FeatureDefinition(
-                        name: "\(field.rawValue)_mean_\(minutes)m", entity: .segment, sourceTopic: .observedTraffic,
-                        transformation: .rollingMean(field: field, minutes: minutes), windowMinutes: minutes, ttlMinutes: minutes,
-                        description: "mean \(field.rawValue) (\(unit)) over the last \(minutes) minutes"))
+                features.append(mean(field, minutes: minutes))
                 features.append(
                     FeatureDefinition(
                         name: "\(field.rawValue)_std_\(minutes)m", entity: .segment, sourceTopic: .observedTraffic,
                         transformation: .rollingStd(field: field, minutes: minutes), windowMinutes: minutes, ttlMinutes: minutes,
-                        description: "population standard deviation of \(field.rawValue) (\(unit)) over the last \(minutes) minutes"))
+                        description: "population standard deviation of \(field.rawValue) (\(unit(field))) over the last \(minutes) minutes")
+                )
             }
             features.append(
                 FeatureDefinition(
                     name: "\(field.rawValue)_yesterday", entity: .segment, sourceTopic: .observedTraffic,
                     transformation: .sameIntervalDaysAgo(field: field, days: 1), windowMinutes: 1_440, ttlMinutes: 1_440,
-                    description: "\(field.rawValue) (\(unit)) of the same five-minute interval one day earlier"))
+                    description: "\(field.rawValue) (\(unit(field))) of the same five-minute interval one day earlier"))
             features.append(
                 FeatureDefinition(
                     name: "\(field.rawValue)_last_week", entity: .segment, sourceTopic: .observedTraffic,
                     transformation: .sameIntervalDaysAgo(field: field, days: 7), windowMinutes: 10_080, ttlMinutes: 10_080,
-                    description: "\(field.rawValue) (\(unit)) of the same five-minute interval seven days earlier"))
+                    description: "\(field.rawValue) (\(unit(field))) of the same five-minute interval seven days earlier"))
         }
         return features
     }()
+
+    /// The field's value in each of the three five-minute intervals before the instant.
+    private static func lags(_ field: TrafficField) -> [FeatureDefinition] {
+        (1...3).map { k in
+            FeatureDefinition(
+                name: "\(field.rawValue)_lag_\(k)", entity: .segment, sourceTopic: .observedTraffic,
+                transformation: .lag(field: field, intervals: k), windowMinutes: 5 * k, ttlMinutes: 15,
+                description: "\(field.rawValue) (\(unit(field))) of the five-minute interval \(k) step(s) before the instant")
+        }
+    }
+
+    private static func mean(_ field: TrafficField, minutes: Int) -> FeatureDefinition {
+        FeatureDefinition(
+            name: "\(field.rawValue)_mean_\(minutes)m", entity: .segment, sourceTopic: .observedTraffic,
+            transformation: .rollingMean(field: field, minutes: minutes), windowMinutes: minutes, ttlMinutes: minutes,
+            description: "mean \(field.rawValue) (\(unit(field))) over the last \(minutes) minutes")
+    }
+
+    private static func unit(_ field: TrafficField) -> String {
+        switch field {
+        case .speed: "km/h"
+        case .flow: "veh/h"
+        case .occupancy: "0...1"
+        }
+    }
 
     /// The loops' occupancy (the share of time a vehicle is over the loop), appended after the
     /// rest. It reads the segment's density, and in a jam its queue, with about 4 % of noise
@@ -49,22 +64,7 @@ public enum FeatureCatalog {
     /// where a loop is, the speed forecast at 15 minutes removed 56.0 % of the reducible error
     /// instead of 50.0 % on the 14-day benchmark and 40.8 % instead of 38.0 % on 21 days; other
     /// targets and horizons moved by 0.3 points or less (docs/trainer.md, Benchmark).
-    static let occupancyFeatures: [FeatureDefinition] = {
-        var features = (1...3).map { k in
-            FeatureDefinition(
-                name: "occupancy_lag_\(k)", entity: .segment, sourceTopic: .observedTraffic,
-                transformation: .lag(field: .occupancy, intervals: k), windowMinutes: 5 * k, ttlMinutes: 15,
-                description: "occupancy (0...1) of the five-minute interval \(k) step(s) before the instant")
-        }
-        for minutes in [15, 60] {
-            features.append(
-                FeatureDefinition(
-                    name: "occupancy_mean_\(minutes)m", entity: .segment, sourceTopic: .observedTraffic,
-                    transformation: .rollingMean(field: .occupancy, minutes: minutes), windowMinutes: minutes,
-                    ttlMinutes: minutes, description: "mean occupancy (0...1) over the last \(minutes) minutes"))
-        }
-        return features
-    }()
+    static let occupancyFeatures: [FeatureDefinition] = lags(.occupancy) + [15, 60].map { mean(.occupancy, minutes: $0) }
 
     static let neighborFeatures: [FeatureDefinition] = NeighborDirection.allCases.map { direction in
         FeatureDefinition(
