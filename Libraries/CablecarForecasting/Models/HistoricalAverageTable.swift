@@ -26,6 +26,9 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
     /// The half-width of the profile's window in slots; nil in tables whose profile is one slot
     /// everywhere.
     public var profileWindowSteps: Int?
+    /// The profile shared by the segment's neighborhood (`NeighborhoodProfileAccumulator`), laid
+    /// out like `profileMeans`; nil in tables written before it.
+    public var neighborhoodProfileMeans: PackedDoubles?
     /// The clock the slots are in.
     public let clock: LocalClock
 
@@ -37,6 +40,7 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
         case timeZone = "time_zone"
         case profileMeans = "profile_means"
         case profileWindowSteps = "profile_window_steps"
+        case neighborhoodProfileMeans = "neighborhood_profile_means"
     }
 
     init(
@@ -59,6 +63,7 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
         overallMean = try container.decode(Double.self, forKey: .overallMean)
         profileMeans = try container.decodeIfPresent(PackedDoubles.self, forKey: .profileMeans)
         profileWindowSteps = try container.decodeIfPresent(Int.self, forKey: .profileWindowSteps)
+        neighborhoodProfileMeans = try container.decodeIfPresent(PackedDoubles.self, forKey: .neighborhoodProfileMeans)
         if let zone = try container.decodeIfPresent(String.self, forKey: .timeZone) {
             do {
                 clock = try LocalClock(identifier: zone)
@@ -79,6 +84,7 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
         if clock != .utc { try container.encode(clock.identifier, forKey: .timeZone) }
         try container.encodeIfPresent(profileMeans, forKey: .profileMeans)
         try container.encodeIfPresent(profileWindowSteps, forKey: .profileWindowSteps)
+        try container.encodeIfPresent(neighborhoodProfileMeans, forKey: .neighborhoodProfileMeans)
     }
 
     /// Checks the shape a lookup relies on, so that a damaged or hand-made artifact is refused
@@ -98,6 +104,10 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
         }
         if let profileMeans, profileMeans.values.count != count * Self.profileCells {
             throw ForecastingError.invalidArtifact("a historical-average table's day profiles do not match its \(count) segments")
+        }
+        if let neighborhoodProfileMeans, neighborhoodProfileMeans.values.count != count * Self.profileCells {
+            throw ForecastingError.invalidArtifact(
+                "a historical-average table's neighborhood profiles do not match its \(count) segments")
         }
     }
 
@@ -121,6 +131,13 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
     public func profileMean(segment: Int?, time: EpochMillis) -> Double? {
         guard let segment, let profileMeans else { return nil }
         let mean = profileMeans.values[segment * Self.profileCells + Self.profileCell(clock.slotOfWeek(time))]
+        return mean.isNaN ? nil : mean
+    }
+
+    /// The neighborhood's shared profile at `time`, scaled to the segment (`neighborhoodProfileMeans`).
+    public func neighborhoodProfileMean(segment: Int?, time: EpochMillis) -> Double? {
+        guard let segment, let neighborhoodProfileMeans else { return nil }
+        let mean = neighborhoodProfileMeans.values[segment * Self.profileCells + Self.profileCell(clock.slotOfWeek(time))]
         return mean.isNaN ? nil : mean
     }
 
@@ -164,6 +181,7 @@ struct HistoricalAverageAccumulator: Sendable {
     var total = 0.0
     var totalCount = 0
     let period: Range<EpochMillis>
+    var neighborhoodProfile: NeighborhoodProfileAccumulator?
 
     init(data: TrainingData, target: ForecastTarget, period: Range<EpochMillis>) {
         self.period = period
@@ -191,6 +209,8 @@ struct HistoricalAverageAccumulator: Sendable {
             total += y
             totalCount += 1
         }
+        let levels = zip(segmentSums, segmentCounts).map { sum, count in count > 0 ? sum / Double(count) : Double.nan }
+        neighborhoodProfile = NeighborhoodProfileAccumulator(data: data, target: target, period: period, segmentLevels: levels)
     }
 
     func table(segments: [String]) -> HistoricalAverageTable {
@@ -204,6 +224,7 @@ struct HistoricalAverageAccumulator: Sendable {
             segments: segments, slotMeans: PackedDoubles(means), segmentMeans: PackedDoubles(segmentMeans),
             overallMean: totalCount > 0 ? total / Double(totalCount) : 0, profileMeans: PackedDoubles(profiles), clock: clock)
         table.profileWindowSteps = HistoricalAverageTable.profileWindowSteps
+        table.neighborhoodProfileMeans = neighborhoodProfile.map { PackedDoubles($0.means(segments: segmentCount)) }
         return table
     }
 

@@ -200,7 +200,10 @@ public struct RidgeForecastModel: ForecastModel {
             guard let pointer = row.baseAddress else { return base }
             design.fill(
                 pointer, input: input, horizonMinutes: horizonMinutes, haIssue: haIssue, haTarget: haTarget, recent: recent,
-                profile: profile, clock: table.clock)
+                target: target,
+                profiles: TargetTimeProfiles(
+                    own: profile, neighborhood: table.neighborhoodProfileMean(segment: segment, time: targetTime)),
+                clock: table.clock)
             return base + solution.predict(UnsafeBufferPointer(row))
         }
     }

@@ -169,12 +169,16 @@ struct RidgeTrainer {
                     haIssue = haTarget
                 }
                 let input = data.input(example.row)
+                var profiles = TargetTimeProfiles(
+                    own: accumulator.profileMean(around: example.labelRow, data: data, target: target) ?? haTarget)
+                if design.readsNeighborhoodProfile(target, horizon: horizon) {
+                    profiles.neighborhood = accumulator.neighborhoodProfile?.value(around: example.labelRow, data: data)
+                }
                 let recent = RidgeForecastModel.Anchor.lastObserved.value(
                     lastObserved: design.recentLevel(input, target), average: haTarget)
                 design.fill(
                     base + r * p, input: input, horizonMinutes: horizon, haIssue: haIssue, haTarget: haTarget, recent: recent,
-                    profile: accumulator.profileMean(around: example.labelRow, data: data, target: target) ?? haTarget,
-                    clock: accumulator.clock)
+                    target: target, profiles: profiles, clock: accumulator.clock)
                 y[r] = example.actual - recent
             }
         }
