@@ -122,6 +122,15 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
     /// rush's ramps.
     static let profileWindowMinimumDays: Int32 = 6
 
+    /// The profile cells within `profileWindowSteps` of `cell`, itself included, wrapping at
+    /// midnight within its day type; `cell` may carry any multiple of 288 (a segment's or a
+    /// neighborhood's block), which the cells keep.
+    static func windowCells(around cell: Int) -> LazyMapSequence<ClosedRange<Int>, Int> {
+        let start = cell / 288 * 288
+        let slot = cell % 288
+        return (-profileWindowSteps...profileWindowSteps).lazy.map { start + (slot + $0 + 288) % 288 }
+    }
+
     /// The profile cell of `time` within a segment's 576 (day type × slot of day).
     static func profileCell(_ slotOfWeek: Int) -> Int {
         (slotOfWeek >= 5 * 288 ? 288 : 0) + slotOfWeek % 288
@@ -284,12 +293,9 @@ struct HistoricalAverageAccumulator: Sendable {
 
     /// Sums and counts of the profile cells in `cell`'s window.
     private func profileWindow(_ cell: Int) -> (sum: Double, count: Int) {
-        let (start, slot) = Self.block(cell)
         var sum = 0.0
         var count = 0
-        let w = HistoricalAverageTable.profileWindowSteps
-        for offset in -w...w {
-            let other = start + (slot + offset + 288) % 288
+        for other in HistoricalAverageTable.windowCells(around: cell) {
             sum += profileSums[other]
             count += Int(profileCounts[other])
         }

@@ -89,11 +89,9 @@ struct NeighborhoodProfileAccumulator: Sendable {
 
     /// The sums over the cells within the window of `cell` (wrapping at midnight within its day type).
     private func windowSums(neighborhood: Int, cell: Int) -> (observed: Double, levels: Double) {
-        let block = cell / 288 * 288
         var sum = 0.0
         var levelSum = 0.0
-        for offset in -window...window {
-            let other = neighborhood * Self.cells + block + (cell % 288 + offset + 288) % 288
+        for other in HistoricalAverageTable.windowCells(around: neighborhood * Self.cells + cell) {
             sum += observed[other]
             levelSum += levels[other]
         }
