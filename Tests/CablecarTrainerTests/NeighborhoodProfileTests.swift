@@ -87,25 +87,26 @@ import Testing
         let (data, split) = try DayProfileTests.fitted()
         let ridge = try RidgeForecastModel.fit(data, split: split, parameters: ModelParameters(horizons: [15, 60]))
         let design = ridge.design
-        #expect(design.columnNames.last == "neighborhood_profile_target_time")
+        let column = try #require(design.columnNames.firstIndex(of: "neighborhood_profile_target_time"))
+        #expect(design.columnNames[column - 1] == "profile_target_time")
         #expect(design.readsNeighborhoodProfile(.flow, horizon: 15))
         #expect(!design.readsNeighborhoodProfile(.speed, horizon: 30))
         #expect(design.readsNeighborhoodProfile(.speed, horizon: 60))
         let input = data.input(data.rows.count / 2)
         var row = Array(repeating: 0.0, count: design.columnCount)
-        let profiles = TargetTimeProfiles(own: 500, neighborhood: 640)
+        let profiles = RowProfiles(own: 500, neighborhood: 640)
         for (target, horizon, expected) in [(ForecastTarget.flow, 15, 640.0), (.speed, 15, 0), (.speed, 60, 640)] {
             row.withUnsafeMutableBufferPointer { buffer in
                 design.fill(
                     buffer.baseAddress!, input: input, horizonMinutes: horizon, haIssue: 1, haTarget: 1, recent: 1, target: target,
                     profiles: profiles, clock: .utc)
             }
-            #expect(row[row.count - 1] == expected, "\(target) at \(horizon) minutes")
-            #expect(row[row.count - 2] == 500, "the segment's own profile stays in its column")
+            #expect(row[column] == expected, "\(target) at \(horizon) minutes")
+            #expect(row[column - 1] == 500, "the segment's own profile stays in its column")
         }
         for key in ridge.solutions.keys where key.hasPrefix("speed_kmh|15|") {
             let solution = try #require(ridge.solutions[key])
-            #expect(solution.coefficients.last == 0, "\(key) gives the empty column no weight")
+            #expect(solution.coefficients[column] == 0, "\(key) gives the empty column no weight")
         }
     }
 

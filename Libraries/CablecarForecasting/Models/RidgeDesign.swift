@@ -41,6 +41,11 @@ struct RidgeDesign: Codable, Sendable, Equatable {
     /// Per target (raw value), the feature holding its recent level (`recentLevel`); nil in
     /// artifacts written before it.
     var recentLevelFeatures: [String: Int]?
+    /// Per target (raw value), the feature holding its mean over the last hour, read by the two
+    /// profile-ratio columns after the neighborhood's profile (`profileRatioColumns`); a target
+    /// without one holds 0 in the second. nil in artifacts written before the columns (they have
+    /// none).
+    var hourMeanFeatures: [String: Int]?
 
     enum CodingKeys: String, CodingKey {
         case featureNames = "feature_names"
@@ -53,6 +58,7 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         case profileColumn = "profile_column"
         case neighborhoodProfileHorizons = "neighborhood_profile_horizons"
         case recentLevelFeatures = "recent_level_features"
+        case hourMeanFeatures = "hour_mean_features"
     }
 
     static let fixedColumns = [
@@ -63,13 +69,36 @@ struct RidgeDesign: Codable, Sendable, Equatable {
     var columnCount: Int {
         featureNames.count + indicatorFeatures.count + Self.fixedColumns.count + (targetAverageColumn == true ? 2 : 0)
             + (profileColumn == true ? 1 : 0) + (neighborhoodProfileHorizons != nil ? 1 : 0)
+            + (hourMeanFeatures != nil ? Self.profileRatioColumns.count : 0)
     }
 
     var columnNames: [String] {
         featureNames + indicatorFeatures.map { "\(featureNames[$0])_missing" } + Self.fixedColumns
             + (targetAverageColumn == true ? Self.anchorColumns : []) + (profileColumn == true ? ["profile_target_time"] : [])
             + (neighborhoodProfileHorizons != nil ? ["neighborhood_profile_target_time"] : [])
+            + (hourMeanFeatures != nil ? Self.profileRatioColumns : [])
     }
+
+    /// The segment's profile at the target time scaled by how far the segment stands from its
+    /// profile now: `(ratio - 1) × profile`, the ratio being the recent level (the last 15
+    /// minutes) over the profile in the middle of those 15 minutes, and the last hour's mean over
+    /// the profile in the middle of that hour (`RowProfiles`).
+    ///
+    /// The simulated city's demand wanders multiplicatively (a segment's slow noise of about 12 %,
+    /// its neighborhood's day mood of about 5 %), so a deviation seen now carries to the target
+    /// time in proportion to the profile there: at a ramp the deviation grows or shrinks with the
+    /// curve, which a coefficient on the deviation in veh/h cannot follow. On the benchmark they
+    /// moved flow at 15 / 30 / 60 minutes by +3.5 / +3.6 / +1.3 points of the reducible error
+    /// removed on 14 days and speed by +1.7 / -0.3 / +0.8; flow gained at every horizon on 21 days
+    /// and two more city seeds, and on 8 days at 15 and 30 minutes (docs/trainer.md, Benchmark).
+    static let profileRatioColumns = ["recent_profile_ratio_target_time", "hour_profile_ratio_target_time"]
+
+    /// Ratios are clamped: at night a segment's profile can be a few vehicles an hour, and one
+    /// noisy reading over it is not a deviation that scales.
+    static let profileRatioBounds = 0.3...2.0
+
+    /// Feature names the last hour's mean is read from, per target.
+    static let hourMeanNames: [ForecastTarget: String] = [.speed: "speed_mean_60m", .flow: "flow_mean_60m"]
 
     /// The two anchors' values (see `RidgeForecastModel.Anchor`): a fit can swap one for the other
     /// without another pass over its rows (`RidgeProblem.shiftingTarget`).
@@ -100,6 +129,11 @@ struct RidgeDesign: Codable, Sendable, Equatable {
             if let index = names.lazy.compactMap({ data.featureNames.firstIndex(of: $0) }).first { recent[target.rawValue] = index }
         }
         recentLevelFeatures = recent
+        hourMeanFeatures =
+            targetAverageColumn
+            ? Self.hourMeanNames.reduce(into: [:]) { result, entry in
+                result[entry.key.rawValue] = data.featureNames.firstIndex(of: entry.value)
+            } : nil
         featureNames = data.featureNames
         let p = data.featureNames.count
         var sums = Array(repeating: 0.0, count: p)
@@ -167,6 +201,9 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         guard (recentLevelFeatures ?? [:]).values.allSatisfy({ featureNames.indices.contains($0) }) else {
             throw ForecastingError.invalidArtifact("the design reads a recent level from a feature it does not have")
         }
+        guard (hourMeanFeatures ?? [:]).values.allSatisfy({ featureNames.indices.contains($0) }) else {
+            throw ForecastingError.invalidArtifact("the design reads an hour's mean from a feature it does not have")
+        }
         guard (unusedFeatures ?? []).allSatisfy({ featureNames.indices.contains($0) }) else {
             throw ForecastingError.invalidArtifact("the design leaves out a feature it does not have")
         }
@@ -177,12 +214,13 @@ struct RidgeDesign: Codable, Sendable, Equatable {
     /// measurement noise of the last value alone (flow's last value is off by 60 veh/h), else the
     /// last observed value.
     func recentLevel(_ input: ModelInput, _ target: ForecastTarget) -> Double? {
-        if let index = recentLevelFeatures?[target.rawValue], index < input.features.count, let value = input.features[index],
-            value.isFinite
-        {
-            return value
-        }
-        return input.lastObserved(target)
+        Self.feature(recentLevelFeatures?[target.rawValue], of: input) ?? input.lastObserved(target).flatMap { $0.isFinite ? $0 : nil }
+    }
+
+    /// The finite value of feature `index` in `input`, if any.
+    private static func feature(_ index: Int?, of input: ModelInput) -> Double? {
+        guard let index, index < input.features.count, let value = input.features[index], value.isFinite else { return nil }
+        return value
     }
 
     /// Feature names the recent level is read from, per target; the first one present wins.
@@ -194,7 +232,7 @@ struct RidgeDesign: Codable, Sendable, Equatable {
     /// The time-of-day and weekend terms follow `clock` (the historical average's).
     func fill(
         _ out: UnsafeMutablePointer<Double>, input: ModelInput, horizonMinutes: Int, haIssue: Double, haTarget: Double,
-        recent: Double, target: ForecastTarget, profiles: TargetTimeProfiles, clock: LocalClock
+        recent: Double, target: ForecastTarget, profiles: RowProfiles, clock: LocalClock
     ) {
         var column = 0
         let imputed = imputation.values
@@ -250,14 +288,20 @@ struct RidgeDesign: Codable, Sendable, Equatable {
         }
         if neighborhoodProfileHorizons != nil {
             out[column] = readsNeighborhoodProfile(target, horizon: horizonMinutes) ? profiles.neighborhood ?? profiles.own : 0
+            column += 1
+        }
+        if let hourMeanFeatures {
+            out[column] = Self.scaledDeviation(recentLevel(input, target), from: profiles.recentWindow, to: profiles.own)
+            out[column + 1] = Self.scaledDeviation(
+                Self.feature(hourMeanFeatures[target.rawValue], of: input), from: profiles.hourWindow, to: profiles.own)
         }
     }
-}
 
-/// The day-type profiles at a forecast's target time (see `HistoricalAverageTable`): the
-/// segment's own, and the one its neighborhood shares (nil where there is none; the row then
-/// holds the segment's own).
-struct TargetTimeProfiles {
-    var own: Double
-    var neighborhood: Double?
+    /// `(value / reference - 1) × profile` with the ratio clamped to `profileRatioBounds`; 0 (no
+    /// deviation) without a value or a positive reference.
+    static func scaledDeviation(_ value: Double?, from reference: Double?, to profile: Double) -> Double {
+        guard let value, let reference, reference > 0, reference.isFinite else { return 0 }
+        let ratio = min(profileRatioBounds.upperBound, max(profileRatioBounds.lowerBound, value / reference))
+        return (ratio - 1) * profile
+    }
 }

@@ -201,8 +201,10 @@ public struct RidgeForecastModel: ForecastModel {
             design.fill(
                 pointer, input: input, horizonMinutes: horizonMinutes, haIssue: haIssue, haTarget: haTarget, recent: recent,
                 target: target,
-                profiles: TargetTimeProfiles(
-                    own: profile, neighborhood: table.neighborhoodProfileMean(segment: segment, time: targetTime)),
+                profiles: RowProfiles(
+                    own: profile, neighborhood: table.neighborhoodProfileMean(segment: segment, time: targetTime),
+                    recentWindow: table.profileMean(segment: segment, time: input.issueTime - RowProfiles.recentWindowMiddle),
+                    hourWindow: table.profileMean(segment: segment, time: input.issueTime - RowProfiles.hourWindowMiddle)),
                 clock: table.clock)
             return base + solution.predict(UnsafeBufferPointer(row))
         }

@@ -169,10 +169,18 @@ struct RidgeTrainer {
                     haIssue = haTarget
                 }
                 let input = data.input(example.row)
-                var profiles = TargetTimeProfiles(
+                var profiles = RowProfiles(
                     own: accumulator.profileMean(around: example.labelRow, data: data, target: target) ?? haTarget)
                 if design.readsNeighborhoodProfile(target, horizon: horizon) {
                     profiles.neighborhood = accumulator.neighborhoodProfile?.value(around: example.labelRow, data: data)
+                }
+                if design.hourMeanFeatures != nil {
+                    profiles.recentWindow = data.row(after: example.row, steps: -RowProfiles.recentWindowMiddleSteps).flatMap {
+                        accumulator.profileMean(around: $0, data: data, target: target)
+                    }
+                    profiles.hourWindow = data.row(after: example.row, steps: -RowProfiles.hourWindowMiddleSteps).flatMap {
+                        accumulator.profileMean(around: $0, data: data, target: target)
+                    }
                 }
                 let recent = RidgeForecastModel.Anchor.lastObserved.value(
                     lastObserved: design.recentLevel(input, target), average: haTarget)
