@@ -175,12 +175,13 @@ struct RidgeTrainer {
                     profiles.neighborhood = accumulator.neighborhoodProfile?.value(around: example.labelRow, data: data)
                 }
                 if design.hourMeanFeatures != nil {
-                    profiles.recentWindow = data.row(after: example.row, steps: -RowProfiles.recentWindowMiddleSteps).flatMap {
-                        accumulator.profileMean(around: $0, data: data, target: target)
+                    func profile(stepsBeforeIssue steps: Int) -> Double? {
+                        data.row(after: example.row, steps: -steps).flatMap {
+                            accumulator.profileMean(around: $0, data: data, target: target)
+                        }
                     }
-                    profiles.hourWindow = data.row(after: example.row, steps: -RowProfiles.hourWindowMiddleSteps).flatMap {
-                        accumulator.profileMean(around: $0, data: data, target: target)
-                    }
+                    profiles.recentWindow = profile(stepsBeforeIssue: RowProfiles.recentWindowMiddleSteps)
+                    profiles.hourWindow = profile(stepsBeforeIssue: RowProfiles.hourWindowMiddleSteps)
                 }
                 let recent = RidgeForecastModel.Anchor.lastObserved.value(
                     lastObserved: design.recentLevel(input, target), average: haTarget)
