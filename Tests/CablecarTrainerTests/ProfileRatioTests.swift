@@ -103,11 +103,101 @@ import Testing
         #expect(abs(row[last - 1] - (min(2, max(0.3, recent / 400)) - 1) * 500) < 1e-9, "the last value stands in for the recent level")
     }
 
+    @Test func theScaledSlowdownIsClampedAndZeroNearFreeFlow() {
+        // 10 km/h under a free flow of 50 where the profile runs 5 under: twice the slowdown,
+        // carried to a target time whose profile runs 20 under.
+        #expect(abs(RidgeDesign.scaledSlowdown(40, from: 45, to: 30, freeFlow: 50) - 1 * 20) < 1e-9)
+        #expect(abs(RidgeDesign.scaledSlowdown(47.5, from: 45, to: 30, freeFlow: 50) + 0.5 * 20) < 1e-9)
+        // A jam at 5 km/h over a profile 2 under free flow is a queue, not a twentyfold demand.
+        #expect(RidgeDesign.scaledSlowdown(5, from: 48, to: 30, freeFlow: 50) == 0)
+        #expect(abs(RidgeDesign.scaledSlowdown(40, from: 45, to: 30, freeFlow: 50) - (RidgeDesign.maximumSlowdownRatio - 1) * 20) < 1e-9)
+        // Faster than free flow is the sensor's noise: no slowdown at all.
+        #expect(RidgeDesign.scaledSlowdown(55, from: 45, to: 30, freeFlow: 50) == -20)
+        // At night the profile is free flow: nothing to scale, whatever the segment does now.
+        #expect(RidgeDesign.scaledSlowdown(40, from: 45, to: 50, freeFlow: 50) == 0)
+        #expect(RidgeDesign.scaledSlowdown(40, from: 49.5, to: 30, freeFlow: 50) == 0, "a reference within the noise of free flow")
+        #expect(RidgeDesign.scaledSlowdown(nil, from: 45, to: 30, freeFlow: 50) == 0)
+        #expect(RidgeDesign.scaledSlowdown(40, from: nil, to: 30, freeFlow: 50) == 0)
+        #expect(RidgeDesign.scaledSlowdown(40, from: 45, to: 30, freeFlow: nil) == 0)
+        #expect(RidgeDesign.scaledSlowdown(.nan, from: 45, to: 30, freeFlow: 50) == 0)
+    }
+
+    @Test func aSegmentsFreeFlowIsItsHighestProfileMean() throws {
+        let (data, split) = try Self.fittedWithHourlyFlow()
+        let ridge = try RidgeForecastModel.fit(data, split: split, parameters: ModelParameters(horizons: [15]))
+        let table = try #require(ridge.historicalAverageTable(.speed))
+        let means = try #require(table.profileMeans).values
+        let maxima = table.profileMaxima()
+        #expect(maxima.count == table.segments.count)
+        for segment in table.segments.indices {
+            let cells = means[(segment * 576)..<((segment + 1) * 576)].filter { !$0.isNaN }
+            #expect(maxima[segment] == cells.max())
+        }
+        // The synthetic city runs at 45 km/h and up between its rushes.
+        #expect(maxima.allSatisfy { ($0 ?? 0) > 45 })
+        var bare = table
+        bare.profileMeans = nil
+        #expect(bare.profileMaxima().allSatisfy { $0 == nil })
+    }
+
+    /// Speed rows below an hour hold the slowdown form, computed from the segment's free flow;
+    /// an hour ahead, and in artifacts written before the rule, they hold the ratio form.
+    @Test func speedRowsBelowAnHourScaleTheSlowdown() throws {
+        let (data, split) = try Self.fittedWithHourlyFlow()
+        let ridge = try RidgeForecastModel.fit(data, split: split, parameters: ModelParameters(horizons: [30, 60]))
+        let design = ridge.design
+        #expect(design.speedSlowdownBelowHorizon == RidgeDesign.speedSlowdownHorizonLimit)
+        #expect(design.readsSlowdown(.speed, horizon: 30) && !design.readsSlowdown(.speed, horizon: 60))
+        #expect(!design.readsSlowdown(.flow, horizon: 30))
+        let first = try #require(design.columnNames.firstIndex(of: RidgeDesign.profileRatioColumns[0]))
+        let table = try #require(ridge.historicalAverageTable(.speed))
+        // The weekday morning rush in the test period, where the profile runs under free flow.
+        let issueTime = split.test.lowerBound + 8 * 3_600_000
+        let rowIndex = try #require(
+            data.rows.indices.first { data.rows[$0].timestamp == issueTime && data.input($0).lastSpeedKmh != nil })
+        let input = data.input(rowIndex)
+        let segment = try #require(table.segments.firstIndex(of: input.segmentID))
+        let freeFlow = try #require(table.profileMaxima()[segment])
+        let profiles = RowProfiles(
+            own: try #require(table.profileMean(segment: segment, time: issueTime + 30 * 60_000)),
+            recentWindow: table.profileMean(segment: segment, time: issueTime - 10 * 60_000), freeFlow: freeFlow)
+        func row(_ design: RidgeDesign, horizon: Int) -> [Double] {
+            var row = Array(repeating: 0.0, count: design.columnCount)
+            row.withUnsafeMutableBufferPointer { buffer in
+                design.fill(
+                    buffer.baseAddress!, input: input, horizonMinutes: horizon, haIssue: 1, haTarget: 1, recent: 1, target: .speed,
+                    profiles: profiles, clock: .utc)
+            }
+            return row
+        }
+        let recent = try #require(design.recentLevel(input, .speed))
+        let reference = try #require(profiles.recentWindow)
+        let slowdownRatio = (freeFlow - recent) / (freeFlow - reference)
+        let slowdown = slowdownRatio > 2 ? 0 : (max(0, slowdownRatio) - 1) * (freeFlow - profiles.own)
+        let ratio = (min(2, max(0.3, recent / reference)) - 1) * profiles.own
+        #expect(slowdown != 0 && abs(slowdown - ratio) > 1e-6, "the synthetic rush runs under free flow and off its profile")
+        #expect(abs(row(design, horizon: 30)[first] - slowdown) < 1e-9)
+        #expect(abs(row(design, horizon: 60)[first] - ratio) < 1e-9)
+        var older = design
+        older.speedSlowdownBelowHorizon = nil
+        #expect(abs(row(older, horizon: 30)[first] - ratio) < 1e-9)
+
+        let loaded = try RidgeForecastModel.load(artifact: ridge.artifact())
+        #expect(loaded.design.speedSlowdownBelowHorizon == design.speedSlowdownBelowHorizon)
+        for horizon in [30, 60] {
+            let served = ridge.predict(input, target: .speed, horizonMinutes: horizon)
+            #expect(served != nil && loaded.predict(input, target: .speed, horizonMinutes: horizon) == served)
+        }
+    }
+
     @Test func aDesignReadingAnHourMeanItDoesNotHaveIsRefused() throws {
         let (data, split) = try Self.fittedWithHourlyFlow()
         var design = try RidgeForecastModel.fit(data, split: split, parameters: ModelParameters(horizons: [15])).design
         try design.validate()
         design.hourMeanFeatures = [ForecastTarget.flow.rawValue: design.featureNames.count]
         #expect(throws: ForecastingError.self) { try design.validate() }
+        var slowdown = try RidgeForecastModel.fit(data, split: split, parameters: ModelParameters(horizons: [15])).design
+        slowdown.speedSlowdownBelowHorizon = -15
+        #expect(throws: ForecastingError.self) { try slowdown.validate() }
     }
 }

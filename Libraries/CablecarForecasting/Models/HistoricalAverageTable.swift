@@ -143,6 +143,19 @@ public struct HistoricalAverageTable: Codable, Sendable, Equatable {
         return mean.isNaN ? nil : mean
     }
 
+    /// Per segment, its highest day-type profile mean over both day types and every time of day;
+    /// nil for a segment without a profile. For speed it is the free-flow speed the fitting period
+    /// saw on the segment (at night, the profile runs at it).
+    public func profileMaxima() -> [Double?] {
+        guard let profileMeans else { return Array(repeating: nil, count: segments.count) }
+        return profileMeans.values.withUnsafeBufferPointer { means in
+            segments.indices.map { segment in
+                let cells = means[(segment * Self.profileCells)..<((segment + 1) * Self.profileCells)]
+                return cells.lazy.filter { !$0.isNaN }.max()
+            }
+        }
+    }
+
     /// The neighborhood's shared profile at `time`, scaled to the segment (`neighborhoodProfileMeans`).
     public func neighborhoodProfileMean(segment: Int?, time: EpochMillis) -> Double? {
         guard let segment, let neighborhoodProfileMeans else { return nil }

@@ -116,6 +116,8 @@ public struct RidgeForecastModel: ForecastModel {
     public let baselineRoutes: [BaselineRoute]
     let routeIndex: [String: ModelRole]
     let segmentIndex: [String: Int]
+    /// Per segment of the speed table, its free-flow speed (`HistoricalAverageTable.profileMaxima`).
+    let freeFlowSpeeds: [Double?]
 
     public var featureNames: [String] { design.featureNames }
     public var designColumns: [String] { design.columnNames }
@@ -150,6 +152,7 @@ public struct RidgeForecastModel: ForecastModel {
             uniquingKeysWith: { first, _ in first })
         let segments = historicalAverage.values.first?.segments ?? []
         segmentIndex = Dictionary(uniqueKeysWithValues: segments.enumerated().map { ($1, $0) })
+        freeFlowSpeeds = historicalAverage[.speed]?.profileMaxima() ?? []
     }
 
     public static func fit(_ data: TrainingData, split: TimeSplit, parameters: ModelParameters) throws -> Self {
@@ -204,7 +207,9 @@ public struct RidgeForecastModel: ForecastModel {
                 profiles: RowProfiles(
                     own: profile, neighborhood: table.neighborhoodProfileMean(segment: segment, time: targetTime),
                     recentWindow: table.profileMean(segment: segment, time: input.issueTime - RowProfiles.recentWindowMiddle),
-                    hourWindow: table.profileMean(segment: segment, time: input.issueTime - RowProfiles.hourWindowMiddle)),
+                    hourWindow: table.profileMean(segment: segment, time: input.issueTime - RowProfiles.hourWindowMiddle),
+                    freeFlow: design.readsSlowdown(target, horizon: horizonMinutes)
+                        ? segment.flatMap { freeFlowSpeeds.indices.contains($0) ? freeFlowSpeeds[$0] : nil } : nil),
                 clock: table.clock)
             return base + solution.predict(UnsafeBufferPointer(row))
         }

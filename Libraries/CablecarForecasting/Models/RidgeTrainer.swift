@@ -70,7 +70,9 @@ struct RidgeTrainer {
             guard accumulator.totalCount > 0 else {
                 throw ForecastingError.emptyTrainingData("no \(target.rawValue) labels in the fitting period")
             }
-            tables[target] = accumulator.table(segments: data.segments)
+            let table = accumulator.table(segments: data.segments)
+            tables[target] = table
+            let freeFlows = table.profileMaxima()
             for horizon in parameters.horizons {
                 let training = data.examples(in: split.train, target: target, horizonMinutes: horizon)
                 let validation = data.examples(in: split.validation, target: target, horizonMinutes: horizon)
@@ -88,8 +90,8 @@ struct RidgeTrainer {
                         let regimeValid = valid.filter { self.regime(of: $0, accumulator) == regime }
                         let examples = regimeTrain + regimeValid
                         let matrix = buildMatrix(
-                            key: key, design: design, accumulator: accumulator, target: target, horizon: horizon, regime: regime,
-                            examples: examples, trainingRows: regimeTrain.count)
+                            key: key, design: design, accumulator: accumulator, freeFlows: freeFlows, target: target,
+                            horizon: horizon, regime: regime, examples: examples, trainingRows: regimeTrain.count)
                         let search = try RidgePenaltySearch(
                             matrix, design: design, anchors: Self.anchors(regime, horizon: horizon),
                             rowTimes: examples.map { data.rows[$0.row].timestamp },
@@ -146,7 +148,7 @@ struct RidgeTrainer {
     }
 
     private func buildMatrix(
-        key: String, design: RidgeDesign, accumulator: HistoricalAverageAccumulator, target: ForecastTarget,
+        key: String, design: RidgeDesign, accumulator: HistoricalAverageAccumulator, freeFlows: [Double?], target: ForecastTarget,
         horizon: Int, regime: Regime, examples: [TrainingData.Example], trainingRows: Int
     ) -> RidgeDesignMatrix {
         let p = design.columnCount
@@ -182,6 +184,7 @@ struct RidgeTrainer {
                     }
                     profiles.recentWindow = profile(stepsBeforeIssue: RowProfiles.recentWindowMiddleSteps)
                     profiles.hourWindow = profile(stepsBeforeIssue: RowProfiles.hourWindowMiddleSteps)
+                    if design.readsSlowdown(target, horizon: horizon) { profiles.freeFlow = freeFlows[segment] }
                 }
                 let recent = RidgeForecastModel.Anchor.lastObserved.value(
                     lastObserved: design.recentLevel(input, target), average: haTarget)

@@ -4,14 +4,20 @@ import CablecarDomain
 /// time, the segment's own and the one its neighborhood shares (nil where there is none; the row
 /// then holds the segment's own); and the segment's own in the middle of the windows its recent
 /// level and its last hour's mean cover (nil where the table has none), which the profile-ratio
-/// columns divide those by (`RidgeDesign.profileRatioColumns`).
+/// columns divide those by (`RidgeDesign.profileRatioColumns`); and for speed rows that read the
+/// slowdown form, the segment's free-flow speed (`HistoricalAverageTable.profileMaxima`).
 struct RowProfiles {
     var own: Double
     var neighborhood: Double?
     var recentWindow: Double?
     var hourWindow: Double?
+    var freeFlow: Double?
 
-    init(own: Double, neighborhood: Double? = nil, recentWindow: Double? = nil, hourWindow: Double? = nil) {
+    init(
+        own: Double, neighborhood: Double? = nil, recentWindow: Double? = nil, hourWindow: Double? = nil,
+        freeFlow: Double? = nil
+    ) {
+        self.freeFlow = freeFlow
         self.own = own
         self.neighborhood = neighborhood
         self.recentWindow = recentWindow
