@@ -31,7 +31,7 @@ import Testing
         ]) { _, new in new }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try TestChildren.run(process)
         defer { if process.isRunning { process.terminate() } }
         let base = "http://127.0.0.1:\(port)"
         // Once migrations ran and the registry was read, the answer says why there is no model.

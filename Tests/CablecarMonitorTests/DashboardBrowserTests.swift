@@ -70,7 +70,7 @@ import Testing
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try TestChildren.run(process)
         // Read both pipes while it runs, so a full pipe never blocks the browser.
         let errorBox = DataBox()
         let group = DispatchGroup()

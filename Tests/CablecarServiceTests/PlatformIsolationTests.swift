@@ -88,7 +88,7 @@ struct PlatformIsolationTests {
         ]
         replay.standardOutput = FileHandle.nullDevice
         replay.standardError = FileHandle.nullDevice
-        try replay.run()
+        try TestChildren.run(replay)
         while replay.isRunning { try await Task.sleep(for: .milliseconds(200)) }
         #expect(replay.terminationStatus == 0, "the replay into \(busy.prefix)raw.* failed")
 
@@ -122,7 +122,10 @@ struct PlatformIsolationTests {
         #expect(!quietTopics.isEmpty, "the quiet platform created none of its topics")
         for topic in quietTopics { #expect(after[topic] == 0, "\(topic) of the quiet platform holds \(after[topic] ?? 0) messages") }
         for process in processes { #expect(process.process.isRunning, "a service exited during the run") }
-        for process in processes { try await process.stop() }
+        for (process, service) in zip(processes, Self.services + Self.services) {
+            let status = try await process.stop()
+            #expect(status == 0, "\(service.executable) did not stop cleanly within 30 s of SIGINT (exit \(status.map(String.init) ?? "none"))")
+        }
     }
 
     /// Messages per topic (sum of partition end offsets), for every topic on the broker.

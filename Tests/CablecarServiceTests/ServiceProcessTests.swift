@@ -12,7 +12,7 @@ struct ServiceProcessTests {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        try TestChildren.run(process)
         return (process, errors)
     }
 

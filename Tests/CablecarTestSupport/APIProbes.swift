@@ -41,7 +41,7 @@ public enum APIProbes {
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle
         process.standardError = handle
-        try process.run()
+        try TestChildren.run(process)
         let deadline = ContinuousClock.now + .seconds(600)
         while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
         let timedOut = process.isRunning

@@ -16,20 +16,22 @@ public struct ServiceProcess {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try TestChildren.run(process)
         let service = ServiceProcess(process: process, base: "http://127.0.0.1:\(port)")
         let ready = await HTTPProbe.waitFor("\(service.base)\(path)", status: 200, timeout: .seconds(90))
         return (service, ready)
     }
 
-    /// SIGINT, as Ctrl-C, then up to 30 s for the exit; the exit status (nil: still running).
+    /// SIGINT, as Ctrl-C, then up to 30 s for the exit; the exit status, or nil when the service
+    /// did not stop in time (it is then killed, so it does not outlive the test).
     @discardableResult
     public func stop() async throws -> Int32? {
         process.interrupt()
         let stopBy = Date().addingTimeInterval(30)
         while process.isRunning, Date() < stopBy { try await Task.sleep(for: .milliseconds(100)) }
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
             return nil
         }
         return process.terminationStatus

@@ -34,7 +34,7 @@ import Testing
         ]) { _, new in new }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try TestChildren.run(process)
         defer { if process.isRunning { process.terminate() } }
         let base = "http://127.0.0.1:\(port)"
         let ready = await HTTPProbe.waitFor("\(base)/health/ready", status: 200, timeout: .seconds(90))
