@@ -124,7 +124,8 @@ struct PlatformIsolationTests {
         for process in processes { #expect(process.process.isRunning, "a service exited during the run") }
         for (process, service) in zip(processes, Self.services + Self.services) {
             let status = try await process.stop()
-            #expect(status == 0, "\(service.executable) did not stop cleanly within 30 s of SIGINT (exit \(status.map(String.init) ?? "none"))")
+            let exit = status.map(String.init) ?? "none"
+            #expect(status == 0, "\(service.executable) did not stop cleanly within 30 s of SIGINT (exit \(exit))")
         }
     }
 
