@@ -32,3 +32,21 @@ import Testing
         #expect(request.detail?.contains("drift") == true)
     }
 }
+
+@Suite struct UnreadableAlertTests {
+    let translator = AlertTranslator(windowDays: 14)
+
+    func reason(_ text: String) -> String {
+        do {
+            _ = try translator.request(fromAlert: Array(text.utf8), receivedAt: 0)
+            return "read"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func anUnreadableAlertSaysWhichFieldWasWrong() {
+        #expect(reason(#"{"id":"A-1","event_time":"soon"}"#) == "monitor alert cannot be read: event_time must be Int64")
+        #expect(reason("{not json") == "monitor alert cannot be read: not valid JSON")
+    }
+}

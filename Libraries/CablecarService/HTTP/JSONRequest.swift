@@ -31,19 +31,8 @@ public enum JSONRequest {
         return collected
     }
 
-    /// A short reason a person can act on: which field, what was wrong.
-    public static func describe(_ error: DecodingError) -> String {
-        func path(_ codingPath: [any CodingKey]) -> String {
-            codingPath.isEmpty ? "body" : codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case .typeMismatch(let type, let context): return "\(path(context.codingPath)) must be \(type)"
-        case .valueNotFound(let type, let context): return "\(path(context.codingPath)) must be a \(type), not null"
-        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])) is missing"
-        case .dataCorrupted(let context): return "\(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
-    }
+    /// A short reason a person can act on: which field, what was wrong (`DecodingProblem`).
+    public static func describe(_ error: DecodingError) -> String { DecodingProblem.describe(error) }
 }
 
 extension KeyedDecodingContainer {

@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarKafka
+import CablecarService
 import Foundation
 
 /// One consumed message, decoded and range-checked, or rejected with a reason.
@@ -24,7 +25,7 @@ public enum MonitorInput: Sendable, Equatable {
             do {
                 forecast = try WireCodec.decode(Forecast.self, from: message.value)
             } catch let error as DecodingError {
-                return .rejected(reason: "forecast.predictions message is not a Forecast: \(describe(error))")
+                return .rejected(reason: "forecast.predictions message is not a Forecast: \(DecodingProblem.describe(error))")
             } catch {
                 return .rejected(reason: "forecast.predictions message is not JSON: \(error)")
             }
@@ -36,7 +37,7 @@ public enum MonitorInput: Sendable, Equatable {
             do {
                 observation = try WireCodec.decode(TrafficObservation.self, from: message.value)
             } catch let error as DecodingError {
-                return .rejected(reason: "obs.traffic message is not a TrafficObservation: \(describe(error))")
+                return .rejected(reason: "obs.traffic message is not a TrafficObservation: \(DecodingProblem.describe(error))")
             } catch {
                 return .rejected(reason: "obs.traffic message is not JSON: \(error)")
             }
@@ -97,14 +98,5 @@ public enum MonitorInput: Sendable, Equatable {
         }
         if let speed = o.speedKmh, !(speed.isFinite && speedRange.contains(speed)) { return "speed_kmh \(speed) is outside \(speedRange)" }
         return nil
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
-            return "\(c.codingPath.map(\.stringValue).joined(separator: ".")): \(c.debugDescription)"
-        case .keyNotFound(let key, _): return "\(key.stringValue) is missing"
-        @unknown default: return "\(error)"
-        }
     }
 }

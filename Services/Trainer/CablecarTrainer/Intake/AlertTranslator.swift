@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarService
 import Crypto
 import Foundation
 
@@ -51,7 +52,7 @@ public struct AlertTranslator: Sendable {
         do {
             alert = try JSONDecoder().decode(Alert.self, from: Data(bytes))
         } catch {
-            throw AlertError.unreadable("not a JSON object (\(error))")
+            throw AlertError.unreadable(DecodingProblem.describe(error))
         }
         if let state = alert.state, state != MonitorAlert.State.open.rawValue { return nil }
         let identity =
