@@ -29,8 +29,10 @@ public struct TrainerConfiguration: Sendable, Equatable {
         "CABLECAR_TRAINER_POLL_MS", default: "500", expected: "milliseconds, 10 to 60000",
         summary: "How often an idle worker looks for queued training requests.")
     public static let leaseSeconds = ConfigurationVariable(
-        "CABLECAR_TRAINER_LEASE_S", default: "1800", expected: "seconds, 5 to 86400",
-        summary: "How long a claimed request stays with its worker; a crashed worker's request is retried after this.")
+        "CABLECAR_TRAINER_LEASE_S", default: "60", expected: "seconds, 5 to 86400",
+        summary:
+            "How long a claimed request stays with its worker without a heartbeat; the worker renews it every third of this while it trains, so a killed worker's request is retried this long after its last renewal."
+    )
     public static let maxAttempts = ConfigurationVariable(
         "CABLECAR_TRAINER_MAX_ATTEMPTS", default: "3", expected: "an integer from 1 to 20",
         summary: "Claims of one request (crash retries included) before it is recorded as failed.")
@@ -95,7 +97,7 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public init(
         autoPromote: Bool = true, featuresURL: URL = TrainerConfiguration.defaultFeaturesURL,
         modelName: String = "traffic-forecast", experiment: String = "traffic-forecast",
-        consumerGroup: String = "cablecar-trainer", topicPrefix: String = "", pollMillis: Int = 500, leaseSeconds: Int = 1800,
+        consumerGroup: String = "cablecar-trainer", topicPrefix: String = "", pollMillis: Int = 500, leaseSeconds: Int = 60,
         maxAttempts: Int = 3, gates: GateConfiguration = GateConfiguration(),
         penalties: [Double] = ModelParameters().penaltyGrid, alertWindowDays: Int = 28,
         timeZone: String = "America/Los_Angeles", bodyLimit: Int = 65536

@@ -202,6 +202,20 @@ public struct RequestQueue: Sendable {
             """, logger: logger)
     }
 
+    /// Moves the lease of a request `worker` still holds `leaseSeconds` ahead (the heartbeat of a
+    /// running request); false when the worker no longer holds it.
+    public func renewLease(_ requestID: String, worker: String, leaseSeconds: Int) async throws -> Bool {
+        let rows = try await database.query(
+            """
+            UPDATE trainer_requests SET lease_expires_at = now() + make_interval(secs => \(Double(leaseSeconds))), updated_at = now()
+            WHERE request_id = \(requestID) AND claimed_by = \(worker) AND status = 'running'
+            RETURNING request_id
+            """, logger: logger)
+        var held = false
+        for try await _ in rows { held = true }
+        return held
+    }
+
     /// Gives the request back to the queue (graceful shutdown mid-run).
     public func release(_ requestID: String, worker: String) async throws {
         try await database.query(

@@ -77,13 +77,19 @@ public final class TrainingWorker: Service, Sendable {
         let started = ContinuousClock.now
         let runID = RunIDBox()
         do {
-            let outcome = try await job.run(request, attempt: claim.attempts) { id in
-                runID.set(id)
-                try await self.queue.attach(runID: id, to: request.requestID)
+            let outcome = try await whileHoldingLease(of: request.requestID) {
+                try await self.job.run(request, attempt: claim.attempts) { id in
+                    runID.set(id)
+                    try await self.queue.attach(runID: id, to: request.requestID)
+                }
             }
             try await queue.complete(request.requestID, worker: workerID, outcome: outcome)
             succeeded.increment()
             if outcome.promoted { promoted.increment() }
+        } catch let lost as LeaseLost {
+            // Another worker holds the request now (this one was stalled past its lease): its
+            // attempt counts, this one's is dropped unrecorded.
+            logger.warning("Training abandoned", metadata: ["request_id": "\(request.requestID)", "reason": "\(lost)"])
         } catch is CancellationError {
             // Shutting down mid-run: hand the request back for the next worker.
             try? await queue.release(request.requestID, worker: workerID)
@@ -96,6 +102,49 @@ public final class TrainingWorker: Service, Sendable {
         }
         duration.recordNanoseconds((ContinuousClock.now - started).components.seconds * 1_000_000_000)
         return true
+    }
+}
+
+extension TrainingWorker {
+    /// Runs `body` while a heartbeat renews the request's lease every third of the lease, so a
+    /// worker that is killed gives its request up one lease after its last renewal however long
+    /// training takes. A renewal the database refuses (outage) is retried on the next beat; one
+    /// that finds the request held by another worker ends `body` with `LeaseLost`.
+    func whileHoldingLease<Outcome: Sendable>(
+        of requestID: String, _ body: @escaping @Sendable () async throws -> Outcome
+    ) async throws -> Outcome {
+        let leaseSeconds = configuration.leaseSeconds
+        let beat = Duration.milliseconds(max(1, leaseSeconds * 1000 / 3))
+        return try await withThrowingTaskGroup(of: Outcome?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: beat)
+                    do {
+                        if try await !self.queue.renewLease(requestID, worker: self.workerID, leaseSeconds: leaseSeconds) {
+                            throw LeaseLost(requestID: requestID, workerID: self.workerID)
+                        }
+                    } catch let error where !(error is LeaseLost) && !(error is CancellationError) {
+                        self.logger.warning(
+                            "Training lease not renewed; retrying", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            while let finished = try await group.next() {
+                if let outcome = finished { return outcome }
+            }
+            throw CancellationError()
+        }
+    }
+}
+
+/// The request's lease passed to another worker while this one trained.
+struct LeaseLost: Error, CustomStringConvertible {
+    var requestID: String
+    var workerID: String
+    var description: String {
+        "worker \(workerID) no longer holds request \(requestID): its lease ran out and another worker claimed it"
     }
 }
 
