@@ -83,7 +83,7 @@ struct SwapAndRolloutTests {
             try await h.register(RoutingTests.v1)
             let listener = try ModelEventListener(
                 brokers: h.brokers, topic: h.eventsTopic, groupID: TestStack.uniqueName("forecast-models"), manager: h.manager,
-                logger: TestStack.logger)
+                watch: nil, logger: TestStack.logger)
             let running = Task { try await listener.run() }
             defer { running.cancel() }
             #expect(try await Self.waitFor(version: 1, h))

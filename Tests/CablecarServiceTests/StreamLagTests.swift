@@ -59,7 +59,8 @@ struct StreamLagTests {
         let ends = FixedTopicEnds()
         ends.set("in", [0: 30])
         let worker = StreamWorker(
-            name: "test", source: source, topics: ["in"], handler: handler, retry: StreamWorkerTests.fast, idleTick: .seconds(5),
+            name: "test", source: source, topics: ["in"], handler: handler, retry: StreamWorkerTests.fast, watch: nil,
+            idleTick: .seconds(5),
             ends: ends, logger: Logger(label: "test"))
         #expect(try await worker.lag().lag == 30, "nothing handled yet")
         let run = Task { try await worker.run() }
@@ -83,7 +84,7 @@ struct StreamLagTests {
     func workerWithoutEndsReportsUnavailable() async throws {
         let worker = StreamWorker(
             name: "test", source: InMemoryMessageSource(), topics: ["in"], handler: ScriptedHandler(overlapping: false),
-            logger: Logger(label: "test"))
+            watch: nil, logger: Logger(label: "test"))
         await #expect(throws: ServiceError.self) { try await worker.lag() }
     }
 }

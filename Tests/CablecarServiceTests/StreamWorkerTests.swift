@@ -94,7 +94,8 @@ struct StreamWorkerTests {
     func worker(_ source: InMemoryMessageSource, _ handler: ScriptedHandler, tick: Duration = .seconds(5)) -> StreamWorker<ScriptedHandler>
     {
         StreamWorker(
-            name: "test", source: source, topics: ["in"], handler: handler, retry: Self.fast, idleTick: tick, logger: Logger(label: "test"))
+            name: "test", source: source, topics: ["in"], handler: handler, retry: Self.fast, watch: nil, idleTick: tick,
+            logger: Logger(label: "test"))
     }
 
     // Patient time (see PatientClock): the whole suite shares two cores, and a starved pool must
@@ -149,7 +150,7 @@ struct StreamWorkerTests {
         // (a 200 ms limit often cancelled one; 2 s once did, in a full CI run where this test took 105 s).
         let limited = RetryPolicy(initialDelay: .milliseconds(5), maximumDelay: .milliseconds(20), attemptTimeLimit: .seconds(2))
         let worker = StreamWorker(
-            name: "test", source: source, topics: ["in"], handler: handler, retry: limited, idleTick: .seconds(5),
+            name: "test", source: source, topics: ["in"], handler: handler, retry: limited, watch: nil, idleTick: .seconds(5),
             logger: Logger(label: "test"))
         let run = Task { try await worker.run() }
         for start in stride(from: Int64(0), to: 30, by: 10) { source.push(InMemoryMessageSource.batch(start...(start + 9))) }
@@ -185,7 +186,7 @@ struct StreamWorkerTests {
         let handler = ScriptedHandler(overlapping: false)
         let slow = RetryPolicy(initialDelay: .milliseconds(300), maximumDelay: .milliseconds(300))
         let worker = StreamWorker(
-            name: "test", source: source, topics: ["in"], handler: handler, retry: slow, idleTick: .seconds(5),
+            name: "test", source: source, topics: ["in"], handler: handler, retry: slow, watch: nil, idleTick: .seconds(5),
             logger: Logger(label: "test"))
         let run = Task { try await worker.run() }
         try await waitUntil(worker.state.phase == .consuming)
@@ -221,7 +222,7 @@ struct StreamWorkerTests {
         let handler = ScriptedHandler(overlapping: false)
         let slow = RetryPolicy(initialDelay: .seconds(30), maximumDelay: .seconds(30))
         let worker = StreamWorker(
-            name: "test", source: source, topics: ["in"], handler: handler, retry: slow, idleTick: .seconds(5),
+            name: "test", source: source, topics: ["in"], handler: handler, retry: slow, watch: nil, idleTick: .seconds(5),
             logger: Logger(label: "test"))
         let run = Task { try await worker.run() }
         handler.failHandle(TransientTestError())

@@ -78,8 +78,8 @@ struct TrainerHarness: Sendable {
 
     func worker(_ id: String, registry: (any TrainingRegistry)? = nil, snapshot: FeatureSnapshot = Self.snapshot) -> TrainingWorker {
         TrainingWorker(
-            queue: queue, job: job(registry: registry, snapshot: snapshot), configuration: configuration, logger: TestStack.logger,
-            workerID: id)
+            queue: queue, job: job(registry: registry, snapshot: snapshot), configuration: configuration,
+            watch: .database(database, logger: TestStack.logger), logger: TestStack.logger, workerID: id)
     }
 
     /// A request over the whole synthetic snapshot (or `days` days of it from the start).

@@ -22,6 +22,7 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
     private let status: WorkerStatus
     private let retries: Counter
     private let timeLimit: Duration
+    private let watch: OutageWatch?
     private let ends: (any TopicEnds)?
     private let lagRefresh: Duration
     private let startup: @Sendable () async -> Void
@@ -30,9 +31,11 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
     ///   - ends: where the worker's topics end on the broker, for `lag()`; nil: lag is not reported.
     ///   - lagRefresh: how often the `cablecar_stream_lag_messages` gauge is refreshed.
     ///   - startup: awaited before subscribing (the service's start-up gate: schema and topics).
+    ///   - watch: the dependency (the database) whose outage, once over, gives up an attempt that
+    ///     is still waiting (see `OutageWatch`); nil: only the time limit does.
     public init(
         name: String, source: any MessageSource, topics: [String], handler: Handler, retry: RetryPolicy = .standard,
-        idleTick: Duration = .seconds(1), ends: (any TopicEnds)? = nil, lagRefresh: Duration = .seconds(15),
+        watch: OutageWatch?, idleTick: Duration = .seconds(1), ends: (any TopicEnds)? = nil, lagRefresh: Duration = .seconds(15),
         startup: @escaping @Sendable () async -> Void = {}, logger: Logger
     ) {
         self.name = name
@@ -41,6 +44,7 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
         self.handler = handler
         self.idleTick = idleTick
         self.timeLimit = retry.attemptTimeLimit
+        self.watch = watch
         self.logger = logger
         self.status = WorkerStatus(StreamWorkerState(retry: retry))
         self.retries = Counter(label: "cablecar_stream_retries_total", dimensions: [("worker", name)])
@@ -186,12 +190,14 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
                 let context = BatchContext(assignment: source.assignment, rebalanceCount: source.rebalanceCount)
                 let handler = self.handler
                 let prepared = batch?.prepared ?? handler.prepare([])
-                let output = try await withTimeLimit(timeLimit, "handling a batch of \(messages.count) messages") {
+                let output = try await withTimeLimit(timeLimit, "handling a batch of \(messages.count) messages", watching: watch) {
                     try await handler.handle(messages, prepared: prepared, context: context)
                 }
                 try await finishPublishing(&loop)
-                let task = Task { [timeLimit] in
-                    try await withTimeLimit(timeLimit, "publishing a batch's output") { try await handler.publish(output) }
+                let task = Task { [timeLimit, watch] in
+                    try await withTimeLimit(timeLimit, "publishing a batch's output", watching: watch) {
+                        try await handler.publish(output)
+                    }
                 }
                 if handler.publishesBesideNextBatch {
                     loop.publishing = (batch, task)
@@ -330,7 +336,7 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
             guard await pause(delay) else { return false }
             do {
                 let handler = self.handler
-                try await withTimeLimit(timeLimit, "recovering") { try await handler.recover() }
+                try await withTimeLimit(timeLimit, "recovering", watching: watch) { try await handler.recover() }
                 status.update { $0.recovered() }
                 if delay > .zero { logger.info("Stream recovered; handling unmarked batches again", metadata: ["worker": "\(name)"]) }
                 return true

@@ -12,14 +12,17 @@ public struct TimeLimitExceeded: Error, CustomStringConvertible {
 }
 
 /// Runs `operation` and returns what it returns, or throws `TimeLimitExceeded` once `limit` has
-/// passed. On expiry the operation is cancelled but not awaited: a call that ignores
-/// cancellation (a connection lease that is never granted, a reply that never comes) must not
-/// hold its caller, whose retry reloads state from the database anyway.
+/// passed, or `AttemptOutlivedOutage` once `watch` saw its dependency go down and come back while
+/// the operation still runs. Either way the operation is cancelled but not awaited: a call that
+/// ignores cancellation (a connection lease that is never granted, a reply that never comes) must
+/// not hold its caller, whose retry reloads state from the database anyway.
 public func withTimeLimit<T: Sendable>(
-    _ limit: Duration, _ what: @autoclosure () -> String, _ operation: @escaping @Sendable () async throws -> T
+    _ limit: Duration, _ what: @autoclosure () -> String, watching watch: OutageWatch? = nil,
+    _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let work = Task { try await operation() }
-    let exceeded = TimeLimitExceeded(what: what(), limit: limit)
+    let description = what()
+    let exceeded = TimeLimitExceeded(what: description, limit: limit)
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let outcome = FirstOutcome(continuation)
@@ -27,9 +30,16 @@ public func withTimeLimit<T: Sendable>(
                 try await Task.sleep(for: limit)
                 if outcome.resume(with: .failure(exceeded)) { work.cancel() }
             }
+            let watcher = watch.map { watch in
+                Task {
+                    guard (try? await watch.outageEnded()) != nil else { return }
+                    if outcome.resume(with: .failure(AttemptOutlivedOutage(what: description, grace: watch.grace))) { work.cancel() }
+                }
+            }
             Task {
                 let result = await work.result
                 timer.cancel()
+                watcher?.cancel()
                 outcome.resume(with: result)
             }
         }

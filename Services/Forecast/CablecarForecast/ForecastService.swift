@@ -47,14 +47,16 @@ public enum ForecastService {
                 logger: context.logger)
             let features = FeatureClientSource(
                 client: FeatureClient(
-                    baseURL: configuration.featuresURL, cacheTTL: .milliseconds(configuration.featureCacheMillis), recordSnapshots: false))
+                    baseURL: configuration.featuresURL, cacheTTL: .milliseconds(configuration.featureCacheMillis), recordSnapshots: false),
+                timeout: .milliseconds(configuration.featuresTimeoutMillis))
             let components = Components(
                 manager: manager, features: features, sink: log, catalog: SegmentCatalog(city: city), configuration: configuration,
                 logger: context.logger)
             components.mount(on: router)
             let listener = try ModelEventListener(
                 brokers: context.configuration.kafkaBrokers, topic: configuration.name(of: .modelEvents),
-                groupID: configuration.consumerGroup, manager: manager, logger: context.logger,
+                groupID: configuration.consumerGroup, manager: manager,
+                watch: .database(context.database, logger: context.logger), logger: context.logger,
                 groupInstanceID: context.configuration.kafkaInstanceID, startup: { await context.startup.wait() })
             let refresher = ModelRefresher(manager: manager, startup: { await context.startup.wait() })
             return [log, listener, refresher]

@@ -51,7 +51,9 @@ public enum TrainerService {
             let intake = try RequestIntake(
                 brokers: context.configuration.kafkaBrokers, queue: queue, configuration: trainer, logger: context.logger,
                 groupInstanceID: context.configuration.kafkaInstanceID, startup: startup)
-            let worker = TrainingWorker(queue: queue, job: job, configuration: trainer, logger: context.logger, startup: startup)
+            let worker = TrainingWorker(
+                queue: queue, job: job, configuration: trainer, watch: .database(context.database, logger: context.logger),
+                logger: context.logger, startup: startup)
             TrainerRoutes.add(to: router, queue: queue, bodyLimit: trainer.bodyLimit, logger: context.logger)
             return [registry.relay, intake, worker]
         })

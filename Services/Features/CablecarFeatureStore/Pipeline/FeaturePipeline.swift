@@ -44,6 +44,7 @@ public final class FeaturePipeline: Service, ReadinessCheck, StreamLagReporting,
         worker = StreamWorker(
             name: "features", source: consumer,
             topics: [configuration.name(of: .observedTraffic), configuration.name(of: .observedContext)], handler: stream, retry: retry,
+            watch: .database(database, logger: logger),
             ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup,
             logger: logger)
     }

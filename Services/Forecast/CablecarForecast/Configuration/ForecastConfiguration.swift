@@ -22,6 +22,11 @@ public struct ForecastConfiguration: Sendable, Equatable {
     public static let featureCacheMillis = ConfigurationVariable(
         "CABLECAR_FORECAST_FEATURE_CACHE_MS", default: "5000", expected: "milliseconds, 0 to 300000",
         summary: "How long an online feature vector is reused from memory before the feature store is asked again.")
+    public static let featuresTimeoutMillis = ConfigurationVariable(
+        "CABLECAR_FORECAST_FEATURES_TIMEOUT_MS", default: "2000", expected: "milliseconds, 50 to 60000",
+        summary:
+            "How long a forecast waits for the feature store's online API; then the historical average answers (fallback features_unavailable)."
+    )
     public static let featureMaxAgeSeconds = ConfigurationVariable(
         "CABLECAR_FORECAST_FEATURE_MAX_AGE_S", default: "900", expected: "seconds, 0 to 86400",
         summary:
@@ -54,8 +59,8 @@ public struct ForecastConfiguration: Sendable, Equatable {
     )
 
     public static let variables = [
-        modelName, featuresURL, featureCacheMillis, featureMaxAgeSeconds, clock, cityPath, consumerGroup, topicPrefix,
-        maxSegments, bodyLimit, logBuffer,
+        modelName, featuresURL, featureCacheMillis, featuresTimeoutMillis, featureMaxAgeSeconds, clock, cityPath, consumerGroup,
+        topicPrefix, maxSegments, bodyLimit, logBuffer,
     ]
 
     public static let defaultFeaturesURL = URL(string: "http://127.0.0.1:8082") ?? URL(fileURLWithPath: "/")
@@ -63,6 +68,7 @@ public struct ForecastConfiguration: Sendable, Equatable {
     public var modelName: String
     public var featuresURL: URL
     public var featureCacheMillis: Int
+    public var featuresTimeoutMillis: Int
     public var featureMaxAgeMillis: EpochMillis
     public var clock: Clock
     public var cityPath: String
@@ -76,7 +82,7 @@ public struct ForecastConfiguration: Sendable, Equatable {
 
     public init(
         modelName: String = "traffic-forecast", featuresURL: URL = ForecastConfiguration.defaultFeaturesURL,
-        featureCacheMillis: Int = 5000, featureMaxAgeMillis: EpochMillis = 900_000, clock: Clock = .wall,
+        featureCacheMillis: Int = 5000, featuresTimeoutMillis: Int = 2000, featureMaxAgeMillis: EpochMillis = 900_000, clock: Clock = .wall,
         cityPath: String = "Simulators/CablecarSimulation/Resources/city.json", consumerGroup: String = "cablecar-forecast",
         topicPrefix: String = "", maxSegments: Int = 300, bodyLimit: Int = 262_144, logBuffer: Int = 100_000,
         adminToken: String? = nil
@@ -84,6 +90,7 @@ public struct ForecastConfiguration: Sendable, Equatable {
         self.modelName = modelName
         self.featuresURL = featuresURL
         self.featureCacheMillis = featureCacheMillis
+        self.featuresTimeoutMillis = featuresTimeoutMillis
         self.featureMaxAgeMillis = featureMaxAgeMillis
         self.clock = clock
         self.cityPath = cityPath
@@ -103,6 +110,7 @@ public struct ForecastConfiguration: Sendable, Equatable {
             return url
         }
         featureCacheMillis = try environment.int(Self.featureCacheMillis, in: 0...300_000)
+        featuresTimeoutMillis = try environment.int(Self.featuresTimeoutMillis, in: 50...60_000)
         featureMaxAgeMillis = EpochMillis(try environment.int(Self.featureMaxAgeSeconds, in: 0...86_400)) * 1000
         clock = try environment.choice(Self.clock, as: Clock.self)
         cityPath = try environment.string(Self.cityPath)

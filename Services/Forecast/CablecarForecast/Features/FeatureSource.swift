@@ -2,6 +2,7 @@ import CablecarDomain
 import CablecarFeatureClient
 import CablecarFeatures
 import CablecarForecasting
+import CablecarService
 
 /// The newest online feature vectors of some segments: the seam between serving and the
 /// feature store (the store's online API in production, an in-process source in tests).
@@ -11,14 +12,21 @@ public protocol FeatureSource: Sendable {
 
 /// The feature store's online API through `FeatureClient` and its TTL cache: a vector is reused
 /// from memory for CABLECAR_FORECAST_FEATURE_CACHE_MS, so a burst of requests for the same
-/// segments costs one round trip.
+/// segments costs one round trip. A store that does not answer within `timeout`
+/// (CABLECAR_FORECAST_FEATURES_TIMEOUT_MS) counts as unavailable: the forecast falls back instead
+/// of waiting out the HTTP client's minute while the store waits on its database.
 public struct FeatureClientSource: FeatureSource {
     public let client: FeatureClient
+    public let timeout: Duration
 
-    public init(client: FeatureClient) { self.client = client }
+    public init(client: FeatureClient, timeout: Duration = .seconds(2)) {
+        self.client = client
+        self.timeout = timeout
+    }
 
     public func online(segments: [String]) async throws -> OnlineFeatureResponse {
-        try await client.online(segments: segments)
+        let client = self.client
+        return try await withTimeLimit(timeout, "the feature store's online API") { try await client.online(segments: segments) }
     }
 }
 

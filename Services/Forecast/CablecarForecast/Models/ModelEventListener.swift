@@ -13,8 +13,8 @@ public final class ModelEventListener: Service, ReadinessCheck, StreamLagReporti
     private let worker: StreamWorker<ModelEventHandler>
 
     public init(
-        brokers: String, topic: String, groupID: String, manager: ModelManager, logger: Logger, groupInstanceID: String? = nil,
-        startup: @escaping @Sendable () async -> Void = {}, retry: RetryPolicy = .standard
+        brokers: String, topic: String, groupID: String, manager: ModelManager, watch: OutageWatch?, logger: Logger,
+        groupInstanceID: String? = nil, startup: @escaping @Sendable () async -> Void = {}, retry: RetryPolicy = .standard
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-forecast-models")
         let consumer = try KafkaConsumer(
@@ -23,7 +23,7 @@ public final class ModelEventListener: Service, ReadinessCheck, StreamLagReporti
             logger: logger)
         worker = StreamWorker(
             name: "model-events", source: consumer, topics: [topic], handler: ModelEventHandler(manager: manager, logger: logger),
-            retry: retry, ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup, logger: logger)
+            retry: retry, watch: watch, ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup, logger: logger)
     }
 
     /// Whether `event` may change which version of `modelName` is production.

@@ -45,6 +45,7 @@ public final class IngestPipeline: Service, ReadinessCheck, StreamLagReporting, 
             configuration: configuration, logger: logger, timings: timings)
         worker = StreamWorker(
             name: "ingest", source: consumer, topics: Topic.rawFeeds.map(configuration.name(of:)), handler: stream, retry: retry,
+            watch: .database(database, logger: logger),
             ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup,
             logger: logger)
     }

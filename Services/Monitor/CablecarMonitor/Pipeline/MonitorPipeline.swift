@@ -34,7 +34,8 @@ public final class MonitorPipeline: Service, ReadinessCheck, StreamLagReporting,
         worker = StreamWorker(
             name: "monitor", source: consumer,
             topics: [configuration.name(of: .forecastPredictions), configuration.name(of: .observedTraffic)], handler: stream,
-            retry: retry, ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup,
+            retry: retry, watch: .database(database, logger: logger), ends: BrokerPartitionEnds(client: client, logger: logger),
+            startup: startup,
             logger: logger)
     }
 

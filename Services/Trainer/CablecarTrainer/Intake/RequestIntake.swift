@@ -29,6 +29,7 @@ public final class RequestIntake: Service, ReadinessCheck, StreamLagReporting, S
         worker = StreamWorker(
             name: "trainer-intake", source: consumer,
             topics: [configuration.name(of: .trainRequests), configuration.name(of: .monitorAlerts)], handler: handler, retry: retry,
+            watch: .database(queue.database, logger: logger),
             ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup,
             logger: logger)
     }

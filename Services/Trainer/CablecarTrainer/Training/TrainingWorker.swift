@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarService
 import Foundation
 import Logging
 import Metrics
@@ -13,6 +14,7 @@ public final class TrainingWorker: Service, Sendable {
     private let job: TrainingJob
     private let configuration: TrainerConfiguration
     private let workerID: String
+    private let watch: OutageWatch?
     private let logger: Logger
     private let startup: @Sendable () async -> Void
     private let succeeded = Counter(label: "cablecar_trainer_requests_total", dimensions: [("outcome", "succeeded")])
@@ -20,8 +22,10 @@ public final class TrainingWorker: Service, Sendable {
     private let promoted = Counter(label: "cablecar_trainer_promotions_total")
     private let duration = Timer(label: "cablecar_trainer_training_duration_seconds")
 
+    /// - Parameter watch: the database, whose outage, once over, gives up a claim or a training
+    ///   attempt still waiting on it (the request goes back to the queue); nil: nothing does.
     public init(
-        queue: RequestQueue, job: TrainingJob, configuration: TrainerConfiguration, logger: Logger,
+        queue: RequestQueue, job: TrainingJob, configuration: TrainerConfiguration, watch: OutageWatch?, logger: Logger,
         workerID: String =
             "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))",
         startup: @escaping @Sendable () async -> Void = {}
@@ -30,6 +34,7 @@ public final class TrainingWorker: Service, Sendable {
         self.job = job
         self.configuration = configuration
         self.workerID = workerID
+        self.watch = watch
         self.logger = logger
         self.startup = startup
     }
@@ -56,9 +61,16 @@ public final class TrainingWorker: Service, Sendable {
     /// Claims and runs one request; false when the queue was empty.
     @discardableResult
     public func runNext() async throws -> Bool {
+        let (queue, workerID, configuration) = (self.queue, self.workerID, self.configuration)
+        // A claim lost in a database outage is given up; if it did commit, its lease runs out
+        // unrenewed and the request is claimed again.
         guard
-            let claim = try await queue.claim(
-                worker: workerID, leaseSeconds: configuration.leaseSeconds, maxAttempts: configuration.maxAttempts)
+            let claim = try await withTimeLimit(
+                .seconds(60), "claiming a training request", watching: watch,
+                {
+                    try await queue.claim(
+                        worker: workerID, leaseSeconds: configuration.leaseSeconds, maxAttempts: configuration.maxAttempts)
+                })
         else { return false }
         let request = claim.request
         logger.info(
@@ -78,14 +90,21 @@ public final class TrainingWorker: Service, Sendable {
         let runID = RunIDBox()
         do {
             let outcome = try await whileHoldingLease(of: request.requestID) {
-                try await self.job.run(request, attempt: claim.attempts) { id in
-                    runID.set(id)
-                    try await self.queue.attach(runID: id, to: request.requestID)
+                try await withTimeLimit(.seconds(7 * 86_400), "training request \(request.requestID)", watching: self.watch) {
+                    try await self.job.run(request, attempt: claim.attempts) { id in
+                        runID.set(id)
+                        try await self.queue.attach(runID: id, to: request.requestID)
+                    }
                 }
             }
             try await queue.complete(request.requestID, worker: workerID, outcome: outcome)
             succeeded.increment()
             if outcome.promoted { promoted.increment() }
+        } catch let lost as AttemptOutlivedOutage {
+            // Waiting on a call the outage lost: the request goes back to the queue and is
+            // claimed again (its abandoned run closed as such).
+            logger.warning("Training attempt given up; requeued", metadata: ["request_id": "\(request.requestID)", "reason": "\(lost)"])
+            try await queue.release(request.requestID, worker: workerID)
         } catch let lost as LeaseLost {
             // Another worker holds the request now (this one was stalled past its lease): its
             // attempt counts, this one's is dropped unrecorded.
@@ -121,7 +140,11 @@ extension TrainingWorker {
                 while true {
                     try await Task.sleep(for: beat)
                     do {
-                        if try await !self.queue.renewLease(requestID, worker: self.workerID, leaseSeconds: leaseSeconds) {
+                        let (queue, workerID) = (self.queue, self.workerID)
+                        let held = try await withTimeLimit(beat, "renewing the lease of \(requestID)") {
+                            try await queue.renewLease(requestID, worker: workerID, leaseSeconds: leaseSeconds)
+                        }
+                        if !held {
                             throw LeaseLost(requestID: requestID, workerID: self.workerID)
                         }
                     } catch let error where !(error is LeaseLost) && !(error is CancellationError) {
