@@ -7,51 +7,25 @@ import Testing
 
 @testable import CablecarTrainer
 
-/// A registry that pauses inside `registerCandidate` (a long training run, as the queue sees
-/// it) and says when it got there.
-struct PausingRegistry: TrainingRegistry {
-    let inner: RegistryTrainingRegistry
-    let pause: Duration
-    let reached: AsyncStream<Void>.Continuation
-
-    func startRun(experiment: String, name: String, tags: [String: String]) async throws -> String {
-        try await inner.startRun(experiment: experiment, name: name, tags: tags)
-    }
-    func logParams(runID: String, _ params: [String: String]) async throws { try await inner.logParams(runID: runID, params) }
-    func logMetrics(runID: String, _ metrics: [(name: String, value: Double)]) async throws {
-        try await inner.logMetrics(runID: runID, metrics)
-    }
-    func logDataset(runID: String, fingerprint: String, featureVersions: [String: Int], description: [String: String]) async throws {
-        try await inner.logDataset(runID: runID, fingerprint: fingerprint, featureVersions: featureVersions, description: description)
-    }
-    func logArtifact(runID: String, path: String, bytes: [UInt8]) async throws {
-        try await inner.logArtifact(runID: runID, path: path, bytes: bytes)
-    }
-    func finishRun(runID: String, failure: String?) async throws { try await inner.finishRun(runID: runID, failure: failure) }
-    func productionModel(_ model: String) async throws -> (version: Int, artifact: [UInt8])? { try await inner.productionModel(model) }
-    func registerCandidate(model: String, runID: String, artifact: [UInt8], sha256: String, description: String) async throws -> Int {
-        reached.yield()
-        try await Task.sleep(for: pause)
-        return try await inner.registerCandidate(model: model, runID: runID, artifact: artifact, sha256: sha256, description: description)
-    }
-    func transition(model: String, version: Int, to stage: String, actor: String, reason: String) async throws {
-        try await inner.transition(model: model, version: version, to: stage, actor: actor, reason: reason)
-    }
-}
-
 /// The worker's heartbeat: a run longer than the lease keeps its request, and a worker whose
 /// lease another worker took drops its attempt instead of registering a second version.
 @Suite struct LeaseHeartbeatTests {
+    /// Starts a worker on the queued request; returns once its run has reached registration,
+    /// where it pauses for `pause`.
+    static func startPaused(_ harness: TrainerHarness, worker id: String, pause: Duration) async throws -> Task<Bool, any Error> {
+        let (reached, continuation) = AsyncStream<Void>.makeStream()
+        let registry = PausingRegistry(inner: RegistryTrainingRegistry(store: harness.store), pause: pause, reached: continuation)
+        let worker = harness.worker(id, registry: registry)
+        let running = Task { try await worker.runNext() }
+        var iterator = reached.makeAsyncIterator()
+        _ = await iterator.next()
+        return running
+    }
+
     @Test func aRunLongerThanItsLeaseKeepsTheRequest() async throws {
         try await TrainerHarness.with(leaseSeconds: 2, gates: GateConfiguration(neighborhoodMargin: 0.15)) { harness in
             try await harness.queue.enqueue(TrainerHarness.request("long"), source: "http")
-            let (reached, continuation) = AsyncStream<Void>.makeStream()
-            let registry = PausingRegistry(
-                inner: RegistryTrainingRegistry(store: harness.store), pause: .seconds(5), reached: continuation)
-            let slow = harness.worker("slow", registry: registry)
-            let running = Task { try await slow.runNext() }
-            var iterator = reached.makeAsyncIterator()
-            _ = await iterator.next()
+            let running = try await Self.startPaused(harness, worker: "slow", pause: .seconds(5))
             // For two and a half leases another worker finds nothing to claim.
             let other = harness.worker("other")
             let until = ContinuousClock.now + .seconds(5)
@@ -70,13 +44,7 @@ struct PausingRegistry: TrainingRegistry {
     @Test func aWorkerWhoseLeaseWasTakenRegistersNothing() async throws {
         try await TrainerHarness.with(leaseSeconds: 2) { harness in
             try await harness.queue.enqueue(TrainerHarness.request("taken"), source: "http")
-            let (reached, continuation) = AsyncStream<Void>.makeStream()
-            let registry = PausingRegistry(
-                inner: RegistryTrainingRegistry(store: harness.store), pause: .seconds(30), reached: continuation)
-            let stalled = harness.worker("stalled", registry: registry)
-            let running = Task { try await stalled.runNext() }
-            var iterator = reached.makeAsyncIterator()
-            _ = await iterator.next()
+            let running = try await Self.startPaused(harness, worker: "stalled", pause: .seconds(30))
             // What the table shows after the stalled worker missed its lease and another claimed it.
             try await harness.database.query(
                 "UPDATE trainer_requests SET claimed_by = 'successor' WHERE request_id = 'taken'", logger: TestStack.logger)

@@ -10,11 +10,13 @@ import Testing
 
 @testable import CablecarTrainer
 
-/// A registry that stops forever inside `registerCandidate`, before touching the store: what the
-/// database sees when a trainer process dies right at registration (nothing after this point
-/// ever runs for that attempt).
-struct DyingRegistry: TrainingRegistry {
+/// A registry that stops inside `registerCandidate`, before touching the store, and says when it
+/// got there. `pause` nil: forever, ignoring cancellation, what the database sees when a trainer
+/// process dies right at registration (nothing after this point ever runs for that attempt);
+/// otherwise that long, cancellably (a long training run, as the queue sees it).
+struct PausingRegistry: TrainingRegistry {
     let inner: RegistryTrainingRegistry
+    var pause: Duration?
     let reached: AsyncStream<Void>.Continuation
 
     func startRun(experiment: String, name: String, tags: [String: String]) async throws -> String {
@@ -34,9 +36,13 @@ struct DyingRegistry: TrainingRegistry {
     func productionModel(_ model: String) async throws -> (version: Int, artifact: [UInt8])? { try await inner.productionModel(model) }
     func registerCandidate(model: String, runID: String, artifact: [UInt8], sha256: String, description: String) async throws -> Int {
         reached.yield()
-        // Never returns, ignores cancellation: the process is gone.
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in Graveyard.shared.bury(continuation) }
-        return -1
+        guard let pause else {
+            // Never returns, ignores cancellation: the process is gone.
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in Graveyard.shared.bury(continuation) }
+            return -1
+        }
+        try await Task.sleep(for: pause)
+        return try await inner.registerCandidate(model: model, runID: runID, artifact: artifact, sha256: sha256, description: description)
     }
     func transition(model: String, version: Int, to stage: String, actor: String, reason: String) async throws {
         try await inner.transition(model: model, version: version, to: stage, actor: actor, reason: reason)
@@ -140,7 +146,7 @@ final class Graveyard: @unchecked Sendable {
         try await TrainerHarness.with { harness in
             try await harness.queue.enqueue(TrainerHarness.request("crashing"), source: "topic")
             let (reached, continuation) = AsyncStream<Void>.makeStream()
-            let dying = DyingRegistry(inner: RegistryTrainingRegistry(store: harness.store), reached: continuation)
+            let dying = PausingRegistry(inner: RegistryTrainingRegistry(store: harness.store), pause: nil, reached: continuation)
             let doomed = harness.worker("doomed", registry: dying)
             Task { _ = try? await doomed.runNext() }  // never finishes: the "process" died inside registration
             var iterator = reached.makeAsyncIterator()
