@@ -88,7 +88,7 @@ let package = Package(
         ),
         .target(
             name: "CablecarFeatureClient",
-            dependencies: ["CablecarDomain", "CablecarFeatures"],
+            dependencies: ["CablecarDomain", "CablecarFeatures", .product(name: "Logging", package: "swift-log")],
             path: "Libraries/CablecarFeatureClient"
         ),
         .target(

@@ -45,7 +45,7 @@ public enum TrainerService {
             let trainer = configuration.trainer
             let queue = RequestQueue(database: context.database, logger: context.logger)
             let job = TrainingJob(
-                source: FeatureClient(baseURL: trainer.featuresURL),
+                source: PatientSnapshotSource(FeatureClient(baseURL: trainer.featuresURL), logger: context.logger),
                 registry: RegistryTrainingRegistry(store: registry.store), configuration: trainer, logger: context.logger)
             let startup: @Sendable () async -> Void = { await context.startup.wait() }
             let intake = try RequestIntake(
