@@ -43,7 +43,7 @@ public struct PatientSnapshotSource: FeatureSnapshotSource {
         while true {
             do {
                 return try await call()
-            } catch where Self.isTransient(error) && ContinuousClock.now + delay < giveUpAt {
+            } catch let error where Self.isTransient(error) && ContinuousClock.now + delay < giveUpAt {
                 logger.warning(
                     "Feature store unavailable; retrying", metadata: ["what": "\(what)", "error": "\(error)", "retry_in": "\(delay)"])
                 try await Task.sleep(for: delay)
