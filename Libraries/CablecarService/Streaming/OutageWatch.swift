@@ -1,3 +1,4 @@
+import CablecarPostgres
 import Logging
 import PostgresNIO
 
@@ -7,54 +8,28 @@ import PostgresNIO
 /// was killed and restarted, a stream's idle tick waited for a connection the pool never handed
 /// over until its 180-second limit, though new queries went through a second after the restart.
 public struct OutageWatch: Sendable {
-    /// What the dependency said when asked.
-    public enum Answer: Sendable, Equatable {
-        case up
-        /// It failed to answer: refused, unreachable, the pool's "cannot connect" breaker.
-        case down
-        /// No answer in time: a busy pool looks like this too, so it counts for nothing.
-        case silent
-    }
-
     /// How often the dependency is asked while an attempt runs.
     public let interval: Duration
-    /// How many "down" answers in a row make an outage.
+    /// How many answers in a row must say "down" before it counts as an outage (a slow answer
+    /// from a busy pool is not one).
     public let downAnswers: Int
     /// How long the dependency must be back before an attempt still running is given up.
     public let grace: Duration
-    private let ask: @Sendable () async -> Answer
+    private let isUp: @Sendable () async -> Bool
 
     public init(
         interval: Duration = .seconds(2), downAnswers: Int = 3, grace: Duration = .seconds(15),
-        ask: @escaping @Sendable () async -> Answer
+        isUp: @escaping @Sendable () async -> Bool
     ) {
         self.interval = interval
         self.downAnswers = max(1, downAnswers)
         self.grace = grace
-        self.ask = ask
+        self.isUp = isUp
     }
 
     /// The database, asked with `SELECT 1` (5 s to answer).
     public static func database(_ client: PostgresClient, logger: Logger) -> OutageWatch {
-        OutageWatch {
-            await withTaskGroup(of: Answer.self) { group in
-                group.addTask {
-                    do {
-                        try await client.query("SELECT 1", logger: logger)
-                        return .up
-                    } catch {
-                        return .down
-                    }
-                }
-                group.addTask {
-                    try? await Task.sleep(for: .seconds(5))
-                    return .silent
-                }
-                let first = await group.next() ?? .silent
-                group.cancelAll()
-                return first
-            }
-        }
+        OutageWatch { await Database.ping(client, timeout: .seconds(5), logger: logger) }
     }
 
     /// Returns once the dependency has been down and then back for `grace`; while it stays up
@@ -65,19 +40,16 @@ public struct OutageWatch: Sendable {
         var backSince: ContinuousClock.Instant?
         while true {
             try await Task.sleep(for: interval)
-            switch await ask() {
-            case .up:
+            if await isUp() {
                 downInARow = 0
                 guard outage else { continue }
                 let since = backSince ?? .now
                 backSince = since
                 if ContinuousClock.now - since >= grace { return }
-            case .down:
+            } else {
                 downInARow += 1
                 backSince = nil
                 if downInARow >= downAnswers { outage = true }
-            case .silent:
-                continue
             }
         }
     }
