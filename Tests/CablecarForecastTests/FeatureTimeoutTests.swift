@@ -49,8 +49,7 @@ struct FeatureTimeoutTests {
         let url = try #require(URL(string: "http://127.0.0.1:\(listener.port)"))
         let source = FeatureClientSource(
             client: FeatureClient(baseURL: url, cacheTTL: .zero, recordSnapshots: false), timeout: .milliseconds(300))
-        let started = ContinuousClock.now
+        // Without the limit, URLSession's own minute would end it with a URLError.
         await #expect(throws: TimeLimitExceeded.self) { _ = try await source.online(segments: ["seg-1"]) }
-        #expect(ContinuousClock.now - started < .seconds(10))
     }
 }

@@ -37,25 +37,24 @@ struct OutageWatchTests {
     @Test("an attempt still waiting after the outage it lived through is given up long before its time limit")
     func attemptOutlivingAnOutageIsGivenUp() async throws {
         let dependency = ScriptedDependency(downFrom: 2, down: 5)
-        let started = ContinuousClock.now
+        // The limit would end it with TimeLimitExceeded; the watch ends it first, with its own error.
         await #expect(throws: AttemptOutlivedOutage.self) {
-            try await withTimeLimit(.seconds(120), "a call lost in the outage", watching: dependency.watch()) {
-                try await Task.sleep(for: .seconds(600))
+            try await withTimeLimit(.seconds(3600), "a call lost in the outage", watching: dependency.watch()) {
+                try await Task.sleep(for: .seconds(7200))
             }
         }
-        #expect(ContinuousClock.now - started < .seconds(60))
         #expect(dependency.asked >= 2 + 5 + 1, "the dependency was back before the attempt was given up")
     }
 
     @Test("a dependency that only answered down once or twice (a busy pool) is no outage: the attempt finishes")
     func slowAnswersAreNoOutage() async throws {
         let dependency = ScriptedDependency(downFrom: 1, down: 2)
-        let value = try await withTimeLimit(.seconds(120), "a slow batch", watching: dependency.watch(grace: .milliseconds(20))) {
-            try await Task.sleep(for: .milliseconds(600))
+        let value = try await withTimeLimit(.seconds(3600), "a slow batch", watching: dependency.watch(grace: .milliseconds(20))) {
+            // Runs until the watch has seen the failed answers and the recovery after them.
+            while dependency.asked < 10 { try await Task.sleep(for: .milliseconds(10)) }
             return 42
         }
         #expect(value == 42)
-        #expect(dependency.asked >= 10, "the watch was asking all along")
     }
 
     @Test("a stream batch lost in an outage is retried once the database is back, and nothing is lost or marked twice")
@@ -63,8 +62,8 @@ struct OutageWatchTests {
         let source = InMemoryMessageSource()
         let handler = ScriptedHandler(overlapping: true)
         handler.hangHandle(1)
-        // The time limit alone would wait ten minutes.
-        let retry = RetryPolicy(initialDelay: .milliseconds(5), maximumDelay: .milliseconds(20), attemptTimeLimit: .seconds(600))
+        // The time limit alone would wait an hour.
+        let retry = RetryPolicy(initialDelay: .milliseconds(5), maximumDelay: .milliseconds(20), attemptTimeLimit: .seconds(3600))
         let dependency = ScriptedDependency(downFrom: 1, down: 4)
         let worker = StreamWorker(
             name: "test", source: source, topics: ["in"], handler: handler, retry: retry, watch: dependency.watch(),
@@ -72,7 +71,7 @@ struct OutageWatchTests {
         let run = Task { try await worker.run() }
         source.push(InMemoryMessageSource.batch(0...9))
         source.push(InMemoryMessageSource.batch(10...19))
-        try await eventually(timeout: .seconds(60), every: .milliseconds(5), "the lost batch was not retried") {
+        try await eventually(timeout: .seconds(1200), every: .milliseconds(5), "the lost batch was not retried") {
             source.markedOffsets.count == 20
         }
         #expect(source.markedOffsets == Array(0..<20), "each message marked exactly once, in order")

@@ -23,12 +23,14 @@ import Testing
     }
 
     @Test func aRunLongerThanItsLeaseKeepsTheRequest() async throws {
-        try await TrainerHarness.with(leaseSeconds: 2, gates: GateConfiguration(neighborhoodMargin: 0.15)) { harness in
+        // Leases of 5 s (the least the configuration allows) renewed every 1.7 s, so that a
+        // starved test machine does not miss a renewal by chance.
+        try await TrainerHarness.with(leaseSeconds: 5, gates: GateConfiguration(neighborhoodMargin: 0.15)) { harness in
             try await harness.queue.enqueue(TrainerHarness.request("long"), source: "http")
-            let running = try await Self.startPaused(harness, worker: "slow", pause: .seconds(5))
+            let running = try await Self.startPaused(harness, worker: "slow", pause: .seconds(13))
             // For two and a half leases another worker finds nothing to claim.
             let other = harness.worker("other")
-            let until = ContinuousClock.now + .seconds(5)
+            let until = ContinuousClock.now + .seconds(12.5)
             while ContinuousClock.now < until {
                 #expect(try await !other.runNext(), "the request was taken from a worker that was still training")
                 try await Task.sleep(for: .milliseconds(250))
@@ -44,13 +46,12 @@ import Testing
     @Test func aWorkerWhoseLeaseWasTakenRegistersNothing() async throws {
         try await TrainerHarness.with(leaseSeconds: 2) { harness in
             try await harness.queue.enqueue(TrainerHarness.request("taken"), source: "http")
-            let running = try await Self.startPaused(harness, worker: "stalled", pause: .seconds(30))
+            // Were the attempt not ended, it would register its version when the pause is over.
+            let running = try await Self.startPaused(harness, worker: "stalled", pause: .seconds(600))
             // What the table shows after the stalled worker missed its lease and another claimed it.
             try await harness.database.query(
                 "UPDATE trainer_requests SET claimed_by = 'successor' WHERE request_id = 'taken'", logger: TestStack.logger)
-            let started = ContinuousClock.now
-            #expect(try await running.value, "the worker goes on to the next request")
-            #expect(ContinuousClock.now - started < .seconds(10), "the heartbeat ended the stalled attempt")
+            #expect(try await running.value, "the heartbeat ended the stalled attempt and the worker goes on")
             let status = try #require(try await harness.queue.status("taken"))
             #expect(status.state == .running, "the successor's attempt is untouched")
             #expect(try await harness.store.versions(modelName: "traffic-test").isEmpty)

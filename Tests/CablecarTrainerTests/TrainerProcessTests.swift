@@ -29,6 +29,8 @@ import Testing
         process.environment = ProcessInfo.processInfo.environment.merging([
             "CABLECAR_DATABASE_URL": database, "CABLECAR_KAFKA_BROKERS": endpoints.kafkaBrokers,
             "CABLECAR_HTTP_PORT": "\(port)", "CABLECAR_TRAINER_FEATURES_URL": "http://127.0.0.1:\(unreachable)",
+            // A feature store that never comes: the request fails after 3 s of waiting for it.
+            "CABLECAR_TRAINER_FEATURES_PATIENCE_S": "3",
             "CABLECAR_TRAINER_TOPIC_PREFIX": TestStack.uniqueName("trainer-process") + ".",
             "CABLECAR_TRAINER_GROUP": TestStack.uniqueName("trainer-process-group"), "CABLECAR_LOG_LEVEL": "warning",
         ]) { _, new in new }

@@ -45,7 +45,9 @@ public enum TrainerService {
             let trainer = configuration.trainer
             let queue = RequestQueue(database: context.database, logger: context.logger)
             let job = TrainingJob(
-                source: PatientSnapshotSource(FeatureClient(baseURL: trainer.featuresURL), logger: context.logger),
+                source: PatientSnapshotSource(
+                    FeatureClient(baseURL: trainer.featuresURL), patience: .seconds(trainer.featuresPatienceSeconds),
+                    logger: context.logger),
                 registry: RegistryTrainingRegistry(store: registry.store), configuration: trainer, logger: context.logger)
             let startup: @Sendable () async -> Void = { await context.startup.wait() }
             let intake = try RequestIntake(

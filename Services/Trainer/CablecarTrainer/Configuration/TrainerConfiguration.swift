@@ -13,6 +13,11 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public static let featuresURL = ConfigurationVariable(
         "CABLECAR_TRAINER_FEATURES_URL", default: "http://127.0.0.1:8082", expected: "an http:// or https:// base URL",
         summary: "The feature store whose point-in-time snapshots the trainer trains on.")
+    public static let featuresPatienceSeconds = ConfigurationVariable(
+        "CABLECAR_TRAINER_FEATURES_PATIENCE_S", default: "120", expected: "seconds, 0 to 3600",
+        summary:
+            "How long a training request waits out a feature store that is away (connection refused or lost, 5xx) before it fails; 0 fails at once."
+    )
     public static let modelName = ConfigurationVariable(
         "CABLECAR_TRAINER_MODEL_NAME", default: "traffic-forecast", expected: "a registered model name",
         summary: "Registered model the trainer's candidates become versions of.")
@@ -71,9 +76,9 @@ public struct TrainerConfiguration: Sendable, Equatable {
         summary: "Largest body POST /api/v1/train accepts; larger bodies get 413.")
 
     public static let variables = [
-        autoPromote, featuresURL, modelName, experiment, consumerGroup, topicPrefix, pollMillis, leaseSeconds, maxAttempts,
-        productionMargin, neighborhoodMargin, baselineImprovement, maxBaselineShare, productionEquityAlpha, penalties, alertWindowDays,
-        timeZone, bodyLimit,
+        autoPromote, featuresURL, featuresPatienceSeconds, modelName, experiment, consumerGroup, topicPrefix, pollMillis,
+        leaseSeconds, maxAttempts, productionMargin, neighborhoodMargin, baselineImprovement, maxBaselineShare,
+        productionEquityAlpha, penalties, alertWindowDays, timeZone, bodyLimit,
     ]
 
     /// The local stack's feature store (the variable's default).
@@ -81,6 +86,7 @@ public struct TrainerConfiguration: Sendable, Equatable {
 
     public var autoPromote: Bool
     public var featuresURL: URL
+    public var featuresPatienceSeconds: Int
     public var modelName: String
     public var experiment: String
     public var consumerGroup: String
@@ -95,7 +101,7 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public var bodyLimit: Int
 
     public init(
-        autoPromote: Bool = true, featuresURL: URL = TrainerConfiguration.defaultFeaturesURL,
+        autoPromote: Bool = true, featuresURL: URL = TrainerConfiguration.defaultFeaturesURL, featuresPatienceSeconds: Int = 120,
         modelName: String = "traffic-forecast", experiment: String = "traffic-forecast",
         consumerGroup: String = "cablecar-trainer", topicPrefix: String = "", pollMillis: Int = 500, leaseSeconds: Int = 60,
         maxAttempts: Int = 3, gates: GateConfiguration = GateConfiguration(),
@@ -105,6 +111,7 @@ public struct TrainerConfiguration: Sendable, Equatable {
         self.timeZone = timeZone
         self.autoPromote = autoPromote
         self.featuresURL = featuresURL
+        self.featuresPatienceSeconds = featuresPatienceSeconds
         self.modelName = modelName
         self.experiment = experiment
         self.consumerGroup = consumerGroup
@@ -125,6 +132,7 @@ public struct TrainerConfiguration: Sendable, Equatable {
             else { throw InvalidValue("not an http(s) URL") }
             return url
         }
+        featuresPatienceSeconds = try environment.int(Self.featuresPatienceSeconds, in: 0...3600)
         modelName = try environment.string(Self.modelName)
         experiment = try environment.string(Self.experiment)
         consumerGroup = try environment.string(Self.consumerGroup)
