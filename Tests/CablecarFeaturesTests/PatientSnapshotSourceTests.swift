@@ -36,7 +36,7 @@ struct PatientSnapshotSourceTests {
             URLError(.cannotConnectToHost),
             FeatureClientError.refused(status: 503, reason: "not_ready", detail: "starting"),
         ])
-        let snapshot = try await PatientSnapshotSource(flaky, patience: .seconds(60), logger: Self.logger).snapshot(Self.request)
+        let snapshot = try await PatientSnapshotSource(flaky, patience: .seconds(3600), logger: Self.logger).snapshot(Self.request)
         #expect(snapshot.fingerprint == "f")
         #expect(flaky.callCount == 3)
     }
@@ -53,11 +53,10 @@ struct PatientSnapshotSourceTests {
     @Test("a feature store that stays away fails the call once patience runs out, with the store's error")
     func patienceRunsOut() async throws {
         let flaky = FlakySnapshotSource(failing: Array(repeating: URLError(.cannotConnectToHost), count: 100))
-        let started = ContinuousClock.now
         await #expect(throws: URLError.self) {
             _ = try await PatientSnapshotSource(flaky, patience: .seconds(2), logger: Self.logger).snapshot(Self.request)
         }
         #expect(flaky.callCount >= 2)
-        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(flaky.callCount < 100, "it gave up")
     }
 }

@@ -6,6 +6,10 @@ import Testing
 
 @testable import CablecarForecast
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -47,9 +51,13 @@ struct FeatureTimeoutTests {
     func silentFeatureStoreTimesOut() async throws {
         let listener = try SilentListener()
         let url = try #require(URL(string: "http://127.0.0.1:\(listener.port)"))
+        // A session that would wait an hour: only the source's limit can end the call.
+        let configuration = URLSessionConfiguration.default
+        configuration.timeoutIntervalForRequest = 3600
+        let session = URLSession(configuration: configuration)
         let source = FeatureClientSource(
-            client: FeatureClient(baseURL: url, cacheTTL: .zero, recordSnapshots: false), timeout: .milliseconds(300))
-        // Without the limit, URLSession's own minute would end it with a URLError.
+            client: FeatureClient(baseURL: url, cacheTTL: .zero, recordSnapshots: false, session: session),
+            timeout: .milliseconds(300))
         await #expect(throws: TimeLimitExceeded.self) { _ = try await source.online(segments: ["seg-1"]) }
     }
 }
