@@ -358,7 +358,7 @@ let package = Package(
         .testTarget(
             name: "CablecarServiceTests",
             dependencies: [
-                "CablecarService", "CablecarKafka", "CablecarTestSupport", "CablecarLocalStack",
+                "CablecarService", "CablecarKafka", "CablecarPostgres", "CablecarTestSupport", "CablecarLocalStack",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]

@@ -52,7 +52,7 @@ struct FeatureStoreHarness: Sendable {
     /// being fetched looks idle, so tests asserting exact availability give it more.
     func pipeline(retry: RetryPolicy = .standard, partitionIdleAfter: Duration = .seconds(10)) throws -> FeaturePipeline {
         try FeaturePipeline(
-            brokers: brokers, database: database, computer: computer, configuration: configuration, logger: TestStack.logger,
+            brokers: brokers, database: database, computer: computer, configuration: configuration, logger: TestStack.logger, watch: nil,
             partitionIdleAfter: partitionIdleAfter, retry: retry)
     }
 

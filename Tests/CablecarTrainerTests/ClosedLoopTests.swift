@@ -40,7 +40,7 @@ import Testing
             try await producer.flush()
             await producer.close()
             let intake = try RequestIntake(
-                brokers: harness.brokers, queue: harness.queue, configuration: harness.configuration, logger: TestStack.logger)
+                brokers: harness.brokers, queue: harness.queue, configuration: harness.configuration, logger: TestStack.logger, watch: nil)
             let consuming = Task { try await intake.run() }
             let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline, try await harness.queue.status("alert-G-1") == nil {

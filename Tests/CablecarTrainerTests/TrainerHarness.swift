@@ -33,6 +33,7 @@ struct SyntheticSnapshotSource: FeatureSnapshotSource {
 struct TrainerHarness: Sendable {
     let brokers: String
     let database: PostgresClient
+    let databaseConfiguration: DatabaseConfiguration
     let store: RegistryStore
     let queue: RequestQueue
     let configuration: TrainerConfiguration
@@ -45,7 +46,8 @@ struct TrainerHarness: Sendable {
     ) async throws -> T {
         let endpoints = try await TestStack.shared.endpoints()
         let url = try await TestStack.shared.freshDatabaseURL()
-        let client = Database.client(try DatabaseConfiguration(url: url), logger: TestStack.logger)
+        let databaseConfiguration = try DatabaseConfiguration(url: url)
+        let client = Database.client(databaseConfiguration, logger: TestStack.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 await client.run()
@@ -62,7 +64,7 @@ struct TrainerHarness: Sendable {
             try await admin.ensureTopics(
                 [Topic.trainRequests, .monitorAlerts].map { TopicSpecification(name: configuration.name(of: $0), partitions: 3) })
             let harness = TrainerHarness(
-                brokers: endpoints.kafkaBrokers, database: client,
+                brokers: endpoints.kafkaBrokers, database: client, databaseConfiguration: databaseConfiguration,
                 store: RegistryStore(client: client, events: nil, logger: TestStack.logger),
                 queue: RequestQueue(database: client, logger: TestStack.logger), configuration: configuration)
             return try await body(harness)
@@ -79,7 +81,7 @@ struct TrainerHarness: Sendable {
     func worker(_ id: String, registry: (any TrainingRegistry)? = nil, snapshot: FeatureSnapshot = Self.snapshot) -> TrainingWorker {
         TrainingWorker(
             queue: queue, job: job(registry: registry, snapshot: snapshot), configuration: configuration,
-            watch: .database(database, logger: TestStack.logger), logger: TestStack.logger, workerID: id)
+            watch: .database(databaseConfiguration, logger: TestStack.logger), logger: TestStack.logger, workerID: id)
     }
 
     /// A request over the whole synthetic snapshot (or `days` days of it from the start).

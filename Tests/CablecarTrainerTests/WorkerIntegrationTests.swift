@@ -201,7 +201,7 @@ final class Graveyard: @unchecked Sendable {
             #expect(try await harness.queue.enqueue(request, source: "http"), "first arrival (over HTTP) is queued")
 
             let intake = try RequestIntake(
-                brokers: harness.brokers, queue: harness.queue, configuration: harness.configuration, logger: TestStack.logger)
+                brokers: harness.brokers, queue: harness.queue, configuration: harness.configuration, logger: TestStack.logger, watch: nil)
             let consuming = Task { try await intake.run() }
             let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline {

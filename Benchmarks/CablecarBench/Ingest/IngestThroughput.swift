@@ -59,7 +59,7 @@ enum IngestThroughput {
             await producer.close()
 
             let pipeline = try IngestPipeline(
-                brokers: brokers, database: client, catalog: catalog, configuration: configuration, logger: logger,
+                brokers: brokers, database: client, catalog: catalog, configuration: configuration, logger: logger, watch: nil,
                 kafkaProperties: kafkaProperties)
             let start = ContinuousClock.now
             let run = Task { try await pipeline.run() }

@@ -15,4 +15,7 @@ public struct RuntimeContext: Sendable {
     /// Checks of the service's own (e.g. "a model is loaded") that `/health/ready` adds to the
     /// database, broker and start-up checks.
     public let readiness: ServiceReadiness
+
+    /// The database's outage watch, for a service's stream workers and long attempts.
+    public var databaseWatch: OutageWatch { .database(configuration.database, logger: logger) }
 }

@@ -1,6 +1,5 @@
 import CablecarPostgres
 import Logging
-import PostgresNIO
 
 /// Watches a dependency while an attempt runs. Once the dependency was seen down and has been
 /// back for `grace`, an attempt still running is waiting on a call the outage lost, and is given
@@ -15,7 +14,7 @@ public struct OutageWatch: Sendable {
     public let downAnswers: Int
     /// How long the dependency must be back before an attempt still running is given up.
     public let grace: Duration
-    private let isUp: @Sendable () async -> Bool
+    let isUp: @Sendable () async -> Bool
 
     public init(
         interval: Duration = .seconds(2), downAnswers: Int = 3, grace: Duration = .seconds(15),
@@ -27,9 +26,19 @@ public struct OutageWatch: Sendable {
         self.isUp = isUp
     }
 
-    /// The database, asked with `SELECT 1` (5 s to answer).
-    public static func database(_ client: PostgresClient, logger: Logger) -> OutageWatch {
-        OutageWatch { await Database.ping(client, timeout: .seconds(5), logger: logger) }
+    /// The database, asked with `SELECT 1` on a connection of the watch's own, 3 s to answer;
+    /// two such answers in a row that failed are an outage. Measured through the pool instead
+    /// (5 s to answer, three answers), a 15-second outage went unseen: a ping waited in the
+    /// pool's queue for its whole timeout, so the outage gave only two answers, and ingest's lost
+    /// call waited out its 180-second limit. On a connection of its own, a server that is down
+    /// refuses at once, and a busy pool cannot make a live server look down.
+    public static func database(_ configuration: DatabaseConfiguration, logger: Logger) -> OutageWatch {
+        OutageWatch(downAnswers: 2) {
+            let answered = try? await withTimeLimit(.seconds(3), "a database ping") {
+                try await Database.askOnOwnConnection(configuration, connectTimeout: .seconds(3), logger: logger)
+            }
+            return answered != nil
+        }
     }
 
     /// Returns once the dependency has been down and then back for `grace`; while it stays up

@@ -30,7 +30,8 @@ public enum FeatureStoreService {
             let computer = try FeatureComputer(city: city)
             let pipeline = try FeaturePipeline(
                 brokers: context.configuration.kafkaBrokers, database: context.database, computer: computer,
-                configuration: configuration, logger: context.logger, groupInstanceID: context.configuration.kafkaInstanceID,
+                configuration: configuration, logger: context.logger, watch: context.databaseWatch,
+                groupInstanceID: context.configuration.kafkaInstanceID,
                 startup: { await context.startup.wait() })
             FeatureRoutes.add(
                 to: router, computer: computer, configuration: configuration, database: context.database, logger: context.logger,

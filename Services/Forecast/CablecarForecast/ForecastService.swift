@@ -56,7 +56,7 @@ public enum ForecastService {
             let listener = try ModelEventListener(
                 brokers: context.configuration.kafkaBrokers, topic: configuration.name(of: .modelEvents),
                 groupID: configuration.consumerGroup, manager: manager,
-                watch: .database(context.database, logger: context.logger), logger: context.logger,
+                watch: context.databaseWatch, logger: context.logger,
                 groupInstanceID: context.configuration.kafkaInstanceID, startup: { await context.startup.wait() })
             let refresher = ModelRefresher(manager: manager, startup: { await context.startup.wait() })
             return [log, listener, refresher]

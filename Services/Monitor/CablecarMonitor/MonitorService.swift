@@ -25,7 +25,8 @@ public enum MonitorService {
         build: { context, configuration, router in
             let pipeline = try MonitorPipeline(
                 brokers: context.configuration.kafkaBrokers, database: context.database, configuration: configuration,
-                logger: context.logger, groupInstanceID: context.configuration.kafkaInstanceID, startup: { await context.startup.wait() })
+                logger: context.logger, watch: context.databaseWatch, groupInstanceID: context.configuration.kafkaInstanceID,
+                startup: { await context.startup.wait() })
             MonitorRoutes.add(
                 to: router, database: context.database, progress: pipeline.progress, driftThreshold: configuration.rule.driftThreshold,
                 logger: context.logger)

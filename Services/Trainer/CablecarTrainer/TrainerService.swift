@@ -52,9 +52,9 @@ public enum TrainerService {
             let startup: @Sendable () async -> Void = { await context.startup.wait() }
             let intake = try RequestIntake(
                 brokers: context.configuration.kafkaBrokers, queue: queue, configuration: trainer, logger: context.logger,
-                groupInstanceID: context.configuration.kafkaInstanceID, startup: startup)
+                watch: context.databaseWatch, groupInstanceID: context.configuration.kafkaInstanceID, startup: startup)
             let worker = TrainingWorker(
-                queue: queue, job: job, configuration: trainer, watch: .database(context.database, logger: context.logger),
+                queue: queue, job: job, configuration: trainer, watch: context.databaseWatch,
                 logger: context.logger, startup: startup)
             TrainerRoutes.add(to: router, queue: queue, bodyLimit: trainer.bodyLimit, logger: context.logger)
             return [registry.relay, intake, worker]

@@ -25,7 +25,7 @@ public final class FeaturePipeline: Service, ReadinessCheck, StreamLagReporting,
 
     public init(
         brokers: String, database: PostgresClient, computer: FeatureComputer, configuration: FeatureStoreConfiguration,
-        logger: Logger, clientID: String = "cablecar-features", groupInstanceID: String? = nil, partitionIdleAfter: Duration = .seconds(10),
+        logger: Logger, watch: OutageWatch?, clientID: String = "cablecar-features", groupInstanceID: String? = nil, partitionIdleAfter: Duration = .seconds(10),
         startup: @escaping @Sendable () async -> Void = {}, retry: RetryPolicy = .standard
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID)
@@ -44,7 +44,7 @@ public final class FeaturePipeline: Service, ReadinessCheck, StreamLagReporting,
         worker = StreamWorker(
             name: "features", source: consumer,
             topics: [configuration.name(of: .observedTraffic), configuration.name(of: .observedContext)], handler: stream, retry: retry,
-            watch: .database(database, logger: logger),
+            watch: watch,
             ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup,
             logger: logger)
     }

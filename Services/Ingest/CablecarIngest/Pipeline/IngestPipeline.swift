@@ -26,6 +26,7 @@ public final class IngestPipeline: Service, ReadinessCheck, StreamLagReporting, 
 
     public init(
         brokers: String, database: PostgresClient, catalog: CityCatalog, configuration: IngestConfiguration, logger: Logger,
+        watch: OutageWatch?,
         clientID: String = "cablecar-ingest", kafkaProperties: [String: String] = [:], groupInstanceID: String? = nil,
         startup: @escaping StartupSignal = {},
         retry: RetryPolicy = .standard
@@ -45,7 +46,7 @@ public final class IngestPipeline: Service, ReadinessCheck, StreamLagReporting, 
             configuration: configuration, logger: logger, timings: timings)
         worker = StreamWorker(
             name: "ingest", source: consumer, topics: Topic.rawFeeds.map(configuration.name(of:)), handler: stream, retry: retry,
-            watch: .database(database, logger: logger),
+            watch: watch,
             ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup,
             logger: logger)
     }

@@ -16,7 +16,7 @@ public final class MonitorPipeline: Service, ReadinessCheck, StreamLagReporting,
     public let progress: MonitorProgress
 
     public init(
-        brokers: String, database: PostgresClient, configuration: MonitorConfiguration, logger: Logger,
+        brokers: String, database: PostgresClient, configuration: MonitorConfiguration, logger: Logger, watch: OutageWatch?,
         clientID: String = "cablecar-monitor", groupInstanceID: String? = nil, startup: @escaping @Sendable () async -> Void = {},
         retry: RetryPolicy = .standard
     ) throws {
@@ -34,7 +34,7 @@ public final class MonitorPipeline: Service, ReadinessCheck, StreamLagReporting,
         worker = StreamWorker(
             name: "monitor", source: consumer,
             topics: [configuration.name(of: .forecastPredictions), configuration.name(of: .observedTraffic)], handler: stream,
-            retry: retry, watch: .database(database, logger: logger), ends: BrokerPartitionEnds(client: client, logger: logger),
+            retry: retry, watch: watch, ends: BrokerPartitionEnds(client: client, logger: logger),
             startup: startup,
             logger: logger)
     }

@@ -14,7 +14,8 @@ public final class RequestIntake: Service, ReadinessCheck, StreamLagReporting, S
     private let worker: StreamWorker<IntakeHandler>
 
     public init(
-        brokers: String, queue: RequestQueue, configuration: TrainerConfiguration, logger: Logger, groupInstanceID: String? = nil,
+        brokers: String, queue: RequestQueue, configuration: TrainerConfiguration, logger: Logger, watch: OutageWatch?,
+        groupInstanceID: String? = nil,
         startup: @escaping @Sendable () async -> Void = {}, retry: RetryPolicy = .standard
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-trainer-intake")
@@ -29,7 +30,7 @@ public final class RequestIntake: Service, ReadinessCheck, StreamLagReporting, S
         worker = StreamWorker(
             name: "trainer-intake", source: consumer,
             topics: [configuration.name(of: .trainRequests), configuration.name(of: .monitorAlerts)], handler: handler, retry: retry,
-            watch: .database(queue.database, logger: logger),
+            watch: watch,
             ends: BrokerPartitionEnds(client: client, logger: logger), startup: startup,
             logger: logger)
     }

@@ -1,0 +1,42 @@
+import CablecarPostgres
+import CablecarTestSupport
+import Foundation
+import PostgresNIO
+import Testing
+
+@testable import CablecarService
+
+@Suite("The database's outage watch, against a real Postgres")
+struct DatabaseOutageWatchTests {
+    @Test("a live database is up to the watch even while the service's pool has no connection to spare")
+    func busyPoolIsNoOutage() async throws {
+        var configuration = try DatabaseConfiguration(url: try await TestStack.shared.freshDatabaseURL())
+        configuration.maximumConnections = 1
+        let client = Database.client(configuration, logger: TestStack.logger)
+        let watch = OutageWatch.database(configuration, logger: TestStack.logger)
+        let (held, holding) = AsyncStream.makeStream(of: Void.self)
+        let (released, release) = AsyncStream.makeStream(of: Void.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            group.addTask {
+                try await client.withConnection { _ in
+                    holding.yield()
+                    for await _ in released { break }
+                }
+            }
+            for await _ in held { break }
+            #expect(await watch.isUp(), "the watch asks on a connection of its own, not the pool's")
+            release.yield()
+            group.cancelAll()
+        }
+    }
+
+    @Test("a database that refuses connections is down to the watch")
+    func refusedConnectionIsDown() async throws {
+        // Nothing listens on port 1.
+        let configuration = DatabaseConfiguration(host: "127.0.0.1", port: 1, username: "cablecar", database: "cablecar")
+        let watch = OutageWatch.database(configuration, logger: TestStack.logger)
+        #expect(await watch.isUp() == false)
+        #expect(watch.downAnswers == 2, "two refused answers in a row are an outage")
+    }
+}
