@@ -60,7 +60,8 @@ struct IngestHarness: Sendable {
 
     func pipeline(retry: RetryPolicy = .standard) throws -> IngestPipeline {
         try IngestPipeline(
-            brokers: brokers, database: database, catalog: catalog, configuration: configuration, logger: TestStack.logger, watch: nil, retry: retry)
+            brokers: brokers, database: database, catalog: catalog, configuration: configuration, logger: TestStack.logger, watch: nil,
+            retry: retry)
     }
 
     /// Publishes simulated records as the simulator would, with their publish time as the

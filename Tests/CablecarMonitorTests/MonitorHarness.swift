@@ -54,7 +54,8 @@ struct MonitorHarness: Sendable {
     }
 
     func pipeline(retry: RetryPolicy = .standard) throws -> MonitorPipeline {
-        try MonitorPipeline(brokers: brokers, database: database, configuration: configuration, logger: TestStack.logger, watch: nil, retry: retry)
+        try MonitorPipeline(
+            brokers: brokers, database: database, configuration: configuration, logger: TestStack.logger, watch: nil, retry: retry)
     }
 
     func publish(predictions: [Forecast] = [], observations: [TrafficObservation] = []) async throws {

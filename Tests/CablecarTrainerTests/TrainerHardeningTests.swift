@@ -105,7 +105,8 @@ import Testing
 
             func consume(until done: @escaping @Sendable () async throws -> Bool) async throws {
                 let intake = try RequestIntake(
-                    brokers: harness.brokers, queue: harness.queue, configuration: harness.configuration, logger: TestStack.logger, watch: nil)
+                    brokers: harness.brokers, queue: harness.queue, configuration: harness.configuration, logger: TestStack.logger,
+                    watch: nil)
                 let consuming = Task { try await intake.run() }
                 let deadline = ContinuousClock.now + .seconds(60)
                 while ContinuousClock.now < deadline, try await !done() { try await Task.sleep(for: .milliseconds(200)) }

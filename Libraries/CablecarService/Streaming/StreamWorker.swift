@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
-import Synchronization
 
 /// The one consume loop of every streaming service: fetches batches (one prefetched, with an
 /// idle tick while nothing arrives), hands them to the service's `StreamHandler`, publishes what
@@ -14,17 +13,17 @@ import Synchronization
 /// a failure no restart could fix ends it (see `FailureClassifier`).
 public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck, StreamLagReporting, Sendable {
     public let name: String
-    private let source: any MessageSource
-    private let topics: [String]
+    let source: any MessageSource
+    let topics: [String]
     private let handler: Handler
     private let idleTick: Duration
-    private let logger: Logger
+    let logger: Logger
     private let status: WorkerStatus
     private let retries: Counter
     private let timeLimit: Duration
     private let watch: OutageWatch?
-    private let ends: (any TopicEnds)?
-    private let lagRefresh: Duration
+    let ends: (any TopicEnds)?
+    let lagRefresh: Duration
     private let startup: @Sendable () async -> Void
 
     /// - Parameters:
@@ -74,36 +73,6 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
             throw error
         }
         await handler.close()
-    }
-
-    /// How far the worker's consumer group is behind its topics (see `StreamLag`); also sets
-    /// the `cablecar_stream_lag_messages` gauge per topic.
-    public func lag() async throws -> StreamLag {
-        guard let ends else {
-            throw ServiceError.unavailable("the \(name) stream was started without a broker to measure its lag against")
-        }
-        var result = StreamLag(worker: name, group: source.groupID, topics: [])
-        for topic in topics {
-            let topicEnds = try await ends.endOffsets(of: topic, timeout: .seconds(5))
-            let partitions = topicEnds.keys.sorted().map { TopicPartition(topic: topic, partition: $0) }
-            let committed = try await source.committedOffsets(of: partitions)
-            let lag = StreamLag.topic(topic, ends: topicEnds, committed: committed)
-            Gauge(label: "cablecar_stream_lag_messages", dimensions: [("worker", name), ("topic", topic)]).record(lag.lag)
-            result.topics.append(lag)
-        }
-        return result
-    }
-
-    private func refreshLagGauges() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: lagRefresh)
-            guard !Task.isCancelled else { return }
-            do {
-                _ = try await lag()
-            } catch {
-                logger.debug("Could not measure the stream's lag", metadata: ["worker": "\(name)", "error": "\(error)"])
-            }
-        }
     }
 
     /// Stops after the batch in flight (if any) is handled and published; idempotent.
@@ -384,19 +353,5 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
         }
         await source.close()
         logger.info("Stream stopped", metadata: ["worker": "\(name)"])
-    }
-}
-
-/// The worker's state behind a lock: the loop, `stop()` and readiness reach it from different tasks.
-final class WorkerStatus: Sendable {
-    private let state: Mutex<StreamWorkerState>
-
-    init(_ state: StreamWorkerState) { self.state = Mutex(state) }
-
-    var value: StreamWorkerState { state.withLock { $0 } }
-
-    @discardableResult
-    func update<T>(_ body: (inout StreamWorkerState) -> T) -> T {
-        state.withLock { body(&$0) }
     }
 }

@@ -29,7 +29,8 @@ public enum IngestService {
             let brokers = context.configuration.kafkaBrokers
             let pipeline = try IngestPipeline(
                 brokers: brokers, database: context.database, catalog: catalog, configuration: configuration, logger: context.logger,
-                watch: context.databaseWatch, groupInstanceID: context.configuration.kafkaInstanceID, startup: { await context.startup.wait() })
+                watch: context.databaseWatch, groupInstanceID: context.configuration.kafkaInstanceID,
+                startup: { await context.startup.wait() })
             let pushProducer = try KafkaProducer(
                 configuration: KafkaProducerConfiguration(
                     client: KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-ingest-push")),

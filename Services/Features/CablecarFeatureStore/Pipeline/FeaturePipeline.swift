@@ -25,7 +25,8 @@ public final class FeaturePipeline: Service, ReadinessCheck, StreamLagReporting,
 
     public init(
         brokers: String, database: PostgresClient, computer: FeatureComputer, configuration: FeatureStoreConfiguration,
-        logger: Logger, watch: OutageWatch?, clientID: String = "cablecar-features", groupInstanceID: String? = nil, partitionIdleAfter: Duration = .seconds(10),
+        logger: Logger, watch: OutageWatch?, clientID: String = "cablecar-features", groupInstanceID: String? = nil,
+        partitionIdleAfter: Duration = .seconds(10),
         startup: @escaping @Sendable () async -> Void = {}, retry: RetryPolicy = .standard
     ) throws {
         let client = KafkaClientConfiguration(brokers: brokers, clientID: clientID)
