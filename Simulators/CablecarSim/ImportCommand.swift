@@ -75,6 +75,7 @@ struct ImportCommand: AsyncParsableCommand {
             try encoder.encode(ImportCounts(readings: rows, feed: feed, city: city)).write(to: URL(fileURLWithPath: summaryOut))
         }
         print(ImportSummary(readings: rows, feed: feed, city: city, destination: output.destinationDescription).text)
+        if let resent = (sink as? KafkaFeedSink)?.resentSummary { print(resent) }
     }
 
     static func read(_ path: String, what: String) throws -> String {

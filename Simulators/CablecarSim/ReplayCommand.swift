@@ -105,6 +105,7 @@ struct ReplayCommand: AsyncParsableCommand {
             "cablecar-sim: replayed \(days) day(s) from \(start), seed \(seed), scenario \(configuration.scenario.name), in \(String(format: "%.1f", seconds)) s"
         ]
         lines += summary.lines
+        if let resent = (sink as? KafkaFeedSink)?.resentSummary { lines.append(resent) }
         if let groundTruth { lines.append("ground truth written to \(groundTruth)") }
         lines.append("records written to \(output.destinationDescription)")
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))

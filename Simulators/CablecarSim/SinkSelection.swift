@@ -21,6 +21,12 @@ struct OutputOptions: ParsableArguments {
             valueName: "prefix"))
     var topicPrefix = ""
 
+    @Option(
+        help: ArgumentHelp(
+            "How long a batch the broker does not take is sent again before the replay gives up (0: at once).",
+            valueName: "seconds"))
+    var brokerPatience = 300
+
     var destinationDescription: String {
         brokers.map { "Kafka \($0)" + (topicPrefix.isEmpty ? "" : ", topics \(topicPrefix)raw.*") } ?? outputDir
     }
@@ -28,6 +34,9 @@ struct OutputOptions: ParsableArguments {
     func validate() throws {
         guard topicPrefix.utf8.count <= 100, topicPrefix.utf8.allSatisfy({ Self.topicNameByte($0) }) else {
             throw ValidationError("--topic-prefix may hold up to 100 of a-z A-Z 0-9 . _ - (Kafka's topic name characters)")
+        }
+        guard (0...86_400).contains(brokerPatience) else {
+            throw ValidationError("--broker-patience must be 0 to 86400 seconds, not \(brokerPatience)")
         }
     }
 
@@ -41,7 +50,9 @@ func makeSink(_ options: OutputOptions) async throws -> any FeedSink {
     if let brokers = options.brokers {
         var logger = Logger(label: "cablecar-sim")
         logger.logLevel = .warning
-        return try await KafkaFeedSink(brokers: brokers, partitions: options.partitions, topicPrefix: options.topicPrefix, logger: logger)
+        return try await KafkaFeedSink(
+            brokers: brokers, partitions: options.partitions, topicPrefix: options.topicPrefix,
+            patience: .seconds(options.brokerPatience), logger: logger)
     }
     return try JSONLinesFeedSink(directory: URL(fileURLWithPath: options.outputDir))
 }

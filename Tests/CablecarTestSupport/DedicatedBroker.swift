@@ -26,6 +26,16 @@ public final class DedicatedBroker: Sendable {
         pid.withLock { $0 = started }
     }
 
+    /// Pauses the broker (SIGSTOP): it keeps its connections and answers nothing, as a hung
+    /// broker or a partitioned network would.
+    public func pause() {
+        if let running = pid.withLock({ $0 }) { kill(running, SIGSTOP) }
+    }
+
+    public func resume() {
+        if let running = pid.withLock({ $0 }) { kill(running, SIGCONT) }
+    }
+
     /// Stops the broker (SIGTERM, then SIGKILL after a grace period).
     public func stop() {
         guard let running = pid.withLock({ $0.take() }) else { return }
