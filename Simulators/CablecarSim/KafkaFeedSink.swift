@@ -10,7 +10,7 @@ import Synchronization
 /// that returns has had every record acknowledged by the broker.
 ///
 /// A batch the broker did not acknowledge (it stalled, restarted, or was down) is sent again
-/// whole, after a back-off, until `patience` has passed: measured, a broker paused for 30 s
+/// whole, after a back-off, until `patience` has passed (and the topics are created as patiently): measured, a broker paused for 30 s
 /// ended a replay with "flushing 523 outstanding messages failed" while every service rode it
 /// out. Sending a batch again is at-least-once: records the broker had already taken arrive
 /// twice and ingest counts the copies as duplicates, so its accounting still adds up; the
@@ -29,31 +29,46 @@ final class KafkaFeedSink: FeedSink {
         self.patience = patience
         self.logger = logger
         let client = KafkaClientConfiguration(brokers: brokers, clientID: "cablecar-sim")
-        admin = try KafkaAdmin(configuration: client, logger: logger)
-        topics = Topic.rawFeeds.map { TopicSpecification(name: topicPrefix + $0.rawValue, partitions: partitions) }
-        try await admin.ensureTopics(topics)
+        let admin = try KafkaAdmin(configuration: client, logger: logger)
+        let topics = Topic.rawFeeds.map { TopicSpecification(name: topicPrefix + $0.rawValue, partitions: partitions) }
+        // A replay started while the broker restarts waits for it as a batch would.
+        try await Self.patiently(patience, "creating the raw topics", logger: logger) { try await admin.ensureTopics(topics) }
+        self.admin = admin
+        self.topics = topics
         producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, lingerMilliseconds: 20), logger: logger)
     }
 
     func publish(_ records: [FeedRecord]) async throws {
-        let deadline = ContinuousClock.now + patience
-        var delay = Duration.seconds(1)
-        while true {
-            do {
-                try await send(records)
-                return
-            } catch let error where Self.isRetryable(error) && ContinuousClock.now + delay < deadline {
-                logger.warning(
-                    "The broker did not take a batch; sending it again",
-                    metadata: ["error": "\(error)", "records": "\(records.count)", "retry_in": "\(delay)"])
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(15))
+        var attempt = 0
+        try await Self.patiently(patience, "sending a batch of \(records.count) records", logger: logger) {
+            attempt += 1
+            if attempt > 1 {
                 // A broker that restarted without its state has lost the topics too.
                 try? await admin.ensureTopics(topics)
                 resent.withLock {
                     $0.batches += 1
                     $0.records += records.count
                 }
+            }
+            try await send(records)
+        }
+    }
+
+    /// Runs `body` until it succeeds, again after a back-off (1 s doubling to 15 s) while it
+    /// fails with an error a broker that comes back fixes, until `patience` has passed.
+    private static func patiently(
+        _ patience: Duration, _ what: String, logger: Logger, _ body: () async throws -> Void
+    ) async throws {
+        let deadline = ContinuousClock.now + patience
+        var delay = Duration.seconds(1)
+        while true {
+            do {
+                return try await body()
+            } catch let error where isRetryable(error) && ContinuousClock.now + delay < deadline {
+                logger.warning(
+                    "The broker did not answer; trying again", metadata: ["what": "\(what)", "error": "\(error)", "retry_in": "\(delay)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(15))
             }
         }
     }

@@ -26,15 +26,8 @@ public final class DedicatedBroker: Sendable {
         pid.withLock { $0 = started }
     }
 
-    /// Pauses the broker (SIGSTOP): it keeps its connections and answers nothing, as a hung
-    /// broker or a partitioned network would.
-    public func pause() {
-        if let running = pid.withLock({ $0 }) { kill(running, SIGSTOP) }
-    }
-
-    public func resume() {
-        if let running = pid.withLock({ $0 }) { kill(running, SIGCONT) }
-    }
+    /// The running broker's process, for tests that signal it (SIGSTOP: a hung broker).
+    public var processID: Int32? { pid.withLock { $0 } }
 
     /// Stops the broker (SIGTERM, then SIGKILL after a grace period).
     public func stop() {
