@@ -28,10 +28,18 @@ final class ProducerState: Sendable {
             return
         }
         failed.wrappingAdd(1, ordering: .relaxed)
+        // Purged messages are those of a client `KafkaProducer` replaced, and the replacement was
+        // reported already (the flush that replaced it threw, or the next throws
+        // `KafkaProducerReset`). Their reports arrive later, from the retired client's poll
+        // thread: kept, they failed the flush of the batch sent again in their place, which was
+        // then sent a third time.
+        guard !Self.purgeCodes.contains(failure.code) else { return }
         pendingFailure.withLock { pending in
             if pending == nil { pending = failure }
         }
     }
+
+    private static let purgeCodes: Set<Int32> = [RD_KAFKA_RESP_ERR__PURGE_QUEUE.rawValue, RD_KAFKA_RESP_ERR__PURGE_INFLIGHT.rawValue]
 
     func takeFailure() -> KafkaError? {
         pendingFailure.withLock { pending in
