@@ -38,17 +38,9 @@ public struct PatientSnapshotSource: FeatureSnapshotSource {
     }
 
     private func patiently<T: Sendable>(_ what: String, _ call: () async throws -> T) async throws -> T {
-        let giveUpAt = ContinuousClock.now + patience
-        var delay = Duration.seconds(1)
-        while true {
-            do {
-                return try await call()
-            } catch let error where Self.isTransient(error) && ContinuousClock.now + delay < giveUpAt {
-                logger.warning(
-                    "Feature store unavailable; retrying", metadata: ["what": "\(what)", "error": "\(error)", "retry_in": "\(delay)"])
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(15))
-            }
+        try await Patience(patience).run(call, isTransient: Self.isTransient) { error, delay in
+            logger.warning(
+                "Feature store unavailable; retrying", metadata: ["what": "\(what)", "error": "\(error)", "retry_in": "\(delay)"])
         }
     }
 }

@@ -1,3 +1,4 @@
+import CablecarDomain
 import Foundation
 import Synchronization
 
@@ -8,8 +9,7 @@ public final class TTLCache<Key: Hashable & Sendable, Value: Sendable>: Sendable
     private let capacity: Int
 
     public init(ttl: Duration, capacity: Int = 100_000) {
-        let (seconds, attoseconds) = ttl.components
-        ttlNanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        ttlNanoseconds = UInt64(max(0, ttl.inNanoseconds))
         self.capacity = capacity
     }
 

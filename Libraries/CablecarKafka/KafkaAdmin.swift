@@ -19,7 +19,7 @@ public final class KafkaAdmin: Sendable {
     public func ensureTopics(_ topics: [TopicSpecification], timeout: Duration = .seconds(30)) async throws {
         guard !topics.isEmpty else { return }
         let handle = self.handle
-        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let milliseconds = timeout.kafkaMilliseconds
         let outcome = await runBlocking("kafka-create-topics") { Self.createTopics(handle.pointer, topics, milliseconds) }
         let results = try outcome.get()
         for (name, error) in results {
@@ -36,7 +36,7 @@ public final class KafkaAdmin: Sendable {
     /// The number of partitions of `topic` (or, with nil, of all topics together).
     public func partitionCount(of topic: String?, timeout: Duration = .seconds(5)) async throws -> Int {
         let handle = self.handle
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = timeout.kafkaMilliseconds
         return try await runBlocking("kafka-metadata") { () -> Result<Int, KafkaError> in
             var metadata: UnsafePointer<rd_kafka_metadata>?
             var topicHandle: OpaquePointer?
@@ -62,7 +62,7 @@ public final class KafkaAdmin: Sendable {
     /// The names of every topic the cluster has, sorted.
     public func topicNames(timeout: Duration = .seconds(5)) async throws -> [String] {
         let handle = self.handle
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = timeout.kafkaMilliseconds
         return try await runBlocking("kafka-metadata") { () -> Result<[String], KafkaError> in
             var metadata: UnsafePointer<rd_kafka_metadata>?
             let error = rd_kafka_metadata(handle.pointer, 1, nil, &metadata, milliseconds)
@@ -97,7 +97,7 @@ public final class KafkaAdmin: Sendable {
     public func endOffsets(of partitions: [TopicPartition], timeout: Duration = .seconds(5)) async throws -> [TopicPartition: Int64] {
         guard !partitions.isEmpty else { return [:] }
         let handle = self.handle
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = timeout.kafkaMilliseconds
         return try await runBlocking("kafka-list-offsets") { Self.listEndOffsets(handle.pointer, partitions, milliseconds) }.get()
     }
 

@@ -119,7 +119,7 @@ public final class KafkaConsumer: Sendable {
     public func committedOffsets(of partitions: [TopicPartition], timeout: Duration) async throws -> [TopicPartition: Int64] {
         guard !partitions.isEmpty else { return [:] }
         let handle = self.handle
-        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let milliseconds = timeout.kafkaMilliseconds
         return try await runBlocking("kafka-committed") { () -> Result<[TopicPartition: Int64], KafkaError> in
             guard let list = rd_kafka_topic_partition_list_new(Int32(partitions.count)) else {
                 return .failure(.client("reading committed offsets", reason: "out of memory"))

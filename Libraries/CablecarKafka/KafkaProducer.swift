@@ -303,7 +303,7 @@ final class ProducerClient: Sendable {
     /// failure since the previous flush, or a timeout if messages are still outstanding.
     func flush(timeout: Duration = .seconds(30)) async throws {
         let pointer = handle
-        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = timeout.kafkaMilliseconds
         let result = await runBlocking("kafka-flush") { rd_kafka_flush(pointer.pointer, milliseconds) }
         if let failure = state.takeFailure() { throw failure }
         if result.isError {

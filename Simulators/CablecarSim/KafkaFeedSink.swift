@@ -54,22 +54,13 @@ final class KafkaFeedSink: FeedSink {
         }
     }
 
-    /// Runs `body` until it succeeds, again after a back-off (1 s doubling to 15 s) while it
-    /// fails with an error a broker that comes back fixes, until `patience` has passed.
+    /// Runs `body` until it succeeds, waiting out errors a broker that comes back fixes.
     private static func patiently(
         _ patience: Duration, _ what: String, logger: Logger, _ body: () async throws -> Void
     ) async throws {
-        let deadline = ContinuousClock.now + patience
-        var delay = Duration.seconds(1)
-        while true {
-            do {
-                return try await body()
-            } catch let error where isRetryable(error) && ContinuousClock.now + delay < deadline {
-                logger.warning(
-                    "The broker did not answer; trying again", metadata: ["what": "\(what)", "error": "\(error)", "retry_in": "\(delay)"])
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(15))
-            }
+        try await Patience(patience).run(body, isTransient: isRetryable) { error, delay in
+            logger.warning(
+                "The broker did not answer; trying again", metadata: ["what": "\(what)", "error": "\(error)", "retry_in": "\(delay)"])
         }
     }
 

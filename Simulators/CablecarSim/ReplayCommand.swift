@@ -100,7 +100,7 @@ struct ReplayCommand: AsyncParsableCommand {
             configuration, into: sink, groundTruth: truthWriter, pace: ReplayPace(speed) ?? .unlimited, progress: progress)
         bar?.finish()
         let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         var lines = [
             "cablecar-sim: replayed \(days) day(s) from \(start), seed \(seed), scenario \(configuration.scenario.name), in \(String(format: "%.1f", seconds)) s"
         ]

@@ -240,7 +240,7 @@ import Testing
             var tables = body["historical_average"] as? [String: Any] ?? [:]
             var speed = tables["speed_kmh"] as? [String: Any] ?? [:]
             var design = body["design"] as? [String: Any] ?? [:]
-            var solutions = body["solutions"] as? [String: Any] ?? [:]
+            let solutions = body["solutions"] as? [String: Any] ?? [:]
             switch damage {
             case "short week slots": speed["slot_means"] = Self.packed([1, 2, 3])
             case "short segment means": speed["segment_means"] = Self.packed([1])

@@ -238,7 +238,7 @@ enum FeatureStoreBenchmark {
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
         let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return elapsed.inSeconds
     }
 
     static func waitForPort(_ port: Int) async throws {

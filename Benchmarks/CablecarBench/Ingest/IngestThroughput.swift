@@ -72,7 +72,7 @@ enum IngestThroughput {
             let elapsed = ContinuousClock.now - start
             pipeline.stop()
             try await run.value
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.inSeconds
             return Result(records: records.count, seconds: seconds, outcome: pipeline.handled, phases: pipeline.timings.seconds)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CablecarDomain
 import CablecarKafka
 import Foundation
 import Logging
@@ -29,7 +30,7 @@ struct KafkaBench: AsyncParsableCommand {
             try await producer.enqueue(topic: topic, key: keys[index % 1000], value: payload)
         }
         try await producer.flush(timeout: .seconds(300))
-        let produceSeconds = (ContinuousClock.now - produceStart).seconds
+        let produceSeconds = (ContinuousClock.now - produceStart).inSeconds
         await producer.close()
 
         // The same topic read twice, each time by a new group: in batches, as every streaming
@@ -78,12 +79,8 @@ struct KafkaBench: AsyncParsableCommand {
         let start = ContinuousClock.now
         consumer.markProcessed(first)
         let received = first.count < messages ? try await read(consumer, messages - first.count) : 0
-        let seconds = (ContinuousClock.now - start).seconds
+        let seconds = (ContinuousClock.now - start).inSeconds
         await consumer.close()
         return (received, seconds)
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -122,7 +122,7 @@ enum MonitorBenchmark {
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
         let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return elapsed.inSeconds
     }
 
     static func residentMiB() -> Double { MonitorDriftBenchmark.residentMiB() }

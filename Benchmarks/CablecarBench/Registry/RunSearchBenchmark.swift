@@ -1,4 +1,5 @@
 import ArgumentParser
+import CablecarDomain
 import CablecarPostgres
 import CablecarRegistry
 import CablecarRegistryAPI
@@ -101,7 +102,7 @@ enum RunSearchBenchmark {
 
     static func seconds(_ start: ContinuousClock.Instant) -> Double {
         let duration = ContinuousClock.now - start
-        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return duration.inSeconds
     }
 
     struct NoEvents: ModelEventPublisher {

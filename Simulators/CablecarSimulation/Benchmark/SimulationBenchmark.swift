@@ -35,7 +35,7 @@ public enum SimulationBenchmark {
         }
         let elapsed = clock.now - started
         total = perTopic.values.reduce(0, +)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         return Result(days: days, seconds: seconds, records: total, recordsPerTopic: perTopic)
     }
 

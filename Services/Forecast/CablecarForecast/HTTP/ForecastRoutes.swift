@@ -87,7 +87,7 @@ public enum ForecastRoutes {
         let elapsed = ContinuousClock.now - started
         ForecastMetrics.request(endpoint, status: status)
         ForecastMetrics.latency(
-            endpoint, nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            endpoint, nanoseconds: elapsed.inNanoseconds)
     }
 
     /// A forecast answer, written by `ForecastAnswer.jsonBytes` (the hot path; see `JSONOutput`).

@@ -165,7 +165,7 @@ public final class Forecaster: Sendable {
             }
         }
         let elapsed = ContinuousClock.now - started
-        let micros = Int(elapsed.components.seconds) * 1_000_000 + Int(elapsed.components.attoseconds / 1_000_000_000_000)
+        let micros = Int(elapsed.inMicroseconds)
         var byRole: [Forecast.Role: Int] = [:]
         for index in records.indices {
             records[index].latencyMicros = micros

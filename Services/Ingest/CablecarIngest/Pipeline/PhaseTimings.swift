@@ -1,3 +1,4 @@
+import CablecarDomain
 import Foundation
 import Synchronization
 
@@ -38,7 +39,7 @@ public final class PhaseTimings: Sendable {
         totals.withLock { totals in
             totals.order.map { phase in
                 let duration = totals.byPhase[phase] ?? .zero
-                return (phase, Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+                return (phase, duration.inSeconds)
             }
         }
     }

@@ -119,7 +119,7 @@ public final class TrainingWorker: Service, Sendable {
             try await queue.fail(request.requestID, worker: workerID, runID: runID.value, error: reason)
             failed.increment()
         }
-        duration.recordNanoseconds((ContinuousClock.now - started).components.seconds * 1_000_000_000)
+        duration.recordNanoseconds((ContinuousClock.now - started).inNanoseconds)
         return true
     }
 }
