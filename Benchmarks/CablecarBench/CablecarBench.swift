@@ -1,4 +1,5 @@
 import ArgumentParser
+import CablecarNumerics
 import CablecarSimulation
 import Foundation
 
@@ -103,12 +104,25 @@ struct ForecastQualityBench: AsyncParsableCommand {
     var residualTrees = 0
     @Flag(help: "Also the hourly errors at 30 minutes of each test day on its own (a bad day hides in the period's mean).")
     var byDay = false
+    @Option(help: "Also export the ridge's design rows to this directory for scripts/forecast-peer.py (LightGBM on the same inputs).")
+    var exportDesign: String?
+    @Option(help: "Also fit this many boosted trees on the ridge's design rows and score them beside it (0: not fitted).")
+    var designTrees = 0
+    @Option(help: "The design trees' loss: squared or absolute.") var designTreeLoss = "absolute"
+    @Option(help: "The design trees' depth.") var designTreeDepth = 6
+    @Option(help: "Fitting rows for the design trees at most (every k-th row).") var designTreeRows = 200_000
 
     func run() async throws {
         guard let first = LocalDate(start) else { throw ValidationError("--start must be YYYY-MM-DD") }
         guard (0...2_000).contains(residualTrees) else { throw ValidationError("--residual-trees must be 0...2000") }
         guard (0...256).contains(oracleForks), (5...1440).contains(oracleEvery), oracleEvery % 5 == 0 else {
             throw ValidationError("--oracle-forks must be 0...256 and --oracle-every a multiple of 5 in 5...1440")
+        }
+        guard let loss = BoostedTrees.Loss(rawValue: designTreeLoss) else {
+            throw ValidationError("--design-tree-loss must be squared or absolute")
+        }
+        guard (0...2_000).contains(designTrees), (1...12).contains(designTreeDepth), (1_000...5_000_000).contains(designTreeRows) else {
+            throw ValidationError("--design-trees must be 0...2000, --design-tree-depth 1...12 and --design-tree-rows 1000...5000000")
         }
         if residualTrees > 0 {
             try await ResidualTrees.run(
@@ -117,7 +131,11 @@ struct ForecastQualityBench: AsyncParsableCommand {
         }
         try await ForecastQuality(
             days: days, speedNoise: speedNoise, flowNoise: flowNoise, seed: seed, start: first, oracleForks: oracleForks,
-            oracleEveryMinutes: oracleEvery, oracleKnowsDayMood: !oracleWithoutMood, byDay: byDay
+            oracleEveryMinutes: oracleEvery, oracleKnowsDayMood: !oracleWithoutMood, byDay: byDay,
+            designExport: exportDesign.map { URL(fileURLWithPath: $0) },
+            designTrees: designTrees > 0
+                ? BoostedTrees.Parameters(trees: designTrees, depth: designTreeDepth, learningRate: 0.1, loss: loss) : nil,
+            designTreeRows: designTreeRows
         )
         .run()
     }

@@ -45,6 +45,29 @@ struct BoostedTreesTests {
         #expect(mae < 0.1, "test MAE \(mae) (the mean scores \(baseline / Double(test.y.count)))")
     }
 
+    @Test func absoluteLossIsNotPulledByOutliers() throws {
+        var train = Self.data(rows: 4_000, seed: 6)
+        // One row in ten is off by +40: the squared loss's leaves move toward them, the median does not.
+        for i in stride(from: 0, to: train.y.count, by: 10) { train.y[i] += 40 }
+        let test = Self.data(rows: 1_000, seed: 7)
+        func testMAE(_ loss: BoostedTrees.Loss) throws -> Double {
+            let model = try BoostedTrees.fit(
+                x: train.x, y: train.y, columns: 3,
+                parameters: .init(trees: 60, depth: 3, learningRate: 0.3, minimumLeafRows: 20, loss: loss))
+            var sum = 0.0
+            test.x.withUnsafeBufferPointer { xs in
+                for i in 0..<test.y.count {
+                    sum += abs(model.predict(UnsafeBufferPointer(rebasing: xs[(3 * i)..<(3 * i + 3)])) - test.y[i])
+                }
+            }
+            return sum / Double(test.y.count)
+        }
+        let absolute = try testMAE(.absolute)
+        let squared = try testMAE(.squared)
+        #expect(absolute < 0.1, "absolute loss: test MAE \(absolute)")
+        #expect(squared > 2, "squared loss: test MAE \(squared)")
+    }
+
     @Test func fitsAreDeterministicAndRoundTrip() throws {
         let train = Self.data(rows: 2_000, seed: 3)
         let parameters = BoostedTrees.Parameters(trees: 20, depth: 4)

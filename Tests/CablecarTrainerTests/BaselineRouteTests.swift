@@ -66,6 +66,13 @@ import Testing
         #expect(routed.predict(input, target: .speed, horizonMinutes: 30) == average.value(segment: segment, time: targetTime30))
         #expect(
             routed.predict(input, target: .speed, horizonMinutes: 60) == fitted.ridge.predict(input, target: .speed, horizonMinutes: 60))
+        // The design row a benchmark reads is the one the regression answers from; a routed cell has none.
+        #expect(routed.designRow(input, target: .speed, horizonMinutes: 15) == nil)
+        let (row, base) = try #require(routed.designRow(input, target: .speed, horizonMinutes: 60))
+        #expect(row.count == routed.designColumns.count)
+        let key = RidgeForecastModel.key(.speed, 60, "Beta")
+        let answers = [routed.solutions[key], routed.fallbackSolutions[key]].compactMap { $0.map { base + $0.predict(row) } }
+        #expect(answers.contains(try #require(routed.predict(input, target: .speed, horizonMinutes: 60))))
         input.lastSpeedKmh = nil
         #expect(
             routed.predict(input, target: .speed, horizonMinutes: 15)

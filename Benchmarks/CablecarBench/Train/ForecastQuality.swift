@@ -24,6 +24,11 @@ struct ForecastQuality {
     var oracleKnowsDayMood = true
     /// Hourly errors per test day as well.
     var byDay = false
+    /// Where to export the ridge's design rows (nil: not exported).
+    var designExport: URL?
+    /// Boosted trees fitted on the ridge's design rows (nil: not fitted), and how many rows at most.
+    var designTrees: BoostedTrees.Parameters?
+    var designTreeRows = 200_000
 
     func run() async throws {
         let total = Date()
@@ -60,6 +65,13 @@ struct ForecastQuality {
                 let worstText = worst.map { "\($0.neighborhood) \(fmt($0.candidate)) vs \($0.baseline.rawValue) \(fmt($0.best))" } ?? "-"
                 print("  \(target.rawValue) h\(horizon): \(cells.joined(separator: ", ")); worst \(worstText)")
             }
+        }
+        if designExport != nil || designTrees != nil {
+            let rows = try DesignRows(
+                data: fitted.data, split: fitted.split, parameters: parameters, ridge: judgement.model, average: fitted.average,
+                truth: observed.truth)
+            if let designExport { try rows.write(to: designExport) }
+            if let designTrees { try rows.fitTrees(parameters: designTrees, maximumRows: designTreeRows) }
         }
         let models: [(String, any ForecastModel)] = [
             ("candidate", judgement.model), ("average", fitted.average), ("persistence", fitted.persistence),

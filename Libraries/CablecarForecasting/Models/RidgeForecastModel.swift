@@ -161,13 +161,62 @@ public struct RidgeForecastModel: ForecastModel {
     }
 
     public func predict(_ input: ModelInput, target: ForecastTarget, horizonMinutes: Int) -> Double? {
+        switch plan(input, target: target, horizonMinutes: horizonMinutes) {
+        case nil: return nil
+        case .baseline(let value): return value
+        case .regression(let regression):
+            return withUnsafeTemporaryAllocation(of: Double.self, capacity: design.columnCount) { row in
+                guard let pointer = row.baseAddress else { return regression.base }
+                regression.fill(pointer, design)
+                return regression.base + regression.solution.predict(UnsafeBufferPointer(row))
+            }
+        }
+    }
+
+    /// The design row a forecast is made from and the anchor it is a deviation from; nil where
+    /// a baseline answers. For benchmarks that fit other model families on the same inputs.
+    public func designRow(_ input: ModelInput, target: ForecastTarget, horizonMinutes: Int) -> (row: [Double], base: Double)? {
+        guard case .regression(let regression) = plan(input, target: target, horizonMinutes: horizonMinutes) else { return nil }
+        var row = Array(repeating: 0.0, count: design.columnCount)
+        row.withUnsafeMutableBufferPointer { buffer in
+            if let pointer = buffer.baseAddress { regression.fill(pointer, design) }
+        }
+        return (row, regression.base)
+    }
+
+    /// How a forecast is answered: by a baseline's value, or by a solution over a design row.
+    private enum Plan {
+        case baseline(Double)
+        case regression(Regression)
+    }
+
+    private struct Regression {
+        var solution: RidgeSolution
+        var base: Double
+        var input: ModelInput
+        var target: ForecastTarget
+        var horizonMinutes: Int
+        var haIssue: Double
+        var haTarget: Double
+        var recent: Double
+        var profiles: RowProfiles
+        var clock: LocalClock
+
+        func fill(_ row: UnsafeMutablePointer<Double>, _ design: RidgeDesign) {
+            design.fill(
+                row, input: input, horizonMinutes: horizonMinutes, haIssue: haIssue, haTarget: haTarget, recent: recent,
+                target: target, profiles: profiles, clock: clock)
+        }
+    }
+
+    private func plan(_ input: ModelInput, target: ForecastTarget, horizonMinutes: Int) -> Plan? {
         guard let table = historicalAverage[target] else { return nil }
         let segment = segmentIndex[input.segmentID]
         let targetTime = input.issueTime + EpochMillis(horizonMinutes) * 60_000
         let key = Self.key(target, horizonMinutes, input.neighborhood)
         if !routeIndex.isEmpty, let baseline = routeIndex[key] {
-            if baseline == .persistence, let last = input.lastObserved(target), last.isFinite { return last }
-            return table.value(segment: segment, time: targetTime)
+            if baseline == .persistence, let last = input.lastObserved(target), last.isFinite { return .baseline(last) }
+            return .baseline(table.value(segment: segment, time: targetTime))
         }
         let slotAverage = table.slotMean(segment: segment, time: targetTime)
         // The regime the trainer fitted for rows like this one (see `RidgeTrainer`); an artifact
@@ -189,7 +238,7 @@ public struct RidgeForecastModel: ForecastModel {
                 selections[key]
             )
         } else {
-            return table.value(segment: segment, time: targetTime)
+            return .baseline(table.value(segment: segment, time: targetTime))
         }
         let recent = Anchor.lastObserved.value(lastObserved: design.recentLevel(input, target), average: haTarget)
         let profile = table.profileMean(segment: segment, time: targetTime) ?? haTarget
@@ -199,20 +248,16 @@ public struct RidgeForecastModel: ForecastModel {
         case .historicalAverage: base = haTarget
         case .profile: base = profile
         }
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: design.columnCount) { row in
-            guard let pointer = row.baseAddress else { return base }
-            design.fill(
-                pointer, input: input, horizonMinutes: horizonMinutes, haIssue: haIssue, haTarget: haTarget, recent: recent,
-                target: target,
-                profiles: RowProfiles(
-                    own: profile, neighborhood: table.neighborhoodProfileMean(segment: segment, time: targetTime),
-                    recentWindow: table.profileMean(segment: segment, time: input.issueTime - RowProfiles.recentWindowMiddle),
-                    hourWindow: table.profileMean(segment: segment, time: input.issueTime - RowProfiles.hourWindowMiddle),
-                    freeFlow: design.readsSlowdown(target, horizon: horizonMinutes)
-                        ? segment.flatMap { freeFlowSpeeds.indices.contains($0) ? freeFlowSpeeds[$0] : nil } : nil),
-                clock: table.clock)
-            return base + solution.predict(UnsafeBufferPointer(row))
-        }
+        let profiles = RowProfiles(
+            own: profile, neighborhood: table.neighborhoodProfileMean(segment: segment, time: targetTime),
+            recentWindow: table.profileMean(segment: segment, time: input.issueTime - RowProfiles.recentWindowMiddle),
+            hourWindow: table.profileMean(segment: segment, time: input.issueTime - RowProfiles.hourWindowMiddle),
+            freeFlow: design.readsSlowdown(target, horizon: horizonMinutes)
+                ? segment.flatMap { freeFlowSpeeds.indices.contains($0) ? freeFlowSpeeds[$0] : nil } : nil)
+        return .regression(
+            Regression(
+                solution: solution, base: base, input: input, target: target, horizonMinutes: horizonMinutes, haIssue: haIssue,
+                haTarget: haTarget, recent: recent, profiles: profiles, clock: table.clock))
     }
 
     /// The first of `keys` that `solutions` holds, with its solution.

@@ -1,9 +1,16 @@
-/// Gradient-boosted regression trees on squared error, histogram-based: every feature is cut into
+/// Gradient-boosted regression trees on squared or absolute error, histogram-based: every feature is cut into
 /// at most 255 quantile bins once, and each split is found from per-bin sums, so a level of a tree
 /// costs one pass over its rows per feature. Missing values (nil or not finite) get a bin of their
 /// own (0), so a tree can send them either way. Deterministic: no sampling, ties broken by feature
 /// then bin order.
 public struct BoostedTrees: Sendable, Codable, Equatable {
+    /// What the trees minimise. Absolute error grows each tree on the residuals' signs and sets
+    /// its leaves to the median residual of their rows (times the learning rate): a jam's large
+    /// misses then move a leaf no more than any other row's.
+    public enum Loss: String, Sendable, Equatable {
+        case squared, absolute
+    }
+
     public struct Parameters: Sendable, Equatable {
         public var trees: Int
         public var depth: Int
@@ -13,10 +20,11 @@ public struct BoostedTrees: Sendable, Codable, Equatable {
         /// L2 penalty on leaf values (in rows' worth of gradient).
         public var leafPenalty: Double
         public var bins: Int
+        public var loss: Loss
 
         public init(
             trees: Int = 100, depth: Int = 5, learningRate: Double = 0.1, minimumLeafRows: Int = 50, leafPenalty: Double = 1,
-            bins: Int = 63
+            bins: Int = 63, loss: Loss = .squared
         ) {
             self.trees = trees
             self.depth = depth
@@ -24,6 +32,7 @@ public struct BoostedTrees: Sendable, Codable, Equatable {
             self.minimumLeafRows = minimumLeafRows
             self.leafPenalty = leafPenalty
             self.bins = bins
+            self.loss = loss
         }
 
         func validate() throws {
@@ -107,20 +116,40 @@ public struct BoostedTrees: Sendable, Codable, Equatable {
             throw NumericsError.invalidInput("boosted trees need finite targets and \(columns) values per row for each of \(n) rows")
         }
         let binning = Binning(x: x, rows: n, columns: columns, bins: parameters.bins)
-        let base = y.reduce(0, +) / Double(n)
+        let base = parameters.loss == .absolute ? median(y) : y.reduce(0, +) / Double(n)
         var model = BoostedTrees(base: base, trees: [], featureCount: columns)
         var prediction = Array(repeating: base, count: n)
         var residual = Array(repeating: 0.0, count: n)
+        var gradient = Array(repeating: 0.0, count: n)
         var grower = TreeGrower(binning: binning, parameters: parameters)
         for _ in 0..<parameters.trees {
             for i in 0..<n { residual[i] = y[i] - prediction[i] }
-            let (tree, leafOfRow) = grower.grow(residual: residual)
+            let absolute = parameters.loss == .absolute
+            if absolute { for i in 0..<n { gradient[i] = residual[i] > 0 ? 1 : (residual[i] < 0 ? -1 : 0) } }
+            let grown = grower.grow(residual: absolute ? gradient : residual)
+            var tree = grown.tree
+            let leafOfRow = grown.leafOfRow
+            if absolute {
+                var residualsOfLeaf = Array(repeating: [Double](), count: tree.value.count)
+                for i in 0..<n { residualsOfLeaf[leafOfRow[i]].append(residual[i]) }
+                for (leaf, values) in residualsOfLeaf.enumerated() where !values.isEmpty {
+                    tree.value[leaf] = parameters.learningRate * median(values)
+                }
+            }
             for i in 0..<n { prediction[i] += tree.value[leafOfRow[i]] }
             model.trees.append(tree)
             checkpoint?(model)
         }
         return model
     }
+}
+
+/// The median of `values` (the mean of the middle two for an even count); 0 for none.
+private func median(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
 /// Per feature, the cut points of its bins and every row's bin (column-major, 0 = missing).
@@ -188,7 +217,7 @@ struct TreeGrower {
         var missingLeft: Bool
     }
 
-    mutating func grow(residual: [Double]) -> (BoostedTrees.Tree, [Int]) {
+    mutating func grow(residual: [Double]) -> (tree: BoostedTrees.Tree, leafOfRow: [Int]) {
         let n = binning.rows
         var tree = BoostedTrees.Tree()
         func addNode(sum: Double, count: Int) -> Int {
