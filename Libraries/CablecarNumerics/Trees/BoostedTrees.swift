@@ -232,34 +232,55 @@ struct TreeGrower {
         var total = 0.0
         for i in 0..<n { total += residual[i] }
         for i in 0..<n { nodeOfRow[i] = 0 }
-        var open: [(node: Int, sum: Double, count: Int)] = [(addNode(sum: total, count: n), total, n)]
+        // Open nodes come in sibling pairs (after the root), each with its parent's slot in the
+        // previous level's histograms: only the smaller sibling's histogram is summed over its
+        // rows, the larger one's is the parent's minus it, which halves the passes over the rows.
+        var open: [(node: Int, sum: Double, count: Int, parent: Int)] = [(addNode(sum: total, count: n), total, n, -1)]
+        var previous: (sums: [Double], counts: [Int32]) = ([], [])
         let width = 256
+        let stride = binning.columns * width
         for _ in 0..<parameters.depth {
             guard !open.isEmpty else { break }
             // Histograms of every open node: slot = open index, then feature, then bin.
+            var summed = Array(repeating: true, count: open.count)
+            if open.count > 1 {
+                for pair in Swift.stride(from: 0, to: open.count, by: 2) {
+                    summed[pair + (open[pair].count <= open[pair + 1].count ? 1 : 0)] = false
+                }
+            }
             var slotOfNode: [Int: Int] = [:]
-            for (slot, entry) in open.enumerated() { slotOfNode[entry.node] = slot }
-            var sums = [Double](repeating: 0, count: open.count * binning.columns * width)
-            var counts = [Int32](repeating: 0, count: open.count * binning.columns * width)
+            for (slot, entry) in open.enumerated() where summed[slot] { slotOfNode[entry.node] = slot }
+            var sums = [Double](repeating: 0, count: open.count * stride)
+            var counts = [Int32](repeating: 0, count: open.count * stride)
             var slotOfRow = [Int32](repeating: -1, count: n)
             for i in 0..<n { slotOfRow[i] = Int32(slotOfNode[nodeOfRow[i]] ?? -1) }
             binning.codes.withUnsafeBufferPointer { codes in
                 sums.withUnsafeMutableBufferPointer { sums in
                     counts.withUnsafeMutableBufferPointer { counts in
-                        for j in 0..<binning.columns {
-                            let column = j * n
-                            for i in 0..<n {
-                                let slot = Int(slotOfRow[i])
-                                guard slot >= 0 else { continue }
-                                let at = (slot * binning.columns + j) * width + Int(codes[column + i])
-                                sums[at] += residual[i]
-                                counts[at] += 1
+                        residual.withUnsafeBufferPointer { residual in
+                            for j in 0..<binning.columns {
+                                let column = j * n
+                                for i in 0..<n {
+                                    let slot = Int(slotOfRow[i])
+                                    guard slot >= 0 else { continue }
+                                    let at = (slot * binning.columns + j) * width + Int(codes[column + i])
+                                    sums[at] += residual[i]
+                                    counts[at] += 1
+                                }
+                            }
+                        }
+                        for slot in open.indices where !summed[slot] {
+                            let sibling = slot % 2 == 0 ? slot + 1 : slot - 1
+                            let parent = open[slot].parent * stride
+                            for k in 0..<stride {
+                                sums[slot * stride + k] = previous.sums[parent + k] - sums[sibling * stride + k]
+                                counts[slot * stride + k] = previous.counts[parent + k] - counts[sibling * stride + k]
                             }
                         }
                     }
                 }
             }
-            var next: [(node: Int, sum: Double, count: Int)] = []
+            var next: [(node: Int, sum: Double, count: Int, parent: Int)] = []
             for (slot, entry) in open.enumerated() {
                 guard let split = bestSplit(slot: slot, sums: sums, counts: counts, width: width, sum: entry.sum, count: entry.count)
                 else { continue }
@@ -277,8 +298,8 @@ struct TreeGrower {
                 tree.missingLeft[entry.node] = split.missingLeft
                 tree.left[entry.node] = leftNode
                 tree.right[entry.node] = rightNode
-                next.append((leftNode, leftSum, leftCount))
-                next.append((rightNode, entry.sum - leftSum, entry.count - leftCount))
+                next.append((leftNode, leftSum, leftCount, slot))
+                next.append((rightNode, entry.sum - leftSum, entry.count - leftCount, slot))
             }
             // Rows move to the child their bin picks.
             for i in 0..<n {
@@ -290,6 +311,7 @@ struct TreeGrower {
                 nodeOfRow[i] = goLeft ? tree.left[node] : tree.right[node]
             }
             open = next
+            previous = (sums, counts)
         }
         return (tree, nodeOfRow)
     }
