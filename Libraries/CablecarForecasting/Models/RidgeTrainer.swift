@@ -1,5 +1,7 @@
 import CablecarDomain
 import CablecarNumerics
+import Dispatch
+import Synchronization
 
 /// The design matrix of one (target, horizon, neighborhood): training rows first, then
 /// validation rows. `y` is the deviation of the actual from the historical average at the
@@ -23,7 +25,7 @@ public struct RidgeDesignMatrix: Sendable {
 /// served slot values scored like the historical average. Each regime now gets the solution
 /// fitted on rows like it.
 struct RidgeTrainer {
-    enum Regime { case slotAverage, noSlotAverage }
+    enum Regime: Sendable { case slotAverage, noSlotAverage }
     static let minimumRegimeRows = 100
     static let minimumRegimeSpan: EpochMillis = 86_400_000 - 3_600_000
     /// The anchors a regime's solutions may use, the first preferred (see
@@ -65,6 +67,7 @@ struct RidgeTrainer {
         var fallbackSolutions: [String: RidgeSolution] = [:]
         var fallbackSelections: [String: RidgeForecastModel.Selection] = [:]
         let folds = split.validationFolds()
+        var cells: [Cell] = []
         for target in parameters.targets {
             let accumulator = HistoricalAverageAccumulator(data: data, target: target, period: split.fitting)
             guard accumulator.totalCount > 0 else {
@@ -72,14 +75,13 @@ struct RidgeTrainer {
             }
             let table = accumulator.table(segments: data.segments)
             tables[target] = table
-            let freeFlows = table.profileMaxima()
+            let context = CellContext(accumulator: accumulator, freeFlows: table.profileMaxima())
             for horizon in parameters.horizons {
                 let training = data.examples(in: split.train, target: target, horizonMinutes: horizon)
                 let validation = data.examples(in: split.validation, target: target, horizonMinutes: horizon)
                 let byNeighborhood = group(training: training, validation: validation)
                 for neighborhood in data.neighborhoods {
                     guard let (train, valid) = byNeighborhood[neighborhood] else { continue }
-                    let key = RidgeForecastModel.key(target, horizon, neighborhood)
                     for regime in [Regime.slotAverage, .noSlotAverage] {
                         let regimeTrain = train.filter { self.regime(of: $0, accumulator) == regime }
                         // Too few rows for a regime, or rows from only part of the daily cycle (a
@@ -87,34 +89,83 @@ struct RidgeTrainer {
                         // night and morning only): its forecasts use the other regime's solution,
                         // rather than one fitted on some hours applied to all of them.
                         guard regimeTrain.count >= Self.minimumRegimeRows, spansADay(regimeTrain) else { continue }
-                        let regimeValid = valid.filter { self.regime(of: $0, accumulator) == regime }
-                        let examples = regimeTrain + regimeValid
-                        let matrix = buildMatrix(
-                            key: key, design: design, accumulator: accumulator, freeFlows: freeFlows, target: target,
-                            horizon: horizon, regime: regime, examples: examples, trainingRows: regimeTrain.count)
-                        let search = try RidgePenaltySearch(
-                            matrix, design: design, anchors: Self.anchors(regime, horizon: horizon),
-                            rowTimes: examples.map { data.rows[$0.row].timestamp },
-                            weekend: examples.map { accumulator.clock.isWeekend(data.rows[$0.labelRow].timestamp) },
-                            folds: folds, grid: parameters.penaltyGrid)
-                        let (solution, selection) = try search.finish(grid: parameters.penaltyGrid, folds: folds)
-                        switch regime {
-                        case .slotAverage:
-                            solutions[key] = solution
-                            selections[key] = selection
-                        case .noSlotAverage:
-                            fallbackSolutions[key] = solution
-                            fallbackSelections[key] = selection
-                        }
-                        inspect?(matrix, solution)
+                        cells.append(
+                            Cell(
+                                key: RidgeForecastModel.key(target, horizon, neighborhood), target: target, horizon: horizon,
+                                regime: regime, context: context, training: regimeTrain,
+                                validation: valid.filter { self.regime(of: $0, accumulator) == regime }))
                     }
                 }
+            }
+        }
+        // Cells are independent: both cores fit them (the benchmark's inspector, which wants them
+        // in order, gets them one by one). Each result lands in its own slot and they are
+        // gathered in cell order, so the artifact does not depend on which finished first.
+        let outcomes = Mutex([Int: Result<(RidgeSolution, RidgeForecastModel.Selection), any Error>]())
+        if let inspect {
+            for (index, cell) in cells.enumerated() {
+                let outcome = Result { try fit(cell, design: design, folds: folds, inspect: inspect) }
+                outcomes.withLock { $0[index] = outcome }
+            }
+        } else {
+            let cells = cells
+            DispatchQueue.concurrentPerform(iterations: cells.count) { index in
+                let outcome = Result { try self.fit(cells[index], design: design, folds: folds, inspect: nil) }
+                outcomes.withLock { $0[index] = outcome }
+            }
+        }
+        let results = outcomes.withLock { $0 }
+        for (index, cell) in cells.enumerated() {
+            guard let outcome = results[index] else { continue }
+            let (solution, selection) = try outcome.get()
+            switch cell.regime {
+            case .slotAverage:
+                solutions[cell.key] = solution
+                selections[cell.key] = selection
+            case .noSlotAverage:
+                fallbackSolutions[cell.key] = solution
+                fallbackSelections[cell.key] = selection
             }
         }
         return RidgeForecastModel(
             targets: parameters.targets, horizons: parameters.horizons, design: design, historicalAverage: tables,
             solutions: solutions, selections: selections, fallbackSolutions: fallbackSolutions,
             fallbackSelections: fallbackSelections, anchor: Self.anchor)
+    }
+
+    /// What every cell of one target shares: its averages and each segment's free flow.
+    private struct CellContext: Sendable {
+        var accumulator: HistoricalAverageAccumulator
+        var freeFlows: [Double?]
+    }
+
+    /// One (target, horizon, neighborhood, regime) to fit, with its rows.
+    private struct Cell: Sendable {
+        var key: String
+        var target: ForecastTarget
+        var horizon: Int
+        var regime: Regime
+        var context: CellContext
+        var training: [TrainingData.Example]
+        var validation: [TrainingData.Example]
+    }
+
+    private func fit(
+        _ cell: Cell, design: RidgeDesign, folds: [Range<EpochMillis>], inspect: ((RidgeDesignMatrix, RidgeSolution) -> Void)?
+    ) throws -> (RidgeSolution, RidgeForecastModel.Selection) {
+        let examples = cell.training + cell.validation
+        let accumulator = cell.context.accumulator
+        let matrix = buildMatrix(
+            key: cell.key, design: design, accumulator: accumulator, freeFlows: cell.context.freeFlows, target: cell.target,
+            horizon: cell.horizon, regime: cell.regime, examples: examples, trainingRows: cell.training.count)
+        let search = try RidgePenaltySearch(
+            matrix, design: design, anchors: Self.anchors(cell.regime, horizon: cell.horizon),
+            rowTimes: examples.map { data.rows[$0.row].timestamp },
+            weekend: examples.map { accumulator.clock.isWeekend(data.rows[$0.labelRow].timestamp) },
+            folds: folds, grid: parameters.penaltyGrid)
+        let (solution, selection) = try search.finish(grid: parameters.penaltyGrid, folds: folds)
+        inspect?(matrix, solution)
+        return (solution, selection)
     }
 
     /// Whether an example's target slot has observations besides its own label: the same
