@@ -63,6 +63,16 @@ import Testing
         #expect(ArtifactCodec.sha256Hex(first) != ArtifactCodec.sha256Hex(other))
     }
 
+    /// The trainer fits its cells on every core unless an inspector wants them one by one; the
+    /// model must not depend on which.
+    @Test func cellsFittedOnEveryCoreGiveTheSameArtifactAsOneByOne() throws {
+        let (data, split, ridge, _, _) = try fitAll(Self.snapshot)
+        var inspected = 0
+        let oneByOne = try RidgeForecastModel.fit(data, split: split, parameters: ModelParameters()) { _, _ in inspected += 1 }
+        #expect(inspected == ridge.solutions.count + ridge.fallbackSolutions.count)
+        #expect(try oneByOne.artifact() == ridge.artifact())
+    }
+
     @Test func artifactsRoundTripToIdenticalPredictions() throws {
         let (data, split, ridge, average, persistence) = try fitAll(Self.snapshot)
         let ridgeBack = try RidgeForecastModel.load(artifact: ridge.artifact())
