@@ -26,6 +26,13 @@ struct SyntheticSnapshotSource: FeatureSnapshotSource {
             fingerprint: "\(full.fingerprint)-\(request.start)-\(request.end)-\(rows.count)", request: request,
             featureNames: full.featureNames, featureVersions: full.featureVersions, rows: rows)
     }
+
+    /// The steps the snapshot holds, as the feature store reports what it has materialized (an
+    /// alert's window that reaches back before them is narrowed to them).
+    func materializedSteps() async throws -> ClosedRange<EpochMillis>? {
+        guard let first = full.rows.lazy.map(\.timestamp).min(), let last = full.rows.lazy.map(\.timestamp).max() else { return nil }
+        return first...last
+    }
 }
 
 /// A migrated database of the test's own, the registry over it, the training queue, and a

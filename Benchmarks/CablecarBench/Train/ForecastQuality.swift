@@ -53,6 +53,13 @@ struct ForecastQuality {
             "\(days) days from \(start), \(fitted.data.rows.count) rows; fit \(fmt(fitSeconds)) s, "
                 + "judged \(fmt(Date().timeIntervalSince(clock))) s; test \(describe(fitted.split.test, zone))")
         print("gates: \(judgement.verdict.summary)")
+        for (key, trial) in fitted.ridge.treeTrials.sorted(by: { $0.key < $1.key }) {
+            print(
+                "trees \(key): validation MAE \(fmt(trial.validationMAE)) against the ridge's \(fmt(trial.ridgeValidationMAE)) "
+                    + "(\(trial.trainingRows) training, \(trial.validationRows) validation rows): \(trial.served ? "served" : "not served")"
+            )
+        }
+        print("artifact: \(try judgement.model.artifact().count) bytes")
         if !judgement.routes.isEmpty { print("routes: \(judgement.routes.map(\.description).joined(separator: ", "))") }
         print(floor.rendered(report))
         print("test MAE: candidate, historical average, persistence; worst neighborhood against the better baseline")

@@ -69,7 +69,8 @@ struct TrainBenchmark {
         let trainingSeconds = indexing + ridgeSeconds + baselineSeconds + artifactSeconds
         print(
             """
-            training (index \(fmt(indexing)) s + ridge \(ridge.solutions.count) models with penalty search \(fmt(ridgeSeconds)) s \
+            training (index \(fmt(indexing)) s + ridge \(ridge.solutions.count) models with penalty search and \
+            \(ridge.treeTrials.count) sets of trees tried (\(ridge.trees.count) served) \(fmt(ridgeSeconds)) s \
             + baselines \(fmt(baselineSeconds)) s + artifact \(artifact.count / 1024) KiB \(fmt(artifactSeconds)) s): \
             \(fmt(trainingSeconds)) s; evaluation on the test period \(fmt(evaluationSeconds)) s
             """)
@@ -78,7 +79,7 @@ struct TrainBenchmark {
                 let c = report.errors(.candidate, target, horizon)?.mae ?? .nan
                 let h = report.errors(.historicalAverage, target, horizon)?.mae ?? .nan
                 let p = report.errors(.persistence, target, horizon)?.mae ?? .nan
-                print("  test MAE \(target.rawValue) h\(horizon): ridge \(fmt(c)), historical average \(fmt(h)), persistence \(fmt(p))")
+                print("  test MAE \(target.rawValue) h\(horizon): candidate \(fmt(c)), historical average \(fmt(h)), persistence \(fmt(p))")
             }
         }
         try compare(collected.matrices, chosen: ridge.selections)

@@ -23,6 +23,15 @@ public struct ModelParameters: Codable, Sendable, Equatable {
     /// time-of-day terms follow its wall clock (see `LocalClock`). nil keys on UTC, as runs
     /// recorded before it did.
     public var timeZone: String?
+    /// Boosted trees per target and horizon, fitted beside the ridge and served where they
+    /// validate better (`DeviationTreeTrainer`); 0 fits none. nil (runs recorded before the
+    /// trees) means `defaultDeviationTrees`.
+    public var deviationTrees: Int?
+
+    public static let defaultDeviationTrees = 150
+
+    /// How many trees per target and horizon a run fits.
+    public var treeCount: Int { deviationTrees ?? Self.defaultDeviationTrees }
 
     public init(
         targets: [ForecastTarget] = [.speed, .flow], horizons: [Int] = ForecastHorizons.standard,
@@ -30,9 +39,10 @@ public struct ModelParameters: Codable, Sendable, Equatable {
         validationFraction: Double = 0.15, seed: UInt64 = 42,
         lastSpeedFeatures: [String] = ModelParameters.defaultLastSpeedFeatures,
         lastFlowFeatures: [String] = ModelParameters.defaultLastFlowFeatures, mapeFloor: Double = 1,
-        timeZone: String? = nil
+        timeZone: String? = nil, deviationTrees: Int? = nil
     ) {
         self.timeZone = timeZone
+        self.deviationTrees = deviationTrees
         self.targets = targets
         self.horizons = horizons
         self.penaltyGrid = penaltyGrid
@@ -61,6 +71,9 @@ public struct ModelParameters: Codable, Sendable, Equatable {
         }
         guard trainFraction > 0, validationFraction > 0, trainFraction + validationFraction < 1 else {
             throw ForecastingError.invalidParameters("train and validation fractions must be > 0 and sum below 1")
+        }
+        guard (0...2_000).contains(treeCount) else {
+            throw ForecastingError.invalidParameters("deviation trees must be 0 to 2,000 per target and horizon")
         }
         _ = try clock()
     }

@@ -10,7 +10,8 @@ import CablecarNumerics
 /// toward the anchor, and which is the better place to shrink to depends on how much history
 /// the average has. The model is then refitted on train + validation with both choices.
 /// A neighborhood without a fitted model (or unknown) gets the historical average; a cell the
-/// gates routed to a baseline (`baselineRoutes`) gets that baseline.
+/// gates routed to a baseline (`baselineRoutes`) gets that baseline. A target and horizon where
+/// boosted trees on the same design rows validated better (`trees`) is answered by them.
 public struct RidgeForecastModel: ForecastModel {
     public static let kind = "ridge"
 
@@ -87,6 +88,10 @@ public struct RidgeForecastModel: ForecastModel {
         var anchor: Anchor?
         /// Absent when no cell is routed (and in artifacts written before routing).
         var baselineRoutes: [BaselineRoute]?
+        /// Absent when no target and horizon is answered by trees.
+        var trees: [String: DeviationTrees]?
+        /// Absent when no trees were tried.
+        var treeTrials: [String: DeviationTrees.Evidence]?
 
         enum CodingKeys: String, CodingKey {
             case targets, horizons, design
@@ -96,6 +101,8 @@ public struct RidgeForecastModel: ForecastModel {
             case fallbackSelections = "selections_without_slot_average"
             case anchor
             case baselineRoutes = "baseline_routes"
+            case trees = "deviation_trees"
+            case treeTrials = "deviation_tree_trials"
         }
     }
 
@@ -114,6 +121,12 @@ public struct RidgeForecastModel: ForecastModel {
     public let anchor: Anchor
     /// Cells answered by a baseline instead of the regression (see `BaselineRoute`).
     public let baselineRoutes: [BaselineRoute]
+    /// Per target and horizon (`treeKey`), trees that answer in place of the solutions where no
+    /// baseline route does (see `DeviationTreeTrainer`).
+    public let trees: [String: DeviationTrees]
+    /// Per target and horizon where trees were fitted, how they validated against the ridge,
+    /// served or not.
+    public let treeTrials: [String: DeviationTrees.Evidence]
     let routeIndex: [String: ModelRole]
     let segmentIndex: [String: Int]
     /// Per segment of the speed table, its free-flow speed (`HistoricalAverageTable.profileMaxima`).
@@ -130,14 +143,19 @@ public struct RidgeForecastModel: ForecastModel {
         "\(target.rawValue)|\(horizon)|\(neighborhood)"
     }
 
+    public static func treeKey(_ target: ForecastTarget, _ horizon: Int) -> String { "\(target.rawValue)|\(horizon)" }
+
     init(
         targets: [ForecastTarget], horizons: [Int], design: RidgeDesign,
         historicalAverage: [ForecastTarget: HistoricalAverageTable], solutions: [String: RidgeSolution],
         selections: [String: Selection], fallbackSolutions: [String: RidgeSolution] = [:],
         fallbackSelections: [String: Selection] = [:], anchor: Anchor = .historicalAverage,
-        baselineRoutes: [BaselineRoute] = []
+        baselineRoutes: [BaselineRoute] = [], trees: [String: DeviationTrees] = [:],
+        treeTrials: [String: DeviationTrees.Evidence] = [:]
     ) {
         self.anchor = anchor
+        self.trees = trees
+        self.treeTrials = treeTrials
         self.targets = targets
         self.horizons = horizons
         self.design = design
@@ -170,13 +188,31 @@ public struct RidgeForecastModel: ForecastModel {
                 regression.fill(pointer, design)
                 return regression.base + regression.solution.predict(UnsafeBufferPointer(row))
             }
+        case .trees(let regression, let trees):
+            let columns = design.columnCount
+            return withUnsafeTemporaryAllocation(of: Double.self, capacity: columns + 1) { row in
+                guard let pointer = row.baseAddress else { return regression.recent }
+                regression.fill(pointer, design)
+                row[columns] = trees.neighborhoodColumn(regression.input.neighborhood)
+                return regression.recent + trees.deviation(UnsafeBufferPointer(row))
+            }
         }
+    }
+
+    /// Whether trees answer forecasts of `target` at `horizonMinutes` (where no baseline route
+    /// does).
+    public func servesTrees(target: ForecastTarget, horizonMinutes: Int) -> Bool {
+        trees[Self.treeKey(target, horizonMinutes)] != nil
     }
 
     /// The design row a forecast is made from and the anchor it is a deviation from; nil where
     /// a baseline answers. For benchmarks that fit other model families on the same inputs.
     public func designRow(_ input: ModelInput, target: ForecastTarget, horizonMinutes: Int) -> (row: [Double], base: Double)? {
-        guard case .regression(let regression) = plan(input, target: target, horizonMinutes: horizonMinutes) else { return nil }
+        let regression: Regression
+        switch plan(input, target: target, horizonMinutes: horizonMinutes) {
+        case .regression(let planned), .trees(let planned, _): regression = planned
+        case .baseline, nil: return nil
+        }
         var row = Array(repeating: 0.0, count: design.columnCount)
         row.withUnsafeMutableBufferPointer { buffer in
             if let pointer = buffer.baseAddress { regression.fill(pointer, design) }
@@ -184,10 +220,12 @@ public struct RidgeForecastModel: ForecastModel {
         return (row, regression.base)
     }
 
-    /// How a forecast is answered: by a baseline's value, or by a solution over a design row.
+    /// How a forecast is answered: by a baseline's value, by a solution over a design row, or by
+    /// trees over the same row and the neighborhood.
     private enum Plan {
         case baseline(Double)
         case regression(Regression)
+        case trees(Regression, DeviationTrees)
     }
 
     private struct Regression {
@@ -254,10 +292,11 @@ public struct RidgeForecastModel: ForecastModel {
             hourWindow: table.profileMean(segment: segment, time: input.issueTime - RowProfiles.hourWindowMiddle),
             freeFlow: design.readsSlowdown(target, horizon: horizonMinutes)
                 ? segment.flatMap { freeFlowSpeeds.indices.contains($0) ? freeFlowSpeeds[$0] : nil } : nil)
-        return .regression(
-            Regression(
-                solution: solution, base: base, input: input, target: target, horizonMinutes: horizonMinutes, haIssue: haIssue,
-                haTarget: haTarget, recent: recent, profiles: profiles, clock: table.clock))
+        let regression = Regression(
+            solution: solution, base: base, input: input, target: target, horizonMinutes: horizonMinutes, haIssue: haIssue,
+            haTarget: haTarget, recent: recent, profiles: profiles, clock: table.clock)
+        if !trees.isEmpty, let trees = trees[Self.treeKey(target, horizonMinutes)] { return .trees(regression, trees) }
+        return .regression(regression)
     }
 
     /// The first of `keys` that `solutions` holds, with its solution.
@@ -276,7 +315,8 @@ public struct RidgeForecastModel: ForecastModel {
                 fallbackSolutions: fallbackSolutions.isEmpty ? nil : fallbackSolutions,
                 fallbackSelections: fallbackSelections.isEmpty ? nil : fallbackSelections,
                 anchor: anchor == .historicalAverage ? nil : anchor,
-                baselineRoutes: baselineRoutes.isEmpty ? nil : baselineRoutes))
+                baselineRoutes: baselineRoutes.isEmpty ? nil : baselineRoutes, trees: trees.isEmpty ? nil : trees,
+                treeTrials: treeTrials.isEmpty ? nil : treeTrials))
     }
 
     /// This model with `routes` answered by their baselines (replacing any routes it had).
@@ -284,7 +324,7 @@ public struct RidgeForecastModel: ForecastModel {
         RidgeForecastModel(
             targets: targets, horizons: horizons, design: design, historicalAverage: historicalAverage, solutions: solutions,
             selections: selections, fallbackSolutions: fallbackSolutions, fallbackSelections: fallbackSelections,
-            anchor: anchor, baselineRoutes: routes)
+            anchor: anchor, baselineRoutes: routes, trees: trees, treeTrials: treeTrials)
     }
 
     public func servedBaseline(neighborhood: String, target: ForecastTarget, horizonMinutes: Int) -> ModelRole? {
@@ -315,10 +355,16 @@ public struct RidgeForecastModel: ForecastModel {
                     "baseline route '\(route)' names no baseline, target or horizon the model has")
             }
         }
+        for (key, trees) in body.trees ?? [:] {
+            guard body.targets.contains(where: { target in body.horizons.contains { treeKey(target, $0) == key } }) else {
+                throw ForecastingError.invalidArtifact("deviation trees '\(key)' name no target and horizon the model has")
+            }
+            try trees.validate(designColumns: body.design.columnCount)
+        }
         return Self(
             targets: body.targets, horizons: body.horizons, design: body.design, historicalAverage: tables,
             solutions: body.solutions, selections: body.selections, fallbackSolutions: body.fallbackSolutions ?? [:],
             fallbackSelections: body.fallbackSelections ?? [:], anchor: body.anchor ?? .historicalAverage,
-            baselineRoutes: body.baselineRoutes ?? [])
+            baselineRoutes: body.baselineRoutes ?? [], trees: body.trees ?? [:], treeTrials: body.treeTrials ?? [:])
     }
 }

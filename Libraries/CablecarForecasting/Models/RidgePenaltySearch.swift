@@ -85,14 +85,19 @@ struct RidgePenaltySearch {
     /// loss (`RobustRidge`) with that penalty on the same folds, the better kept; finally the refit
     /// on all rows with both choices. A cell without validation rows keeps the grid's middle
     /// penalty and absolute-error loss.
+    ///
+    /// Also returns, per row, the residual (actual minus forecast) of the choices fitted on the
+    /// training rows only (empty without validation rows): what trees fitted on the training rows
+    /// correct, judged on the validation rows (`DeviationTreeTrainer`).
     func finish(grid: [Double], folds: [Range<EpochMillis>]) throws
-        -> (RidgeSolution, RidgeForecastModel.Selection)
+        -> (RidgeSolution, RidgeForecastModel.Selection, trainedOnlyResiduals: [Double])
     {
         var best = grid[grid.count / 2]
         var bestAnchor = anchors[0]
         var bestMAE: Double?
         var loss = RidgeForecastModel.Loss.absolute
         var chosen: (anchor: Int, penalty: Int)?
+        var trainedOnlyResiduals: [Double] = []
         // The recent level is the default; the average must validate clearly better (by
         // `anchorMargin`) to replace it: a close call on a few validation days went to the
         // average in cells where the recent level was better on the days after.
@@ -129,6 +134,8 @@ struct RidgePenaltySearch {
             if let robustMAE = robustErrors.mae, let squaredMAE = bestMAE, robustMAE >= squaredMAE {
                 loss = .squared
             }
+            let trainedOnly = loss == .absolute ? robust : validationSolutions[chosen.anchor][chosen.penalty]
+            trainedOnlyResiduals = Self.residuals(trainedOnly, target)
         }
         let y = anchored(matrix, bestAnchor).y
         let final: RidgeSolution
@@ -140,7 +147,8 @@ struct RidgePenaltySearch {
             final,
             RidgeForecastModel.Selection(
                 penalty: best, loss: loss, validationMAE: bestMAE, trainingRows: matrix.trainingRows,
-                validationRows: matrix.x.rows - matrix.trainingRows, anchor: shifts.isEmpty ? nil : bestAnchor)
+                validationRows: matrix.x.rows - matrix.trainingRows, anchor: shifts.isEmpty ? nil : bestAnchor),
+            trainedOnlyResiduals
         )
     }
 
@@ -196,6 +204,14 @@ struct RidgePenaltySearch {
         return (
             RidgeDesignMatrix(key: matrix.key, columns: matrix.columns, x: x, y: y, trainingRows: order.count - inside.count), order
         )
+    }
+
+    private static func residuals(_ solution: RidgeSolution, _ matrix: RidgeDesignMatrix) -> [Double] {
+        matrix.x.values.withUnsafeBufferPointer { xs in
+            let p = matrix.x.columns
+            return (0..<matrix.x.rows).map { r in matrix.y[r] - solution.predict(UnsafeBufferPointer(rebasing: xs[(r * p)..<((r + 1) * p)]))
+            }
+        }
     }
 
     private static func addErrors(

@@ -92,32 +92,45 @@ struct RidgeTrainer {
                         cells.append(
                             Cell(
                                 key: RidgeForecastModel.key(target, horizon, neighborhood), target: target, horizon: horizon,
-                                regime: regime, context: context, training: regimeTrain,
+                                neighborhood: neighborhood, regime: regime, context: context, training: regimeTrain,
                                 validation: valid.filter { self.regime(of: $0, accumulator) == regime }))
                     }
                 }
             }
         }
+        if DeviationTreeTrainer.offered(
+            split: split, dataStart: data.rows.lazy.map(\.timestamp).min() ?? data.start, trees: parameters.treeCount)
+        {
+            var trainingRows: [String: Int] = [:]
+            for cell in cells { trainingRows[cell.family, default: 0] += cell.training.count }
+            for index in cells.indices where cells[index].horizon <= DeviationTreeTrainer.longestHorizon {
+                cells[index].treeStride = DeviationTreeTrainer.stride(trainingRows: trainingRows[cells[index].family] ?? 0)
+            }
+        }
         // Cells are independent: both cores fit them (the benchmark's inspector, which wants them
         // in order, gets them one by one). Each result lands in its own slot and they are
         // gathered in cell order, so the artifact does not depend on which finished first.
-        let outcomes = Mutex([Int: Result<(RidgeSolution, RidgeForecastModel.Selection), any Error>]())
+        let fitting = cells
+        let results: [Int: Result<(RidgeSolution, RidgeForecastModel.Selection, DeviationTreeTrainer.Sample?), any Error>]
         if let inspect {
-            for (index, cell) in cells.enumerated() {
-                let outcome = Result { try fit(cell, design: design, folds: folds, inspect: inspect) }
-                outcomes.withLock { $0[index] = outcome }
-            }
+            results = Dictionary(
+                uniqueKeysWithValues: cells.indices.map { index in
+                    (index, Result { try fit(cells[index], design: design, folds: folds, inspect: inspect) })
+                })
         } else {
-            let cells = cells
-            DispatchQueue.concurrentPerform(iterations: cells.count) { index in
-                let outcome = Result { try self.fit(cells[index], design: design, folds: folds, inspect: nil) }
-                outcomes.withLock { $0[index] = outcome }
+            results = Self.onEveryCore(count: fitting.count) { index in
+                try self.fit(fitting[index], design: design, folds: folds, inspect: nil)
             }
         }
-        let results = outcomes.withLock { $0 }
+        var samples: [String: DeviationTreeTrainer.Sample] = [:]
+        var families: [String] = []
         for (index, cell) in cells.enumerated() {
             guard let outcome = results[index] else { continue }
-            let (solution, selection) = try outcome.get()
+            let (solution, selection, sample) = try outcome.get()
+            if let sample {
+                if samples[cell.family] == nil { families.append(cell.family) }
+                samples[cell.family, default: DeviationTreeTrainer.Sample()].append(sample)
+            }
             switch cell.regime {
             case .slotAverage:
                 solutions[cell.key] = solution
@@ -127,10 +140,31 @@ struct RidgeTrainer {
                 fallbackSelections[cell.key] = selection
             }
         }
+        let treeTrainer = DeviationTreeTrainer(
+            designColumns: design.columnCount, neighborhoods: data.neighborhoods, trees: parameters.treeCount)
+        let treeSamples = families.map { samples[$0, default: DeviationTreeTrainer.Sample()] }
+        let fittedTrees = Self.onEveryCore(count: treeSamples.count) { index in try treeTrainer.fit(treeSamples[index]) }
+        var trees: [String: DeviationTrees] = [:]
+        var treeTrials: [String: DeviationTrees.Evidence] = [:]
+        for (index, family) in families.enumerated() {
+            guard let trial = try fittedTrees[index]?.get() else { continue }
+            treeTrials[family] = trial.evidence
+            trees[family] = trial.trees
+        }
         return RidgeForecastModel(
             targets: parameters.targets, horizons: parameters.horizons, design: design, historicalAverage: tables,
             solutions: solutions, selections: selections, fallbackSolutions: fallbackSolutions,
-            fallbackSelections: fallbackSelections, anchor: Self.anchor)
+            fallbackSelections: fallbackSelections, anchor: Self.anchor, trees: trees, treeTrials: treeTrials)
+    }
+
+    /// Runs `work` for every index on every core, each result in its own slot.
+    private static func onEveryCore<T: Sendable>(count: Int, _ work: @Sendable (Int) throws -> T) -> [Int: Result<T, any Error>] {
+        let outcomes = Mutex([Int: Result<T, any Error>]())
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+            let outcome = Result { try work(index) }
+            outcomes.withLock { $0[index] = outcome }
+        }
+        return outcomes.withLock { $0 }
     }
 
     /// What every cell of one target shares: its averages and each segment's free flow.
@@ -144,28 +178,63 @@ struct RidgeTrainer {
         var key: String
         var target: ForecastTarget
         var horizon: Int
+        var neighborhood: String
         var regime: Regime
         var context: CellContext
         var training: [TrainingData.Example]
         var validation: [TrainingData.Example]
+        /// Every how many training rows one is sampled for the trees; nil when none are offered.
+        var treeStride: Int?
+
+        /// The target and horizon: what one set of trees answers.
+        var family: String { RidgeForecastModel.treeKey(target, horizon) }
     }
 
     private func fit(
         _ cell: Cell, design: RidgeDesign, folds: [Range<EpochMillis>], inspect: ((RidgeDesignMatrix, RidgeSolution) -> Void)?
-    ) throws -> (RidgeSolution, RidgeForecastModel.Selection) {
+    ) throws -> (RidgeSolution, RidgeForecastModel.Selection, DeviationTreeTrainer.Sample?) {
         let examples = cell.training + cell.validation
         let accumulator = cell.context.accumulator
         let matrix = buildMatrix(
             key: cell.key, design: design, accumulator: accumulator, freeFlows: cell.context.freeFlows, target: cell.target,
             horizon: cell.horizon, regime: cell.regime, examples: examples, trainingRows: cell.training.count)
+        let weekend = examples.map { accumulator.clock.isWeekend(data.rows[$0.labelRow].timestamp) }
         let search = try RidgePenaltySearch(
             matrix, design: design, anchors: Self.anchors(cell.regime, horizon: cell.horizon),
-            rowTimes: examples.map { data.rows[$0.row].timestamp },
-            weekend: examples.map { accumulator.clock.isWeekend(data.rows[$0.labelRow].timestamp) },
-            folds: folds, grid: parameters.penaltyGrid)
-        let (solution, selection) = try search.finish(grid: parameters.penaltyGrid, folds: folds)
+            rowTimes: examples.map { data.rows[$0.row].timestamp }, weekend: weekend, folds: folds, grid: parameters.penaltyGrid)
+        let (solution, selection, residuals) = try search.finish(grid: parameters.penaltyGrid, folds: folds)
         inspect?(matrix, solution)
-        return (solution, selection)
+        let sample = cell.treeStride.map { stride in
+            treeSample(cell, matrix: matrix, weekend: weekend, ridgeResiduals: residuals, stride: stride)
+        }
+        return (solution, selection, sample)
+    }
+
+    /// The cell's rows for the trees (see `DeviationTreeTrainer.Sample`); validation rows only
+    /// with the residuals of a ridge fitted on the training rows to judge them against.
+    private func treeSample(
+        _ cell: Cell, matrix: RidgeDesignMatrix, weekend: [Bool], ridgeResiduals: [Double], stride: Int
+    ) -> DeviationTreeTrainer.Sample {
+        var sample = DeviationTreeTrainer.Sample()
+        let neighborhood = data.neighborhoods.firstIndex(of: cell.neighborhood).map(Double.init) ?? .nan
+        let p = matrix.x.columns
+        matrix.x.values.withUnsafeBufferPointer { xs in
+            for r in Swift.stride(from: 0, to: matrix.trainingRows, by: stride) {
+                sample.trainingX += xs[(r * p)..<((r + 1) * p)]
+                sample.trainingX.append(neighborhood)
+                sample.trainingY.append(matrix.y[r])
+            }
+            guard ridgeResiduals.count == matrix.x.rows else { return }
+            let validationStride = max(1, stride / DeviationTreeTrainer.validationDensity)
+            for r in Swift.stride(from: matrix.trainingRows, to: matrix.x.rows, by: validationStride) {
+                sample.validationX += xs[(r * p)..<((r + 1) * p)]
+                sample.validationX.append(neighborhood)
+                sample.validationY.append(matrix.y[r])
+                sample.validationWeekend.append(weekend[r])
+                sample.ridgeValidationErrors.append(abs(ridgeResiduals[r]))
+            }
+        }
+        return sample
     }
 
     /// Whether an example's target slot has observations besides its own label: the same

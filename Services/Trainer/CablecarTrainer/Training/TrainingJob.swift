@@ -37,7 +37,7 @@ public struct TrainingJob: Sendable {
         guard problems.isEmpty else { throw TrainingFailure.invalidRequest(problems) }
         let parameters = ModelParameters(
             targets: request.targets.compactMap(ForecastTarget.init(rawValue:)), horizons: request.horizons,
-            penaltyGrid: configuration.penalties, timeZone: configuration.timeZone)
+            penaltyGrid: configuration.penalties, timeZone: configuration.timeZone, deviationTrees: configuration.deviationTrees)
         let runID: String
         do {
             runID = try await registry.startRun(
@@ -109,6 +109,12 @@ public struct TrainingJob: Sendable {
                 if let mae = selection.validationMAE { metrics.append(("validation.\(name).mae", mae)) }
             }
         }
+        for (key, trial) in fitted.ridge.treeTrials.sorted(by: { $0.key < $1.key }) {
+            let name = "trees." + key.replacingOccurrences(of: "|", with: ".")
+            metrics.append(("\(name).validation_mae", trial.validationMAE))
+            metrics.append(("\(name).ridge_validation_mae", trial.ridgeValidationMAE))
+            metrics.append(("\(name).served", trial.served ? 1 : 0))
+        }
         try await registry.logMetrics(runID: runID, metrics)
 
         // What the monitor compares served features and predictions with, stored with the run
@@ -127,7 +133,8 @@ public struct TrainingJob: Sendable {
         do {
             version = try await registry.registerCandidate(
                 model: configuration.modelName, runID: runID, artifact: artifact, sha256: sha,
-                description: "ridge per neighborhood, \(parameters.targets.map(\.rawValue).joined(separator: "+")) "
+                description:
+                    "ridge per neighborhood\(treesServed(fitted.ridge)), \(parameters.targets.map(\.rawValue).joined(separator: "+")) "
                     + "h\(parameters.horizons.map(String.init).joined(separator: "/")), request \(request.requestID)")
         } catch {
             throw TrainingFailure.registryFailed("could not register the candidate: \(error)")
@@ -158,6 +165,8 @@ public struct TrainingJob: Sendable {
             metadata: [
                 "request_id": "\(request.requestID)", "run_id": "\(runID)", "version": "\(version)",
                 "decision": "\(decision)", "seconds": "\(seconds)", "gates": "\(verdict.summary)",
+                "trees": "\(fitted.ridge.trees.keys.sorted().joined(separator: ","))",
+                "split": "\(fitted.split)",
             ])
         return TrainingOutcome(
             runID: runID, modelName: configuration.modelName, modelVersion: version, artifactSHA256: sha,
@@ -219,6 +228,12 @@ public struct TrainingJob: Sendable {
         }
     }
 
+    /// Where trees answer in place of the ridge, for the version's description.
+    private func treesServed(_ model: RidgeForecastModel) -> String {
+        let keys = model.trees.keys.sorted()
+        return keys.isEmpty ? "" : " with trees for " + keys.map { $0.replacingOccurrences(of: "|", with: " h") }.joined(separator: ", ")
+    }
+
     private func params(_ request: TrainingRequest, _ parameters: ModelParameters) -> [String: String] {
         [
             "model": RidgeForecastModel.kind,
@@ -230,6 +245,7 @@ public struct TrainingJob: Sendable {
             "seed": "\(parameters.seed)",
             "mape_floor": "\(parameters.mapeFloor)",
             "time_zone": parameters.timeZone ?? "UTC",
+            "deviation_trees": "\(parameters.treeCount)",
             "start": "\(request.start)",
             "end": "\(request.end)",
             "neighborhoods": request.neighborhoods?.joined(separator: ",") ?? "all",

@@ -1,0 +1,95 @@
+import CablecarDomain
+import CablecarNumerics
+
+/// The second model family: per target and horizon, `DeviationTrees` fitted on rows sampled from
+/// the ridge's own design matrices (every neighborhood and regime pooled, the neighborhood's index
+/// as one more column), kept only where they beat the ridge on the validation period.
+///
+/// On the 14-day benchmark, trees on exactly these inputs removed 5 to 11 more points of the
+/// reducible error for speed and 4 to 6 for flow than the ridge (docs/trainer.md, *Trees in
+/// place of the ridge*). Earlier tries chose trees on a single validation day and then lost to
+/// persistence on the weekday after, so trees are only offered when the training period holds a
+/// whole week (`minimumTrainingDays`), up to `longestHorizon`, and must validate better by
+/// `margin`.
+struct DeviationTreeTrainer {
+    /// Rows sampled from one ridge cell: training rows every `stride`-th, validation-period rows
+    /// `validationDensity` times as often, each with the neighborhood's index appended, the
+    /// deviation of the actual from the recent level as label, and the ridge's absolute error on
+    /// the validation rows (fitted on the training rows only).
+    struct Sample: Sendable {
+        var trainingX: [Double] = []
+        var trainingY: [Double] = []
+        var validationX: [Double] = []
+        var validationY: [Double] = []
+        var validationWeekend: [Bool] = []
+        var ridgeValidationErrors: [Double] = []
+
+        mutating func append(_ other: Sample) {
+            trainingX += other.trainingX
+            trainingY += other.trainingY
+            validationX += other.validationX
+            validationY += other.validationY
+            validationWeekend += other.validationWeekend
+            ridgeValidationErrors += other.ridgeValidationErrors
+        }
+    }
+
+    static let minimumTrainingDays = 7
+    /// Trees are tried up to this horizon. An hour ahead the ridge chooses its anchor (the recent
+    /// level, the average or the day-type profile) per cell, and with a month of history the
+    /// average is the better one there: trees that validated better on a simulated month's
+    /// validation days then lost to the historical average by 6 and 8 % in two neighborhoods on
+    /// its test days (`SimulatedMonthTests`), and on 14 and 28 days they never validated better.
+    static let longestHorizon = 30
+    /// Training rows per target and horizon at most (the fit's time grows with them: 60,000 rows
+    /// and 150 trees take about 6 s on this project's two-core machine).
+    static let maximumTrainingRows = 60_000
+    static let validationDensity = 4
+    static let minimumValidationRows = 1_000
+    /// How much lower (relative week-weighted MAE) the trees' validation error must be.
+    static let margin = 0.02
+
+    static func parameters(trees: Int) -> BoostedTrees.Parameters {
+        BoostedTrees.Parameters(trees: trees, depth: 6, learningRate: 0.1, minimumLeafRows: 50, leafPenalty: 1, loss: .absolute)
+    }
+
+    /// Whether trees are offered at all for a split of data that begins at `dataStart` (see the
+    /// type's comment). A request's window can reach back before the history: what counts is the
+    /// days of training data.
+    static func offered(split: TimeSplit, dataStart: EpochMillis, trees: Int) -> Bool {
+        trees > 0 && split.train.upperBound - max(split.train.lowerBound, dataStart) >= EpochMillis(minimumTrainingDays) * 86_400_000
+    }
+
+    /// Every `stride`-th training row keeps a target and horizon's pooled rows near
+    /// `maximumTrainingRows`.
+    static func stride(trainingRows: Int) -> Int { max(1, (trainingRows + maximumTrainingRows - 1) / maximumTrainingRows) }
+
+    let designColumns: Int
+    let neighborhoods: [String]
+    let trees: Int
+
+    /// The trees fitted on `sample`'s training rows and their evidence; trees nil when they do
+    /// not validate better than the ridge by `margin`. nil when there are too few rows to tell.
+    func fit(_ sample: Sample) throws -> (trees: DeviationTrees?, evidence: DeviationTrees.Evidence)? {
+        let columns = designColumns + 1
+        guard sample.trainingY.count >= Self.minimumValidationRows, sample.validationY.count >= Self.minimumValidationRows,
+            sample.ridgeValidationErrors.count == sample.validationY.count
+        else { return nil }
+        let model = try BoostedTrees.fit(
+            x: sample.trainingX, y: sample.trainingY, columns: columns, parameters: Self.parameters(trees: trees))
+        var treeErrors = WeekWeightedErrors()
+        var ridgeErrors = WeekWeightedErrors()
+        sample.validationX.withUnsafeBufferPointer { xs in
+            for r in sample.validationY.indices {
+                let row = UnsafeBufferPointer(rebasing: xs[(r * columns)..<((r + 1) * columns)])
+                treeErrors.add(predicted: model.predict(row), actual: sample.validationY[r], weekend: sample.validationWeekend[r])
+                ridgeErrors.add(predicted: sample.ridgeValidationErrors[r], actual: 0, weekend: sample.validationWeekend[r])
+            }
+        }
+        guard let treeMAE = treeErrors.mae, let ridgeMAE = ridgeErrors.mae else { return nil }
+        let evidence = DeviationTrees.Evidence(
+            validationMAE: treeMAE, ridgeValidationMAE: ridgeMAE, trainingRows: sample.trainingY.count,
+            validationRows: sample.validationY.count, served: treeMAE < ridgeMAE * (1 - Self.margin))
+        return (evidence.served ? DeviationTrees(trees: model, neighborhoods: neighborhoods, evidence: evidence) : nil, evidence)
+    }
+}

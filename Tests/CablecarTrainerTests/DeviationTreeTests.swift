@@ -1,0 +1,144 @@
+import CablecarDomain
+import CablecarNumerics
+import Foundation
+import Testing
+
+@testable import CablecarForecasting
+
+/// The second model family: trees per target and horizon on the ridge's design rows, tried when
+/// the training period holds a week, served where they validate better, carried by the artifact.
+@Suite struct DeviationTreeTests {
+    static let threeWeeks = SyntheticSnapshot.make()
+
+    func fit(_ snapshot: FeatureSnapshot, parameters: ModelParameters = ModelParameters()) throws
+        -> (TrainingData, TimeSplit, RidgeForecastModel)
+    {
+        let data = try TrainingData(snapshot: snapshot, parameters: parameters)
+        let split = try TimeSplit(
+            start: data.start, end: data.end, stepMillis: data.stepMillis, trainFraction: parameters.trainFraction,
+            validationFraction: parameters.validationFraction)
+        return (data, split, try RidgeForecastModel.fit(data, split: split, parameters: parameters))
+    }
+
+    @Test func treesAreTriedForEveryTargetUpToHalfAnHourOnlyWithAWeekOfTraining() throws {
+        let (data, split, ridge) = try fit(Self.threeWeeks)
+        #expect(DeviationTreeTrainer.offered(split: split, dataStart: data.start, trees: 150))
+        // A window reaching back before the data: only the days with data count.
+        #expect(!DeviationTreeTrainer.offered(split: split, dataStart: split.train.upperBound - 6 * 86_400_000, trees: 150))
+        #expect(Set(ridge.treeTrials.keys) == Set(["speed_kmh|15", "speed_kmh|30", "flow_veh_h|15", "flow_veh_h|30"]), "up to 30 minutes")
+        for (key, trial) in ridge.treeTrials {
+            #expect(trial.trainingRows >= DeviationTreeTrainer.minimumValidationRows, "\(key)")
+            #expect(trial.validationRows >= DeviationTreeTrainer.minimumValidationRows, "\(key)")
+            #expect(trial.served == (trial.validationMAE < trial.ridgeValidationMAE * (1 - DeviationTreeTrainer.margin)), "\(key)")
+            #expect(trial.served == (ridge.trees[key] != nil), "\(key)")
+        }
+
+        // Eight days split into six of training: no week, no trees.
+        let (shortData, shortSplit, short) = try fit(SyntheticSnapshot.make(days: 8))
+        #expect(!DeviationTreeTrainer.offered(split: shortSplit, dataStart: shortData.start, trees: 150))
+        #expect(short.treeTrials.isEmpty && short.trees.isEmpty)
+
+        // Switched off.
+        let (_, _, ridgeOnly) = try fit(Self.threeWeeks, parameters: ModelParameters(deviationTrees: 0))
+        #expect(ridgeOnly.treeTrials.isEmpty)
+        #expect(throws: ForecastingError.self) { try ModelParameters(deviationTrees: 2_001).validate() }
+    }
+
+    /// Rows whose label is a step in the first column, which the trees fit and a ridge whose
+    /// errors are given does or does not beat.
+    static func stepSample(ridgeError: Double) -> DeviationTreeTrainer.Sample {
+        var sample = DeviationTreeTrainer.Sample()
+        for r in 0..<4_000 {
+            let x = Double((r * 7_919) % 1_000) / 1_000
+            let y = x > 0.5 ? 10.0 : -10.0
+            if r < 3_000 {
+                sample.trainingX += [x, Double(r % 3)]
+                sample.trainingY.append(y)
+            }
+            if r >= 2_000 {
+                sample.validationX += [x, Double(r % 3)]
+                sample.validationY.append(y)
+                sample.validationWeekend.append(r % 7 >= 5)
+                sample.ridgeValidationErrors.append(ridgeError)
+            }
+        }
+        return sample
+    }
+
+    @Test func treesAreServedOnlyWhereTheyValidateBetterThanTheRidgeByTheMargin() throws {
+        let trainer = DeviationTreeTrainer(designColumns: 1, neighborhoods: ["A", "B", "C"], trees: 100)
+        let beaten = try #require(try trainer.fit(Self.stepSample(ridgeError: 5)))
+        #expect(beaten.evidence.served && beaten.trees != nil)
+        #expect(beaten.evidence.validationMAE < 1 && beaten.evidence.ridgeValidationMAE == 5)
+        #expect(beaten.evidence.trainingRows == 3_000 && beaten.evidence.validationRows == 2_000)
+
+        // The same trees against a ridge that is already better: tried, recorded, not served.
+        let better = try #require(try trainer.fit(Self.stepSample(ridgeError: beaten.evidence.validationMAE * 0.99)))
+        #expect(!better.evidence.served && better.trees == nil)
+
+        // Too few rows to tell.
+        var thin = Self.stepSample(ridgeError: 5)
+        thin.validationX = Array(thin.validationX.prefix(2 * 500))
+        thin.validationY = Array(thin.validationY.prefix(500))
+        thin.validationWeekend = Array(thin.validationWeekend.prefix(500))
+        thin.ridgeValidationErrors = Array(thin.ridgeValidationErrors.prefix(500))
+        #expect(try trainer.fit(thin) == nil)
+    }
+
+    /// A model carrying trees answers with the recent level plus the trees' deviation over its
+    /// design row and the neighborhood, keeps doing so through its artifact, and a damaged or
+    /// misplaced set of trees is refused when read.
+    @Test func servedTreesAnswerFromTheDesignRowAndSurviveTheArtifact() throws {
+        let (data, split, ridge) = try fit(Self.threeWeeks, parameters: ModelParameters(deviationTrees: 0))
+        let columns = ridge.designColumns.count
+        let recentColumn = try #require(ridge.designColumns.firstIndex(of: "recent_level"))
+        var x: [Double] = []
+        var y: [Double] = []
+        for r in 0..<2_000 {
+            for c in 0...columns { x.append(Double((r * (c + 3)) % 97)) }
+            y.append(Double(r % 5) - 2)
+        }
+        let boosted = try BoostedTrees.fit(
+            x: x, y: y, columns: columns + 1, parameters: BoostedTrees.Parameters(trees: 20, depth: 3, loss: .absolute))
+        let evidence = DeviationTrees.Evidence(
+            validationMAE: 1, ridgeValidationMAE: 2, trainingRows: 2_000, validationRows: 2_000, served: true)
+        func carrying(_ trees: [String: DeviationTrees]) -> RidgeForecastModel {
+            RidgeForecastModel(
+                targets: ridge.targets, horizons: ridge.horizons, design: ridge.design, historicalAverage: ridge.historicalAverage,
+                solutions: ridge.solutions, selections: ridge.selections, fallbackSolutions: ridge.fallbackSolutions,
+                fallbackSelections: ridge.fallbackSelections, anchor: ridge.anchor, trees: trees)
+        }
+        let trees = DeviationTrees(trees: boosted, neighborhoods: data.neighborhoods, evidence: evidence)
+        let model = carrying(["speed_kmh|15": trees])
+        let loaded = try RidgeForecastModel.load(artifact: model.artifact())
+        #expect(try loaded.artifact() == model.artifact())
+        #expect(loaded.servesTrees(target: .speed, horizonMinutes: 15) && !loaded.servesTrees(target: .speed, horizonMinutes: 30))
+        var differ = 0
+        for example in data.examples(in: split.test, target: .speed, horizonMinutes: 15).prefix(200) {
+            let input = data.input(example.row)
+            let design = try #require(loaded.designRow(input, target: .speed, horizonMinutes: 15))
+            let row = design.row + [trees.neighborhoodColumn(input.neighborhood)]
+            let expected = row.withUnsafeBufferPointer { design.row[recentColumn] + boosted.predict($0) }
+            #expect(loaded.predict(input, target: .speed, horizonMinutes: 15) == expected)
+            if expected != ridge.predict(input, target: .speed, horizonMinutes: 15) { differ += 1 }
+            // Other horizons are still the ridge's.
+            #expect(loaded.predict(input, target: .speed, horizonMinutes: 30) == ridge.predict(input, target: .speed, horizonMinutes: 30))
+        }
+        #expect(differ > 100)
+        #expect(trees.neighborhoodColumn("Nowhere").isNaN)
+
+        // Trees that read another design, or answer a horizon the model does not have, are refused.
+        let narrow = try BoostedTrees.fit(
+            x: Array(x.prefix(2_000 * 2)), y: y, columns: 2, parameters: BoostedTrees.Parameters(trees: 5, depth: 2))
+        let misread = DeviationTrees(trees: narrow, neighborhoods: data.neighborhoods, evidence: evidence)
+        #expect(throws: ForecastingError.self) { try RidgeForecastModel.load(artifact: carrying(["speed_kmh|15": misread]).artifact()) }
+        #expect(throws: ForecastingError.self) { try RidgeForecastModel.load(artifact: carrying(["speed_kmh|45": trees]).artifact()) }
+        // A baseline route still comes first.
+        let neighborhood = try #require(data.neighborhoods.first)
+        let routed = model.routingToBaselines([
+            BaselineRoute(target: .speed, horizon: 15, neighborhood: neighborhood, baseline: .historicalAverage)
+        ])
+        #expect(routed.trees.count == 1)
+        #expect(routed.servedBaseline(neighborhood: neighborhood, target: .speed, horizonMinutes: 15) == .historicalAverage)
+    }
+}
