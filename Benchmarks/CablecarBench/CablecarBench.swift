@@ -1,4 +1,5 @@
 import ArgumentParser
+import CablecarForecasting
 import CablecarNumerics
 import CablecarSimulation
 import Foundation
@@ -111,6 +112,8 @@ struct ForecastQualityBench: AsyncParsableCommand {
     @Option(help: "The design trees' loss: squared or absolute.") var designTreeLoss = "absolute"
     @Option(help: "The design trees' depth.") var designTreeDepth = 6
     @Option(help: "Fitting rows for the design trees at most (every k-th row).") var designTreeRows = 200_000
+    @Option(help: "Boosted trees per target and horizon the trainer fits beside the ridge (CABLECAR_TRAINER_TREES; 0: the ridge alone).")
+    var trees = ModelParameters().treeCount
 
     func run() async throws {
         guard let first = LocalDate(start) else { throw ValidationError("--start must be YYYY-MM-DD") }
@@ -124,6 +127,7 @@ struct ForecastQualityBench: AsyncParsableCommand {
         guard (0...2_000).contains(designTrees), (1...12).contains(designTreeDepth), (1_000...5_000_000).contains(designTreeRows) else {
             throw ValidationError("--design-trees must be 0...2000, --design-tree-depth 1...12 and --design-tree-rows 1000...5000000")
         }
+        guard (0...2_000).contains(trees) else { throw ValidationError("--trees must be 0...2000") }
         if residualTrees > 0 {
             try await ResidualTrees.run(
                 days: days, start: first, seed: seed, speedNoise: speedNoise, flowNoise: flowNoise, trees: residualTrees)
@@ -135,7 +139,7 @@ struct ForecastQualityBench: AsyncParsableCommand {
             designExport: exportDesign.map { URL(fileURLWithPath: $0) },
             designTrees: designTrees > 0
                 ? BoostedTrees.Parameters(trees: designTrees, depth: designTreeDepth, learningRate: 0.1, loss: loss) : nil,
-            designTreeRows: designTreeRows
+            designTreeRows: designTreeRows, trainerTrees: trees
         )
         .run()
     }

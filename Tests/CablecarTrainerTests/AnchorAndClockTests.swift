@@ -89,9 +89,10 @@ import Testing
 
     /// Flow in the synthetic city is a day-type profile plus a little noise: an hour ahead the
     /// profile is the place to shrink to, and the cells that chose it forecast near it (within the
-    /// noise of the profile's estimate), whatever the recent level.
+    /// noise of the profile's estimate), whatever the recent level. The ridge alone: trees
+    /// mixed in an hour ahead forecast a deviation from the recent level.
     @Test func cellsAnHourAheadCanAnchorOnTheDayTypeProfile() throws {
-        let (data, ridge) = try Self.fit(SyntheticSnapshot.make(days: 14), ModelParameters(penaltyGrid: [1e12]))
+        let (data, ridge) = try Self.fit(SyntheticSnapshot.make(days: 14), ModelParameters(penaltyGrid: [1e12], deviationTrees: 0))
         let anchored = ridge.selections.filter { $0.key.hasPrefix("flow_veh_h|60|") && $0.value.anchor == .profile }
         #expect(!anchored.isEmpty, "anchors: \(ridge.selections.mapValues { $0.anchor?.rawValue ?? "-" })")
         let table = try #require(ridge.historicalAverageTable(.flow))

@@ -79,8 +79,11 @@ import Testing
                 let after = try #require(report.errors(.candidate, .speed, horizon, neighborhood: "Gamma")?.mae)
                 let last = try #require(report.errors(.persistence, .speed, horizon, neighborhood: "Gamma")?.mae)
                 if before > last * 1.05 {
+                    // Recovered: as good as persistence (within the gates' margin) and clearly
+                    // better than before.
                     recovered += 1
-                    #expect(after < before * 0.6, "Gamma h\(horizon): \(after) against \(before) before the retraining")
+                    #expect(after < last * 1.05, "Gamma h\(horizon): \(after) against persistence \(last)")
+                    #expect(after < before * 0.8, "Gamma h\(horizon): \(after) against \(before) before the retraining")
                 } else {
                     #expect(after < before * 1.05, "Gamma h\(horizon): \(after) against \(before) before the retraining")
                 }

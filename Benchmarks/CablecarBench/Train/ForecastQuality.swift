@@ -29,6 +29,8 @@ struct ForecastQuality {
     /// Boosted trees fitted on the ridge's design rows (nil: not fitted), and how many rows at most.
     var designTrees: BoostedTrees.Parameters?
     var designTreeRows = 200_000
+    /// The trainer's trees per target and horizon (`ModelParameters.deviationTrees`).
+    var trainerTrees = ModelParameters().treeCount
 
     func run() async throws {
         let total = Date()
@@ -40,7 +42,7 @@ struct ForecastQuality {
         let first = observed.traffic.map(\.eventTime).min() ?? 0
         let last = observed.traffic.map(\.eventTime).max() ?? 0
         let snapshot = try await source.snapshot(SnapshotRequest(start: first, end: last))
-        let parameters = ModelParameters(timeZone: city.timeZone)
+        let parameters = ModelParameters(timeZone: city.timeZone, deviationTrees: trainerTrees)
         var clock = Date()
         let fitted = try FittedModels.fit(snapshot: snapshot, parameters: parameters)
         let fitSeconds = Date().timeIntervalSince(clock)
@@ -54,10 +56,11 @@ struct ForecastQuality {
                 + "judged \(fmt(Date().timeIntervalSince(clock))) s; test \(describe(fitted.split.test, zone))")
         print("gates: \(judgement.verdict.summary)")
         for (key, trial) in fitted.ridge.treeTrials.sorted(by: { $0.key < $1.key }) {
+            let mixture = trial.weight.map { " (\(fmt($0 * 100)) % trees: \(fmt(trial.servedValidationMAE ?? .nan)))" } ?? ""
             print(
-                "trees \(key): validation MAE \(fmt(trial.validationMAE)) against the ridge's \(fmt(trial.ridgeValidationMAE)) "
-                    + "(\(trial.trainingRows) training, \(trial.validationRows) validation rows): \(trial.served ? "served" : "not served")"
-            )
+                "trees \(key): validation MAE \(fmt(trial.validationMAE))\(mixture) against the ridge's "
+                    + "\(fmt(trial.ridgeValidationMAE)) (\(trial.trainingRows) training, \(trial.validationRows) validation rows): "
+                    + (trial.served ? "served" : "not served"))
         }
         print("artifact: \(try judgement.model.artifact().count) bytes")
         if !judgement.routes.isEmpty { print("routes: \(judgement.routes.map(\.description).joined(separator: ", "))") }

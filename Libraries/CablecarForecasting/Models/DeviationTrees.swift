@@ -20,15 +20,27 @@ public struct DeviationTrees: Codable, Sendable, Equatable {
         public var ridgeValidationMAE: Double
         public var trainingRows: Int
         public var validationRows: Int
-        /// Whether the trees validated better by `DeviationTreeTrainer.margin` and are served.
+        /// Whether the served forecast validated better than the ridge by
+        /// `DeviationTreeTrainer.margin`, so the trees are served.
         public var served: Bool
+        /// The trees' share of the served forecast, the rest the ridge's
+        /// (`DeviationTreeTrainer.weights`); absent (the trees alone) in artifacts from before
+        /// the share was chosen.
+        public var weight: Double?
+        /// The validation MAE of that mixture.
+        public var servedValidationMAE: Double?
 
-        public init(validationMAE: Double, ridgeValidationMAE: Double, trainingRows: Int, validationRows: Int, served: Bool) {
+        public init(
+            validationMAE: Double, ridgeValidationMAE: Double, trainingRows: Int, validationRows: Int, served: Bool,
+            weight: Double? = nil, servedValidationMAE: Double? = nil
+        ) {
             self.validationMAE = validationMAE
             self.ridgeValidationMAE = ridgeValidationMAE
             self.trainingRows = trainingRows
             self.validationRows = validationRows
             self.served = served
+            self.weight = weight
+            self.servedValidationMAE = servedValidationMAE
         }
 
         enum CodingKeys: String, CodingKey {
@@ -36,7 +48,8 @@ public struct DeviationTrees: Codable, Sendable, Equatable {
             case ridgeValidationMAE = "ridge_validation_mae"
             case trainingRows = "training_rows"
             case validationRows = "validation_rows"
-            case served
+            case served, weight
+            case servedValidationMAE = "served_validation_mae"
         }
     }
 
@@ -76,6 +89,9 @@ public struct DeviationTrees: Codable, Sendable, Equatable {
     /// values followed by the neighborhood's column.
     func deviation(_ row: UnsafeBufferPointer<Double>) -> Double { trees.predict(row) }
 
+    /// The trees' share of the served forecast; the ridge's solution answers the rest.
+    public var weight: Double { evidence.weight ?? 1 }
+
     /// Refuses trees that do not read the design they are served with (one more column for the
     /// neighborhood) or that `BoostedTrees.validate` refuses.
     func validate(designColumns: Int) throws {
@@ -90,6 +106,9 @@ public struct DeviationTrees: Codable, Sendable, Equatable {
             throw ForecastingError.invalidArtifact(
                 "deviation trees read \(trees.featureCount) columns for a design of \(designColumns) plus the neighborhood, "
                     + "or have no neighborhoods or evidence")
+        }
+        guard weight > 0, weight <= 1 else {
+            throw ForecastingError.invalidArtifact("deviation trees have a share of \(weight) of the forecast, not in (0, 1]")
         }
     }
 }

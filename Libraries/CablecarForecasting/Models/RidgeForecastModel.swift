@@ -194,7 +194,10 @@ public struct RidgeForecastModel: ForecastModel {
                 guard let pointer = row.baseAddress else { return regression.recent }
                 regression.fill(pointer, design)
                 row[columns] = trees.neighborhoodColumn(regression.input.neighborhood)
-                return regression.recent + trees.deviation(UnsafeBufferPointer(row))
+                let fromTrees = regression.recent + trees.deviation(UnsafeBufferPointer(row))
+                guard trees.weight < 1 else { return fromTrees }
+                let fromRidge = regression.base + regression.solution.predict(UnsafeBufferPointer(rebasing: row[0..<columns]))
+                return trees.weight * fromTrees + (1 - trees.weight) * fromRidge
             }
         }
     }

@@ -231,7 +231,7 @@ struct RidgeTrainer {
                 sample.validationX.append(neighborhood)
                 sample.validationY.append(matrix.y[r])
                 sample.validationWeekend.append(weekend[r])
-                sample.ridgeValidationErrors.append(abs(ridgeResiduals[r]))
+                sample.ridgeValidationResiduals.append(ridgeResiduals[r])
             }
         }
         return sample

@@ -66,7 +66,7 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public static let deviationTrees = ConfigurationVariable(
         "CABLECAR_TRAINER_TREES", default: "150", expected: "trees, 0 to 2000",
         summary:
-            "Boosted trees per target and horizon fitted beside the ridge when the training period holds a week; served where they beat the ridge on validation by 2 % (0: the ridge alone)."
+            "Boosted trees per target and horizon fitted beside the ridge when the training period holds a week; mixed with the ridge (their share 25 to 100 %) where the mixture beats the ridge on validation by 2 % times that share (0: the ridge alone)."
     )
     public static let alertWindowDays = ConfigurationVariable(
         "CABLECAR_TRAINER_ALERT_WINDOW_DAYS", default: "28", expected: "days, 2 to 366",

@@ -114,6 +114,8 @@ public struct TrainingJob: Sendable {
             metrics.append(("\(name).validation_mae", trial.validationMAE))
             metrics.append(("\(name).ridge_validation_mae", trial.ridgeValidationMAE))
             metrics.append(("\(name).served", trial.served ? 1 : 0))
+            if let weight = trial.weight { metrics.append(("\(name).weight", weight)) }
+            if let mae = trial.servedValidationMAE { metrics.append(("\(name).served_validation_mae", mae)) }
         }
         try await registry.logMetrics(runID: runID, metrics)
 
@@ -165,7 +167,7 @@ public struct TrainingJob: Sendable {
             metadata: [
                 "request_id": "\(request.requestID)", "run_id": "\(runID)", "version": "\(version)",
                 "decision": "\(decision)", "seconds": "\(seconds)", "gates": "\(verdict.summary)",
-                "trees": "\(fitted.ridge.trees.keys.sorted().joined(separator: ","))",
+                "trees": "\(treeShares(fitted.ridge).joined(separator: ", "))",
                 "split": "\(fitted.split)",
             ])
         return TrainingOutcome(
@@ -228,10 +230,18 @@ public struct TrainingJob: Sendable {
         }
     }
 
-    /// Where trees answer in place of the ridge, for the version's description.
+    /// Where trees answer with the ridge, for the version's description.
     private func treesServed(_ model: RidgeForecastModel) -> String {
-        let keys = model.trees.keys.sorted()
-        return keys.isEmpty ? "" : " with trees for " + keys.map { $0.replacingOccurrences(of: "|", with: " h") }.joined(separator: ", ")
+        let shares = treeShares(model)
+        return shares.isEmpty ? "" : " with trees for " + shares.joined(separator: ", ")
+    }
+
+    /// Each target and horizon the trees answer, with their share of the forecast
+    /// ("speed_kmh h15 75 %").
+    private func treeShares(_ model: RidgeForecastModel) -> [String] {
+        model.trees.sorted { $0.key < $1.key }.map { key, trees in
+            key.replacingOccurrences(of: "|", with: " h") + " \(Int((trees.weight * 100).rounded())) %"
+        }
     }
 
     private func params(_ request: TrainingRequest, _ parameters: ModelParameters) -> [String: String] {
