@@ -226,6 +226,7 @@ let package = Package(
                 "CablecarFeatures",
                 "CablecarForecasting",
                 "CablecarKafka",
+                "CablecarNumerics",
                 "CablecarPostgres",
                 "CablecarRegistry", "CablecarRegistryAPI", "CablecarRegistryHTTP",
                 "CablecarService",

@@ -114,6 +114,25 @@ struct BoostedTreesTests {
         #expect(prediction.isFinite)
     }
 
+    @Test func aCancelledFitStopsBeforeItsNextTree() throws {
+        let x = (0..<2_000).map { Double($0 % 97) }
+        let y = x.map { $0 > 50 ? 1.0 : -1.0 }
+        let cancellation = FitCancellation()
+        var grown = 0
+        #expect(throws: CancellationError.self) {
+            _ = try BoostedTrees.fit(
+                x: x, y: y, columns: 1, parameters: BoostedTrees.Parameters(trees: 50, depth: 2), cancellation: cancellation
+            ) { model in
+                grown = model.trees.count
+                if grown == 3 { cancellation.cancel() }
+            }
+        }
+        #expect(grown == 3)
+        #expect(throws: Never.self) {
+            try BoostedTrees.fit(x: x, y: y, columns: 1, parameters: BoostedTrees.Parameters(trees: 5, depth: 2), cancellation: FitCancellation())
+        }
+    }
+
     @Test func badInputIsRefused() {
         #expect(throws: NumericsError.self) { try BoostedTrees.fit(x: [1, 2], y: [1], columns: 3, parameters: .init()) }
         #expect(throws: NumericsError.self) { try BoostedTrees.fit(x: [1], y: [.nan], columns: 1, parameters: .init()) }

@@ -113,6 +113,23 @@ import Testing
         #expect(try trainer.fit(thin) == nil)
     }
 
+    /// A fit whose cancellation is set, before or while it runs (from another thread), stops with
+    /// `CancellationError`.
+    @Test func aCancelledFitStops() throws {
+        let data = try TrainingData(snapshot: Self.threeWeeks, parameters: ModelParameters())
+        let split = try TimeSplit(start: data.start, end: data.end, stepMillis: data.stepMillis, trainFraction: 0.7, validationFraction: 0.15)
+        let before = FitCancellation()
+        before.cancel()
+        #expect(throws: CancellationError.self) {
+            try RidgeForecastModel.fit(data, split: split, parameters: ModelParameters(), cancellation: before)
+        }
+        let during = FitCancellation()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { during.cancel() }
+        #expect(throws: CancellationError.self) {
+            try RidgeForecastModel.fit(data, split: split, parameters: ModelParameters(), cancellation: during)
+        }
+    }
+
     /// A model carrying trees answers with the recent level plus the trees' deviation over its
     /// design row and the neighborhood, keeps doing so through its artifact, and a damaged or
     /// misplaced set of trees is refused when read.

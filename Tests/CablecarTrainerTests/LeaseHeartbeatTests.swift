@@ -40,6 +40,40 @@ import Testing
         }
     }
 
+    /// A worker stopped (shutdown cancels its task) while fitting stops within a cell or a tree,
+    /// not after the whole fit, and hands the request back to the queue.
+    @Test func aWorkerStoppedMidFitHandsTheRequestBackPromptly() async throws {
+        try await TrainerHarness.with { original in
+            // The worker fits 2,000 trees per horizon; the same fit with the default 150, timed
+            // here on this machine now, is the yardstick: the worker's fit runs far longer.
+            var harness = original
+            let parameters = ModelParameters(
+                targets: [.speed], penaltyGrid: harness.configuration.penalties, timeZone: harness.configuration.timeZone)
+            let fitStarted = ContinuousClock.now
+            _ = try FittedModels.fit(snapshot: TrainerHarness.snapshot, parameters: parameters)
+            let yardstick = ContinuousClock.now - fitStarted
+            harness.configuration.deviationTrees = 2_000
+
+            try await harness.queue.enqueue(TrainerHarness.request("stopped"), source: "http")
+            let (reached, continuation) = AsyncStream<Void>.makeStream()
+            let registry = PausingRegistry(
+                inner: RegistryTrainingRegistry(store: harness.store), pause: nil, reached: continuation, signalsBeforeTheFit: true)
+            let worker = harness.worker("stopping", registry: registry)
+            let running = Task { try await worker.runNext() }
+            var iterator = reached.makeAsyncIterator()
+            _ = await iterator.next()
+            try await Task.sleep(for: yardstick / 2)
+            let cancelled = ContinuousClock.now
+            running.cancel()
+            await #expect(throws: CancellationError.self) { try await running.value }
+            let stoppedIn = ContinuousClock.now - cancelled
+            #expect(stoppedIn < yardstick / 2, "stopped \(stoppedIn) after the cancellation; a fit with 150 trees takes \(yardstick)")
+            let status = try #require(try await harness.queue.status("stopped"))
+            #expect(status.state == .queued, "handed back for the next worker")
+            #expect(try await harness.store.versions(modelName: "traffic-test").isEmpty)
+        }
+    }
+
     /// The request's lease expiry, in milliseconds since 1970.
     static func leaseExpiry(_ harness: TrainerHarness, _ requestID: String) async throws -> Int64 {
         try await harness.scalar(

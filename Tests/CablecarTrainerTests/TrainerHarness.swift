@@ -43,7 +43,7 @@ struct TrainerHarness: Sendable {
     let databaseConfiguration: DatabaseConfiguration
     let store: RegistryStore
     let queue: RequestQueue
-    let configuration: TrainerConfiguration
+    var configuration: TrainerConfiguration
 
     static let snapshot = SyntheticSnapshot.make(days: 14)
 

@@ -18,6 +18,9 @@ struct PausingRegistry: TrainingRegistry {
     let inner: RegistryTrainingRegistry
     var pause: Duration?
     let reached: AsyncStream<Void>.Continuation
+    /// Says so when the run's dataset is logged instead (the last call before the fit), and
+    /// pauses nowhere.
+    var signalsBeforeTheFit = false
 
     func startRun(experiment: String, name: String, tags: [String: String]) async throws -> String {
         try await inner.startRun(experiment: experiment, name: name, tags: tags)
@@ -28,6 +31,7 @@ struct PausingRegistry: TrainingRegistry {
     }
     func logDataset(runID: String, fingerprint: String, featureVersions: [String: Int], description: [String: String]) async throws {
         try await inner.logDataset(runID: runID, fingerprint: fingerprint, featureVersions: featureVersions, description: description)
+        if signalsBeforeTheFit { reached.yield() }
     }
     func logArtifact(runID: String, path: String, bytes: [UInt8]) async throws {
         try await inner.logArtifact(runID: runID, path: path, bytes: bytes)
@@ -35,6 +39,9 @@ struct PausingRegistry: TrainingRegistry {
     func finishRun(runID: String, failure: String?) async throws { try await inner.finishRun(runID: runID, failure: failure) }
     func productionModel(_ model: String) async throws -> (version: Int, artifact: [UInt8])? { try await inner.productionModel(model) }
     func registerCandidate(model: String, runID: String, artifact: [UInt8], sha256: String, description: String) async throws -> Int {
+        if signalsBeforeTheFit {
+            return try await inner.registerCandidate(model: model, runID: runID, artifact: artifact, sha256: sha256, description: description)
+        }
         reached.yield()
         guard let pause else {
             // Never returns, ignores cancellation: the process is gone.

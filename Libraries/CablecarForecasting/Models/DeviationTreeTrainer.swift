@@ -74,6 +74,7 @@ struct DeviationTreeTrainer {
     let designColumns: Int
     let neighborhoods: [String]
     let trees: Int
+    var cancellation: FitCancellation?
 
     /// The trees fitted on `sample`'s training rows and their evidence; trees nil when they do
     /// not validate better than the ridge by `margin`. nil when there are too few rows to tell.
@@ -83,7 +84,8 @@ struct DeviationTreeTrainer {
             sample.ridgeValidationResiduals.count == sample.validationY.count
         else { return nil }
         let model = try BoostedTrees.fit(
-            x: sample.trainingX, y: sample.trainingY, columns: columns, parameters: Self.parameters(trees: trees))
+            x: sample.trainingX, y: sample.trainingY, columns: columns, parameters: Self.parameters(trees: trees),
+            cancellation: cancellation)
         var weighted = Self.weights.map { _ in WeekWeightedErrors() }
         var ridgeErrors = WeekWeightedErrors()
         sample.validationX.withUnsafeBufferPointer { xs in

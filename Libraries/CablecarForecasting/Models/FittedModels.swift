@@ -1,4 +1,5 @@
 import CablecarDomain
+import CablecarNumerics
 
 /// The models one training run fits on a snapshot, with the data and periods they were fitted
 /// and are to be scored on: the ridge candidate and both baselines (the trainer's recipe, and
@@ -10,14 +11,18 @@ public struct FittedModels: Sendable {
     public var average: HistoricalAverageModel
     public var persistence: PersistenceModel
 
-    /// Splits the snapshot's time range by `parameters`' fractions and fits all three models.
-    public static func fit(snapshot: FeatureSnapshot, parameters: ModelParameters) throws -> FittedModels {
+    /// Splits the snapshot's time range by `parameters`' fractions and fits all three models;
+    /// stops with `CancellationError` soon after `cancellation` is set.
+    public static func fit(
+        snapshot: FeatureSnapshot, parameters: ModelParameters, cancellation: FitCancellation? = nil
+    ) throws -> FittedModels {
         let data = try TrainingData(snapshot: snapshot, parameters: parameters)
         let split = try TimeSplit(
             start: data.start, end: data.end, stepMillis: data.stepMillis, trainFraction: parameters.trainFraction,
             validationFraction: parameters.validationFraction)
         return FittedModels(
-            data: data, split: split, ridge: try RidgeForecastModel.fit(data, split: split, parameters: parameters),
+            data: data, split: split,
+            ridge: try RidgeForecastModel.fit(data, split: split, parameters: parameters, cancellation: cancellation),
             average: try HistoricalAverageModel.fit(data, split: split, parameters: parameters),
             persistence: try PersistenceModel.fit(data, split: split, parameters: parameters))
     }

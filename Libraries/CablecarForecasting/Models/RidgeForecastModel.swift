@@ -174,8 +174,15 @@ public struct RidgeForecastModel: ForecastModel {
     }
 
     public static func fit(_ data: TrainingData, split: TimeSplit, parameters: ModelParameters) throws -> Self {
-        let trainer = RidgeTrainer(data: data, split: split, parameters: parameters)
-        return try trainer.fit()
+        try fit(data, split: split, parameters: parameters, cancellation: nil)
+    }
+
+    /// Fits as above, stopping with `CancellationError` within a cell or a tree of `cancellation`
+    /// being set.
+    public static func fit(
+        _ data: TrainingData, split: TimeSplit, parameters: ModelParameters, cancellation: FitCancellation?
+    ) throws -> Self {
+        try RidgeTrainer(data: data, split: split, parameters: parameters, cancellation: cancellation).fit()
     }
 
     public func predict(_ input: ModelInput, target: ForecastTarget, horizonMinutes: Int) -> Double? {

@@ -57,6 +57,8 @@ struct RidgeTrainer {
     let data: TrainingData
     let split: TimeSplit
     let parameters: ModelParameters
+    /// Checked before every cell and every tree.
+    var cancellation: FitCancellation?
 
     func fit(inspect: ((RidgeDesignMatrix, RidgeSolution) -> Void)? = nil) throws -> RidgeForecastModel {
         try parameters.validate()
@@ -141,7 +143,8 @@ struct RidgeTrainer {
             }
         }
         let treeTrainer = DeviationTreeTrainer(
-            designColumns: design.columnCount, neighborhoods: data.neighborhoods, trees: parameters.treeCount)
+            designColumns: design.columnCount, neighborhoods: data.neighborhoods, trees: parameters.treeCount,
+            cancellation: cancellation)
         let treeSamples = families.map { samples[$0, default: DeviationTreeTrainer.Sample()] }
         let fittedTrees = Self.onEveryCore(count: treeSamples.count) { index in try treeTrainer.fit(treeSamples[index]) }
         var trees: [String: DeviationTrees] = [:]
@@ -193,6 +196,7 @@ struct RidgeTrainer {
     private func fit(
         _ cell: Cell, design: RidgeDesign, folds: [Range<EpochMillis>], inspect: ((RidgeDesignMatrix, RidgeSolution) -> Void)?
     ) throws -> (RidgeSolution, RidgeForecastModel.Selection, DeviationTreeTrainer.Sample?) {
+        try cancellation?.check()
         let examples = cell.training + cell.validation
         let accumulator = cell.context.accumulator
         let matrix = buildMatrix(

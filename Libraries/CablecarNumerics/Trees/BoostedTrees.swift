@@ -106,9 +106,10 @@ public struct BoostedTrees: Sendable, Codable, Equatable {
 
     /// Fits on `rows` rows of `x` (row-major, `columns` values per row, non-finite = missing)
     /// against `y`. `checkpoint` is called after every tree with the trees so far (validation
-    /// curves).
+    /// curves); `cancellation` is checked before every tree.
     public static func fit(
-        x: [Double], y: [Double], columns: Int, parameters: Parameters, checkpoint: ((BoostedTrees) -> Void)? = nil
+        x: [Double], y: [Double], columns: Int, parameters: Parameters, cancellation: FitCancellation? = nil,
+        checkpoint: ((BoostedTrees) -> Void)? = nil
     ) throws -> BoostedTrees {
         try parameters.validate()
         let n = y.count
@@ -123,6 +124,7 @@ public struct BoostedTrees: Sendable, Codable, Equatable {
         var gradient = Array(repeating: 0.0, count: n)
         var grower = TreeGrower(binning: binning, parameters: parameters)
         for _ in 0..<parameters.trees {
+            try cancellation?.check()
             for i in 0..<n { residual[i] = y[i] - prediction[i] }
             let absolute = parameters.loss == .absolute
             if absolute { for i in 0..<n { gradient[i] = residual[i] > 0 ? 1 : (residual[i] < 0 ? -1 : 0) } }

@@ -1,6 +1,7 @@
 import CablecarDomain
 import CablecarDrift
 import CablecarForecasting
+import CablecarNumerics
 import CablecarService
 import Foundation
 import Logging
@@ -87,7 +88,15 @@ public struct TrainingJob: Sendable {
             ])
 
         try Task.checkCancellation()
-        let fitted = try await OffThePool.run { try fit(snapshot: snapshot, parameters: parameters) }
+        // Cancellation (shutdown) stops the fit within a cell or a tree; the worker hands the
+        // request back.
+        let cancellation = FitCancellation()
+        let fitted = try await withTaskCancellationHandler {
+            try await OffThePool.run { try fit(snapshot: snapshot, parameters: parameters, cancellation: cancellation) }
+        } onCancel: {
+            cancellation.cancel()
+        }
+        try Task.checkCancellation()
         let production = try await productionModel()
         let judgement = try await OffThePool.run {
             CandidateJudgement.judge(
@@ -208,9 +217,11 @@ public struct TrainingJob: Sendable {
         return clamped
     }
 
-    func fit(snapshot: FeatureSnapshot, parameters: ModelParameters) throws -> FittedModels {
+    func fit(snapshot: FeatureSnapshot, parameters: ModelParameters, cancellation: FitCancellation) throws -> FittedModels {
         do {
-            return try FittedModels.fit(snapshot: snapshot, parameters: parameters)
+            return try FittedModels.fit(snapshot: snapshot, parameters: parameters, cancellation: cancellation)
+        } catch let cancelled as CancellationError {
+            throw cancelled
         } catch {
             throw TrainingFailure.trainingFailed("\(error)")
         }

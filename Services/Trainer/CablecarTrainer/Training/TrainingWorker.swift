@@ -110,8 +110,21 @@ public final class TrainingWorker: Service, Sendable {
             // attempt counts, this one's is dropped unrecorded.
             logger.warning("Training abandoned", metadata: ["request_id": "\(request.requestID)", "reason": "\(lost)"])
         } catch is CancellationError {
-            // Shutting down mid-run: hand the request back for the next worker.
-            try? await queue.release(request.requestID, worker: workerID)
+            // Shutting down mid-run: hand the request back for the next worker. In a task of its
+            // own, which the shutdown has not cancelled: a query from the cancelled task is
+            // refused, and the request would then wait out its lease.
+            let (queue, workerID, logger) = (self.queue, self.workerID, self.logger)
+            await Task {
+                do {
+                    try await withTimeLimit(.seconds(10), "handing request \(request.requestID) back") {
+                        try await queue.release(request.requestID, worker: workerID)
+                    }
+                } catch {
+                    logger.warning(
+                        "Training request not handed back; its lease runs out instead",
+                        metadata: ["request_id": "\(request.requestID)", "error": "\(error)"])
+                }
+            }.value
             throw CancellationError()
         } catch {
             let reason = (error as? TrainingFailure)?.description ?? "\(error)"
