@@ -129,7 +129,8 @@ struct BoostedTreesTests {
         }
         #expect(grown == 3)
         #expect(throws: Never.self) {
-            try BoostedTrees.fit(x: x, y: y, columns: 1, parameters: BoostedTrees.Parameters(trees: 5, depth: 2), cancellation: FitCancellation())
+            try BoostedTrees.fit(
+                x: x, y: y, columns: 1, parameters: BoostedTrees.Parameters(trees: 5, depth: 2), cancellation: FitCancellation())
         }
     }
 

@@ -117,7 +117,8 @@ import Testing
     /// `CancellationError`.
     @Test func aCancelledFitStops() throws {
         let data = try TrainingData(snapshot: Self.threeWeeks, parameters: ModelParameters())
-        let split = try TimeSplit(start: data.start, end: data.end, stepMillis: data.stepMillis, trainFraction: 0.7, validationFraction: 0.15)
+        let split = try TimeSplit(
+            start: data.start, end: data.end, stepMillis: data.stepMillis, trainFraction: 0.7, validationFraction: 0.15)
         let before = FitCancellation()
         before.cancel()
         #expect(throws: CancellationError.self) {

@@ -40,7 +40,8 @@ struct PausingRegistry: TrainingRegistry {
     func productionModel(_ model: String) async throws -> (version: Int, artifact: [UInt8])? { try await inner.productionModel(model) }
     func registerCandidate(model: String, runID: String, artifact: [UInt8], sha256: String, description: String) async throws -> Int {
         if signalsBeforeTheFit {
-            return try await inner.registerCandidate(model: model, runID: runID, artifact: artifact, sha256: sha256, description: description)
+            return try await inner.registerCandidate(
+                model: model, runID: runID, artifact: artifact, sha256: sha256, description: description)
         }
         reached.yield()
         guard let pause else {
