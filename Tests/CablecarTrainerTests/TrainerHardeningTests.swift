@@ -20,7 +20,7 @@ import Testing
     @Test func theTrainAPIRefusesHostileNumbersAndTextWithA400InTheOneErrorShape() async throws {
         try await TrainerHarness.with { harness in
             let router = Router()
-            TrainerRoutes.add(to: router, queue: harness.queue, bodyLimit: 65536, logger: TestStack.logger)
+            TrainerRoutes.add(to: router, queue: harness.queue, bodyLimit: 65536, maxQueued: 100, logger: TestStack.logger)
             let app = Application(router: router)
             let long = String(repeating: "r", count: 201)
             let bodies = [
@@ -60,6 +60,37 @@ import Testing
                 }
             }
             #expect(try await harness.scalar("SELECT count(*) FROM trainer_requests") == 0)
+        }
+    }
+
+    /// A client queueing faster than training runs is told to come back once the queue holds
+    /// `maxQueued` waiting requests; a known request is still answered, and room comes back
+    /// as requests are claimed.
+    @Test func aFullQueueAnswers429UntilRequestsAreClaimed() async throws {
+        try await TrainerHarness.with { harness in
+            let router = Router()
+            TrainerRoutes.add(to: router, queue: harness.queue, bodyLimit: 65536, maxQueued: 3, logger: TestStack.logger)
+            let app = Application(router: router)
+            @Sendable func body(_ id: String) -> ByteBuffer {
+                ByteBuffer(string: #"{"request_id": "\#(id)", "start": 1740960000000, "end": 1741564800000}"#)
+            }
+            try await app.test(.router) { client in
+                for id in ["q1", "q2", "q3"] {
+                    try await client.execute(uri: "/api/v1/train", method: .post, body: body(id)) { response in
+                        #expect(response.status == .accepted, "\(id)")
+                    }
+                }
+                try await client.execute(uri: "/api/v1/train", method: .post, body: body("q4")) { response in
+                    #expect(response.status == .tooManyRequests)
+                    let shape = try JSONDecoder().decode(Shape.self, from: Data(buffer: response.body))
+                    #expect(shape.code == "queue_full" && shape.error.contains("CABLECAR_TRAINER_MAX_QUEUED"), "\(shape.error)")
+                }
+                _ = try await harness.queue.claim(worker: "w", leaseSeconds: 60, maxAttempts: 3)
+                try await client.execute(uri: "/api/v1/train", method: .post, body: body("q4")) { response in
+                    #expect(response.status == .accepted)
+                }
+            }
+            #expect(try await harness.scalar("SELECT count(*) FROM trainer_requests") == 4)
         }
     }
 

@@ -56,7 +56,7 @@ public enum TrainerService {
             let worker = TrainingWorker(
                 queue: queue, job: job, configuration: trainer, watch: context.databaseWatch,
                 logger: context.logger, startup: startup)
-            TrainerRoutes.add(to: router, queue: queue, bodyLimit: trainer.bodyLimit, logger: context.logger)
+            TrainerRoutes.add(to: router, queue: queue, bodyLimit: trainer.bodyLimit, maxQueued: trainer.maxQueued, logger: context.logger)
             return [registry.relay, intake, worker]
         })
 }

@@ -79,11 +79,16 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public static let bodyLimit = ConfigurationVariable(
         "CABLECAR_TRAINER_BODY_LIMIT", default: "65536", expected: "bytes, 256 to 1048576",
         summary: "Largest body POST /api/v1/train accepts; larger bodies get 413.")
+    public static let maxQueued = ConfigurationVariable(
+        "CABLECAR_TRAINER_MAX_QUEUED", default: "100", expected: "requests, 1 to 100000",
+        summary:
+            "POST /api/v1/train answers 429 while this many training requests wait in the queue (alerts' retrainings merge and are not limited)."
+    )
 
     public static let variables = [
         autoPromote, featuresURL, featuresPatienceSeconds, modelName, experiment, consumerGroup, topicPrefix, pollMillis,
         leaseSeconds, maxAttempts, productionMargin, neighborhoodMargin, baselineImprovement, maxBaselineShare,
-        productionEquityAlpha, penalties, deviationTrees, alertWindowDays, timeZone, bodyLimit,
+        productionEquityAlpha, penalties, deviationTrees, alertWindowDays, timeZone, bodyLimit, maxQueued,
     ]
 
     /// The local stack's feature store (the variable's default).
@@ -105,6 +110,7 @@ public struct TrainerConfiguration: Sendable, Equatable {
     public var alertWindowDays: Int
     public var timeZone: String
     public var bodyLimit: Int
+    public var maxQueued: Int
 
     public init(
         autoPromote: Bool = true, featuresURL: URL = TrainerConfiguration.defaultFeaturesURL, featuresPatienceSeconds: Int = 120,
@@ -113,7 +119,7 @@ public struct TrainerConfiguration: Sendable, Equatable {
         maxAttempts: Int = 3, gates: GateConfiguration = GateConfiguration(),
         penalties: [Double] = ModelParameters().penaltyGrid, deviationTrees: Int = ModelParameters.defaultDeviationTrees,
         alertWindowDays: Int = 28,
-        timeZone: String = "America/Los_Angeles", bodyLimit: Int = 65536
+        timeZone: String = "America/Los_Angeles", bodyLimit: Int = 65536, maxQueued: Int = 100
     ) {
         self.timeZone = timeZone
         self.autoPromote = autoPromote
@@ -131,6 +137,7 @@ public struct TrainerConfiguration: Sendable, Equatable {
         self.deviationTrees = deviationTrees
         self.alertWindowDays = alertWindowDays
         self.bodyLimit = bodyLimit
+        self.maxQueued = maxQueued
     }
 
     public init(environment: EnvironmentReader) throws {
@@ -169,6 +176,7 @@ public struct TrainerConfiguration: Sendable, Equatable {
             return text
         }
         bodyLimit = try environment.int(Self.bodyLimit, in: 256...1_048_576)
+        maxQueued = try environment.int(Self.maxQueued, in: 1...100_000)
     }
 
     public func name(of topic: Topic) -> String { topicPrefix + topic.rawValue }

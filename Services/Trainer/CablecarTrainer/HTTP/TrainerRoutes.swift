@@ -39,7 +39,7 @@ public enum TrainerRoutes {
     }
 
     public static func add<Context: RequestContext>(
-        to router: Router<Context>, queue: RequestQueue, bodyLimit: Int, logger: Logger
+        to router: Router<Context>, queue: RequestQueue, bodyLimit: Int, maxQueued: Int, logger: Logger
     ) {
         OpenAPIRoute.add(to: router, document: OpenAPIRoute.document(in: .module))
         router.post("/api/v1/train") { request, _ in
@@ -52,8 +52,20 @@ public enum TrainerRoutes {
             let inserted: Bool
             let state: String
             do {
+                // A client that queues faster than training runs would otherwise fill the queue
+                // for days; it is told to come back instead (approximately: two requests may
+                // both see room for one).
+                let queued = try await queue.queuedCount()
+                guard queued < maxQueued else {
+                    throw ServiceError(
+                        .tooManyRequests, code: "queue_full",
+                        "\(queued) training requests are waiting (CABLECAR_TRAINER_MAX_QUEUED is \(maxQueued)); "
+                            + "retry when some have run (GET /api/v1/train/{id} shows their state)")
+                }
                 inserted = try await queue.enqueue(trainingRequest, source: "http")
                 state = try await queue.status(trainingRequest.requestID)?.state.rawValue ?? "queued"
+            } catch let refusal as ServiceError {
+                throw refusal
             } catch {
                 throw databaseFailure(error, logger: logger)
             }

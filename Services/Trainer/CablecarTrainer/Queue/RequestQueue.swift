@@ -39,6 +39,14 @@ public struct RequestQueue: Sendable {
         return inserted
     }
 
+    /// How many requests wait to be claimed.
+    public func queuedCount() async throws -> Int {
+        let rows = try await database.query("SELECT count(*)::bigint FROM trainer_requests WHERE status = 'queued'", logger: logger)
+        var count: Int64 = 0
+        for try await value in rows.decode(Int64.self) { count = value }
+        return Int(count)
+    }
+
     /// What became of an alert's retraining request.
     public enum AlertEnqueueOutcome: Sendable, Equatable {
         /// Queued as a retraining of its own.
