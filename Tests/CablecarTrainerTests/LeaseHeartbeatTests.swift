@@ -71,6 +71,9 @@ import Testing
             let status = try #require(try await harness.queue.status("stopped"))
             #expect(status.state == .queued, "handed back for the next worker")
             #expect(try await harness.store.versions(modelName: "traffic-test").isEmpty)
+            let runID = try #require(status.runID)
+            let run = try #require(try await harness.store.run(id: runID))
+            #expect(run.status == .failed && run.failureReason?.hasPrefix("stopped mid-run") == true, "\(run)")
         }
     }
 

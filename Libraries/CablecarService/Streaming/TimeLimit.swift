@@ -48,6 +48,15 @@ public func withTimeLimit<T: Sendable>(
     }
 }
 
+/// Runs `operation` within `limit` in a task of its own, which the caller's cancellation does not
+/// reach: the last words of a task being cancelled (handing a claimed request back, closing its
+/// run), whose database calls the cancelled task itself would have refused.
+public func withoutCancellation<T: Sendable>(
+    within limit: Duration, _ what: String, _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await Task { try await withTimeLimit(limit, what, operation) }.value
+}
+
 /// Resumes a continuation with the first of several outcomes; later ones are dropped.
 private final class FirstOutcome<T: Sendable>: Sendable {
     private let continuation: Mutex<CheckedContinuation<T, any Error>?>

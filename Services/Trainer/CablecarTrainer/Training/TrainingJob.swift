@@ -54,6 +54,20 @@ public struct TrainingJob: Sendable {
         do {
             let outcome = try await train(request, runID: runID, parameters: parameters)
             return outcome
+        } catch let cancelled as CancellationError {
+            // Shutting down mid-run: the run is closed as stopped (the worker hands the request
+            // back; the next attempt opens a run of its own).
+            let registry = self.registry
+            do {
+                try await withoutCancellation(within: .seconds(10), "closing run \(runID)") {
+                    try await registry.finishRun(
+                        runID: runID, failure: "stopped mid-run: the trainer shut down; the request went back to the queue")
+                }
+            } catch {
+                logger.warning(
+                    "Stopped run not closed; the next attempt closes it", metadata: ["run_id": "\(runID)", "error": "\(error)"])
+            }
+            throw cancelled
         } catch {
             let reason = (error as? TrainingFailure)?.description ?? "\(error)"
             do {

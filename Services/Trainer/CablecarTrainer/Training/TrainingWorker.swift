@@ -110,21 +110,18 @@ public final class TrainingWorker: Service, Sendable {
             // attempt counts, this one's is dropped unrecorded.
             logger.warning("Training abandoned", metadata: ["request_id": "\(request.requestID)", "reason": "\(lost)"])
         } catch is CancellationError {
-            // Shutting down mid-run: hand the request back for the next worker. In a task of its
-            // own, which the shutdown has not cancelled: a query from the cancelled task is
-            // refused, and the request would then wait out its lease.
-            let (queue, workerID, logger) = (self.queue, self.workerID, self.logger)
-            await Task {
-                do {
-                    try await withTimeLimit(.seconds(10), "handing request \(request.requestID) back") {
-                        try await queue.release(request.requestID, worker: workerID)
-                    }
-                } catch {
-                    logger.warning(
-                        "Training request not handed back; its lease runs out instead",
-                        metadata: ["request_id": "\(request.requestID)", "error": "\(error)"])
+            // Shutting down mid-run: hand the request back for the next worker (a query from the
+            // cancelled task would be refused, and the request would wait out its lease).
+            let (queue, workerID) = (self.queue, self.workerID)
+            do {
+                try await withoutCancellation(within: .seconds(10), "handing request \(request.requestID) back") {
+                    try await queue.release(request.requestID, worker: workerID)
                 }
-            }.value
+            } catch {
+                logger.warning(
+                    "Training request not handed back; its lease runs out instead",
+                    metadata: ["request_id": "\(request.requestID)", "error": "\(error)"])
+            }
             throw CancellationError()
         } catch {
             let reason = (error as? TrainingFailure)?.description ?? "\(error)"
