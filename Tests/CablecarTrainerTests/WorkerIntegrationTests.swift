@@ -21,6 +21,8 @@ struct PausingRegistry: TrainingRegistry {
     /// Says so when the run's dataset is logged instead (the last call before the fit), and
     /// pauses nowhere.
     var signalsBeforeTheFit = false
+    /// Told when a run is closed (the first call after a stopped fit).
+    var runClosed: AsyncStream<ContinuousClock.Instant>.Continuation?
 
     func startRun(experiment: String, name: String, tags: [String: String]) async throws -> String {
         try await inner.startRun(experiment: experiment, name: name, tags: tags)
@@ -36,7 +38,10 @@ struct PausingRegistry: TrainingRegistry {
     func logArtifact(runID: String, path: String, bytes: [UInt8]) async throws {
         try await inner.logArtifact(runID: runID, path: path, bytes: bytes)
     }
-    func finishRun(runID: String, failure: String?) async throws { try await inner.finishRun(runID: runID, failure: failure) }
+    func finishRun(runID: String, failure: String?) async throws {
+        runClosed?.yield(ContinuousClock.now)
+        try await inner.finishRun(runID: runID, failure: failure)
+    }
     func productionModel(_ model: String) async throws -> (version: Int, artifact: [UInt8])? { try await inner.productionModel(model) }
     func registerCandidate(model: String, runID: String, artifact: [UInt8], sha256: String, description: String) async throws -> Int {
         if signalsBeforeTheFit {
