@@ -124,8 +124,14 @@ import Testing
         #expect(throws: CancellationError.self) {
             try RidgeForecastModel.fit(data, split: split, parameters: ModelParameters(), cancellation: before)
         }
+        // Cancelled halfway through the time an uncancelled fit takes (a fixed delay outlived the
+        // whole fit once the trees got faster).
+        let whole = try ContinuousClock().measure {
+            _ = try RidgeForecastModel.fit(data, split: split, parameters: ModelParameters(), cancellation: FitCancellation())
+        }
         let during = FitCancellation()
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { during.cancel() }
+        let half = Double(whole.components.seconds) / 2 + Double(whole.components.attoseconds) / 2e18
+        DispatchQueue.global().asyncAfter(deadline: .now() + half) { during.cancel() }
         #expect(throws: CancellationError.self) {
             try RidgeForecastModel.fit(data, split: split, parameters: ModelParameters(), cancellation: during)
         }
