@@ -21,6 +21,8 @@ public enum ForecastService {
         defaultHTTPPort: defaultHTTPPort,
         variables: ForecastConfiguration.variables,
         migrations: MigrationScope(owns: [], uses: ["registry"]),
+        // Forecasts answer from the model in memory and the feature store (with its own timeout).
+        routesUseDatabase: false,
         configure: { environment in try ForecastConfiguration(environment: environment) },
         topics: { common in
             // The prefix is the service's own variable; topics get only the common part.

@@ -1,0 +1,94 @@
+import CablecarPostgres
+import Hummingbird
+import Logging
+import Metrics
+
+/// Answers 503 `database_unavailable` for a request whose route is still running while the
+/// database is down, instead of letting it wait: the connection pool keeps a query's lease waiting
+/// until the database is back or its circuit breaker trips a minute later, so during an outage a
+/// client otherwise got no answer at all within its own timeout.
+///
+/// A route that answers within `patience` costs nothing more. After that the database is asked on
+/// a connection of its own (a server that is down refuses at once; a busy pool cannot make a live
+/// one look down), every `interval`; `downAnswers` failed answers in a row cancel the route, which
+/// gives up its lease, and the client is told to retry. A slow route on a live database is never
+/// cut short.
+public struct DatabaseOutageMiddleware<Context: RequestContext>: RouterMiddleware {
+    let patience: Duration
+    let interval: Duration
+    let downAnswers: Int
+    let isUp: @Sendable () async -> Bool
+
+    private static var answeredUnavailable: Counter { Counter(label: "cablecar_http_database_outage_answers_total") }
+
+    public init(
+        patience: Duration = .seconds(2), interval: Duration = .seconds(1), downAnswers: Int = 2,
+        isUp: @escaping @Sendable () async -> Bool
+    ) {
+        self.patience = patience
+        self.interval = interval
+        self.downAnswers = max(1, downAnswers)
+        self.isUp = isUp
+    }
+
+    /// Asks `configuration`'s database with `SELECT 1` on a connection of its own, 2 s to answer.
+    public init(database configuration: DatabaseConfiguration, logger: Logger) {
+        self.init { await Self.answers(configuration, logger: logger) }
+    }
+
+    static func answers(_ configuration: DatabaseConfiguration, logger: Logger) async -> Bool {
+        let answered: Void? = try? await withTimeLimit(.seconds(2), "a database ping") {
+            try await Database.askOnOwnConnection(configuration, connectTimeout: .seconds(2), logger: logger)
+        }
+        return answered != nil
+    }
+
+    private enum Outcome: Sendable {
+        case answered(Response)
+        case databaseDown
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let outcome = try await withoutActuallyEscaping(next) { next in
+            let route = Handover(value: next)
+            return try await withThrowingTaskGroup(of: Outcome.self) { group in
+                group.addTask { .answered(try await route.value(request, context)) }
+                group.addTask { try await watchDatabase() }
+                defer { group.cancelAll() }
+                guard let first = try await group.next() else { throw CancellationError() }
+                return first
+            }
+        }
+        switch outcome {
+        case .answered(let response):
+            return response
+        case .databaseDown:
+            Self.answeredUnavailable.increment()
+            throw ServiceError(
+                .serviceUnavailable, code: "database_unavailable",
+                "\(request.method) \(request.uri.path) needs the database, which is not answering; retry once /health/ready reports ready")
+        }
+    }
+
+    /// Returns `.databaseDown` once the database has failed `downAnswers` answers in a row, asked
+    /// from `patience` on; runs until cancelled while it answers.
+    private func watchDatabase() async throws -> Outcome {
+        try await Task.sleep(for: patience)
+        var downInARow = 0
+        while true {
+            if await isUp() {
+                downInARow = 0
+            } else {
+                downInARow += 1
+                if downInARow >= downAnswers { return .databaseDown }
+            }
+            try await Task.sleep(for: interval)
+        }
+    }
+}
+
+/// Hands the route's `next` to the task group's child: that child alone calls it while this task
+/// waits on the group, so no two tasks use it at once although its type is not `Sendable`.
+private struct Handover<Value>: @unchecked Sendable {
+    let value: Value
+}
