@@ -31,7 +31,7 @@ struct BenchServer {
         environment["CABLECAR_PEER_FEATURES"] = fixture.features.path
         process.environment = environment
         try process.run()
-        let server = BenchServer(name: "FastAPI + scikit-learn", port: port, process: process)
+        let server = BenchServer(name: "FastAPI + NumPy", port: port, process: process)
         try await server.waitUntilAnswering(fixture.segments[0])
         return server
     }

@@ -2,12 +2,12 @@ import ArgumentParser
 import CablecarSimulation
 import Foundation
 
-/// `cablecar-bench serving`: cablecar-forecast's serving path against a FastAPI + scikit-learn
+/// `cablecar-bench serving`: cablecar-forecast's serving path against a FastAPI + NumPy
 /// peer serving the same model on the same features, under the same load, in one run.
 struct ServingBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serving",
-        abstract: "Forecast serving latency and throughput (1 and 100 segments, fixed rate and saturation) against FastAPI + scikit-learn.")
+        abstract: "Forecast serving latency and throughput (1 and 100 segments, fixed rate and saturation) against FastAPI + NumPy.")
 
     @Option(help: "Simulated days the served model is fitted on.") var days = 14
     @Option(help: "Seconds per load phase.") var seconds = 10.0
@@ -28,7 +28,7 @@ struct ServingBench: AsyncParsableCommand {
         if let python {
             servers.append(try await BenchServer.peer(fixture: fixture, python: python, workers: peerWorkers, port: 18_094))
         } else {
-            print("FastAPI + scikit-learn peer skipped (no --python; scripts/bench-serving provides one)")
+            print("FastAPI + NumPy peer skipped (no --python; scripts/bench-serving provides one)")
         }
         if servers.count == 2 { try ServingAgreement.check(servers[0], servers[1], segments: Array(fixture.segments.prefix(100))) }
 
