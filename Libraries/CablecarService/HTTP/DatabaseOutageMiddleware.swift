@@ -33,14 +33,7 @@ public struct DatabaseOutageMiddleware<Context: RequestContext>: RouterMiddlewar
 
     /// Asks `configuration`'s database with `SELECT 1` on a connection of its own, 2 s to answer.
     public init(database configuration: DatabaseConfiguration, logger: Logger) {
-        self.init { await Self.answers(configuration, logger: logger) }
-    }
-
-    static func answers(_ configuration: DatabaseConfiguration, logger: Logger) async -> Bool {
-        let answered: Void? = try? await withTimeLimit(.seconds(2), "a database ping") {
-            try await Database.askOnOwnConnection(configuration, connectTimeout: .seconds(2), logger: logger)
-        }
-        return answered != nil
+        self.init { await OutageWatch.databaseAnswers(configuration, within: .seconds(2), logger: logger) }
     }
 
     private enum Outcome: Sendable {

@@ -33,12 +33,16 @@ public struct OutageWatch: Sendable {
     /// call waited out its 180-second limit. On a connection of its own, a server that is down
     /// refuses at once, and a busy pool cannot make a live server look down.
     public static func database(_ configuration: DatabaseConfiguration, logger: Logger) -> OutageWatch {
-        OutageWatch(downAnswers: 2) {
-            let answered = try? await withTimeLimit(.seconds(3), "a database ping") {
-                try await Database.askOnOwnConnection(configuration, connectTimeout: .seconds(3), logger: logger)
-            }
-            return answered != nil
+        OutageWatch(downAnswers: 2) { await databaseAnswers(configuration, within: .seconds(3), logger: logger) }
+    }
+
+    /// Whether the database answers `SELECT 1` on a connection of its own within `limit` (the
+    /// connect included): the question both this watch and `DatabaseOutageMiddleware` ask.
+    public static func databaseAnswers(_ configuration: DatabaseConfiguration, within limit: Duration, logger: Logger) async -> Bool {
+        let answered: Void? = try? await withTimeLimit(limit, "a database ping") {
+            try await Database.askOnOwnConnection(configuration, connectTimeout: limit, logger: logger)
         }
+        return answered != nil
     }
 
     /// Returns once the dependency has been down and then back for `grace`; while it stays up
