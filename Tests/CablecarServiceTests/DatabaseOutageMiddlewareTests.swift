@@ -89,4 +89,34 @@ struct DatabaseOutageMiddlewareTests {
             #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
+
+    /// Scoped to some routes (forecast serving's admin routes), the middleware watches those and
+    /// lets every other route run as long as it takes, down database or not.
+    @Test func aScopedWatchCoversOnlyItsRoutes() async throws {
+        let router = Router()
+        router.add(middleware: UnhandledErrorMiddleware(logger: TestStack.logger))
+        router.add(
+            middleware: DatabaseOutageMiddleware(
+                patience: .milliseconds(200), interval: .milliseconds(100), downAnswers: 2, routes: .under(["/v1/admin/"])
+            ) { false })
+        router.post("/v1/admin/rollout") { _, _ -> String in
+            try await Task.sleep(for: .seconds(60))
+            return "never"
+        }
+        router.get("/v1/forecasts") { _, _ -> String in
+            try await Task.sleep(for: .seconds(1))
+            return "forecast"
+        }
+        let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await application.test(.live) { http in
+            let forecast = try await http.execute(uri: "/v1/forecasts", method: .get) { ($0.status, String(buffer: $0.body)) }
+            #expect(forecast.0 == .ok && forecast.1 == "forecast", "a route outside the scope is not watched: \(forecast.1)")
+            let started = ContinuousClock.now
+            let admin = try await http.execute(uri: "/v1/admin/rollout", method: .post) { ($0.status, String(buffer: $0.body)) }
+            #expect(admin.0 == .serviceUnavailable, "\(admin.1)")
+            #expect(admin.1.contains("database_unavailable"), "\(admin.1)")
+            #expect(ContinuousClock.now - started < .seconds(10))
+        }
+        #expect(DatabaseRoutes.all.contains(path: "/anything") && !DatabaseRoutes.none.contains(path: "/v1/admin/rollout"))
+    }
 }

@@ -12,28 +12,31 @@ import Metrics
 /// a connection of its own (a server that is down refuses at once; a busy pool cannot make a live
 /// one look down), every `interval`; `downAnswers` failed answers in a row cancel the route, which
 /// gives up its lease, and the client is told to retry. A slow route on a live database is never
-/// cut short.
+/// cut short. Routes outside `routes` (`DatabaseRoutes`) pass straight through: the watch's task
+/// group per request is not free for routes that answer from memory.
 public struct DatabaseOutageMiddleware<Context: RequestContext>: RouterMiddleware {
     let patience: Duration
     let interval: Duration
     let downAnswers: Int
+    let routes: DatabaseRoutes
     let isUp: @Sendable () async -> Bool
 
     private static var answeredUnavailable: Counter { Counter(label: "cablecar_http_database_outage_answers_total") }
 
     public init(
-        patience: Duration = .seconds(2), interval: Duration = .seconds(1), downAnswers: Int = 2,
+        patience: Duration = .seconds(2), interval: Duration = .seconds(1), downAnswers: Int = 2, routes: DatabaseRoutes = .all,
         isUp: @escaping @Sendable () async -> Bool
     ) {
         self.patience = patience
         self.interval = interval
         self.downAnswers = max(1, downAnswers)
+        self.routes = routes
         self.isUp = isUp
     }
 
     /// Asks `configuration`'s database with `SELECT 1` on a connection of its own, 2 s to answer.
-    public init(database configuration: DatabaseConfiguration, logger: Logger) {
-        self.init { await OutageWatch.databaseAnswers(configuration, within: .seconds(2), logger: logger) }
+    public init(database configuration: DatabaseConfiguration, routes: DatabaseRoutes = .all, logger: Logger) {
+        self.init(routes: routes) { await OutageWatch.databaseAnswers(configuration, within: .seconds(2), logger: logger) }
     }
 
     private enum Outcome: Sendable {
@@ -42,6 +45,7 @@ public struct DatabaseOutageMiddleware<Context: RequestContext>: RouterMiddlewar
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard routes.contains(path: request.uri.path) else { return try await next(request, context) }
         let outcome = try await withoutActuallyEscaping(next) { next in
             let route = Handover(value: next)
             return try await withThrowingTaskGroup(of: Outcome.self) { group in

@@ -17,11 +17,11 @@ public enum ServiceMain {
         public var variables: [ConfigurationVariable]
         /// The migrations this service applies and answers for (see `MigrationScope`).
         public var migrations: MigrationScope
-        /// Whether the service's routes wait on the database, and so get `DatabaseOutageMiddleware`
-        /// (a 503 instead of a wait while it is down). False for routes that answer from memory:
-        /// the middleware's task group per request cost forecast serving a fifth of its
+        /// Which of the service's routes wait on the database, and so get `DatabaseOutageMiddleware`
+        /// (a 503 instead of a wait while it is down). Routes that answer from memory are better
+        /// left out: the middleware's task group per request cost forecast serving a fifth of its
         /// single-segment throughput at saturation.
-        public var routesUseDatabase: Bool
+        public var databaseRoutes: DatabaseRoutes
         public var configure: @Sendable (EnvironmentReader) throws -> Configuration
         public var topics: @Sendable (CommonConfiguration) -> [TopicSpecification]
         /// Adds routes and returns the long-running workers. Workers should `await
@@ -30,7 +30,7 @@ public enum ServiceMain {
 
         public init(
             name: String, defaultHTTPPort: Int, variables: [ConfigurationVariable], migrations: MigrationScope = .everything,
-            routesUseDatabase: Bool = true, configure: @escaping @Sendable (EnvironmentReader) throws -> Configuration,
+            databaseRoutes: DatabaseRoutes = .all, configure: @escaping @Sendable (EnvironmentReader) throws -> Configuration,
             topics: @escaping @Sendable (CommonConfiguration) -> [TopicSpecification],
             build: @escaping @Sendable (RuntimeContext, Configuration, Router<BasicRequestContext>) throws -> [any Service]
         ) {
@@ -38,7 +38,7 @@ public enum ServiceMain {
             self.defaultHTTPPort = defaultHTTPPort
             self.variables = variables
             self.migrations = migrations
-            self.routesUseDatabase = routesUseDatabase
+            self.databaseRoutes = databaseRoutes
             self.configure = configure
             self.topics = topics
             self.build = build
@@ -93,8 +93,8 @@ public enum ServiceMain {
         let router = Router(options: MethodNotAllowed.routerOptions)
         // Before any route: route responders capture the middleware present when they are added.
         router.add(middleware: UnhandledErrorMiddleware(logger: logger))
-        if definition.routesUseDatabase {
-            router.add(middleware: DatabaseOutageMiddleware(database: common.database, logger: logger))
+        if definition.databaseRoutes != .none {
+            router.add(middleware: DatabaseOutageMiddleware(database: common.database, routes: definition.databaseRoutes, logger: logger))
         }
         let workers = try definition.build(context, own, router)
         // Workers that consume streams say whether they actually consume (partitions assigned,

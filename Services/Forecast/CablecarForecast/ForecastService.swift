@@ -21,8 +21,9 @@ public enum ForecastService {
         defaultHTTPPort: defaultHTTPPort,
         variables: ForecastConfiguration.variables,
         migrations: MigrationScope(owns: [], uses: ["registry"]),
-        // Forecasts answer from the model in memory and the feature store (with its own timeout).
-        routesUseDatabase: false,
+        // Forecasts answer from the model in memory and the feature store (with its own timeout);
+        // a canary or shadow rollout reads the version from the registry.
+        databaseRoutes: .under(["/v1/admin/"]),
         configure: { environment in try ForecastConfiguration(environment: environment) },
         topics: { common in
             // The prefix is the service's own variable; topics get only the common part.
