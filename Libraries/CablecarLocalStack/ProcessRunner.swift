@@ -95,6 +95,19 @@ public enum ProcessRunner {
         reapIfChild(pid)
     }
 
+    /// Kills `pid` with SIGKILL at once, as a crash or the kernel's OOM killer would, and waits
+    /// until it is gone.
+    public static func killAbruptly(pid: Int32, within: TimeInterval = 5) {
+        guard isAlive(pid: pid) else { return }
+        _ = kill(pid, SIGKILL)
+        reapIfChild(pid)
+        let deadline = Date().addingTimeInterval(within)
+        while isAlive(pid: pid), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+            reapIfChild(pid)
+        }
+    }
+
     /// A child that exited stays a zombie (and "alive" to kill(0)) until reaped.
     private static func reapIfChild(_ pid: Int32) {
         var status: Int32 = 0

@@ -29,6 +29,12 @@ public final class DedicatedBroker: Sendable {
     /// The running broker's process, for tests that signal it (SIGSTOP: a hung broker).
     public var processID: Int32? { pid.withLock { $0 } }
 
+    /// Kills the broker with SIGKILL, as a crash would: no chance to close a connection.
+    public func kill() {
+        guard let running = pid.withLock({ $0.take() }) else { return }
+        ProcessRunner.killAbruptly(pid: running)
+    }
+
     /// Stops the broker (SIGTERM, then SIGKILL after a grace period).
     public func stop() {
         guard let running = pid.withLock({ $0.take() }) else { return }
