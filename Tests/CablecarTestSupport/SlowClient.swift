@@ -58,6 +58,34 @@ public final class SlowClient: @unchecked Sendable {
         return received < 0 && errno != EAGAIN && errno != EWOULDBLOCK
     }
 
+    /// Sends `text` at once.
+    public func sendAll(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard send(descriptor, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else {
+            throw SlowClientError("send() failed: errno \(errno)")
+        }
+    }
+
+    /// What the server sent within `seconds`, up to its first blank line after a status line and
+    /// whatever body bytes came with it: enough to read a status and an error code.
+    public func received(within seconds: Int) -> String {
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var text: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+        while Date() < deadline {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count > 0 {
+                text += buffer.prefix(count)
+                if String(decoding: text, as: UTF8.self).contains("}") { break }
+            } else if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
+                break
+            }
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
     /// True when the server closed the connection within `seconds` (it may answer first).
     public func closedByServer(within seconds: Int) -> Bool {
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)

@@ -16,19 +16,36 @@ public enum JSONRequest {
         }
     }
 
-    /// The body's bytes, refusing more than `limit` with 413.
+    /// The body's bytes, refusing more than `limit` with 413, and a body whose framing the HTTP
+    /// parser refuses while it is read (a chunk size that is not hexadecimal or overflows, too
+    /// many trailer bytes) with 400: the request is the client's mistake, not the service's.
     public static func body(of request: Request, limit: Int) async throws -> [UInt8] {
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             throw ServiceError.tooLarge("request body of \(declared) bytes is larger than the limit of \(limit) bytes")
         }
         var collected: [UInt8] = []
-        for try await chunk in request.body {
-            guard collected.count + chunk.readableBytes <= limit else {
-                throw ServiceError.tooLarge("request body is larger than the limit of \(limit) bytes")
+        do {
+            for try await chunk in request.body {
+                guard collected.count + chunk.readableBytes <= limit else {
+                    throw ServiceError.tooLarge("request body is larger than the limit of \(limit) bytes")
+                }
+                collected.append(contentsOf: chunk.readableBytesView)
             }
-            collected.append(contentsOf: chunk.readableBytesView)
+        } catch let error as ServiceError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw malformedBody(error)
         }
         return collected
+    }
+
+    /// The refusal of a body the HTTP parser could not read.
+    public static func malformedBody(_ error: any Error) -> ServiceError {
+        ServiceError.badRequest(
+            "the request body could not be read (\(error)): send it with a Content-Length, or in well-formed chunks",
+            code: "malformed_body")
     }
 
     /// A short reason a person can act on: which field, what was wrong (`DecodingProblem`).

@@ -31,7 +31,9 @@ public struct ServiceError: Error, HTTPResponseError, CustomStringConvertible, S
         _ status: HTTPResponse.Status, code: String, _ message: String, error: any Error, logger: Logger
     ) -> ServiceError {
         let id = UUID().uuidString.lowercased()
-        logger.error("\(message)", metadata: ["error_id": "\(id)", "code": "\(code)", "error": "\(String(describing: error))"])
+        // `String(reflecting:)`: PostgresNIO's errors describe themselves generically and keep
+        // what the server said (SQLSTATE, message) for their debug description.
+        logger.error("\(message)", metadata: ["error_id": "\(id)", "code": "\(code)", "error": "\(String(reflecting: error))"])
         var failure = ServiceError(status, code: code, "\(message); the cause is logged under error id \(id)")
         failure.errorID = id
         return failure

@@ -1,12 +1,14 @@
 import CablecarPostgres
 import Hummingbird
 import Logging
+import NIOHTTP1
 import PostgresNIO
 
 /// The last word on an error a route did not turn into a response itself, so no request gets an
 /// empty 500: a value the database refused because of the request (SQLSTATE classes 22, 23, 54:
 /// a NUL in a string, a number out of range, a string too long) is the caller's 400; any other
-/// database error is a logged 503 (retry); anything else a logged 500. Logged errors carry an
+/// database error is a logged 503 (retry); a body the HTTP parser could not read is a 400;
+/// anything else a logged 500. Logged errors carry an
 /// error id in the response, never the cause.
 public struct UnhandledErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
@@ -20,6 +22,9 @@ public struct UnhandledErrorMiddleware<Context: RequestContext>: RouterMiddlewar
             throw error
         } catch is CancellationError {
             throw ServiceError.unavailable("the request was cancelled while the service stops; retry")
+        } catch let error as HTTPParserError {
+            // A route that read the body itself met framing the parser refused.
+            throw JSONRequest.malformedBody(error)
         } catch {
             if let refusal = InputRefusal.message(of: error) {
                 throw ServiceError.badRequest("the database refused a value of this request: \(refusal)", code: "invalid_value")

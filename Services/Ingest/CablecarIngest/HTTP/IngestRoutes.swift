@@ -34,9 +34,8 @@ public enum IngestRoutes {
                 body = nil
             } else {
                 do {
-                    var buffer = try await request.body.collect(upTo: push.bodyLimit)
-                    body = buffer.readBytes(length: buffer.readableBytes) ?? []
-                } catch {
+                    body = try await JSONRequest.body(of: request, limit: push.bodyLimit)
+                } catch let error as ServiceError where error.status == .contentTooLarge {
                     body = nil
                 }
             }
