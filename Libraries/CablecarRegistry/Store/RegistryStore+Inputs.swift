@@ -29,13 +29,13 @@ extension RegistryStore {
     }
 
     /// The dataset inputs of `runIDs`, per run, in the order they were logged.
-    func datasetInputs(of runIDs: [String]) async throws -> [String: [DatasetInput]] {
+    func datasetInputs(of runIDs: [String], on connection: PostgresConnection? = nil) async throws -> [String: [DatasetInput]] {
         var result: [String: [DatasetInput]] = [:]
-        for try await (runID, name, digest, sourceType, source, schema, profile, keys, values) in try await client.query(
+        for try await (runID, name, digest, sourceType, source, schema, profile, keys, values) in try await rows(
             """
             SELECT run_id, name, digest, source_type, source, schema, profile, tag_keys, tag_values FROM registry_run_inputs
             WHERE run_id = ANY(\(runIDs)) ORDER BY run_id, position
-            """, logger: logger
+            """, on: connection
         ).decode((String, String, String, String, String, String?, String?, [String], [String]).self) {
             let tags = Dictionary(zip(keys, values), uniquingKeysWith: { first, _ in first })
             result[runID, default: []].append(

@@ -22,46 +22,53 @@ extension RegistryStore {
 
     public func runs(experimentIDs: [Int64], lifecycle: [Lifecycle], limit: Int = 1_000_000) async throws -> [Run] {
         let stages = lifecycle.map(\.rawValue)
-        return try await runs(
-            selecting: """
-                SELECT id, experiment_id, name, status, failure_reason, start_time_ms, end_time_ms, lifecycle_stage, user_id, host,
-                       dataset_fingerprint, code_version
-                FROM registry_runs WHERE experiment_id = ANY(\(experimentIDs)) AND lifecycle_stage = ANY(\(stages))
-                ORDER BY start_time_ms DESC, id LIMIT \(Int64(max(1, limit)))
-                """)
+        return try await searching { connection in
+            try await runs(
+                selecting: """
+                    SELECT id, experiment_id, name, status, failure_reason, start_time_ms, end_time_ms, lifecycle_stage, user_id, host,
+                           dataset_fingerprint, code_version
+                    FROM registry_runs WHERE experiment_id = ANY(\(experimentIDs)) AND lifecycle_stage = ANY(\(stages))
+                    ORDER BY start_time_ms DESC, id LIMIT \(Int64(max(1, limit)))
+                    """, on: connection)
+        }
     }
 
     /// One page of a search Postgres answers whole (see `RunQuery`), in its order, and whether
     /// another page follows.
+    /// Bounded in time like every search (see `searching`).
     public func runs(matching query: RunQuery) async throws -> (runs: [Run], more: Bool) {
-        var ids: [String] = []
-        for try await id in try await client.query(query.statement(), logger: logger).decode(String.self) { ids.append(id) }
-        let more = ids.count > query.limit
-        if more { ids.removeLast(ids.count - query.limit) }
-        guard !ids.isEmpty else { return ([], more) }
-        let loaded = try await runs(
-            selecting: """
-                SELECT id, experiment_id, name, status, failure_reason, start_time_ms, end_time_ms, lifecycle_stage, user_id, host,
-                       dataset_fingerprint, code_version
-                FROM registry_runs WHERE id = ANY(\(ids))
-                """)
-        var byID: [String: Run] = [:]
-        for run in loaded { byID[run.id] = run }
-        return (ids.compactMap { byID[$0] }, more)
+        try await searching { connection in
+            var ids: [String] = []
+            for try await id in try await connection.query(query.statement(), logger: logger).decode(String.self) { ids.append(id) }
+            let more = ids.count > query.limit
+            if more { ids.removeLast(ids.count - query.limit) }
+            guard !ids.isEmpty else { return ([], more) }
+            let loaded = try await runs(
+                selecting: """
+                    SELECT id, experiment_id, name, status, failure_reason, start_time_ms, end_time_ms, lifecycle_stage, user_id, host,
+                           dataset_fingerprint, code_version
+                    FROM registry_runs WHERE id = ANY(\(ids))
+                    """, on: connection)
+            var byID: [String: Run] = [:]
+            for run in loaded { byID[run.id] = run }
+            return (ids.compactMap { byID[$0] }, more)
+        }
     }
 
     /// The runs `query` selects (its columns as in `runs(experimentIDs:)`), in its order, with
     /// their params, tags, lineage and latest metrics.
-    private func runs(selecting query: PostgresQuery) async throws -> [Run] {
+    private func runs(selecting query: PostgresQuery, on connection: PostgresConnection) async throws -> [Run] {
         struct Row {
             var experimentID: Int64, name: String, status: String, failure: String?, start: Int64, end: Int64?, stage: String
             var user: String, host: String, fingerprint: String?, code: String?
         }
         var order: [String] = []
         var rows: [String: Row] = [:]
-        for try await (id, experimentID, name, status, failure, start, end, stage, user, host, fingerprint, code) in try await client.query(
-            query, logger: logger
-        ).decode((String, Int64, String, String, String?, Int64, Int64?, String, String, String, String?, String?).self) {
+        for try await (id, experimentID, name, status, failure, start, end, stage, user, host, fingerprint, code)
+            in try await connection.query(
+                query, logger: logger
+            ).decode((String, Int64, String, String, String?, Int64, Int64?, String, String, String, String?, String?).self)
+        {
             order.append(id)
             rows[id] = Row(
                 experimentID: experimentID, name: name, status: status, failure: failure, start: start, end: end, stage: stage, user: user,
@@ -72,22 +79,22 @@ extension RegistryStore {
         var tags: [String: [String: String]] = [:]
         var features: [String: [String: Int]] = [:]
         var latest: [String: [String: MetricPoint]] = [:]
-        for try await (id, key, value) in try await client.query(
+        for try await (id, key, value) in try await connection.query(
             "SELECT run_id, key, value FROM registry_run_params WHERE run_id = ANY(\(order))", logger: logger
         ).decode((String, String, String).self) {
             params[id, default: [:]][key] = value
         }
-        for try await (id, key, value) in try await client.query(
+        for try await (id, key, value) in try await connection.query(
             "SELECT run_id, key, value FROM registry_run_tags WHERE run_id = ANY(\(order))", logger: logger
         ).decode((String, String, String).self) {
             tags[id, default: [:]][key] = value
         }
-        for try await (id, feature, version) in try await client.query(
+        for try await (id, feature, version) in try await connection.query(
             "SELECT run_id, feature, version FROM registry_run_feature_versions WHERE run_id = ANY(\(order))", logger: logger
         ).decode((String, String, Int).self) {
             features[id, default: [:]][feature] = version
         }
-        for try await (id, key, value, timestamp, step) in try await client.query(
+        for try await (id, key, value, timestamp, step) in try await connection.query(
             """
             SELECT DISTINCT ON (run_id, key) run_id, key, value, timestamp_ms, step FROM registry_run_metrics
             WHERE run_id = ANY(\(order)) ORDER BY run_id, key, step DESC, timestamp_ms DESC, id DESC
@@ -95,7 +102,7 @@ extension RegistryStore {
         ).decode((String, String, Double, Int64, Int64).self) {
             latest[id, default: [:]][key] = MetricPoint(key: key, value: value, timestamp: timestamp, step: step)
         }
-        let inputs = try await datasetInputs(of: order)
+        let inputs = try await datasetInputs(of: order, on: connection)
         return order.compactMap { id in
             guard let row = rows[id] else { return nil }
             return Run(

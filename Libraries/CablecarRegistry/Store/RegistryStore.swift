@@ -15,14 +15,20 @@ public struct RegistryStore: Sendable {
         public var maxKeyLength: Int
         public var maxParamValueLength: Int
         public var maxTagValueLength: Int
+        /// How long Postgres may spend on any one statement of a run search before it stops it
+        /// (statement_timeout, local to the search's transaction); the search then fails with
+        /// a message saying so. Postgres enforces it, so it holds after the client went away.
+        public var searchStatementTimeout: Duration
 
         public init(
-            maxArtifactBytes: Int = 64 << 20, maxKeyLength: Int = 250, maxParamValueLength: Int = 6_000, maxTagValueLength: Int = 8_000
+            maxArtifactBytes: Int = 64 << 20, maxKeyLength: Int = 250, maxParamValueLength: Int = 6_000, maxTagValueLength: Int = 8_000,
+            searchStatementTimeout: Duration = .seconds(15)
         ) {
             self.maxArtifactBytes = maxArtifactBytes
             self.maxKeyLength = maxKeyLength
             self.maxParamValueLength = maxParamValueLength
             self.maxTagValueLength = maxTagValueLength
+            self.searchStatementTimeout = searchStatementTimeout
         }
     }
 

@@ -98,7 +98,9 @@ struct FilterScanner {
         return filter
     }
 
-    private mutating func identifier() throws -> (SearchFilter.Entity, String) {
+    /// `<entity>.<key>`, the key bare or quoted (backticks or double quotes), or a bare or
+    /// quoted attribute name.
+    mutating func identifier() throws -> (SearchFilter.Entity, String) {
         skipSpaces()
         guard !atEnd else { throw APIError.invalid("filter clause has no identifier") }
         var text = ""

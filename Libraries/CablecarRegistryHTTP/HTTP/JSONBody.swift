@@ -4,8 +4,10 @@ import CablecarRegistryAPI
 import Foundation
 import Hummingbird
 
-/// MLflow's request bodies are loose (numbers sometimes as strings, optional fields, repeated
-/// query parameters on GET), so requests are read as JSON objects with tolerant accessors.
+/// MLflow's request bodies follow protobuf's JSON mapping: int64 and double fields arrive as
+/// numbers or strings, enums as names or numbers, fields are optional, and GET requests carry
+/// them as query parameters. Requests are read as JSON objects with accessors that accept
+/// exactly that, and refuse, as MLflow does, a string field given anything but a string.
 struct JSONBody: @unchecked Sendable {
     // Values come from JSONSerialization (immutable Foundation values) and are only read.
     let object: [String: Any]
@@ -146,23 +148,51 @@ struct JSONBody: @unchecked Sendable {
         }
     }
 
-    func string(_ key: String) -> String? {
+    /// A string field: a JSON string, or nil when absent or null. A number, boolean, list or
+    /// object is refused (MLflow answers INVALID_PARAMETER_VALUE too), never turned into text.
+    func string(_ key: String) throws -> String? {
         switch object[key] {
+        case nil, is NSNull: return nil
         case let value as String: return value
-        case let value as NSNumber: return value.stringValue
-        case let values as [Any]: return values.first.flatMap { JSONBody(["v": $0]).string("v") }
-        default: return nil
+        case let value?: throw Self.notAString(key, value)
         }
     }
 
+    /// An enum field (view types, run status): its name, or its number as protobuf's JSON
+    /// mapping allows (ViewType ALL is "ALL" or 3).
+    func enumeration(_ key: String) throws -> String? {
+        if let number = object[key] as? NSNumber, !Self.isBoolean(number), let integer = Int64(number.stringValue) {
+            return String(integer)
+        }
+        return try string(key)
+    }
+
+    static func notAString(_ key: String, _ value: Any) -> APIError {
+        APIError.invalid("Invalid value for parameter '\(key.prefix(100))': expected a string, got \(kind(of: value)); send it quoted")
+    }
+
+    /// The JSON type of a decoded value, for error messages.
+    static func kind(of value: Any) -> String {
+        switch value {
+        case let number as NSNumber: return isBoolean(number) ? "a boolean" : "the number \(number.stringValue.prefix(40))"
+        case is [Any]: return "a list"
+        case is [String: Any]: return "an object"
+        case is NSNull: return "null"
+        default: return "a non-string"
+        }
+    }
+
+    /// JSONSerialization reads true and false as NSNumbers of type char.
+    static func isBoolean(_ number: NSNumber) -> Bool { String(cString: number.objCType) == "c" }
+
     func required(_ key: String) throws -> String {
-        guard let value = string(key), !value.isEmpty else { throw APIError.missing(key) }
+        guard let value = try string(key), !value.isEmpty else { throw APIError.missing(key) }
         return value
     }
 
     /// The first of several names (MLflow sends both `run_id` and the older `run_uuid`).
     func required(_ keys: String...) throws -> String {
-        for key in keys { if let value = string(key), !value.isEmpty { return value } }
+        for key in keys { if let value = try string(key), !value.isEmpty { return value } }
         throw APIError.missing(keys[0])
     }
 
@@ -213,11 +243,19 @@ struct JSONBody: @unchecked Sendable {
         }
     }
 
-    func strings(_ key: String) -> [String] {
+    /// A repeated string field: a list of JSON strings (a single string is taken as a list of
+    /// one, as a GET query parameter given once is); any other item is refused.
+    func strings(_ key: String) throws -> [String] {
         switch object[key] {
+        case nil, is NSNull: return []
         case let value as String: return [value]
-        case let values as [Any]: return values.compactMap { $0 as? String ?? ($0 as? NSNumber)?.stringValue }
-        default: return []
+        case let values as [Any]:
+            return try values.map { item in
+                guard let text = item as? String else { throw Self.notAString("\(key)[]", item) }
+                return text
+            }
+        case let value?:
+            throw APIError.invalid("Invalid value for parameter '\(key)': expected a list of strings, got \(Self.kind(of: value))")
         }
     }
 
@@ -225,7 +263,7 @@ struct JSONBody: @unchecked Sendable {
     func keyValues(_ key: String) throws -> [String: String] {
         var result: [String: String] = [:]
         for item in try objects(key) {
-            result[try item.required("key")] = item.string("value") ?? ""
+            result[try item.required("key")] = try item.string("value") ?? ""
         }
         return result
     }

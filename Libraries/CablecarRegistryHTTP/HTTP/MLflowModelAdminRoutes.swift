@@ -13,7 +13,7 @@ enum MLflowModelAdminRoutes {
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
                 let name = try body.required("name")
-                try await store.updateDescription(modelName: name, description: body.string("description") ?? "")
+                try await store.updateDescription(modelName: name, description: try body.string("description") ?? "")
                 return JSONBody.ok(["registered_model": try await MLflowModelRoutes.registeredModelJSON(store, name)])
             })
         router.patch(
@@ -22,7 +22,7 @@ enum MLflowModelAdminRoutes {
                 let body = try await h.body(request)
                 let name = try body.required("name")
                 let version = try RegistryHandlers.parseVersion(try body.required("version"))
-                try await store.updateDescription(modelName: name, version: version, description: body.string("description") ?? "")
+                try await store.updateDescription(modelName: name, version: version, description: try body.string("description") ?? "")
                 return JSONBody.ok(["model_version": MLflowJSON.modelVersion(try await store.requireVersion(name, version))])
             })
         router.post(
@@ -30,7 +30,7 @@ enum MLflowModelAdminRoutes {
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
                 try await store.setModelTag(
-                    modelName: try body.required("name"), key: try body.required("key"), value: body.string("value") ?? "")
+                    modelName: try body.required("name"), key: try body.required("key"), value: try body.string("value") ?? "")
                 return JSONBody.ok([:])
             })
         router.delete(
@@ -46,7 +46,7 @@ enum MLflowModelAdminRoutes {
                 let body = try await h.body(request)
                 try await store.setModelTag(
                     modelName: try body.required("name"), version: try RegistryHandlers.parseVersion(try body.required("version")),
-                    key: try body.required("key"), value: body.string("value") ?? "")
+                    key: try body.required("key"), value: try body.string("value") ?? "")
                 return JSONBody.ok([:])
             })
         router.delete(

@@ -14,7 +14,7 @@ enum MLflowModelRoutes {
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
                 let model = try await store.createRegisteredModel(
-                    name: try body.required("name"), description: body.string("description") ?? "", tags: try body.keyValues("tags"))
+                    name: try body.required("name"), description: try body.string("description") ?? "", tags: try body.keyValues("tags"))
                 return JSONBody.ok(["registered_model": MLflowJSON.registeredModel(model, latest: [])])
             })
         router.get(
@@ -28,7 +28,7 @@ enum MLflowModelRoutes {
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
                 let page = try SearchPage(body, bounds: SearchPage.registeredModels)
-                let clauses = try SearchFilter.parse(body.string("filter") ?? "")
+                let clauses = try SearchFilter.parse(try body.string("filter") ?? "")
                 let matching = try await store.registeredModels(limit: SearchPage.everything).filter { model in
                     try clauses.allSatisfy { try $0.matchesModel(name: model.name, tags: model.tags) }
                 }
@@ -58,8 +58,8 @@ enum MLflowModelRoutes {
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
                 let name = try body.required("name")
-                let source = body.string("source") ?? ""
-                let runID = body.string("run_id").flatMap { $0.isEmpty ? nil : $0 }
+                let source = try body.string("source") ?? ""
+                let runID = try body.string("run_id").flatMap { $0.isEmpty ? nil : $0 }
                 var artifactPath = ""
                 if let runID, let path = ArtifactPaths.runArtifactPath(source: source, runID: runID),
                     !(try await store.artifacts(runID: runID, prefix: path)).isEmpty
@@ -67,7 +67,7 @@ enum MLflowModelRoutes {
                     artifactPath = path
                 }
                 let version = try await store.createModelVersion(
-                    modelName: name, runID: runID, artifactPath: artifactPath, description: body.string("description") ?? "",
+                    modelName: name, runID: runID, artifactPath: artifactPath, description: try body.string("description") ?? "",
                     source: source,
                     tags: try body.keyValues("tags"), actor: "mlflow-client")
                 return JSONBody.ok(["model_version": MLflowJSON.modelVersion(version)])
@@ -98,7 +98,7 @@ enum MLflowModelRoutes {
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
                 let page = try SearchPage(body, bounds: SearchPage.modelVersions)
-                let clauses = try SearchFilter.parse(body.string("filter") ?? "")
+                let clauses = try SearchFilter.parse(try body.string("filter") ?? "")
                 let names = clauses.filter { $0.entity == .attribute && $0.key == "name" && $0.op == "=" }.map(\.value)
                 let models = names.isEmpty ? try await store.registeredModels(limit: SearchPage.everything).map(\.name) : names
                 var result: [ModelVersion] = []
@@ -135,7 +135,7 @@ enum MLflowModelRoutes {
                 let version = try await store.transition(
                     modelName: try body.required("name"), version: try RegistryHandlers.parseVersion(try body.required("version")),
                     to: stage,
-                    actor: actor, reason: body.string("comment") ?? "via the MLflow API")
+                    actor: actor, reason: try body.string("comment") ?? "via the MLflow API")
                 return JSONBody.ok(["model_version": MLflowJSON.modelVersion(version)])
             })
         // Aliases pick the model clients load (like stages): setting or deleting one is an admin action.

@@ -32,7 +32,7 @@ enum MLflowTrackingRoutes {
             RouterPath("\(prefix)/experiments/create"),
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
-                let location = body.string("artifact_location").flatMap { $0.isEmpty ? nil : $0 }
+                let location = try body.string("artifact_location").flatMap { $0.isEmpty ? nil : $0 }
                 let experiment = try await store.createExperiment(
                     name: try body.required("name"), tags: try body.keyValues("tags"), artifactLocation: location)
                 return JSONBody.ok(["experiment_id": String(experiment.id)])
@@ -42,8 +42,8 @@ enum MLflowTrackingRoutes {
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
                 let page = try SearchPage(body, bounds: SearchPage.runs)
-                let clauses = try SearchFilter.parse(body.string("filter") ?? "")
-                let stages = try RegistryStore.Lifecycle.stages(viewType: body.string("view_type"))
+                let clauses = try SearchFilter.parse(try body.string("filter") ?? "")
+                let stages = try RegistryStore.Lifecycle.stages(viewType: try body.enumeration("view_type"))
                 let experiments = try await store.experiments(limit: SearchPage.everything, lifecycle: stages).filter { experiment in
                     try clauses.allSatisfy { try $0.matchesExperiment(experiment) }
                 }
@@ -58,7 +58,7 @@ enum MLflowTrackingRoutes {
                 let body = try await h.body(request)
                 try await store.setExperimentTag(
                     experimentID: try RegistryHandlers.parseID(try body.required("experiment_id"), "experiment_id"),
-                    key: try body.required("key"), value: body.string("value") ?? "")
+                    key: try body.required("key"), value: try body.string("value") ?? "")
                 return JSONBody.ok([:])
             })
         router.post(
@@ -93,12 +93,12 @@ enum MLflowTrackingRoutes {
             RouterPath("\(prefix)/runs/create"),
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
-                let experimentID = try RegistryHandlers.parseID(body.string("experiment_id") ?? "0", "experiment_id")
+                let experimentID = try RegistryHandlers.parseID(try body.string("experiment_id") ?? "0", "experiment_id")
                 let tags = try body.keyValues("tags")
-                let name = body.string("run_name").flatMap { $0.isEmpty ? nil : $0 } ?? tags["mlflow.runName"] ?? ""
+                let name = try body.string("run_name").flatMap { $0.isEmpty ? nil : $0 } ?? tags["mlflow.runName"] ?? ""
                 let run = try await store.createRun(
                     experimentID: experimentID, name: name, tags: tags, startTime: try body.int64("start_time"),
-                    userID: body.string("user_id") ?? "")
+                    userID: try body.string("user_id") ?? "")
                 return JSONBody.ok(["run": try await h.runJSON(run)])
             })
         router.get(
@@ -115,16 +115,19 @@ enum MLflowTrackingRoutes {
                 let id = try body.required("run_id", "run_uuid")
                 guard let current = try await store.run(id: id) else { throw APIError.notFound("Run with id=\(id) not found") }
                 var status = current.status
-                if let text = body.string("status") {
-                    guard let parsed = RunStatus(rawValue: text.uppercased()) else {
+                let statusText = try body.enumeration("status")
+                if let text = statusText {
+                    // Protobuf's JSON mapping also allows the enum's number (RUNNING = 1 ... KILLED = 5).
+                    let numbered = Int(text).flatMap { (1...RunStatus.allCases.count).contains($0) ? RunStatus.allCases[$0 - 1] : nil }
+                    guard let parsed = RunStatus(rawValue: text.uppercased()) ?? numbered else {
                         throw APIError.invalid("unknown run status '\(text)'; expected one of \(RunStatus.allCases.map(\.rawValue))")
                     }
                     status = parsed
                 }
                 // An update without a status (e.g. a rename) keeps the recorded end time.
-                let endTime = try body.int64("end_time") ?? (body.string("status") == nil ? current.endTime : nil)
+                let endTime = try body.int64("end_time") ?? (statusText == nil ? current.endTime : nil)
                 let run = try await store.finishRun(
-                    runID: id, status: status, failureReason: current.failureReason, endTime: endTime, name: body.string("run_name"))
+                    runID: id, status: status, failureReason: current.failureReason, endTime: endTime, name: try body.string("run_name"))
                 return JSONBody.ok([
                     "run_info": MLflowJSON.runInfo(run, experimentLocation: try await h.experimentLocation(run.experimentID))
                 ])
@@ -141,7 +144,7 @@ enum MLflowTrackingRoutes {
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
                 try await store.logParameters(
-                    runID: try body.required("run_id", "run_uuid"), [try body.required("key"): body.string("value") ?? ""])
+                    runID: try body.required("run_id", "run_uuid"), [try body.required("key"): try body.string("value") ?? ""])
                 return JSONBody.ok([:])
             })
         router.post(
@@ -156,7 +159,7 @@ enum MLflowTrackingRoutes {
             use: RegistryHandlers.guarded { request, _ in
                 let body = try await h.body(request)
                 try await store.setTags(
-                    runID: try body.required("run_id", "run_uuid"), [try body.required("key"): body.string("value") ?? ""])
+                    runID: try body.required("run_id", "run_uuid"), [try body.required("key"): try body.string("value") ?? ""])
                 return JSONBody.ok([:])
             })
         router.post(
@@ -207,9 +210,9 @@ enum MLflowTrackingRoutes {
                 let body = try await h.body(request)
                 let ids = try body.strings("experiment_ids").map { try RegistryHandlers.parseID($0, "experiment_ids") }
                 let page = try SearchPage(body, bounds: SearchPage.runs)
-                let clauses = try SearchFilter.parse(body.string("filter") ?? "")
+                let clauses = try SearchFilter.parse(try body.string("filter") ?? "")
                 let ordering = try RunOrdering(body.strings("order_by"))
-                let stages = try RegistryStore.Lifecycle.stages(viewType: body.string("run_view_type"))
+                let stages = try RegistryStore.Lifecycle.stages(viewType: try body.enumeration("run_view_type"))
                 let items: ArraySlice<Run>
                 let next: String?
                 if let query = try RunQuery.search(experimentIDs: ids, lifecycle: stages, clauses: clauses, ordering: ordering, page: page)
@@ -253,7 +256,7 @@ extension MLflowTrackingRoutes {
         guard let dataset = try body.object("dataset") else { throw APIError.missing("datasets[].dataset") }
         return DatasetInput(
             name: try dataset.required("name"), digest: try dataset.required("digest"),
-            sourceType: dataset.string("source_type") ?? "", source: dataset.string("source") ?? "",
-            schema: dataset.string("schema"), profile: dataset.string("profile"), tags: try body.keyValues("tags"))
+            sourceType: try dataset.string("source_type") ?? "", source: try dataset.string("source") ?? "",
+            schema: try dataset.string("schema"), profile: try dataset.string("profile"), tags: try body.keyValues("tags"))
     }
 }

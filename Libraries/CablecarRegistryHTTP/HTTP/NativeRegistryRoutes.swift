@@ -39,7 +39,7 @@ enum NativeRegistryRoutes {
             use: RegistryHandlers.native { request, _ in
                 let query = try await h.body(request)
                 var ids: [Int64]
-                if let name = query.string("experiment"), !name.isEmpty {
+                if let name = try query.string("experiment"), !name.isEmpty {
                     guard let experiment = try await store.experiment(named: name) else {
                         throw APIError.notFound("no experiment named '\(name)'")
                     }
@@ -48,7 +48,7 @@ enum NativeRegistryRoutes {
                     ids = try await store.experiments().map(\.id)
                 }
                 var status: RunStatus?
-                if let text = query.string("status") {
+                if let text = try query.string("status") {
                     guard let parsed = RunStatus(rawValue: text.uppercased()) else {
                         throw APIError.invalid("unknown run status '\(text)'")
                     }

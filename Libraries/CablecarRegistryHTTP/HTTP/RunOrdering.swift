@@ -2,8 +2,9 @@ import CablecarRegistry
 import CablecarRegistryAPI
 
 /// MLflow's `order_by` for run searches: a list of "<entity>.<key> [ASC|DESC]" (attributes
-/// start_time, end_time, run_name, status; metrics.<k>; params.<k>; tags.<k>). Runs lacking
-/// the value sort last, as MLflow does. The default is start_time descending.
+/// start_time, end_time, run_name, status; metrics.<k>; params.<k>; tags.<k>), keys bare or
+/// quoted as in filters (metrics.`a/b c` DESC), at most `SearchFilter.maxClauses` of them.
+/// Runs lacking the value sort last, as MLflow does. The default is start_time descending.
 struct RunOrdering: Sendable {
     enum Value: Comparable {
         case number(Double)
@@ -28,25 +29,41 @@ struct RunOrdering: Sendable {
     let keys: [Key]
 
     init(_ clauses: [String]) throws {
-        keys = try clauses.map { clause in
-            let words = clause.split(separator: " ", omittingEmptySubsequences: true)
-            guard let first = words.first, words.count <= 2 else {
-                throw APIError.invalid("order_by '\(clause)' is not '<key> [ASC|DESC]'")
-            }
-            var ascending = true
-            if words.count == 2 {
-                switch words[1].uppercased() {
-                case "ASC": ascending = true
-                case "DESC": ascending = false
-                default: throw APIError.invalid("order_by '\(clause)': direction must be ASC or DESC")
-                }
-            }
-            let filter = try SearchFilter.parse("\(first) = 'x'")[0]
-            if filter.entity == .attribute, !["start_time", "end_time", "run_name", "name", "status"].contains(filter.key) {
-                throw APIError.invalid("order_by attribute '\(filter.key)' is not supported; use start_time, end_time, run_name or status")
-            }
-            return Key(entity: filter.entity, name: filter.key, ascending: ascending)
+        guard clauses.count <= SearchFilter.maxClauses else {
+            throw APIError.invalid(
+                "order_by has \(clauses.count) keys; the registry's limit for one search is \(SearchFilter.maxClauses)")
         }
+        keys = try clauses.map(Self.key)
+    }
+
+    /// One order_by item, read with the filter's identifier rules.
+    static func key(_ clause: String) throws -> Key {
+        var scanner = FilterScanner(Array(clause))
+        let entity: SearchFilter.Entity
+        let name: String
+        do {
+            (entity, name) = try scanner.identifier()
+        } catch let error as APIError {
+            throw APIError.invalid("order_by '\(clause.prefix(100))' is not '<key> [ASC|DESC]': \(error.message)")
+        }
+        scanner.skipSpaces()
+        var ascending = true
+        if !scanner.atEnd {
+            switch scanner.word().uppercased() {
+            case "ASC": ascending = true
+            case "DESC": ascending = false
+            case "":
+                throw APIError.invalid(
+                    "order_by '\(clause.prefix(100))' is not '<key> [ASC|DESC]'; quote a key holding spaces or symbols: metrics.`a b`")
+            default: throw APIError.invalid("order_by '\(clause.prefix(100))': direction must be ASC or DESC")
+            }
+            scanner.skipSpaces()
+            guard scanner.atEnd else { throw APIError.invalid("order_by '\(clause.prefix(100))' is not '<key> [ASC|DESC]'") }
+        }
+        if entity == .attribute, !["start_time", "end_time", "run_name", "name", "status"].contains(name) {
+            throw APIError.invalid("order_by attribute '\(name)' is not supported; use start_time, end_time, run_name or status")
+        }
+        return Key(entity: entity, name: name, ascending: ascending)
     }
 
     func value(_ run: Run, _ key: Key) -> Value? {

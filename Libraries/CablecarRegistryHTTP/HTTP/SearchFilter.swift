@@ -8,7 +8,8 @@ import Foundation
 /// = != for every entity; LIKE, ILIKE, IN, NOT IN for text; < <= > >= for numbers (metrics,
 /// start_time, end_time). Values are quoted strings (operators and AND inside quotes are
 /// text), numbers, or a parenthesized list for IN. OR is refused, as MLflow refuses it; anything
-/// else that cannot be answered is refused with a reason rather than answered wrongly.
+/// else that cannot be answered is refused with a reason rather than answered wrongly. A filter
+/// holds at most `maxClauses` clauses (MLflow has no limit; each clause is a subquery per run).
 struct SearchFilter: Sendable, Equatable {
     enum Entity: String, Sendable { case param, tag, attribute, metric }
 
@@ -21,6 +22,9 @@ struct SearchFilter: Sendable, Equatable {
     static let numericAttributes: Set<String> = ["start_time", "end_time", "creation_time", "last_update_time", "version_number"]
     static let textOperators: Set<String> = ["=", "!=", "LIKE", "ILIKE", "IN", "NOT IN"]
     static let numberOperators: Set<String> = ["=", "!=", "<", "<=", ">", ">="]
+    /// Clauses in one filter (and keys in one order_by): a search at this limit over a few
+    /// thousand runs answers in well under a second.
+    static let maxClauses = 100
 
     static func parse(_ text: String) throws -> [SearchFilter] {
         var scanner = FilterScanner(Array(text))
@@ -28,6 +32,11 @@ struct SearchFilter: Sendable, Equatable {
         scanner.skipSpaces()
         if scanner.atEnd { return [] }
         while true {
+            guard clauses.count < maxClauses else {
+                throw APIError.invalid(
+                    "filter has more than \(maxClauses) clauses, the registry's limit for one search; drop repeated clauses or split the search"
+                )
+            }
             clauses.append(try scanner.clause())
             scanner.skipSpaces()
             if scanner.atEnd { return clauses }

@@ -22,7 +22,7 @@ struct SearchPage: Sendable, Equatable {
             throw APIError.invalid("'max_results' must be 1 to \(bounds.maximum), got \(limit)")
         }
         self.limit = Int(limit)
-        self.offset = try PageToken.offset(body.string("page_token"))
+        self.offset = try PageToken.offset(try body.string("page_token"))
     }
 
     /// The page's part of the whole ordered answer, and the token of the next page if any.
