@@ -45,6 +45,33 @@ struct BoostedTreesTests {
         #expect(mae < 0.1, "test MAE \(mae) (the mean scores \(baseline / Double(test.y.count)))")
     }
 
+    /// A 0/1 column's histogram holds its three codes (missing, 0, 1), a constant column's two,
+    /// a continuous column's all its bins: the trees read each column at its own offset and
+    /// still learn y = 2·x0 + x1 (a misplaced offset would sum one column's rows into another's).
+    @Test func histogramsAreAsWideAsEachColumnsBins() throws {
+        var x: [Double] = []
+        var y: [Double] = []
+        var state: UInt64 = 7
+        for i in 0..<3_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let flag = Double(i % 2)
+            let level = Double(state >> 11) / Double(1 << 53)
+            x += [flag, level, 5]
+            y.append(2 * flag + level)
+        }
+        let binning = Binning(x: x, rows: 3_000, columns: 3, bins: 63)
+        #expect(binning.histogramOffsets == [0, 3, 3 + binning.cuts[1].count + 1])
+        #expect(binning.histogramWidth == 3 + (binning.cuts[1].count + 1) + 2)
+        #expect(binning.cuts[1].count == 63, "the continuous column has every bin")
+        let model = try BoostedTrees.fit(
+            x: x, y: y, columns: 3, parameters: .init(trees: 80, depth: 3, learningRate: 0.3, minimumLeafRows: 20))
+        var absolute = 0.0
+        x.withUnsafeBufferPointer { xs in
+            for i in 0..<3_000 { absolute += abs(model.predict(UnsafeBufferPointer(rebasing: xs[(3 * i)..<(3 * i + 3)])) - y[i]) }
+        }
+        #expect(absolute / 3_000 < 0.05, "training MAE \(absolute / 3_000)")
+    }
+
     @Test func absoluteLossIsNotPulledByOutliers() throws {
         var train = Self.data(rows: 4_000, seed: 6)
         // One row in ten is off by +40: the squared loss's leaves move toward them, the median does not.

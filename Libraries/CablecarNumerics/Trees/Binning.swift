@@ -7,6 +7,11 @@ struct Binning {
     let codes: [UInt8]
     /// The same codes row-major: a histogram pass reads one row's codes together.
     let rowCodes: [UInt8]
+    /// Where feature j's bins start in a node's histogram, which holds codes 0 ... `cuts[j].count`
+    /// of each feature: as wide as its bins, so a 0/1 column takes 3 slots, not `bins + 1`.
+    let histogramOffsets: [Int]
+    /// Slots of one node's histogram, every feature's bins together.
+    let histogramWidth: Int
 
     init(x: [Double], rows: Int, columns: Int, bins: Int) {
         self.rows = rows
@@ -43,6 +48,14 @@ struct Binning {
         }
         self.cuts = cuts
         self.codes = codes
+        var offsets: [Int] = []
+        var width = 0
+        for featureCuts in cuts {
+            offsets.append(width)
+            width += featureCuts.count + 1
+        }
+        histogramOffsets = offsets
+        histogramWidth = width
         var rowCodes = [UInt8](repeating: 0, count: rows * columns)
         for j in 0..<columns {
             for i in 0..<rows { rowCodes[i * columns + j] = codes[j * rows + i] }

@@ -67,10 +67,9 @@ struct TreeGrower {
         // is summed over its rows, the larger one's is the parent's minus it.
         var open = [OpenNode(node: addNode(sum: total, count: n), sum: total, count: n, parent: -1, start: 0)]
         var previous: [BinTotals] = []
-        // Codes run from 0 (missing) to the number of cuts, at most `bins`.
-        let width = parameters.bins + 1
+        // Codes run from 0 (missing) to the feature's number of cuts, at most `bins`.
         let columns = binning.columns
-        let stride = columns * width
+        let stride = binning.histogramWidth
         for _ in 0..<parameters.depth {
             guard !open.isEmpty else { break }
             var summed = Array(repeating: true, count: open.count)
@@ -85,16 +84,18 @@ struct TreeGrower {
                 order.withUnsafeBufferPointer { order in
                     totals.withUnsafeMutableBufferPointer { totals in
                         residual.withUnsafeBufferPointer { residual in
-                            for (slot, entry) in open.enumerated() where summed[slot] {
-                                let histogram = slot * stride
-                                for position in entry.start..<(entry.start + entry.count) {
-                                    let row = Int(order[position])
-                                    let value = residual[row]
-                                    let codesOfRow = row * columns
-                                    for j in 0..<columns {
-                                        let at = histogram + j * width + Int(codes[codesOfRow + j])
-                                        totals[at].sum += value
-                                        totals[at].count += 1
+                            binning.histogramOffsets.withUnsafeBufferPointer { offsets in
+                                for (slot, entry) in open.enumerated() where summed[slot] {
+                                    let histogram = slot * stride
+                                    for position in entry.start..<(entry.start + entry.count) {
+                                        let row = Int(order[position])
+                                        let value = residual[row]
+                                        let codesOfRow = row * columns
+                                        for j in 0..<columns {
+                                            let at = histogram + offsets[j] + Int(codes[codesOfRow + j])
+                                            totals[at].sum += value
+                                            totals[at].count += 1
+                                        }
                                     }
                                 }
                             }
@@ -111,9 +112,9 @@ struct TreeGrower {
             }
             var next: [OpenNode] = []
             for (slot, entry) in open.enumerated() {
-                guard let split = bestSplit(slot: slot, totals: totals, width: width, sum: entry.sum, count: entry.count)
+                guard let split = bestSplit(slot: slot, totals: totals, sum: entry.sum, count: entry.count)
                 else { continue }
-                let base = (slot * columns + split.feature) * width
+                let base = slot * stride + binning.histogramOffsets[split.feature]
                 var leftSum = split.missingLeft ? totals[base].sum : 0
                 var leftCount = split.missingLeft ? Int(totals[base].count) : 0
                 for b in 1...split.bin {
@@ -162,14 +163,14 @@ struct TreeGrower {
         for k in 0..<moved { order[kept + k] = scratch[k] }
     }
 
-    private func bestSplit(slot: Int, totals: [BinTotals], width: Int, sum: Double, count: Int) -> Split? {
+    private func bestSplit(slot: Int, totals: [BinTotals], sum: Double, count: Int) -> Split? {
         let penalty = parameters.leafPenalty
         let minimum = parameters.minimumLeafRows
         func score(_ s: Double, _ c: Int) -> Double { s * s / (Double(c) + penalty) }
         let parent = score(sum, count)
         var best: Split?
         for j in 0..<binning.columns {
-            let base = (slot * binning.columns + j) * width
+            let base = slot * binning.histogramWidth + binning.histogramOffsets[j]
             let binCount = binning.cuts[j].count
             guard binCount >= 1 else { continue }
             let missingSum = totals[base].sum
