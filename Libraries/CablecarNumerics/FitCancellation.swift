@@ -6,8 +6,14 @@ import Synchronization
 /// then stops within a step instead of running on past its grace period.
 public final class FitCancellation: Sendable {
     private let cancelled = Atomic<Bool>(false)
+    /// Checks left before it cancels itself; 0: never.
+    private let countdown: Atomic<Int>
 
-    public init() {}
+    public init() { countdown = Atomic(0) }
+
+    /// Cancels itself at its `checks`-th check: how a test stops a fit part of the way through
+    /// on any machine, where a delay measured against the fit's own duration depends on the load.
+    init(cancellingAtCheck checks: Int) { countdown = Atomic(max(1, checks)) }
 
     public func cancel() { cancelled.store(true, ordering: .relaxed) }
 
@@ -15,6 +21,7 @@ public final class FitCancellation: Sendable {
 
     /// Throws `CancellationError` once cancelled.
     public func check() throws {
+        if countdown.load(ordering: .relaxed) > 0, countdown.subtract(1, ordering: .relaxed).newValue == 0 { cancel() }
         if isCancelled { throw CancellationError() }
     }
 }

@@ -1,9 +1,9 @@
 import CablecarDomain
-import CablecarNumerics
 import Foundation
 import Testing
 
 @testable import CablecarForecasting
+@testable import CablecarNumerics
 
 /// The second model family: trees per target and horizon on the ridge's design rows, tried when
 /// the training period holds a week, served where they validate better, carried by the artifact.
@@ -124,17 +124,14 @@ import Testing
         #expect(throws: CancellationError.self) {
             try RidgeForecastModel.fit(data, split: split, parameters: ModelParameters(), cancellation: before)
         }
-        // Cancelled halfway through the time an uncancelled fit takes (a fixed delay outlived the
-        // whole fit once the trees got faster).
-        let whole = try ContinuousClock().measure {
-            _ = try RidgeForecastModel.fit(data, split: split, parameters: ModelParameters(), cancellation: FitCancellation())
-        }
-        let during = FitCancellation()
-        let half = Double(whole.components.seconds) / 2 + Double(whole.components.attoseconds) / 2e18
-        DispatchQueue.global().asyncAfter(deadline: .now() + half) { during.cancel() }
+        // Cancelled at its tenth check, past the first cells: a delay measured against an
+        // uncancelled fit (half its duration) outlived the whole fit when the load fell between
+        // the two.
+        let during = FitCancellation(cancellingAtCheck: 10)
         #expect(throws: CancellationError.self) {
             try RidgeForecastModel.fit(data, split: split, parameters: ModelParameters(), cancellation: during)
         }
+        #expect(during.isCancelled)
     }
 
     /// A model carrying trees answers with the recent level plus the trees' deviation over its
