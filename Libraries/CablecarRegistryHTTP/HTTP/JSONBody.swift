@@ -1,6 +1,7 @@
 import CablecarDomain
 import CablecarRegistry
 import CablecarRegistryAPI
+import CablecarService
 import Foundation
 import Hummingbird
 
@@ -135,16 +136,15 @@ struct JSONBody: @unchecked Sendable {
         }
     }
 
-    /// The raw body, refused beyond `limit` (by Content-Length up front, or while reading).
+    /// The raw body, refused beyond `limit` (by Content-Length up front, or while reading), and
+    /// refused as malformed when the HTTP parser cannot read its framing (`JSONRequest.body`).
     static func readBytes(_ request: Request, limit: Int) async throws -> [UInt8] {
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
-            throw APIError.tooLarge("request body of \(length) bytes exceeds the limit of \(limit) bytes")
-        }
         do {
-            var buffer = try await request.body.collect(upTo: limit)
-            return buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch {
-            throw APIError.tooLarge("request body exceeds the limit of \(limit) bytes")
+            return try await JSONRequest.body(of: request, limit: limit)
+        } catch let error as ServiceError where error.status == .contentTooLarge {
+            throw APIError.tooLarge(error.message)
+        } catch let error as ServiceError {
+            throw APIError.invalid(error.message)
         }
     }
 
