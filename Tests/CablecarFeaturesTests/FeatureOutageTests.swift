@@ -15,7 +15,7 @@ struct FeatureOutageTests {
     @Test(
         "Postgres stopped mid-stream: the pipeline keeps running, is not ready meanwhile, then writes every revision and step exactly once")
     func databaseOutage() async throws {
-        let postgres = try DedicatedPostgres()
+        let postgres = try await DedicatedPostgres.launch()
         let scenario = try StreamScenario(intervals: 2 * 288)
         try await FeatureStoreHarness.with(city: StreamScenario.city, databaseURL: postgres.url) { harness in
             let pipeline = try harness.pipeline(

@@ -69,9 +69,6 @@ import Testing
         #expect(try await HTTPProbe.get("\(base)/metrics").body.contains("cablecar_forecast_fallbacks_total"))
 
         process.interrupt()
-        let stopBy = Date().addingTimeInterval(30)
-        while process.isRunning, Date() < stopBy { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(!process.isRunning)
-        #expect(process.terminationStatus == 0)
+        #expect(try await TestChildren.waitForExit(process, within: .seconds(30), "the forecast service after SIGINT") == 0)
     }
 }

@@ -17,7 +17,7 @@ struct BrokerRestartTests {
         "the broker restarts empty: ingest is not ready while it is away, takes up the recreated topics, counts every new record although offsets start again at 0, and stops cleanly"
     )
     func brokerRestart() async throws {
-        let broker = try DedicatedBroker()
+        let broker = try await DedicatedBroker.launch()
         let records = OutageIntegrationTests.simulation.records
         let before = Array(records.prefix(6_000))
         let after = Array(records.dropFirst(6_000).prefix(6_000))
@@ -28,7 +28,7 @@ struct BrokerRestartTests {
             try await harness.waitUntilProcessed(before.count, timeout: .seconds(300))
             #expect(await pipeline.isReady())
 
-            broker.stop()
+            try await offThePool { broker.stop() }
             #expect(try await readinessWentDown { await pipeline.isReady() }, "readiness goes down while the broker is away")
             try await offThePool { try broker.start() }
             // What the simulator's producer or an operator does against a broker that forgot them.

@@ -25,7 +25,7 @@ struct OutageIntegrationTests {
 
     @Test("Postgres stopped mid-stream: ingest keeps running, is not ready meanwhile, and afterwards has counted every record exactly once")
     func databaseOutage() async throws {
-        let postgres = try DedicatedPostgres()
+        let postgres = try await DedicatedPostgres.launch()
         let records = Array(Self.simulation.records.prefix(Self.recordCount))
         try await IngestHarness.with(databaseURL: postgres.url) { harness in
             let pipeline = try harness.pipeline(retry: Self.outageRetry)

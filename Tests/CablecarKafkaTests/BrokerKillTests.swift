@@ -13,7 +13,7 @@ import Testing
 @Suite("Clients across kill -9 of the broker", .serialized)
 struct BrokerKillTests {
     @Test func aConsumerAndAProducerOutliveTheBrokerKilledThreeTimes() async throws {
-        let broker = try DedicatedBroker()
+        let broker = try await DedicatedBroker.launch()
         let kafka = KafkaTestContext(brokers: broker.brokers)
         let topics = (0..<3).map { _ in TestStack.uniqueName("kill-topic") }
         try await createTopics(topics, kafka: kafka)

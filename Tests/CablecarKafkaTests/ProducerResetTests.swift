@@ -12,7 +12,7 @@ import Testing
 struct ProducerResetTests {
     @Test("after the broker restarts empty, the stuck or fatal client is replaced and the batch sent again arrives")
     func producerSurvivesBrokerRestart() async throws {
-        let broker = try DedicatedBroker()
+        let broker = try await DedicatedBroker.launch()
         let context = KafkaTestContext(brokers: broker.brokers)
         let topic = try await context.createTopic(partitions: 1)
         let producer = try context.producer(deliveryTimeoutMilliseconds: 5_000)
@@ -21,7 +21,7 @@ struct ProducerResetTests {
         }
         try await producer.flush()
 
-        broker.stop()
+        try await offThePool { broker.stop() }
         try await offThePool { try broker.start() }
         _ = try await context.createTopic(partitions: 1)  // the broker is up and answering
         let admin = try KafkaAdmin(configuration: context.client, logger: TestStack.logger)

@@ -34,14 +34,13 @@ import Testing
             let port = try #require(client.port)
             let url = "http://127.0.0.1:\(port)/dashboard"
             let screenshot = directory.appendingPathComponent("dashboard.png").path
-            let (dom, log) = try await offThePool {
-                try Self.run(
-                    browser,
-                    [
-                        "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-                        "--user-data-dir=\(directory.path)/profile", "--virtual-time-budget=3000", "--dump-dom", url,
-                    ])
-            }
+            let rendered = try await ProcessCapture.run(
+                URL(fileURLWithPath: browser),
+                [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                    "--user-data-dir=\(directory.path)/profile", "--virtual-time-budget=3000", "--dump-dom", url,
+                ], environment: [:], timeout: 180)
+            let (dom, log) = (rendered.stdout, rendered.stderr)
             #expect(dom.contains("Alpha"))
             #expect(dom.contains("Beta &lt;script&gt;"))
             #expect(dom.contains("worse than the fallback"))
@@ -49,44 +48,13 @@ import Testing
             #expect(dom.contains("Feature × neighborhood drift"))
             let console = log.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
             #expect(console.isEmpty, "console messages: \(console)")
-            _ = try await offThePool {
-                try Self.run(
-                    browser,
-                    [
-                        "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(directory.path)/profile2",
-                        "--window-size=1200,1600", "--screenshot=\(screenshot)", url,
-                    ])
-            }
+            _ = try await ProcessCapture.run(
+                URL(fileURLWithPath: browser),
+                [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(directory.path)/profile2",
+                    "--window-size=1200,1600", "--screenshot=\(screenshot)", url,
+                ], environment: [:], timeout: 180)
             #expect(FileManager.default.fileExists(atPath: screenshot))
         }
     }
-
-    /// Runs the browser and returns its standard output and error.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try TestChildren.run(process)
-        // Read both pipes while it runs, so a full pipe never blocks the browser.
-        let errorBox = DataBox()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errorBox.data = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return (String(decoding: outData, as: UTF8.self), String(decoding: errorBox.data, as: UTF8.self))
-    }
-}
-
-/// Standard error collected on another thread (written once, read after the group's wait).
-final class DataBox: @unchecked Sendable {
-    var data = Data()
 }

@@ -13,7 +13,7 @@ import Testing
 struct MonitorOutageTests {
     @Test("Postgres stopped mid-stream: the monitor keeps running, is not ready meanwhile, then joins every pair exactly once")
     func databaseOutage() async throws {
-        let postgres = try DedicatedPostgres()
+        let postgres = try await DedicatedPostgres.launch()
         try await MonitorHarness.with(databaseURL: postgres.url) { harness in
             let scenario = MonitorPipelineIntegrationTests.scenario()
             let pipeline = try harness.pipeline(

@@ -13,7 +13,7 @@ struct DatabaseOutageMiddlewareTests {
     /// seconds (the pool alone keeps it waiting until the database is back, or a minute), a slow
     /// route on a live database is not cut short, and routes answer again once it is back.
     @Test func aRouteWaitingOnADownDatabaseAnswers503() async throws {
-        let postgres = try DedicatedPostgres()
+        let postgres = try await DedicatedPostgres.launch()
         let configuration = try DatabaseConfiguration(url: postgres.url)
         let client = Database.client(configuration, logger: TestStack.logger)
         let router = Router()

@@ -19,12 +19,15 @@ struct DatabaseOutageWatchTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             group.addTask {
+                // Finished however it ends, so a connection that could not be had fails the
+                // test below instead of leaving it waiting.
+                defer { holding.finish() }
                 try await client.withConnection { _ in
                     holding.yield()
                     for await _ in released { break }
                 }
             }
-            for await _ in held { break }
+            try await nextSignal(from: held, "the pool's one connection being held")
             // One answer slower than its limit is no outage (the watch needs `downAnswers` in a
             // row); on a fresh CI machine the whole suite starting at once on two cores once made
             // the first answer late. Asked up to three times, a live database answers; through the

@@ -89,8 +89,8 @@ struct PlatformIsolationTests {
         replay.standardOutput = FileHandle.nullDevice
         replay.standardError = FileHandle.nullDevice
         try TestChildren.run(replay)
-        while replay.isRunning { try await Task.sleep(for: .milliseconds(200)) }
-        #expect(replay.terminationStatus == 0, "the replay into \(busy.prefix)raw.* failed")
+        let replayed = try await TestChildren.waitForExit(replay, within: .seconds(900), "the replay into \(busy.prefix)raw.*")
+        #expect(replayed == 0, "the replay into \(busy.prefix)raw.* failed")
 
         // A model version registered on the busy platform: an event on its model.events.
         let trainer = "http://127.0.0.1:\(busy.ports["TRAINER"] ?? 0)"

@@ -12,7 +12,7 @@ import Testing
 struct ReadinessTests {
     @Test("/health/ready is 503 while the database is down and 200 again once it is back")
     func readinessTracksDatabase() async throws {
-        let postgres = try DedicatedPostgres()
+        let postgres = try await DedicatedPostgres.launch()
         let client = Database.client(try DatabaseConfiguration(url: postgres.url), logger: TestStack.logger)
         let router = Router()
         OperationalRoutes.add(

@@ -6,7 +6,7 @@ import Testing
 struct ReplayBrokerStallTests {
     @Test("a broker paused mid-replay for longer than a flush waits: the replay sends the batch again and finishes")
     func replayRidesOutAPausedBroker() async throws {
-        let broker = try DedicatedBroker()
+        let broker = try await DedicatedBroker.launch()
         let brokerProcess = try #require(broker.processID)
         let directory = try TestStack.temporaryDirectory(prefix: "cablecar-test-replay-stall")
         let errors = directory.appendingPathComponent("stderr.txt")
@@ -30,9 +30,10 @@ struct ReplayBrokerStallTests {
             kill(brokerProcess, SIGCONT)
         }
 
-        while replay.isRunning || staller.isRunning { try await Task.sleep(for: .milliseconds(200)) }
+        let replayed = try await TestChildren.waitForExit(replay, within: .seconds(900), "the replay across the broker's stall")
+        try await TestChildren.waitForExit(staller, within: .seconds(120), "the broker's staller")
         let output = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-        #expect(replay.terminationStatus == 0, "the replay gave up: \(output.suffix(2000))")
+        #expect(replayed == 0, "the replay gave up: \(output.suffix(2000))")
         #expect(output.contains("sent again after broker errors"), "\(output.suffix(2000))")
     }
 }

@@ -5,23 +5,22 @@ import Testing
 
 @Suite("A service executable, run as a process")
 struct ServiceProcessTests {
-    func launch(_ name: String, environment: [String: String]) throws -> (Process, Pipe) {
+    func launch(_ name: String, environment: [String: String]) throws -> Process {
         let process = Process()
         process.executableURL = try ProductBinary.url(name)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let errors = Pipe()
-        process.standardError = errors
+        process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try TestChildren.run(process)
-        return (process, errors)
+        return process
     }
 
     @Test("a malformed variable stops the service with exit 78 and a message naming it")
     func malformedVariableExits() async throws {
-        let (process, errors) = try launch("cablecar-monitor", environment: ["CABLECAR_HTTP_PORT": "eighty"])
-        process.waitUntilExit()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 78)
+        let exited = try await ProcessCapture.run(
+            try ProductBinary.url("cablecar-monitor"), [], environment: ["CABLECAR_HTTP_PORT": "eighty"], timeout: 60)
+        let message = exited.stderr
+        #expect(exited.status == 78)
         #expect(message.contains("CABLECAR_HTTP_PORT is \"eighty\""))
         #expect(message.contains("expected an integer from 0 to 65535"))
     }
@@ -31,7 +30,7 @@ struct ServiceProcessTests {
         let endpoints = try await TestStack.shared.endpoints()
         let database = try await TestStack.shared.freshDatabaseURL()
         let port = try Network.freePort()
-        let (process, _) = try launch(
+        let process = try launch(
             "cablecar-monitor",
             environment: [
                 "CABLECAR_DATABASE_URL": database, "CABLECAR_KAFKA_BROKERS": endpoints.kafkaBrokers,
@@ -48,9 +47,6 @@ struct ServiceProcessTests {
         let metrics = try await HTTPProbe.get("\(base)/metrics")
         #expect(metrics.status == 200)
         process.interrupt()  // SIGINT, like Ctrl-C; SIGTERM takes the same path
-        let deadline = Date().addingTimeInterval(15)
-        while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(!process.isRunning, "the service did not stop within 15 s of SIGINT")
-        #expect(process.terminationStatus == 0)
+        #expect(try await TestChildren.waitForExit(process, within: .seconds(15), "the monitor after SIGINT") == 0)
     }
 }

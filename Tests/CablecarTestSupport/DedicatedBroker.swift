@@ -8,7 +8,12 @@ public final class DedicatedBroker: Sendable {
     public let broker: TansuBroker
     private let pid = Mutex<Int32?>(nil)
 
-    public init() throws {
+    /// Starts one: the broker's start waits for its port, so off the cooperative pool.
+    public static func launch() async throws -> DedicatedBroker {
+        try await offThePool { try DedicatedBroker() }
+    }
+
+    private init() throws {
         let directory = try TestStack.temporaryDirectory(prefix: "cablecar-test-broker")
         let binary =
             try ProcessInfo.processInfo.environment["CABLECAR_TANSU_BIN"].map { URL(fileURLWithPath: $0) }

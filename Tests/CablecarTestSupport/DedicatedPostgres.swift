@@ -5,7 +5,12 @@ import Foundation
 public final class DedicatedPostgres: Sendable {
     public let cluster: PostgresCluster
 
-    public init() throws {
+    /// Starts one: initdb and the server's start block for seconds, so off the cooperative pool.
+    public static func launch() async throws -> DedicatedPostgres {
+        try await offThePool { try DedicatedPostgres() }
+    }
+
+    private init() throws {
         let directory = try TestStack.temporaryDirectory(prefix: "cablecar-test-pg")
         cluster = PostgresCluster(directory: directory.appendingPathComponent("postgres"), port: try Network.freePort())
         try cluster.start()

@@ -29,6 +29,22 @@ public enum TestChildren {
         return children.filter(\.isRunning).map(\.processIdentifier)
     }
 
+    /// Waits for `process` to exit and returns its status; one still running after `timeout` is
+    /// killed and fails the test, naming `what`, so a hung child never hangs the run.
+    @discardableResult
+    public static func waitForExit(_ process: Process, within timeout: Duration, _ what: @autoclosure () -> String) async throws
+        -> Int32
+    {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw TestFailure("\(what()) was still running after \(timeout); killed")
+        }
+        return process.terminationStatus
+    }
+
     static func killAll() {
         lock.lock()
         defer { lock.unlock() }

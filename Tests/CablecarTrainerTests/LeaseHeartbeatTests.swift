@@ -16,9 +16,11 @@ import Testing
         let (reached, continuation) = AsyncStream<Void>.makeStream()
         let registry = PausingRegistry(inner: RegistryTrainingRegistry(store: harness.store), pause: pause, reached: continuation)
         let worker = harness.worker(id, registry: registry)
-        let running = Task { try await worker.runNext() }
-        var iterator = reached.makeAsyncIterator()
-        _ = await iterator.next()
+        let running = Task {
+            defer { continuation.finish() }
+            return try await worker.runNext()
+        }
+        try await nextSignal(from: reached, "worker \(id) reaching registration")
         return running
     }
 
@@ -61,17 +63,21 @@ import Testing
                 inner: RegistryTrainingRegistry(store: harness.store), pause: nil, reached: continuation, signalsBeforeTheFit: true,
                 runClosed: closing)
             let worker = harness.worker("stopping", registry: registry)
-            let running = Task { try await worker.runNext() }
-            var iterator = reached.makeAsyncIterator()
-            _ = await iterator.next()
+            let running = Task {
+                defer {
+                    continuation.finish()
+                    closing.finish()
+                }
+                return try await worker.runNext()
+            }
+            try await nextSignal(from: reached, "the worker reaching its fit")
             try await Task.sleep(for: yardstick / 2)
             let cancelled = ContinuousClock.now
             running.cancel()
             await #expect(throws: CancellationError.self) { try await running.value }
             // When the fit stopped: the job closes the run right after. (The database calls after
             // it are not the fit's: on a loaded CI machine they took seconds.)
-            var closedAt = closed.makeAsyncIterator()
-            let stoppedIn = try #require(await closedAt.next()) - cancelled
+            let stoppedIn = try await nextSignal(from: closed, "the stopped run's close") - cancelled
             #expect(stoppedIn < yardstick, "the fit stopped \(stoppedIn) after the cancellation; a fit with 150 trees takes \(yardstick)")
             let status = try #require(try await harness.queue.status("stopped"))
             #expect(status.state == .queued, "handed back for the next worker")

@@ -75,9 +75,6 @@ import Testing
         #expect(try await HTTPProbe.get("\(base)/health/live").status == 200)
 
         process.interrupt()
-        let stopBy = Date().addingTimeInterval(20)
-        while process.isRunning, Date() < stopBy { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(!process.isRunning)
-        #expect(process.terminationStatus == 0)
+        #expect(try await TestChildren.waitForExit(process, within: .seconds(20), "the trainer after SIGINT") == 0)
     }
 }

@@ -161,9 +161,14 @@ final class Graveyard: @unchecked Sendable {
             let (reached, continuation) = AsyncStream<Void>.makeStream()
             let dying = PausingRegistry(inner: RegistryTrainingRegistry(store: harness.store), pause: nil, reached: continuation)
             let doomed = harness.worker("doomed", registry: dying)
-            Task { _ = try? await doomed.runNext() }  // never finishes: the "process" died inside registration
-            var iterator = reached.makeAsyncIterator()
-            _ = await iterator.next()
+            // Never finishes once registration is reached: the "process" died there. Its heartbeat
+            // is cancelled with the test, as a dead process's would be.
+            let dead = Task {
+                defer { continuation.finish() }
+                _ = try? await doomed.runNext()
+            }
+            defer { dead.cancel() }
+            try await nextSignal(from: reached, "the doomed worker reaching registration")
             let during = try #require(try await harness.queue.status("crashing"))
             #expect(during.state == .running)
             let abandonedRun = try #require(during.runID)

@@ -1,13 +1,13 @@
-import CablecarTestSupport
 import Foundation
 
-/// Runs a program to completion with extra environment, capturing its output (tests only).
-struct ProcessCapture: Sendable {
-    let status: Int32
-    let stdout: String
-    let stderr: String
+/// Runs a program to completion with extra environment, capturing its output. A program still
+/// running after `timeout` is killed and fails the test, so a hung child never hangs the run.
+public struct ProcessCapture: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
 
-    static func run(_ executable: URL, _ arguments: [String], environment extra: [String: String], timeout: TimeInterval = 1800)
+    public static func run(_ executable: URL, _ arguments: [String], environment extra: [String: String], timeout: TimeInterval = 1800)
         async throws -> ProcessCapture
     {
         try await offThePool {
@@ -28,7 +28,7 @@ struct ProcessCapture: Sendable {
             let deadline = Date().addingTimeInterval(timeout)
             while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             if process.isRunning {
-                process.terminate()
+                kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
                 throw TestFailure("\(executable.lastPathComponent) \(arguments) did not finish within \(timeout)s")
             }
