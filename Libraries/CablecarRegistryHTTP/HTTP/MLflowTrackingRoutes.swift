@@ -207,37 +207,42 @@ enum MLflowTrackingRoutes {
         router.post(
             RouterPath("\(prefix)/runs/search"),
             use: RegistryHandlers.guarded { request, _ in
-                let body = try await h.body(request)
-                let ids = try body.strings("experiment_ids").map { try RegistryHandlers.parseID($0, "experiment_ids") }
-                let page = try SearchPage(body, bounds: SearchPage.runs)
-                let clauses = try SearchFilter.parse(try body.string("filter") ?? "")
-                let ordering = try RunOrdering(body.strings("order_by"))
-                let stages = try RegistryStore.Lifecycle.stages(viewType: try body.enumeration("run_view_type"))
-                let items: ArraySlice<Run>
-                let next: String?
-                if let query = try RunQuery.search(experimentIDs: ids, lifecycle: stages, clauses: clauses, ordering: ordering, page: page)
-                {
-                    // Postgres filters, orders and pages: only the page's runs are read.
-                    let answer = try await store.runs(matching: query)
-                    items = answer.runs[...]
-                    next = answer.more ? PageToken.token(page.offset + page.limit) : nil
-                } else {
-                    var runs = try await store.runs(experimentIDs: ids, lifecycle: stages)
-                    runs = try runs.filter { run in try clauses.allSatisfy { try $0.matchesRun(run) } }
-                    (items, next) = page.slice(ordering.sorted(runs))
-                }
-                var locations: [Int64: String] = [:]
-                var result: [[String: Any]] = []
-                for run in items {
-                    if locations[run.experimentID] == nil {
-                        locations[run.experimentID] = try await h.experimentLocation(run.experimentID)
-                    }
-                    result.append(MLflowJSON.run(run, experimentLocation: locations[run.experimentID] ?? ""))
-                }
-                var answer: [String: Any] = ["runs": result]
-                if let next { answer["next_page_token"] = next }
-                return JSONBody.ok(answer)
+                try await h.searches.admit { try await searchRuns(request, h) }
             })
+    }
+
+    /// One page of runs/search: Postgres filters, orders and pages when it can (`RunQuery`).
+    private static func searchRuns(_ request: Request, _ h: RegistryHandlers) async throws -> Response {
+        let store = h.store
+        let body = try await h.body(request)
+        let ids = try body.strings("experiment_ids").map { try RegistryHandlers.parseID($0, "experiment_ids") }
+        let page = try SearchPage(body, bounds: SearchPage.runs)
+        let clauses = try SearchFilter.parse(try body.string("filter") ?? "")
+        let ordering = try RunOrdering(body.strings("order_by"))
+        let stages = try RegistryStore.Lifecycle.stages(viewType: try body.enumeration("run_view_type"))
+        let items: ArraySlice<Run>
+        let next: String?
+        if let query = try RunQuery.search(experimentIDs: ids, lifecycle: stages, clauses: clauses, ordering: ordering, page: page) {
+            // Postgres filters, orders and pages: only the page's runs are read.
+            let answer = try await store.runs(matching: query)
+            items = answer.runs[...]
+            next = answer.more ? PageToken.token(page.offset + page.limit) : nil
+        } else {
+            var runs = try await store.runs(experimentIDs: ids, lifecycle: stages)
+            runs = try runs.filter { run in try clauses.allSatisfy { try $0.matchesRun(run) } }
+            (items, next) = page.slice(ordering.sorted(runs))
+        }
+        var locations: [Int64: String] = [:]
+        var result: [[String: Any]] = []
+        for run in items {
+            if locations[run.experimentID] == nil {
+                locations[run.experimentID] = try await h.experimentLocation(run.experimentID)
+            }
+            result.append(MLflowJSON.run(run, experimentLocation: locations[run.experimentID] ?? ""))
+        }
+        var answer: [String: Any] = ["runs": result]
+        if let next { answer["next_page_token"] = next }
+        return JSONBody.ok(answer)
     }
 
     static func metric(_ body: JSONBody) throws -> MetricPoint {

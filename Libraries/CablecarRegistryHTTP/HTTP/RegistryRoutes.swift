@@ -14,7 +14,9 @@ public enum RegistryRoutes {
     public static func add<Context: RequestContext>(
         to router: Router<Context>, store: any RegistryBackend, configuration: RegistryHTTPConfiguration, logger: Logger
     ) {
-        let handlers = RegistryHandlers(store: store, configuration: configuration, logger: logger)
+        let handlers = RegistryHandlers(
+            store: store, configuration: configuration, searches: SearchAdmission(limit: configuration.maxConcurrentSearches),
+            logger: logger)
         MLflowTrackingRoutes.add(to: router, handlers)
         MLflowModelRoutes.add(to: router, handlers)
         MLflowModelAdminRoutes.add(to: router, handlers)
@@ -28,6 +30,8 @@ public enum RegistryRoutes {
 struct RegistryHandlers: Sendable {
     let store: any RegistryBackend
     let configuration: RegistryHTTPConfiguration
+    /// Shared by every run search this router serves.
+    let searches: SearchAdmission
     let logger: Logger
     var admin: AdminAuthorization { AdminAuthorization(token: configuration.adminToken) }
 
