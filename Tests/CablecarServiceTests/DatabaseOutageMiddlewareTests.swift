@@ -74,19 +74,20 @@ struct DatabaseOutageMiddlewareTests {
         router.add(
             middleware: DatabaseOutageMiddleware(patience: .milliseconds(300), interval: .milliseconds(100), downAnswers: 2) { false })
         router.get("/fast") { _, _ in "fast" }
+        // Far longer than the test client waits (20 s): any answer it gets is the watch's.
         router.get("/stuck") { _, _ -> String in
-            try await Task.sleep(for: .seconds(60))
+            try await Task.sleep(for: .seconds(600))
             return "never"
         }
         let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await application.test(.live) { http in
             let fast = try await http.execute(uri: "/fast", method: .get) { ($0.status, String(buffer: $0.body)) }
             #expect(fast.0 == .ok && fast.1 == "fast")
-            let started = ContinuousClock.now
+            // No wall-clock bound: with the route asleep for 10 minutes, a 503 within the client's
+            // 20 s is the watch's; a starved CI pool once took 20 s for the 0.5 s this takes alone.
             let stuck = try await http.execute(uri: "/stuck", method: .get) { ($0.status, String(buffer: $0.body)) }
             #expect(stuck.0 == .serviceUnavailable)
             #expect(stuck.1.contains("which is not answering; retry once"), "\(stuck.1)")
-            #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
 
@@ -100,7 +101,7 @@ struct DatabaseOutageMiddlewareTests {
                 patience: .milliseconds(200), interval: .milliseconds(100), downAnswers: 2, routes: .under(["/v1/admin/"])
             ) { false })
         router.post("/v1/admin/rollout") { _, _ -> String in
-            try await Task.sleep(for: .seconds(60))
+            try await Task.sleep(for: .seconds(600))
             return "never"
         }
         router.get("/v1/forecasts") { _, _ -> String in
@@ -111,11 +112,9 @@ struct DatabaseOutageMiddlewareTests {
         try await application.test(.live) { http in
             let forecast = try await http.execute(uri: "/v1/forecasts", method: .get) { ($0.status, String(buffer: $0.body)) }
             #expect(forecast.0 == .ok && forecast.1 == "forecast", "a route outside the scope is not watched: \(forecast.1)")
-            let started = ContinuousClock.now
             let admin = try await http.execute(uri: "/v1/admin/rollout", method: .post) { ($0.status, String(buffer: $0.body)) }
             #expect(admin.0 == .serviceUnavailable, "\(admin.1)")
             #expect(admin.1.contains("database_unavailable"), "\(admin.1)")
-            #expect(ContinuousClock.now - started < .seconds(10))
         }
         #expect(DatabaseRoutes.all.contains(path: "/anything") && !DatabaseRoutes.none.contains(path: "/v1/admin/rollout"))
     }
