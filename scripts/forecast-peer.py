@@ -7,7 +7,7 @@ and the test rows the fitted ridge serves. Fits LightGBM (deterministic, one thr
 fitting rows and prints, on the same test rows, the MAE of the ridge and of LightGBM and the
 share of the reducible error each removes (historical average minus the noise floor).
 
-    scripts/forecast-peer.py DIR [--trees 300] [--leaves 31] [--learning-rate 0.05] [--objective l2]
+    scripts/forecast-peer.py DIR [--trees 300] [--leaves 31] [--learning-rate 0.05] [--objective l2] [--levels-only]
 """
 import argparse
 import json
@@ -25,6 +25,7 @@ def main():
     parser.add_argument("--leaves", type=int, default=31)
     parser.add_argument("--learning-rate", type=float, default=0.05)
     parser.add_argument("--objective", default="l2", help="l2 (squared error) or l1 (absolute error)")
+    parser.add_argument("--levels-only", action="store_true", help="without the level columns' differences")
     args = parser.parse_args()
     meta = json.load(open(os.path.join(args.directory, "meta.json")))
     columns = meta["columns"]
@@ -35,6 +36,12 @@ def main():
         name = cell["cell"]
         load = lambda suffix: np.load(os.path.join(args.directory, f"{name}_{suffix}.npy"))
         fit_x, fit_y, test_x, test = load("fit_x"), load("fit_y"), load("test_x"), load("test")
+        # The trainer's trees also read these columns as differences from the recent level
+        # (`TreeInputLayout`); so does LightGBM, unless --levels-only.
+        differences = [] if args.levels_only else [columns.index(c) for c in cell.get("differences", [])]
+        if differences:
+            fit_x = np.hstack([fit_x, fit_x[:, differences] - fit_x[:, [recent]]])
+            test_x = np.hstack([test_x, test_x[:, differences] - test_x[:, [recent]]])
         actual, ridge, average, truth = test[:, 0], test[:, 1], test[:, 2], test[:, 3]
         started = time.time()
         parameters = {

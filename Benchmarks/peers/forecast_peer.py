@@ -11,8 +11,8 @@ model artifact and the same online feature vectors, held in memory, and answers 
   fitted without it) predicts the deviation from the cell's anchor (historical average, recent
   level or day-type profile) over the design row `RidgeDesign.fill` builds;
 * a target and horizon with deviation trees (`deviation_trees`) answers
-  `w * (recent level + trees) + (1 - w) * ridge`, the trees reading the design row plus the
-  neighborhood's index.
+  `w * (recent level + trees) + (1 - w) * ridge`, the trees reading the design row, the
+  neighborhood's index and their layout's level columns minus the recent level.
 
 A request is computed as one batch: the design rows of every (target, horizon, segment) it asks
 for are built with array operations, every ridge solution is applied at once (the cells'
@@ -299,9 +299,15 @@ class Server:
         self.tree_model = np.full((len(WIRE), len(HORIZONS)), -1, dtype=np.intp)
         self.tree_weight = np.ones(len(tree_models))
         self.tree_neighborhood = np.full((len(tree_models), unknown_neighborhood + 1), np.nan)
+        # Per tree model, the design columns it also reads as differences from the recent level
+        # (`TreeInputLayout`), after the neighborhood's column, and that recent level's column.
+        self.tree_levels, self.tree_recent = [], []
         for m, (key, trees) in enumerate(tree_models.items()):
             target, horizon = key.split("|")
-            if trees["trees"]["featureCount"] != self.design.columns + 1:
+            layout = trees.get("layout") or {"level_columns": [], "recent_column": 0}
+            self.tree_levels.append(np.array(layout["level_columns"], dtype=np.intp))
+            self.tree_recent.append(layout["recent_column"])
+            if trees["trees"]["featureCount"] != self.design.columns + 1 + len(layout["level_columns"]):
                 raise ValueError("deviation trees %s read %d columns" % (key, trees["trees"]["featureCount"]))
             self.tree_model[self.target_index[target], horizons[int(horizon)]] = m
             weight = trees["evidence"].get("weight")
@@ -383,7 +389,8 @@ class Server:
         fixed = self._fixed_columns(rows)
         width = fixed.shape[1]
         combos = [(target, horizon) for target in targets for horizon in horizons]
-        x = np.empty((len(combos) * n, d.columns + 1))
+        levels = max((len(columns) for columns in self.tree_levels), default=0)
+        x = np.empty((len(combos) * n, d.columns + 1 + levels))
         solution, base, recent, answer = (np.empty(len(combos) * n, dtype=t) for t in (np.intp, float, float, float))
         regress = np.zeros(len(combos) * n, dtype=bool)
         tree_model = np.full(len(combos) * n, -1, dtype=np.intp)
@@ -458,6 +465,10 @@ class Server:
             m = self.tree_model[t, h]
             if m >= 0:
                 row[:, d.columns] = self.tree_neighborhood[m, nb]
+                differences = self.tree_levels[m]
+                if len(differences):
+                    row[:, d.columns + 1:d.columns + 1 + len(differences)] = (
+                        row[:, differences] - row[:, self.tree_recent[m]][:, None])
                 tree_model[block] = np.where(fitted, m, -1)
 
         # Every ridge solution at once: the anchor plus the solution's intercept and dot product.

@@ -79,11 +79,15 @@ import Testing
                 let after = try #require(report.errors(.candidate, .speed, horizon, neighborhood: "Gamma")?.mae)
                 let last = try #require(report.errors(.persistence, .speed, horizon, neighborhood: "Gamma")?.mae)
                 if before > last * 1.05 {
-                    // Recovered: as good as persistence (within the gates' margin) and clearly
-                    // better than before.
+                    // Recovered: as good as persistence (within the gates' margin), and at least half
+                    // of production's gap to persistence closed. (A fixed ratio to production, such
+                    // as 0.8, fails whenever a better production model loses to persistence by less
+                    // than 25 %, however fully the retraining recovers.)
                     recovered += 1
                     #expect(after < last * 1.05, "Gamma h\(horizon): \(after) against persistence \(last)")
-                    #expect(after < before * 0.8, "Gamma h\(horizon): \(after) against \(before) before the retraining")
+                    #expect(
+                        after < (before + last) / 2,
+                        "Gamma h\(horizon): \(after) against \(before) before the retraining, persistence \(last)")
                 } else {
                     #expect(after < before * 1.05, "Gamma h\(horizon): \(after) against \(before) before the retraining")
                 }

@@ -166,7 +166,7 @@ import Testing
         for example in data.examples(in: split.test, target: .speed, horizonMinutes: 15).prefix(200) {
             let input = data.input(example.row)
             let design = try #require(loaded.designRow(input, target: .speed, horizonMinutes: 15))
-            let row = design.row + [trees.neighborhoodColumn(input.neighborhood)]
+            let row = trees.row(design: design.row, neighborhood: input.neighborhood)
             let expected = row.withUnsafeBufferPointer { design.row[recentColumn] + boosted.predict($0) }
             #expect(loaded.predict(input, target: .speed, horizonMinutes: 15) == expected)
             if expected != ridge.predict(input, target: .speed, horizonMinutes: 15) { differ += 1 }

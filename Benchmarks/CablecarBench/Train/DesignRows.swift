@@ -14,6 +14,9 @@ struct DesignRows {
         var fitX: [Double] = []
         var fitY: [Double] = []
         var testX: [Double] = []
+        /// Per row: issue time (ms) and segment index, for joining rows of one instant.
+        var fitKeys: [Double] = []
+        var testKeys: [Double] = []
         /// Per test row: actual, ridge, historical average, true state (NaN where unknown).
         var test: [Double] = []
         var testRows: Int { test.count / 4 }
@@ -41,6 +44,9 @@ struct DesignRows {
                 cell.fitX.append(hood)
             }
             cell.fitY += matrix.y
+            for row in matrix.issueRows {
+                cell.fitKeys += [Double(data.rows[row].timestamp), Double(data.segmentIndex(ofRow: row))]
+            }
             byName[name] = cell
         }
         var cells: [Cell] = []
@@ -57,6 +63,7 @@ struct DesignRows {
                     let state = truth[key]
                     cell.testX += row
                     cell.testX.append(neighborhoods[input.neighborhood] ?? .nan)
+                    cell.testKeys += [Double(input.issueTime), Double(data.segmentIndex(ofRow: example.row))]
                     cell.test += [example.actual, forecast, averageForecast, (target == .speed ? state?.speed : state?.flow) ?? .nan]
                 }
                 cells.append(cell)
@@ -76,9 +83,19 @@ struct DesignRows {
             try NpyWriter.write(cell.fitY, shape: [cell.fitY.count], to: file("fit_y"))
             try NpyWriter.write(cell.testX, shape: [cell.testRows, width], to: file("test_x"))
             try NpyWriter.write(cell.test, shape: [cell.testRows, 4], to: file("test"))
+            try NpyWriter.write(cell.fitKeys, shape: [cell.fitY.count, 2], to: file("fit_keys"))
+            try NpyWriter.write(cell.testKeys, shape: [cell.testRows, 2], to: file("test_keys"))
+        }
+        // Per cell, the columns the trainer's trees also read as differences from the recent level.
+        func differences(_ cell: String) -> [String] {
+            let target: ForecastTarget = cell.hasPrefix(ForecastTarget.speed.rawValue) ? .speed : .flow
+            return TreeInputLayout(columnNames: columns, target: target)?.levelColumns.map { columns[$0] } ?? []
         }
         let meta: [String: Any] = [
-            "columns": columns, "cells": cells.map { ["cell": $0.name, "fit_rows": $0.fitY.count, "test_rows": $0.testRows] },
+            "columns": columns,
+            "cells": cells.map {
+                ["cell": $0.name, "fit_rows": $0.fitY.count, "test_rows": $0.testRows, "differences": differences($0.name)]
+            },
         ]
         try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys, .prettyPrinted])
             .write(to: directory.appendingPathComponent("meta.json"))
@@ -87,7 +104,7 @@ struct DesignRows {
 
     /// Fits `BoostedTrees` on each cell's fitting rows (every `stride`-th row when there are more
     /// than `maximumRows`) and prints the test MAE and share of the reducible error of the ridge and
-    /// of the trees on the same rows: the Swift counterpart of `scripts/forecast-peer.py`.
+    /// of the trees on the same rows: the Swift counterpart of `scripts/forecast-peer.py --levels-only`.
     func fitTrees(parameters: BoostedTrees.Parameters, maximumRows: Int) throws {
         guard let recent = recentColumn else { return }
         let width = columns.count

@@ -3,7 +3,7 @@ import CablecarNumerics
 
 /// The second model family: per target and horizon, `DeviationTrees` fitted on rows sampled from
 /// the ridge's own design matrices (every neighborhood and regime pooled, the neighborhood's index
-/// as one more column), kept only where they beat the ridge on the validation period.
+/// as one more column, then the level columns' differences from the recent level: `TreeInputLayout`), kept only where they beat the ridge on the validation period.
 ///
 /// On the 14-day benchmark, trees on exactly these inputs removed 5 to 11 more points of the
 /// reducible error for speed and 4 to 6 for flow than the ridge (docs/trainer.md, *Trees in
@@ -80,8 +80,9 @@ struct DeviationTreeTrainer {
 
     /// The trees fitted on `sample`'s training rows and their evidence; trees nil when they do
     /// not validate better than the ridge by `margin`. nil when there are too few rows to tell.
-    func fit(_ sample: Sample) throws -> (trees: DeviationTrees?, evidence: DeviationTrees.Evidence)? {
-        let columns = designColumns + 1
+    /// The sample's rows hold `layout`'s differences after the neighborhood's column.
+    func fit(_ sample: Sample, layout: TreeInputLayout? = nil) throws -> (trees: DeviationTrees?, evidence: DeviationTrees.Evidence)? {
+        let columns = layout?.width(designColumns: designColumns) ?? designColumns + 1
         guard sample.trainingY.count >= Self.minimumValidationRows, sample.validationY.count >= Self.minimumValidationRows,
             sample.ridgeValidationResiduals.count == sample.validationY.count
         else { return nil }
@@ -114,6 +115,7 @@ struct DeviationTreeTrainer {
             validationMAE: treeMAE, ridgeValidationMAE: ridgeMAE, trainingRows: sample.trainingY.count,
             validationRows: sample.validationY.count, served: best.mae < ridgeMAE * (1 - Self.margin * best.weight), weight: best.weight,
             servedValidationMAE: best.mae)
-        return (evidence.served ? DeviationTrees(trees: model, neighborhoods: neighborhoods, evidence: evidence) : nil, evidence)
+        let trees = DeviationTrees(trees: model, neighborhoods: neighborhoods, evidence: evidence, layout: layout)
+        return (evidence.served ? trees : nil, evidence)
     }
 }

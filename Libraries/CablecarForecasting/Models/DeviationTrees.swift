@@ -1,7 +1,8 @@
 import CablecarNumerics
 
 /// Boosted trees that forecast one target at one horizon as a deviation from the recent level,
-/// from the ridge's own design row plus the neighborhood's index: one model for every
+/// from the ridge's own design row plus the neighborhood's index and the design's level forecasts
+/// as differences from the recent level (`TreeInputLayout`): one model for every
 /// neighborhood of the city, fitted on absolute error (`BoostedTrees.Loss.absolute`). A ridge
 /// model serves them in place of its solutions for their target and horizon when they validated
 /// better than the ridge (`DeviationTreeTrainer`); baseline routes still come first.
@@ -10,6 +11,9 @@ public struct DeviationTrees: Codable, Sendable, Equatable {
     /// The neighborhoods in the order of the index column; one not listed reads as missing.
     public let neighborhoods: [String]
     public let evidence: Evidence
+    /// The differences read after the neighborhood's column; absent in artifacts from before
+    /// them, whose trees read the design row and the neighborhood alone.
+    public let layout: TreeInputLayout?
     private let neighborhoodIndex: [String: Int]
 
     /// What the choice of the trees over the ridge rested on: both fitted on the training period
@@ -53,15 +57,16 @@ public struct DeviationTrees: Codable, Sendable, Equatable {
         }
     }
 
-    public init(trees: BoostedTrees, neighborhoods: [String], evidence: Evidence) {
+    public init(trees: BoostedTrees, neighborhoods: [String], evidence: Evidence, layout: TreeInputLayout? = nil) {
         self.trees = trees
         self.neighborhoods = neighborhoods
         self.evidence = evidence
+        self.layout = layout
         neighborhoodIndex = Dictionary(neighborhoods.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     enum CodingKeys: String, CodingKey {
-        case trees, neighborhoods, evidence
+        case trees, neighborhoods, evidence, layout
     }
 
     public init(from decoder: Decoder) throws {
@@ -69,7 +74,8 @@ public struct DeviationTrees: Codable, Sendable, Equatable {
         self.init(
             trees: try container.decode(BoostedTrees.self, forKey: .trees),
             neighborhoods: try container.decode([String].self, forKey: .neighborhoods),
-            evidence: try container.decode(Evidence.self, forKey: .evidence))
+            evidence: try container.decode(Evidence.self, forKey: .evidence),
+            layout: try container.decodeIfPresent(TreeInputLayout.self, forKey: .layout))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -77,35 +83,57 @@ public struct DeviationTrees: Codable, Sendable, Equatable {
         try container.encode(trees, forKey: .trees)
         try container.encode(neighborhoods, forKey: .neighborhoods)
         try container.encode(evidence, forKey: .evidence)
+        try container.encodeIfPresent(layout, forKey: .layout)
     }
 
-    /// The value of the last column of a row: the neighborhood's index, NaN (missing) for one the
-    /// trees never saw.
+    /// The value of the column after the design row: the neighborhood's index, NaN (missing) for
+    /// one the trees never saw.
     func neighborhoodColumn(_ neighborhood: String) -> Double {
         neighborhoodIndex[neighborhood].map(Double.init) ?? .nan
     }
 
-    /// The forecast's deviation from the recent level, for a design row of `designColumns`
-    /// values followed by the neighborhood's column.
+    /// Columns of the rows the trees read, for a design of `designColumns`.
+    func width(designColumns: Int) -> Int { layout?.width(designColumns: designColumns) ?? designColumns + 1 }
+
+    /// Completes a tree row whose first `designColumns` values are the design row: the
+    /// neighborhood's column, then the layout's differences.
+    func complete(_ row: UnsafeMutableBufferPointer<Double>, designColumns: Int, neighborhood: String) {
+        row[designColumns] = neighborhoodColumn(neighborhood)
+        layout?.fillDifferences(row, designColumns: designColumns)
+    }
+
+    /// The tree row of a design row, for callers holding one as an array.
+    public func row(design: [Double], neighborhood: String) -> [Double] {
+        var row = design + Array(repeating: 0, count: width(designColumns: design.count) - design.count)
+        row.withUnsafeMutableBufferPointer { complete($0, designColumns: design.count, neighborhood: neighborhood) }
+        return row
+    }
+
+    /// The forecast's deviation from the recent level, for a completed tree row.
     func deviation(_ row: UnsafeBufferPointer<Double>) -> Double { trees.predict(row) }
 
     /// The trees' share of the served forecast; the ridge's solution answers the rest.
     public var weight: Double { evidence.weight ?? 1 }
 
     /// Refuses trees that do not read the design they are served with (one more column for the
-    /// neighborhood) or that `BoostedTrees.validate` refuses.
+    /// neighborhood, and the layout's differences of columns the design has) or that
+    /// `BoostedTrees.validate` refuses.
     func validate(designColumns: Int) throws {
         do {
             try trees.validate()
         } catch {
             throw ForecastingError.invalidArtifact("deviation trees: \(error)")
         }
-        guard trees.featureCount == designColumns + 1, !neighborhoods.isEmpty, evidence.validationMAE.isFinite,
+        guard layout?.fits(designColumns: designColumns) ?? true else {
+            throw ForecastingError.invalidArtifact(
+                "deviation trees read differences of columns outside a design of \(designColumns) columns")
+        }
+        guard trees.featureCount == width(designColumns: designColumns), !neighborhoods.isEmpty, evidence.validationMAE.isFinite,
             evidence.ridgeValidationMAE.isFinite
         else {
             throw ForecastingError.invalidArtifact(
-                "deviation trees read \(trees.featureCount) columns for a design of \(designColumns) plus the neighborhood, "
-                    + "or have no neighborhoods or evidence")
+                "deviation trees read \(trees.featureCount) columns for a design of \(designColumns) plus the neighborhood "
+                    + "and \(layout?.levelColumns.count ?? 0) differences, or have no neighborhoods or evidence")
         }
         guard weight > 0, weight <= 1 else {
             throw ForecastingError.invalidArtifact("deviation trees have a share of \(weight) of the forecast, not in (0, 1]")

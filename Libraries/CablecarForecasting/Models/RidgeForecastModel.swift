@@ -197,10 +197,10 @@ public struct RidgeForecastModel: ForecastModel {
             }
         case .trees(let regression, let trees):
             let columns = design.columnCount
-            return withUnsafeTemporaryAllocation(of: Double.self, capacity: columns + 1) { row in
+            return withUnsafeTemporaryAllocation(of: Double.self, capacity: trees.width(designColumns: columns)) { row in
                 guard let pointer = row.baseAddress else { return regression.recent }
                 regression.fill(pointer, design)
-                row[columns] = trees.neighborhoodColumn(regression.input.neighborhood)
+                trees.complete(row, designColumns: columns, neighborhood: regression.input.neighborhood)
                 let fromTrees = regression.recent + trees.deviation(UnsafeBufferPointer(row))
                 guard trees.weight < 1 else { return fromTrees }
                 let fromRidge = regression.base + regression.solution.predict(UnsafeBufferPointer(rebasing: row[0..<columns]))

@@ -12,6 +12,8 @@ public struct RidgeDesignMatrix: Sendable {
     public var x: DenseMatrix
     public var y: [Double]
     public var trainingRows: Int
+    /// The `TrainingData` row each matrix row was issued at (empty for derived matrices).
+    public var issueRows: [Int] = []
 }
 
 /// Fits a `RidgeForecastModel`. Historical-average inputs of training rows are leave-one-out
@@ -146,7 +148,12 @@ struct RidgeTrainer {
             designColumns: design.columnCount, neighborhoods: data.neighborhoods, trees: parameters.treeCount,
             cancellation: cancellation)
         let treeSamples = families.map { samples[$0, default: DeviationTreeTrainer.Sample()] }
-        let fittedTrees = Self.onEveryCore(count: treeSamples.count) { index in try treeTrainer.fit(treeSamples[index]) }
+        let treeLayouts = families.map { family in
+            cells.first { $0.family == family }.flatMap { TreeInputLayout(columnNames: design.columnNames, target: $0.target) }
+        }
+        let fittedTrees = Self.onEveryCore(count: treeSamples.count) { index in
+            try treeTrainer.fit(treeSamples[index], layout: treeLayouts[index])
+        }
         var trees: [String: DeviationTrees] = [:]
         var treeTrials: [String: DeviationTrees.Evidence] = [:]
         for (index, family) in families.enumerated() {
@@ -221,18 +228,23 @@ struct RidgeTrainer {
     ) -> DeviationTreeTrainer.Sample {
         var sample = DeviationTreeTrainer.Sample()
         let neighborhood = data.neighborhoods.firstIndex(of: cell.neighborhood).map(Double.init) ?? .nan
+        let layout = TreeInputLayout(columnNames: matrix.columns, target: cell.target)
         let p = matrix.x.columns
         matrix.x.values.withUnsafeBufferPointer { xs in
+            func append(row r: Int, to x: inout [Double]) {
+                let designRow = UnsafeBufferPointer(rebasing: xs[(r * p)..<((r + 1) * p)])
+                x += designRow
+                x.append(neighborhood)
+                layout?.appendDifferences(of: designRow, to: &x)
+            }
             for r in Swift.stride(from: 0, to: matrix.trainingRows, by: stride) {
-                sample.trainingX += xs[(r * p)..<((r + 1) * p)]
-                sample.trainingX.append(neighborhood)
+                append(row: r, to: &sample.trainingX)
                 sample.trainingY.append(matrix.y[r])
             }
             guard ridgeResiduals.count == matrix.x.rows else { return }
             let validationStride = max(1, stride / DeviationTreeTrainer.validationDensity)
             for r in Swift.stride(from: matrix.trainingRows, to: matrix.x.rows, by: validationStride) {
-                sample.validationX += xs[(r * p)..<((r + 1) * p)]
-                sample.validationX.append(neighborhood)
+                append(row: r, to: &sample.validationX)
                 sample.validationY.append(matrix.y[r])
                 sample.validationWeekend.append(weekend[r])
                 sample.ridgeValidationResiduals.append(ridgeResiduals[r])
@@ -318,7 +330,8 @@ struct RidgeTrainer {
                 y[r] = example.actual - recent
             }
         }
-        return RidgeDesignMatrix(key: key, columns: design.columnNames, x: x, y: y, trainingRows: trainingRows)
+        return RidgeDesignMatrix(
+            key: key, columns: design.columnNames, x: x, y: y, trainingRows: trainingRows, issueRows: examples.map(\.row))
     }
 
 }
