@@ -243,7 +243,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "CablecarTrainerMain",
-            dependencies: ["CablecarTrainer", "CablecarService"],
+            dependencies: ["CablecarTrainer", "CablecarService", "CablecarNumerics"],
             path: "Services/Trainer/Main"
         ),
         .target(

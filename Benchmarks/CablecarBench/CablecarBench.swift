@@ -18,6 +18,22 @@ struct CablecarBench: AsyncParsableCommand {
             TrainBench.self, RetrainDriftBench.self, ForecastQualityBench.self, ServingBench.self, ServingHostCommand.self,
         ]
     )
+
+    /// Chooses OpenBLAS's kernels before the command runs (`BLASKernel`), as the trainer does, so
+    /// fit times measure what the trainer does on this machine.
+    static func main() async {
+        BLASKernel.selectForThisCPU()
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 struct DriftBench: AsyncParsableCommand {

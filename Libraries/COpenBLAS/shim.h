@@ -11,5 +11,6 @@
 // point to does not declare it; libopenblas always exports it.
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);
 
 #endif

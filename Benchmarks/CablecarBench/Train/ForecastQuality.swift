@@ -53,7 +53,8 @@ struct ForecastQuality {
         let zone = TimeZone(identifier: city.timeZone) ?? .gmt
         print(
             "\(days) days from \(start), \(fitted.data.rows.count) rows; fit \(fmt(fitSeconds)) s, "
-                + "judged \(fmt(Date().timeIntervalSince(clock))) s; test \(describe(fitted.split.test, zone))")
+                + "judged \(fmt(Date().timeIntervalSince(clock))) s; test \(describe(fitted.split.test, zone)); "
+                + "OpenBLAS kernels \(BLASKernel.coreName)")
         print("gates: \(judgement.verdict.summary)")
         for (key, trial) in fitted.ridge.treeTrials.sorted(by: { $0.key < $1.key }) {
             let mixture = trial.weight.map { " (\(fmt($0 * 100)) % trees: \(fmt(trial.servedValidationMAE ?? .nan)))" } ?? ""

@@ -1,6 +1,7 @@
 import CablecarDomain
 import CablecarFeatureClient
 import CablecarKafka
+import CablecarNumerics
 import CablecarPostgres
 import CablecarRegistry
 import CablecarRegistryAPI
@@ -43,6 +44,8 @@ public enum TrainerService {
             let registry = try RegistryService.mount(
                 on: router, context: context, configuration: configuration.registry, topicPrefix: configuration.trainer.topicPrefix)
             let trainer = configuration.trainer
+            // Fit times depend on it by 30 % (see `BLASKernel`).
+            context.logger.info("Numerics ready", metadata: ["openblas.core": "\(BLASKernel.coreName)"])
             let queue = RequestQueue(database: context.database, logger: context.logger)
             let job = TrainingJob(
                 source: PatientSnapshotSource(
