@@ -72,7 +72,7 @@ struct DatabaseOutageMiddlewareTests {
         let router = Router()
         router.add(middleware: UnhandledErrorMiddleware(logger: TestStack.logger))
         router.add(
-            middleware: DatabaseOutageMiddleware(patience: .milliseconds(300), interval: .milliseconds(100), downAnswers: 2) { false })
+            middleware: DatabaseOutageMiddleware(patience: .milliseconds(300), interval: .milliseconds(100), downAnswers: 2) { .down })
         router.get("/fast") { _, _ in "fast" }
         // Far longer than the test client waits (20 s): any answer it gets is the watch's.
         router.get("/stuck") { _, _ -> String in
@@ -99,7 +99,7 @@ struct DatabaseOutageMiddlewareTests {
         router.add(
             middleware: DatabaseOutageMiddleware(
                 patience: .milliseconds(200), interval: .milliseconds(100), downAnswers: 2, routes: .under(["/v1/admin/"])
-            ) { false })
+            ) { .down })
         router.post("/v1/admin/rollout") { _, _ -> String in
             try await Task.sleep(for: .seconds(600))
             return "never"

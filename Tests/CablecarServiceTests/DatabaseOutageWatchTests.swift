@@ -32,9 +32,9 @@ struct DatabaseOutageWatchTests {
             // row); on a fresh CI machine the whole suite starting at once on two cores once made
             // the first answer late. Asked up to three times, a live database answers; through the
             // held pool it never would.
-            var answers: [Bool] = []
-            while answers.count < 3, answers.last != true { answers.append(await watch.isUp()) }
-            #expect(answers.last == true, "the watch asks on a connection of its own, not the pool's: \(answers)")
+            var answers: [DependencyAnswer] = []
+            while answers.count < 3, answers.last != .up { answers.append(await watch.ask()) }
+            #expect(answers.last == .up, "the watch asks on a connection of its own, not the pool's: \(answers)")
             release.yield()
             group.cancelAll()
         }
@@ -45,7 +45,33 @@ struct DatabaseOutageWatchTests {
         // Nothing listens on port 1.
         let configuration = DatabaseConfiguration(host: "127.0.0.1", port: 1, username: "cablecar", database: "cablecar")
         let watch = OutageWatch.database(configuration, logger: TestStack.logger)
-        #expect(await watch.isUp() == false)
+        #expect(await watch.ask() == .down)
         #expect(watch.downAnswers == 2, "two refused answers in a row are an outage")
+    }
+
+    @Test("a database that answers with an error of its own (too many connections for the role) is up to the watch")
+    func serverErrorIsAnAnswer() async throws {
+        let url = try await TestStack.shared.freshDatabaseURL()
+        let configuration = try DatabaseConfiguration(url: url)
+        let client = Database.client(configuration, logger: TestStack.logger)
+        let role = "watch_limited_\(UInt32.random(in: 0...UInt32.max))"
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE ROLE \(role) LOGIN CONNECTION LIMIT 0"), logger: TestStack.logger)
+            group.cancelAll()
+        }
+        var limited = configuration
+        limited.username = role
+        let watch = OutageWatch.database(limited, logger: TestStack.logger)
+        #expect(await watch.ask() == .up, "the server refused the role, not the connection: it is up")
+    }
+
+    @Test("a database whose address never answers is silent to the watch, not down")
+    func unansweredConnectIsSilent() async throws {
+        // The connection is accepted (the kernel's backlog) and the server's greeting never comes.
+        let listener = try SilentListener()
+        let configuration = DatabaseConfiguration(host: "127.0.0.1", port: listener.port, username: "cablecar", database: "cablecar")
+        let answer = await OutageWatch.databaseAnswer(configuration, within: .milliseconds(500), logger: TestStack.logger)
+        #expect(answer == .silent)
     }
 }

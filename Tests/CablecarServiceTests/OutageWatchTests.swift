@@ -12,23 +12,27 @@ final class ScriptedDependency: Sendable {
     private let downFrom: Int
     private let down: Int
 
-    init(downFrom: Int, down: Int) {
-        self.downFrom = downFrom
-        self.down = down
-    }
-
     var asked: Int { answers.withLock { $0 } }
 
-    func isUp() -> Bool {
+    /// The answer given while down: refused, or silent.
+    private let downAnswer: DependencyAnswer
+
+    init(downFrom: Int, down: Int, answering downAnswer: DependencyAnswer = .down) {
+        self.downFrom = downFrom
+        self.down = down
+        self.downAnswer = downAnswer
+    }
+
+    func answer() -> DependencyAnswer {
         let index = answers.withLock { answers in
             defer { answers += 1 }
             return answers
         }
-        return !(downFrom..<(downFrom + down)).contains(index)
+        return (downFrom..<(downFrom + down)).contains(index) ? downAnswer : .up
     }
 
     func watch(grace: Duration = .milliseconds(100)) -> OutageWatch {
-        OutageWatch(interval: .milliseconds(10), downAnswers: 3, grace: grace) { self.isUp() }
+        OutageWatch(interval: .milliseconds(10), downAnswers: 3, silentAnswers: 8, grace: grace) { self.answer() }
     }
 }
 
@@ -55,6 +59,35 @@ struct OutageWatchTests {
             return 42
         }
         #expect(value == 42)
+    }
+
+    @Test("silence counts only in a long run: seven silent answers are no outage, eight are")
+    func silenceCountsOnlyInALongRun() async throws {
+        let slow = ScriptedDependency(downFrom: 1, down: 7, answering: .silent)
+        let value = try await withTimeLimit(.seconds(3600), "a batch on a starved machine", watching: slow.watch(grace: .milliseconds(20)))
+        {
+            while slow.asked < 14 { try await Task.sleep(for: .milliseconds(10)) }
+            return 42
+        }
+        #expect(value == 42)
+        let silent = ScriptedDependency(downFrom: 1, down: 8, answering: .silent)
+        await #expect(throws: AttemptOutlivedOutage.self) {
+            try await withTimeLimit(.seconds(3600), "a call lost while the database was unreachable", watching: silent.watch()) {
+                try await Task.sleep(for: .seconds(7200))
+            }
+        }
+    }
+
+    @Test("a streak: refusals make an outage sooner than silences, and an answer that is up ends the run")
+    func downStreakCountsRefusalsAndSilences() {
+        var streak = DownStreak(refusals: 2, silences: 4)
+        let answers: [DependencyAnswer] = [.down, .down, .up, .silent, .down, .silent, .silent, .up]
+        let verdicts = answers.map { streak.record($0) }
+        // Two refusals in a row; an answer that is up ends the run; mixed, the fourth answer in a
+        // row that was not up.
+        #expect(verdicts == [false, true, false, false, false, false, true, false])
+        #expect(!streak.isOutage)
+        #expect(DownStreak(refusals: 5, silences: 2).silences == 5, "silence never counts sooner than refusal")
     }
 
     @Test("a stream batch lost in an outage is retried once the database is back, and nothing is lost or marked twice")

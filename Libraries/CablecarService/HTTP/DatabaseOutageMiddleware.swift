@@ -10,33 +10,33 @@ import Metrics
 ///
 /// A route that answers within `patience` costs nothing more. After that the database is asked on
 /// a connection of its own (a server that is down refuses at once; a busy pool cannot make a live
-/// one look down), every `interval`; `downAnswers` failed answers in a row cancel the route, which
-/// gives up its lease, and the client is told to retry. A slow route on a live database is never
-/// cut short. Routes outside `routes` (`DatabaseRoutes`) pass straight through: the watch's task
+/// one look down), every `interval`; `downAnswers` refusals in a row, or `silentAnswers` answers
+/// in a row that did not come, cancel the route, which gives up its lease, and the client is told
+/// to retry. A slow route on a live database is never cut short. Routes outside `routes` (`DatabaseRoutes`) pass straight through: the watch's task
 /// group per request is not free for routes that answer from memory.
 public struct DatabaseOutageMiddleware<Context: RequestContext>: RouterMiddleware {
     let patience: Duration
     let interval: Duration
-    let downAnswers: Int
+    let streak: DownStreak
     let routes: DatabaseRoutes
-    let isUp: @Sendable () async -> Bool
+    let ask: @Sendable () async -> DependencyAnswer
 
     private static var answeredUnavailable: Counter { Counter(label: "cablecar_http_database_outage_answers_total") }
 
     public init(
-        patience: Duration = .seconds(2), interval: Duration = .seconds(1), downAnswers: Int = 2, routes: DatabaseRoutes = .all,
-        isUp: @escaping @Sendable () async -> Bool
+        patience: Duration = .seconds(2), interval: Duration = .seconds(1), downAnswers: Int = 2, silentAnswers: Int = 6,
+        routes: DatabaseRoutes = .all, ask: @escaping @Sendable () async -> DependencyAnswer
     ) {
         self.patience = patience
         self.interval = interval
-        self.downAnswers = max(1, downAnswers)
+        self.streak = DownStreak(refusals: downAnswers, silences: silentAnswers)
         self.routes = routes
-        self.isUp = isUp
+        self.ask = ask
     }
 
     /// Asks `configuration`'s database with `SELECT 1` on a connection of its own, 2 s to answer.
     public init(database configuration: DatabaseConfiguration, routes: DatabaseRoutes = .all, logger: Logger) {
-        self.init(routes: routes) { await OutageWatch.databaseAnswers(configuration, within: .seconds(2), logger: logger) }
+        self.init(routes: routes) { await OutageWatch.databaseAnswer(configuration, within: .seconds(2), logger: logger) }
     }
 
     private enum Outcome: Sendable {
@@ -67,18 +67,13 @@ public struct DatabaseOutageMiddleware<Context: RequestContext>: RouterMiddlewar
         }
     }
 
-    /// Returns `.databaseDown` once the database has failed `downAnswers` answers in a row, asked
-    /// from `patience` on; runs until cancelled while it answers.
+    /// Returns `.databaseDown` once the database's answers, asked from `patience` on, make an
+    /// outage (`DownStreak`); runs until cancelled while it answers.
     private func watchDatabase() async throws -> Outcome {
         try await Task.sleep(for: patience)
-        var downInARow = 0
+        var streak = self.streak
         while true {
-            if await isUp() {
-                downInARow = 0
-            } else {
-                downInARow += 1
-                if downInARow >= downAnswers { return .databaseDown }
-            }
+            if streak.record(await ask()) { return .databaseDown }
             try await Task.sleep(for: interval)
         }
     }
