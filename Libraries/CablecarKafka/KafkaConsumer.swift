@@ -54,10 +54,11 @@ public final class KafkaConsumer: Sendable {
         poller.stop()
         // Closed: librdkafka has nothing left to do. Not closed (abandoned, or dropped without a
         // close): no close now either, so nothing is committed, as after a crash.
-        if closing.isClosedCleanly {
-            rd_kafka_destroy(handle.pointer)
-        } else {
-            rd_kafka_destroy_flags(handle.pointer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)
+        // A close given up may still be running inside librdkafka: the client is left alone.
+        switch closing.outcome {
+        case .closed: rd_kafka_destroy(handle.pointer)
+        case .notClosed: rd_kafka_destroy_flags(handle.pointer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)
+        case .givenUp: break
         }
     }
 
@@ -152,21 +153,39 @@ public final class KafkaConsumer: Sendable {
     /// A second caller waits until the first one's close is done: whoever awaited `close()`
     /// may then destroy the consumer or exit the process (exiting while librdkafka is still
     /// closing crashed shutdowns after a broker restart, when closing takes seconds).
+    ///
+    /// Bounded (15 s): with the broker hung (its process stopped, its connections open)
+    /// librdkafka's close never returned (still waiting after 14 minutes), and a service told to
+    /// stop never stopped (compose kills it 30 s after asking). Past the limit the close is given up: `messages` ends, what was
+    /// processed since the last commit is redelivered to the group's next member (as after a
+    /// crash), and the client is left to its thread, never destroyed.
     public func close() async {
+        await close(within: .seconds(15))
+    }
+
+    /// `close()` with a limit of the caller's.
+    public func close(within limit: Duration) async {
         guard await closing.begin() else { return }
         let handle = self.handle
         let state = self.state
         let poller = self.poller
-        let error = await runBlocking("kafka-consumer-close") {
+        let error = await runBlocking("kafka-consumer-close", within: limit) {
             poller.stop()
             state.commitPendingOffsets(handle.pointer, synchronously: true)
             return rd_kafka_consumer_close(handle.pointer)
+        }
+        state.buffer.finish(nil)
+        guard let error else {
+            closing.giveUp()
+            logger.warning(
+                "Kafka consumer did not close within \(limit) (the broker is not answering); given up: offsets processed since the last commit are redelivered to the group's next member",
+                metadata: ["group": "\(groupID)"])
+            return
         }
         if error.isError {
             logger.warning(
                 "Kafka consumer close reported an error", metadata: ["error": "\(KafkaError(error, operation: "closing consumer"))"])
         }
-        state.buffer.finish(nil)
         closing.finish()
         logger.info("Kafka consumer closed", metadata: ["group": "\(groupID)"])
     }
@@ -217,6 +236,13 @@ final class CloseOnce: Sendable {
         case closing(waiters: [CheckedContinuation<Void, Never>])
         case closed
         case abandoned
+        case givenUp
+    }
+
+    enum Outcome {
+        case closed
+        case notClosed
+        case givenUp
     }
 
     private let phase = Mutex(Phase.open)
@@ -249,6 +275,16 @@ final class CloseOnce: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// The close ran out of time: its waiters go on as if it were done.
+    func giveUp() {
+        let waiters = phase.withLock { phase -> [CheckedContinuation<Void, Never>] in
+            guard case .closing(let waiters) = phase else { return [] }
+            phase = .givenUp
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
     /// True when nothing was closed or abandoned before.
     func abandon() -> Bool {
         phase.withLock { phase in
@@ -258,10 +294,13 @@ final class CloseOnce: Sendable {
         }
     }
 
-    var isClosedCleanly: Bool {
+    var outcome: Outcome {
         phase.withLock { phase in
-            if case .closed = phase { return true }
-            return false
+            switch phase {
+            case .closed: .closed
+            case .givenUp: .givenUp
+            case .open, .closing, .abandoned: .notClosed
+            }
         }
     }
 }

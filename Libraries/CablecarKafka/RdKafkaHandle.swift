@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import NIOPosix
+import Synchronization
 
 /// Owns an `rd_kafka_t`. librdkafka handles are thread-safe, which is what makes this Sendable.
 final class RdKafkaHandle: @unchecked Sendable {
@@ -71,6 +72,35 @@ func runBlocking<Result: Sendable>(_ name: String, _ body: @escaping @Sendable (
             thread.name = name
             thread.start()
         }
+    }
+}
+
+/// As `runBlocking`, but gives up waiting after `limit` and returns nil; the call goes on, on its
+/// thread, and its result is dropped.
+func runBlocking<Result: Sendable>(_ name: String, within limit: Duration, _ body: @escaping @Sendable () -> Result) async -> Result? {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Result?, Never>) in
+        let first = FirstAnswer(continuation)
+        let timer = Task {
+            try await Task.sleep(for: limit)
+            first.resume(returning: nil)
+        }
+        Task {
+            first.resume(returning: await runBlocking(name, body))
+            timer.cancel()
+        }
+    }
+}
+
+/// Resumes a continuation with the first answer; later ones are dropped.
+private final class FirstAnswer<Value: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Value, Never>?>
+
+    init(_ continuation: CheckedContinuation<Value, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(returning value: Value) {
+        continuation.withLock { $0.take() }?.resume(returning: value)
     }
 }
 
