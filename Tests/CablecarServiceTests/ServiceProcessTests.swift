@@ -1,3 +1,4 @@
+import CablecarKafka
 import CablecarLocalStack
 import CablecarTestSupport
 import Foundation
@@ -48,5 +49,49 @@ struct ServiceProcessTests {
         #expect(metrics.status == 200)
         process.interrupt()  // SIGINT, like Ctrl-C; SIGTERM takes the same path
         #expect(try await TestChildren.waitForExit(process, within: .seconds(15), "the monitor after SIGINT") == 0)
+    }
+
+    /// With the broker hung (its process stopped, its connections open), librdkafka's consumer
+    /// close never returned, and the service never stopped. Now the close is given up after 15 s.
+    @Test("a service told to stop while the broker hangs stops")
+    func stopsWhileTheBrokerHangs() async throws {
+        let broker = try await DedicatedBroker.launch()
+        let database = try await TestStack.shared.freshDatabaseURL()
+        let port = try Network.freePort()
+        let process = try launch(
+            "cablecar-monitor",
+            environment: ["CABLECAR_DATABASE_URL": database, "CABLECAR_KAFKA_BROKERS": broker.brokers, "CABLECAR_HTTP_PORT": "\(port)"])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let base = "http://127.0.0.1:\(port)"
+        let ready = await HTTPProbe.waitFor("\(base)/health/ready", status: 200, timeout: .seconds(90))
+        #expect(ready?.status == 200, "ready answered \(ready?.body ?? "nothing")")
+        // Records the monitor refuses (dead-lettered, then marked processed) keep coming until the
+        // broker stops, so offsets processed and not yet committed are what the close commits.
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(
+                client: KafkaClientConfiguration(brokers: broker.brokers, clientID: "hung-broker-test"), deliveryTimeoutMilliseconds: 2_000),
+            logger: TestStack.logger)
+        let feeding = Task {
+            for index in 0... {
+                try? await producer.enqueue(topic: "obs.traffic", key: Array("k\(index)".utf8), value: Array("not a record".utf8))
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        try await eventually(timeout: .seconds(120), "the monitor refused none of the records fed to it") {
+            let metrics = try? await HTTPProbe.get("\(base)/metrics")
+            return metrics?.body.contains("cablecar_monitor_rejected_total") == true
+        }
+        let pid = try #require(broker.processID)
+        kill(pid, SIGSTOP)
+        feeding.cancel()
+        defer {
+            kill(pid, SIGCONT)
+            broker.kill()
+        }
+        let asked = ContinuousClock.now
+        process.interrupt()
+        // Compose kills a service 30 s after asking it to stop; the consumer's close gives up at 15.
+        let status = try await TestChildren.waitForExit(process, within: .seconds(120), "the monitor stopping while the broker hangs")
+        print("the monitor stopped \(ContinuousClock.now - asked) after SIGINT, with the broker hung, status \(status)")
     }
 }

@@ -24,7 +24,7 @@ public struct DatabaseOutageMiddleware<Context: RequestContext>: RouterMiddlewar
     private static var answeredUnavailable: Counter { Counter(label: "cablecar_http_database_outage_answers_total") }
 
     public init(
-        patience: Duration = .seconds(2), interval: Duration = .seconds(1), downAnswers: Int = 2, silentAnswers: Int = 6,
+        patience: Duration = .seconds(2), interval: Duration = .seconds(1), downAnswers: Int = 2, silentAnswers: Int = 4,
         routes: DatabaseRoutes = .all, ask: @escaping @Sendable () async -> DependencyAnswer
     ) {
         self.patience = patience
