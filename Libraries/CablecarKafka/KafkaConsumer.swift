@@ -266,20 +266,15 @@ final class CloseOnce: Sendable {
         return false
     }
 
-    func finish() {
-        let waiters = phase.withLock { phase -> [CheckedContinuation<Void, Never>] in
-            guard case .closing(let waiters) = phase else { return [] }
-            phase = .closed
-            return waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
+    func finish() { end(as: .closed) }
 
     /// The close ran out of time: its waiters go on as if it were done.
-    func giveUp() {
+    func giveUp() { end(as: .givenUp) }
+
+    private func end(as ended: Phase) {
         let waiters = phase.withLock { phase -> [CheckedContinuation<Void, Never>] in
             guard case .closing(let waiters) = phase else { return [] }
-            phase = .givenUp
+            phase = ended
             return waiters
         }
         for waiter in waiters { waiter.resume() }

@@ -84,6 +84,7 @@ struct ServiceProcessTests {
         let pid = try #require(broker.processID)
         kill(pid, SIGSTOP)
         feeding.cancel()
+        _ = await feeding.result
         defer {
             kill(pid, SIGCONT)
             broker.kill()
@@ -93,5 +94,6 @@ struct ServiceProcessTests {
         // Compose kills a service 30 s after asking it to stop; the consumer's close gives up at 15.
         let status = try await TestChildren.waitForExit(process, within: .seconds(120), "the monitor stopping while the broker hangs")
         print("the monitor stopped \(ContinuousClock.now - asked) after SIGINT, with the broker hung, status \(status)")
+        await producer.close(timeout: .seconds(1))
     }
 }
