@@ -6,6 +6,7 @@ import Logging
 public final class KafkaAdmin: Sendable {
     private let handle: RdKafkaHandle
     private let logger: Logger
+    let teardown = Teardown()
 
     public init(configuration: KafkaClientConfiguration, logger: Logger) throws {
         try KafkaLibrary.checkVersion()
@@ -13,7 +14,10 @@ public final class KafkaAdmin: Sendable {
         self.logger = logger
     }
 
-    deinit { rd_kafka_destroy(handle.pointer) }
+    deinit {
+        let handle = self.handle
+        teardown.start("kafka-admin-teardown") { rd_kafka_destroy(handle.pointer) }
+    }
 
     /// Creates each topic that does not exist yet; existing topics are left as they are.
     public func ensureTopics(_ topics: [TopicSpecification], timeout: Duration = .seconds(30)) async throws {

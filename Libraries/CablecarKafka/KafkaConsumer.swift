@@ -18,6 +18,7 @@ public final class KafkaConsumer: Sendable {
     private let closing = CloseOnce()
     private let logger: Logger
     public let groupID: String
+    let teardown = Teardown()
 
     public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws {
         try KafkaLibrary.checkVersion()
@@ -51,14 +52,19 @@ public final class KafkaConsumer: Sendable {
     }
 
     deinit {
-        poller.stop()
         // Closed: librdkafka has nothing left to do. Not closed (abandoned, or dropped without a
         // close): no close now either, so nothing is committed, as after a crash.
         // A close given up may still be running inside librdkafka: the client is left alone.
-        switch closing.outcome {
-        case .closed: rd_kafka_destroy(handle.pointer)
-        case .notClosed: rd_kafka_destroy_flags(handle.pointer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)
-        case .givenUp: break
+        // The state is kept alive until the client is gone: librdkafka holds it as its opaque.
+        let (handle, poller, outcome, state) = (self.handle, self.poller, closing.outcome, self.state)
+        teardown.start("kafka-consumer-teardown") {
+            poller.stop()
+            switch outcome {
+            case .closed: rd_kafka_destroy(handle.pointer)
+            case .notClosed: rd_kafka_destroy_flags(handle.pointer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)
+            case .givenUp: break
+            }
+            withExtendedLifetime(state) {}
         }
     }
 
@@ -194,7 +200,7 @@ public final class KafkaConsumer: Sendable {
     public func abandon() {
         guard closing.abandon() else { return }
         state.stopCommitting()
-        poller.stop()
+        poller.requestStop()
         state.buffer.finish(nil)
     }
 

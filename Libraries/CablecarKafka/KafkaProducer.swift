@@ -50,6 +50,9 @@ public final class KafkaProducer: Sendable {
 
     private var current: ProducerClient { client.withLock { $0 } }
 
+    /// The current client's teardown, for tests that watch where it runs.
+    var clientTeardown: Teardown { current.teardown }
+
     /// Replaces `failed` if librdkafka declared it fatal, or if its deliveries timed out (and
     /// nobody replaced it yet); returns the error to throw: `KafkaProducerReset` after a fatal
     /// error, else `error` (a timeout stays a timeout: the caller retries it anyway).
@@ -175,6 +178,7 @@ final class ProducerClient: Sendable {
     private let topics: TopicHandleCache
     private let poller: PollThread
     private let logger: Logger
+    let teardown = Teardown()
 
     init(configuration: KafkaProducerConfiguration, state: ProducerState, logger: Logger) throws {
         let opaque = Unmanaged.passUnretained(state).toOpaque()
@@ -194,9 +198,14 @@ final class ProducerClient: Sendable {
     }
 
     deinit {
-        poller.stop()
-        topics.destroyAll()
-        rd_kafka_destroy(handle.pointer)
+        // The state is kept alive until the client is gone: librdkafka holds it as its opaque.
+        let (handle, poller, topics, state) = (self.handle, self.poller, self.topics, self.state)
+        teardown.start("kafka-producer-teardown") {
+            poller.stop()
+            topics.destroyAll()
+            rd_kafka_destroy(handle.pointer)
+            withExtendedLifetime(state) {}
+        }
     }
 
     /// Sends one message and awaits its delivery report.
@@ -321,7 +330,8 @@ final class ProducerClient: Sendable {
     }
 
     /// Stops the poll thread (the client is destroyed with the last reference).
-    func shutDown() { poller.stop() }
+    /// Ends polling after the poll under way; the teardown waits for it.
+    func shutDown() { poller.requestStop() }
 
     /// Drops every message still queued or in flight (their delivery reports say so).
     func purge() {

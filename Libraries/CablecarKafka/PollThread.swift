@@ -26,7 +26,15 @@ final class PollThread: @unchecked Sendable {
         return running
     }
 
-    /// Stops the loop and waits for the current poll call to return.
+    /// Ends the loop after the poll call under way, without waiting for it.
+    func requestStop() {
+        lock.lock()
+        running = false
+        lock.unlock()
+    }
+
+    /// Ends the loop and waits for the poll call under way to return: blocks up to one poll's
+    /// timeout, so only teardowns and blocking-pool work call it.
     func stop() {
         lock.lock()
         running = false

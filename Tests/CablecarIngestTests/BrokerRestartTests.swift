@@ -18,7 +18,7 @@ struct BrokerRestartTests {
     )
     func brokerRestart() async throws {
         let broker = try await DedicatedBroker.launch()
-        let records = OutageIntegrationTests.simulation.records
+        let records = try await OutageIntegrationTests.simulation.value.records
         let before = Array(records.prefix(6_000))
         let after = Array(records.dropFirst(6_000).prefix(6_000))
         try await IngestHarness.with(brokers: broker.brokers) { harness in

@@ -1,5 +1,6 @@
 import CablecarDomain
 import CablecarSimulation
+import CablecarTestSupport
 import Foundation
 import Testing
 
@@ -9,15 +10,15 @@ import Testing
 /// event time, neighborhood, decoded record) that the `JSONSerialization` path gives it.
 @Suite("Flat JSON scanner")
 struct FlatJSONScannerTests {
-    static let simulation: SimulationReplay.Output = {
-        try! SimulationReplay.collect(SimulationConfiguration(city: IngestHarness.city, days: 1, seed: 23, faults: .heavy))
-    }()
+    static let simulation = ComputedOnce {
+        try SimulationReplay.collect(SimulationConfiguration(city: IngestHarness.city, days: 1, seed: 23, faults: .heavy))
+    }
     static let catalog = CityCatalog(city: IngestHarness.city)
     let validator = RecordValidator(catalog: catalog, futureToleranceMillis: 300_000)
     let now: EpochMillis = 1_741_017_600_000
 
-    @Test func simulatedHeavyFaultDayGetsIdenticalVerdicts() throws {
-        let records = Self.simulation.records
+    @Test func simulatedHeavyFaultDayGetsIdenticalVerdicts() async throws {
+        let records = try await Self.simulation.value.records
         try #require(records.count > 10_000)
         var scanned = 0
         var mismatches: [String] = []

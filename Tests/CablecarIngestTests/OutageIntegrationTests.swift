@@ -12,9 +12,9 @@ import Testing
 /// stopped and started again), and replays whose ingest restarts at random points.
 @Suite("Ingest under outages and restarts", .serialized)
 struct OutageIntegrationTests {
-    static let simulation: SimulationReplay.Output = {
-        try! SimulationReplay.collect(SimulationConfiguration(city: IngestHarness.city, days: 1, seed: 41, faults: .light))
-    }()
+    static let simulation = ComputedOnce {
+        try SimulationReplay.collect(SimulationConfiguration(city: IngestHarness.city, days: 1, seed: 41, faults: .light))
+    }
 
     /// About two simulated hours.
     static let recordCount = 24_000
@@ -26,7 +26,7 @@ struct OutageIntegrationTests {
     @Test("Postgres stopped mid-stream: ingest keeps running, is not ready meanwhile, and afterwards has counted every record exactly once")
     func databaseOutage() async throws {
         let postgres = try await DedicatedPostgres.launch()
-        let records = Array(Self.simulation.records.prefix(Self.recordCount))
+        let records = try await Array(Self.simulation.value.records.prefix(Self.recordCount))
         try await IngestHarness.with(databaseURL: postgres.url) { harness in
             let pipeline = try harness.pipeline(retry: Self.outageRetry)
             let run = Task { try await pipeline.run() }
@@ -54,7 +54,7 @@ struct OutageIntegrationTests {
         "a replay's tail is emitted for every topic, uninterrupted and with ingest restarting (crash) at random points",
         arguments: [0, 2])
     func tailIsEmitted(restarts: Int) async throws {
-        let records = Array(Self.simulation.records.prefix(Self.recordCount))
+        let records = try await Array(Self.simulation.value.records.prefix(Self.recordCount))
         try await IngestHarness.with(idlePartitionMillis: 3_000) { harness in
             try await harness.publish(records[...])
             let points = (0..<restarts).map { _ in Int.random(in: 1..<records.count) }.sorted()

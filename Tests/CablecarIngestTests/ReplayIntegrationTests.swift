@@ -10,9 +10,9 @@ import Testing
 /// the first ingest instance crashing half-way through.
 @Suite("Replayed day through ingest", .serialized)
 struct ReplayIntegrationTests {
-    static let simulation: SimulationReplay.Output = {
-        try! SimulationReplay.collect(SimulationConfiguration(city: IngestHarness.city, days: 1, seed: 11, faults: .heavy))
-    }()
+    static let simulation = ComputedOnce {
+        try SimulationReplay.collect(SimulationConfiguration(city: IngestHarness.city, days: 1, seed: 11, faults: .heavy))
+    }
 
     /// Runs one instance until the ledger has counted `count` messages, then kills it as a crash would
     /// (no commit, no group leave): whatever it had not committed is redelivered to the next one.
@@ -31,7 +31,7 @@ struct ReplayIntegrationTests {
 
     @Test("accounting adds up, faults are rejected with their reason, aggregates match the ground truth, a crash loses and doubles nothing")
     func replayedDay() async throws {
-        let output = Self.simulation
+        let output = try await Self.simulation.value
         let records = output.records
         let faultKinds = Set(output.faults.map(\.kind))
         #expect(faultKinds == Set(FaultKind.allCases), "the heavy preset injects every kind in a day")

@@ -11,16 +11,16 @@ import Testing
 /// twice: emission must still wait for the slowest partition of the whole group.
 @Suite("Ingest scaled out to two instances", .serialized)
 struct ScaleOutIntegrationTests {
-    static let simulation: SimulationReplay.Output = {
-        try! SimulationReplay.collect(SimulationConfiguration(city: IngestHarness.city, days: 1, seed: 21, faults: .heavy))
-    }()
+    static let simulation = ComputedOnce {
+        try SimulationReplay.collect(SimulationConfiguration(city: IngestHarness.city, days: 1, seed: 21, faults: .heavy))
+    }
 
     /// The first ~9 simulated hours: long enough for dozens of intervals and every fault kind.
     static let recordCount = 100_000
 
     @Test("two instances in one group: every complete interval emitted, each accepted reading counted once, accounting adds up")
     func twoInstancesOneGroup() async throws {
-        let output = Self.simulation
+        let output = try await Self.simulation.value
         let records = Array(output.records.prefix(Self.recordCount))
         try await IngestHarness.with { harness in
             let third = records.count / 3
@@ -61,7 +61,7 @@ struct ScaleOutIntegrationTests {
     /// them over and read them.
     @Test("an instance dies holding partitions: the survivor's emission waits for their backlog, then takes it over")
     func deadInstancesBacklogHoldsEmissionBack() async throws {
-        let output = Self.simulation
+        let output = try await Self.simulation.value
         let records = Array(output.records.prefix(60_000))
         try await IngestHarness.with(idlePartitionMillis: 3_000) { harness in
             var doomed: IngestPipeline? = try harness.pipeline()

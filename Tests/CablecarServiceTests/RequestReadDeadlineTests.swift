@@ -36,7 +36,7 @@ struct RequestReadDeadlineTests {
             let body = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n"
             for (name, prefix, dripped) in [("headers", "", header), ("body", body, padding)] {
                 let connection = try SlowClient(port: port, partialRequest: prefix)
-                let closedAfter = await Task.detached { connection.trickle(dripped, every: .milliseconds(500)) }.value
+                let closedAfter = try await connection.trickle(dripped, every: .milliseconds(500))
                 // 40 bytes at 2 a second would take 20 s.
                 let seconds = try #require(closedAfter, "a request trickling its \(name) was never cut off")
                 print("a request trickling its \(name) was cut off after \(seconds) s")

@@ -6,6 +6,10 @@ import Foundation
 
 /// A client that sends part of a request and then nothing: what a slow-loris attack does.
 /// `closedByServer` waits until the server closes the connection (read returns 0 or fails).
+///
+/// Its waits (blocking reads, sleeps between dripped bytes) run on a thread of their own
+/// (`offThePool`): on the concurrency pool, with one thread per core, they held the threads the
+/// server under test needs to answer.
 public final class SlowClient: @unchecked Sendable {
     private let descriptor: Int32
     /// When the request's first byte went out: a read deadline counts from there.
@@ -39,7 +43,11 @@ public final class SlowClient: @unchecked Sendable {
     /// the seconds from the request's first byte (the partial request's, when there was one) until
     /// the server closed the connection, or nil when all was sent and the server kept the
     /// connection open for `grace` seconds more.
-    public func trickle(_ text: String, every interval: Duration, grace: Int = 5) -> Double? {
+    public func trickle(_ text: String, every interval: Duration, grace: Int = 5) async throws -> Double? {
+        try await offThePool { self.tricklingNow(text, every: interval, grace: grace) }
+    }
+
+    private func tricklingNow(_ text: String, every interval: Duration, grace: Int) -> Double? {
         let started = firstByteSent ?? Date()
         for byte in Array(text.utf8) {
             if isClosed() { return Date().timeIntervalSince(started) }
@@ -47,7 +55,7 @@ public final class SlowClient: @unchecked Sendable {
             guard send(descriptor, [byte], 1, Int32(MSG_NOSIGNAL)) == 1 else { return Date().timeIntervalSince(started) }
             Thread.sleep(forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
         }
-        return closedByServer(within: grace) ? Date().timeIntervalSince(started) : nil
+        return closedByServerNow(within: grace) ? Date().timeIntervalSince(started) : nil
     }
 
     /// True when the server has closed the connection (checked without waiting).
@@ -68,7 +76,11 @@ public final class SlowClient: @unchecked Sendable {
 
     /// What the server sent within `seconds`, up to its first blank line after a status line and
     /// whatever body bytes came with it: enough to read a status and an error code.
-    public func received(within seconds: Int) -> String {
+    public func received(within seconds: Int) async throws -> String {
+        try await offThePool { self.receivedNow(within: seconds) }
+    }
+
+    private func receivedNow(within seconds: Int) -> String {
         var timeout = timeval(tv_sec: 1, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var text: [UInt8] = []
@@ -87,7 +99,11 @@ public final class SlowClient: @unchecked Sendable {
     }
 
     /// True when the server closed the connection within `seconds` (it may answer first).
-    public func closedByServer(within seconds: Int) -> Bool {
+    public func closedByServer(within seconds: Int) async throws -> Bool {
+        try await offThePool { self.closedByServerNow(within: seconds) }
+    }
+
+    private func closedByServerNow(within seconds: Int) -> Bool {
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 4096)

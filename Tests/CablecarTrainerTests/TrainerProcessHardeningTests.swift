@@ -67,7 +67,7 @@ import Testing
 
         // A half-sent request is cut off after the idle timeout (2 s here).
         let slow = try SlowClient(port: port, partialRequest: "POST /api/v1/train HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")
-        #expect(slow.closedByServer(within: 10), "the server kept a stalled request open")
+        #expect(try await slow.closedByServer(within: 10), "the server kept a stalled request open")
         #expect(process.isRunning, "no hostile request stopped the service")
         #expect(try await HTTPProbe.get("\(base)/health/live").status == 200)
 
