@@ -12,18 +12,23 @@ import Testing
 /// come back, and event updates merged within a batch.
 @Suite("Ingest storage")
 struct IngestStorageTests {
-    @Test("packing keeps every key and payload; damaged or miscounted rows are refused with a reason")
+    /// Keys are bytes: a dead letter carries its source message's key as it came (not UTF-8, or
+    /// none at all), and an empty key is not the same as none.
+    @Test("packing keeps every key (absent, empty, not UTF-8) and payload; damaged or miscounted rows are refused with a reason")
     func outboxPackingRoundTrip() throws {
-        let messages: [(key: String, payload: [UInt8])] = [
-            ("seg-1", Array(#"{"v":1}"#.utf8)), ("", []), ("Mission ñ", Array(repeating: 0xFF, count: 70_000)),
+        let messages: [OutboxPacking.Entry] = [
+            (Array("seg-1".utf8), Array(#"{"v":1}"#.utf8)), ([], []), (Array("Mission ñ".utf8), Array(repeating: 0xFF, count: 70_000)),
+            (nil, Array("no key".utf8)), ([0xFF, 0xFE, 0x00, 0xC3], Array("not UTF-8".utf8)),
         ]
         let packed = OutboxPacking.pack(messages)
-        let unpacked = try OutboxPacking.unpack(packed, count: 3)
+        let unpacked = try OutboxPacking.unpack(packed, count: messages.count)
         #expect(unpacked.map(\.key) == messages.map(\.key))
         #expect(unpacked.map(\.payload) == messages.map(\.payload))
         #expect(throws: IngestStorageError.self) { try OutboxPacking.unpack(packed, count: 2) }
-        #expect(throws: IngestStorageError.self) { try OutboxPacking.unpack(Array(packed.dropLast()), count: 3) }
-        #expect(throws: IngestStorageError.self) { try OutboxPacking.unpack(packed + [0, 0], count: 3) }
+        #expect(throws: IngestStorageError.self) { try OutboxPacking.unpack(Array(packed.dropLast()), count: messages.count) }
+        #expect(throws: IngestStorageError.self) { try OutboxPacking.unpack(packed + [0, 0], count: messages.count) }
+        // A payload length that claims the absent-key marker is a damaged row, not a message.
+        #expect(throws: IngestStorageError.self) { try OutboxPacking.unpack([0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF], count: 1) }
     }
 
     @Test("emitted observations go out oldest interval first, so each partition carries them in event-time order")
@@ -52,12 +57,12 @@ struct IngestStorageTests {
             let written = try await client.withTransaction(logger: TestStack.logger) { connection in
                 try await EmissionStore.writeOutbox(
                     [
-                        ("obs.traffic", [("s1", Array("a".utf8)), ("s2", Array("b".utf8))]), ("obs.context", []),
-                        ("obs.context", [("Mission", Array("c".utf8))]),
+                        ("obs.traffic", [(Array("s1".utf8), Array("a".utf8)), (Array("s2".utf8), Array("b".utf8))]), ("obs.context", []),
+                        ("obs.context", [(Array("Mission".utf8), Array("c".utf8))]),
                     ],
                     on: connection, logger: TestStack.logger)
             }
-            #expect(written.map(\.key) == ["s1", "s2", "Mission"])
+            #expect(written.map(\.key) == ["s1", "s2", "Mission"].map { Array($0.utf8) })
             #expect(written[0].id == written[1].id, "one row per topic")
             #expect(written[0].id != written[2].id)
             let rows = try await client.query("SELECT count(*) FROM ingest_outbox", logger: TestStack.logger).decode(Int64.self)
@@ -65,7 +70,7 @@ struct IngestStorageTests {
             #expect(rows == 3, "the old row and one packed row per topic with messages")
 
             let pending = try await EmissionStore.pendingOutbox(on: client, logger: TestStack.logger)
-            #expect(pending.map(\.key) == ["old-seg", "s1", "s2", "Mission"])
+            #expect(pending.map(\.key) == ["old-seg", "s1", "s2", "Mission"].map { Array($0.utf8) })
             #expect(pending.map { String(decoding: $0.payload, as: UTF8.self) } == ["old", "a", "b", "c"])
             #expect(pending.map(\.topic) == ["obs.traffic", "obs.traffic", "obs.traffic", "obs.context"])
 

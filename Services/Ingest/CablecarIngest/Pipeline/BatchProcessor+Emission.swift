@@ -91,7 +91,10 @@ extension BatchProcessor {
         }
         let messages = try await timings.measure("db: emit: outbox") {
             try await EmissionStore.writeOutbox(
-                [(configuration.name(of: .observedTraffic), traffic), (configuration.name(of: .observedContext), context)],
+                [
+                    (configuration.name(of: .observedTraffic), EmissionStore.entries(traffic)),
+                    (configuration.name(of: .observedContext), EmissionStore.entries(context)),
+                ],
                 on: connection, logger: logger)
         }
         return (messages, traffic.count, context.count)

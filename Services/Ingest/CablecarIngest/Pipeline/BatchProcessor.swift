@@ -6,7 +6,7 @@ import Logging
 import PostgresNIO
 
 /// Handles one batch of raw messages: validation, lateness, duplicates, ledger, aggregation
-/// state and emission, all in one transaction; returns the rejections to send.
+/// state, dead letters and emission, all in one transaction; returns the outbox messages to send.
 ///
 /// One pipeline task owns it, the way one consumer owns its partitions (an actor only to keep
 /// the compiler's concurrency checks simple). Its in-memory watermarks and sensor states mirror
@@ -72,8 +72,8 @@ actor BatchProcessor {
 
     struct Result: Sendable {
         var outcome = BatchOutcome()
-        var rejections: [(key: [UInt8]?, value: [UInt8])] = []
-        /// Observations committed to the outbox by this batch, to send after the commit.
+        /// Dead letters and observations committed to the outbox by this batch, to send after the
+        /// commit (dead letters first).
         var emitted: [OutboxMessage] = []
     }
 
@@ -154,6 +154,7 @@ actor BatchProcessor {
             return try await LedgerStore.knownPositions(positions, on: connection, logger: logger)
         }
         var ledger: [LedgerEntry] = []
+        var deadLetters: [OutboxPacking.Entry] = []
         var candidates: [Candidate] = []
         var watermarks = self.watermarks
         for stream in Array(watermarks.keys) { watermarks[stream]?.tick(now: now) }
@@ -163,19 +164,10 @@ actor BatchProcessor {
         for (index, message) in messages.enumerated() {
             guard let feed = configuration.feed(ofTopic: message.topic), let verdict = verdicts[index]?.result else { continue }
             let position = positions[index]
-            if !known.isEmpty, let earlier = known[position] {
-                // Redelivered: counted already. Re-send its rejection (the first run may have died
-                // before its flush) with the reason recorded then; lateness may differ now.
+            if !known.isEmpty, known[position] != nil {
+                // Redelivered: counted already, and its dead letter (if it was rejected) went into
+                // the outbox in the same transaction, which sends it once.
                 result.outcome.redelivered += 1
-                if let reason = earlier {
-                    let rejection: Rejection
-                    if case .failure(let failure) = verdict, failure.reason == reason {
-                        rejection = failure
-                    } else {
-                        rejection = Rejection(reason, "as recorded when first processed", eventTime: (try? verdict.get())?.eventTime)
-                    }
-                    result.rejections.append((message.key.map { Array($0) }, rejectedRecord(message, rejection, now: now)))
-                }
                 continue
             }
             var rejection: Rejection?
@@ -203,7 +195,7 @@ actor BatchProcessor {
                 }
             }
             if let rejection {
-                result.rejections.append((message.key.map { Array($0) }, rejectedRecord(message, rejection, now: now)))
+                deadLetters.append((message.key.map { Array($0) }, rejectedRecord(message, rejection, now: now)))
                 ledger.append(
                     LedgerEntry(
                         position: position, feed: feed, outcome: .rejected, reason: rejection.reason,
@@ -224,10 +216,17 @@ actor BatchProcessor {
             guard let watermark = watermarks[stream] else { continue }
             progress[stream.rawValue] = partitions.reduce(into: [String: EpochMillis]()) { $0[$1] = watermark.partitions[$1] }
         }
+        // Dead letters go through the outbox like observations: committed with the ledger that
+        // counts them, sent after the commit, deleted once the broker has them. Re-sent from the
+        // ledger on every redelivery instead, a probe that killed ingest twice found 11,372 of
+        // 260,202 sent twice.
+        let rejected = try await timings.measure("db: dead letters") {
+            try await EmissionStore.writeOutbox([(configuration.name(of: .rejected), deadLetters)], on: connection, logger: logger)
+        }
         let emission = try await emitDue(now: now, watermarks: &watermarks, recording: progress, connection: connection)
         result.outcome.trafficEmitted = emission.traffic
         result.outcome.contextEmitted = emission.context
-        result.emitted = emission.messages
+        result.emitted = rejected + emission.messages
         self.watermarks = watermarks
         dedup.evict(retention: 2 * configuration.tooLateMillis)
         return result

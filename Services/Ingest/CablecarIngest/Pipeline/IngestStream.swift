@@ -7,12 +7,12 @@ import PostgresNIO
 import Synchronization
 
 /// Ingest's part of the stream (the `StreamWorker` does the rest): validation beside the
-/// previous batch, one transaction per batch (ledger, state, outbox), then the rejections and
-/// the outbox sent and flushed, and the sent outbox rows deleted.
+/// previous batch, one transaction per batch (ledger, state, outbox with its dead letters and
+/// observations), then the outbox sent and flushed, and the sent outbox rows deleted.
 ///
 /// Redelivery-safe, which is what lets the worker retry: a batch seen again is recognised by
-/// the ledger (counted once, its rejections re-sent with the reason recorded first), and what
-/// a committed batch put in the outbox is sent by `recover` if its publish did not finish.
+/// the ledger (counted once, nothing sent again), and what a committed batch put in the outbox
+/// is sent by `recover` if its publish did not finish.
 final class IngestStream: StreamHandler, Sendable {
     typealias Prepared = [BatchProcessor.Verdict?]
     typealias Output = BatchProcessor.Result
@@ -94,15 +94,10 @@ final class IngestStream: StreamHandler, Sendable {
     /// Sends a committed batch's rejections and observations (the worker then marks it processed).
     func publish(_ result: Output) async throws {
         // An idle tick that emitted nothing: no flush, no metrics.
-        if result.rejections.isEmpty && result.emitted.isEmpty && result.outcome.received == 0 && result.outcome.redelivered == 0 {
+        if result.emitted.isEmpty && result.outcome.received == 0 && result.outcome.redelivered == 0 {
             return
         }
-        try await timings.measure("publish (beside the next transaction)") {
-            for rejection in result.rejections {
-                try await producer.enqueue(topic: configuration.name(of: .rejected), key: rejection.key, value: rejection.value)
-            }
-            try await send(result.emitted)
-        }
+        try await timings.measure("publish (beside the next transaction)") { try await send(result.emitted) }
         metrics.record(result.outcome)
         totals.add(result.outcome)
         await timings.measure("quality gauges") { await refreshQualityGauges() }
@@ -138,11 +133,10 @@ final class IngestStream: StreamHandler, Sendable {
         }
     }
 
-    /// Sends committed observations, waits for the broker (and for the rejections enqueued
-    /// before), then forgets them.
+    /// Sends committed outbox messages, waits for the broker, then forgets them.
     private func send(_ messages: [OutboxMessage]) async throws {
         for message in messages {
-            try await producer.enqueue(topic: message.topic, key: Array(message.key.utf8), value: message.payload)
+            try await producer.enqueue(topic: message.topic, key: message.key, value: message.payload)
         }
         try await producer.flush()
         guard !messages.isEmpty else { return }

@@ -9,7 +9,7 @@ import PostgresNIO
 struct OutboxMessage: Sendable {
     var id: Int64
     var topic: String
-    var key: String
+    var key: [UInt8]?
     var payload: [UInt8]
 }
 
@@ -36,7 +36,7 @@ enum EmissionStore {
     ) async throws -> [OutboxMessage] {
         let due = try await dueTraffic(watermark: watermark, now: now, rule: rule, on: connection, logger: logger)
         let final = try await finalTraffic(watermark: watermark, now: now, rule: rule, on: connection, logger: logger)
-        return try await writeOutbox([(topic, inEventTimeOrder(due + final))], on: connection, logger: logger)
+        return try await writeOutbox([(topic, entries(inEventTimeOrder(due + final)))], on: connection, logger: logger)
     }
 
     /// Marks due traffic intervals emitted and returns their observations (on-time sums, known
@@ -246,10 +246,15 @@ enum EmissionStore {
         return partial
     }
 
+    /// Observations as outbox entries: their keys (segment and neighborhood ids) as UTF-8.
+    static func entries(_ messages: [Encoded]) -> [OutboxPacking.Entry] {
+        messages.map { (Array($0.key.utf8), $0.payload) }
+    }
+
     /// One outbox row per topic (see `OutboxPacking`), all in one statement; each returned
     /// message carries its row's id. Topics without messages get no row.
     static func writeOutbox(
-        _ emissions: [(topic: String, messages: [Encoded])], on connection: PostgresConnection, logger: Logger
+        _ emissions: [(topic: String, messages: [OutboxPacking.Entry])], on connection: PostgresConnection, logger: Logger
     ) async throws -> [OutboxMessage] {
         let rows = emissions.filter { !$0.messages.isEmpty }
         guard !rows.isEmpty else { return [] }
@@ -279,7 +284,7 @@ enum EmissionStore {
             "SELECT id, topic, message_key, payload, packed_count FROM ingest_outbox ORDER BY id", logger: logger)
         for try await (id, topic, key, payload, packedCount) in rows.decode((Int64, String, String, ByteBuffer, Int32?).self) {
             guard let packedCount else {
-                messages.append(OutboxMessage(id: id, topic: topic, key: key, payload: Array(buffer: payload)))
+                messages.append(OutboxMessage(id: id, topic: topic, key: Array(key.utf8), payload: Array(buffer: payload)))
                 continue
             }
             for message in try OutboxPacking.unpack(Array(buffer: payload), count: Int(packedCount)) {
