@@ -329,10 +329,13 @@ actor BatchProcessor {
         .observe(eventTime: record.eventTime, intervalSeconds: interval, values: values, countsAreZero: zero)
     }
 
+    /// The dead letter of `message`: its bytes whole, or the first `maximumRecordBytes` of an
+    /// oversized one (the whole stays at its source position).
     private func rejectedRecord(_ message: KafkaMessage, _ rejection: Rejection, now: EpochMillis) -> [UInt8] {
+        let kept = message.value.prefix(RecordValidator.maximumRecordBytes)
         let record = RejectedRecord(
             sourceTopic: message.topic, partition: message.partition, offset: message.offset, reason: rejection.reason,
-            detail: rejection.detail, original: Data(message.value).base64EncodedString(), eventTime: rejection.eventTime ?? now,
+            detail: rejection.detail, original: Data(kept).base64EncodedString(), eventTime: rejection.eventTime ?? now,
             rejectedAt: now)
         // Cannot fail: a rejected record carries no floating-point field.
         return (try? record.wireBytes()) ?? []

@@ -12,6 +12,12 @@ public struct RecordValidator: Sendable {
     public let catalog: CityCatalog
     public let futureToleranceMillis: Int64
 
+    /// The largest raw record that is read (64 KiB; the feeds' records are under 1 KiB). A larger
+    /// one is refused `oversized` before it is parsed, and its dead letter keeps only its first
+    /// 64 KiB: whole, base64 and wrapped, a record near the broker's 1 MB limit made a dead letter
+    /// the broker refuses.
+    public static let maximumRecordBytes = 65_536
+
     public init(catalog: CityCatalog, futureToleranceMillis: Int64) {
         self.catalog = catalog
         self.futureToleranceMillis = futureToleranceMillis
@@ -25,6 +31,10 @@ public struct RecordValidator: Sendable {
 
     /// As `validate(_:feed:referenceTime:)`, reading a consumed message's slice in place.
     public func validate(_ bytes: ArraySlice<UInt8>, feed: Feed, referenceTime: EpochMillis) -> Result<AcceptedRecord, Rejection> {
+        guard bytes.count <= Self.maximumRecordBytes else {
+            return .failure(
+                Rejection(.oversized, "the record has \(bytes.count) bytes; at most \(Self.maximumRecordBytes) are read"))
+        }
         if let object = FlatJSONScanner.scan(bytes), let fields = scannedFields(object, feed: feed) {
             return judge(fields, versionProblem: nil, feed: feed, referenceTime: referenceTime)
         }
