@@ -56,6 +56,42 @@ import Testing
         #expect(PartitionBacklog.backlogged(candidates: ["obs:1"], handled: ["obs:1": 99], ends: [:]) == ["obs:1"])
     }
 
+    /// After a restart, a partition that has delivered nothing yet is not idle by silence alone:
+    /// once its position is known (the group's committed offset), the broker is asked like for
+    /// any silent partition, and messages waiting there hold the clock at its restored mark.
+    @Test func aPartitionSilentSinceARestartHoldsTheClockWhileMessagesWaitAtItsCommittedOffset() {
+        var progress = PartitionProgress(idleAfter: .seconds(10))
+        progress.refresh(
+            assignment: [TopicPartition(topic: "obs.context", partition: 0), TopicPartition(topic: "obs.context", partition: 1)], now: t0)
+        // Restored from the database: both partitions had delivered interval 3 before the restart.
+        let restored = Fixtures.base + 4 * Fixtures.step
+        var clock = AvailabilityClock(highWater: ["obs.context:0": restored, "obs.context:1": restored])
+        clock.observe(eventTime: Fixtures.base + 30 * Fixtures.step, partition: "obs.context:0")
+        progress.delivered("obs.context:0", offset: 500, now: t0 + .seconds(11))
+        let later = t0 + .seconds(12)
+        #expect(progress.silentWithKnownPosition(now: later).isEmpty)
+        #expect(progress.silentWithUnknownPosition(now: later) == ["obs.context:1"])
+        #expect(progress.clockCandidate(clock, now: later) == Fixtures.base + 31 * Fixtures.step, "idle by silence alone")
+
+        progress.positionsKnown(["obs.context:1": 120])
+        #expect(progress.silentWithUnknownPosition(now: later).isEmpty)
+        #expect(progress.silentWithKnownPosition(now: later) == ["obs.context:1"])
+        let ends = [TopicPartition(topic: "obs.context", partition: 1): Int64(180)]
+        progress.holding = PartitionBacklog.backlogged(candidates: ["obs.context:1"], handled: progress.handled, ends: ends)
+        #expect(progress.holding == ["obs.context:1"], "60 messages wait past the committed offset")
+        #expect(progress.clockCandidate(clock, now: later) == Fixtures.base + 4 * Fixtures.step)
+
+        // Nothing waiting at the committed offset: idle, as before.
+        let caughtUp = [TopicPartition(topic: "obs.context", partition: 1): Int64(120)]
+        progress.holding = PartitionBacklog.backlogged(candidates: ["obs.context:1"], handled: progress.handled, ends: caughtUp)
+        #expect(progress.holding.isEmpty)
+        // A group that committed nothing reads from the beginning.
+        var fresh = PartitionProgress(idleAfter: .seconds(10))
+        fresh.refresh(assignment: [TopicPartition(topic: "obs.context", partition: 2)], now: t0)
+        fresh.positionsKnown(["obs.context:2": -1001])
+        #expect(fresh.handled["obs.context:2"] == -1)
+    }
+
     /// Traffic runs on while ingest's context watermark waits: the silent context topic holds the
     /// clock at its newest interval, so its next revisions are not dated by traffic's progress
     /// (which depends on how far traffic happened to get), until it has been silent for longer

@@ -44,9 +44,17 @@ extension StreamHandler {
 public struct BatchContext: Sendable {
     public var assignment: Set<TopicPartition>
     public var rebalanceCount: Int
+    /// The group's committed offsets (the next offset to read) of some partitions, negative
+    /// where the group committed nothing: where a partition that has delivered nothing since
+    /// this process started is read from.
+    public var committedOffsets: @Sendable ([TopicPartition]) async throws -> [TopicPartition: Int64]
 
-    public init(assignment: Set<TopicPartition>, rebalanceCount: Int) {
+    public init(
+        assignment: Set<TopicPartition>, rebalanceCount: Int,
+        committedOffsets: @escaping @Sendable ([TopicPartition]) async throws -> [TopicPartition: Int64] = { _ in [:] }
+    ) {
         self.assignment = assignment
         self.rebalanceCount = rebalanceCount
+        self.committedOffsets = committedOffsets
     }
 }

@@ -156,7 +156,9 @@ public final class StreamWorker<Handler: StreamHandler>: Service, ReadinessCheck
             if loop.fetching == nil && loop.retrying.isEmpty { loop.fetching = startFetch(&loop) }
             do {
                 let messages = batch?.messages ?? []
-                let context = BatchContext(assignment: source.assignment, rebalanceCount: source.rebalanceCount)
+                let context = BatchContext(
+                    assignment: source.assignment, rebalanceCount: source.rebalanceCount,
+                    committedOffsets: { [source] in try await source.committedOffsets(of: $0) })
                 let handler = self.handler
                 let prepared = batch?.prepared ?? handler.prepare([])
                 let output = try await withTimeLimit(timeLimit, "handling a batch of \(messages.count) messages", watching: watch) {

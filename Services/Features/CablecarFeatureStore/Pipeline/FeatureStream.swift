@@ -92,7 +92,7 @@ final class FeatureStream: StreamHandler, Sendable {
         else {
             throw FeatureStreamError("the feature stream handled a batch before its state was loaded")
         }
-        let output = try await handle(batch, assignment: context.assignment, state: &state)
+        let output = try await handle(batch, context: context, state: &state)
         self.state.withLock { [state] in $0 = state }
         return output
     }
@@ -113,19 +113,25 @@ final class FeatureStream: StreamHandler, Sendable {
         await producer.close()
     }
 
-    private func handle(_ batch: [KafkaMessage], assignment: Set<TopicPartition>, state: inout State) async throws -> Output {
+    private func handle(_ batch: [KafkaMessage], context batchContext: BatchContext, state: inout State) async throws -> Output {
         let trafficTopic = configuration.name(of: .observedTraffic)
         let contextTopic = configuration.name(of: .observedContext)
-        state.partitions.refresh(assignment: assignment)
+        state.partitions.refresh(assignment: batchContext.assignment)
+        // Every partition in the batch delivers, undecodable messages included, from the batch's
+        // start: one whose messages come after another partition's in the batch must hold the
+        // clock until they are stamped, not be passed over as idle by the messages before them.
+        for message in batch where message.topic == trafficTopic || message.topic == contextTopic {
+            state.partitions.delivered(PartitionProgress.key(message.topic, message.partition), offset: message.offset)
+        }
+        let unknown = await learnPositions(&state, committedOffsets: batchContext.committedOffsets)
         state.partitions.holding = await backlogged(state.partitions.silentWithKnownPosition(), handled: state.partitions.handled)
+            .union(unknown)
         advanceClock(&state)
         var traffic: [AvailableTraffic] = []
         var context: [AvailableContext] = []
         for message in batch {
             let source = PartitionProgress.key(message.topic, message.partition)
             if message.topic != trafficTopic && message.topic != contextTopic { continue }
-            // Delivered even if undecodable: the partition is active.
-            state.partitions.delivered(source, offset: message.offset)
             if message.topic == trafficTopic {
                 guard let o = try? WireCodec.decode(TrafficObservation.self, from: message.value),
                     o.version == TrafficObservation.currentVersion,
@@ -198,6 +204,28 @@ final class FeatureStream: StreamHandler, Sendable {
     /// while waiting for it).
     private func advanceClock(_ state: inout State) {
         if let candidate = state.partitions.clockCandidate(state.clock) { state.clock.advance(to: candidate) }
+    }
+
+    /// Learns where the silent partitions that have delivered nothing since the start are read
+    /// from, so the broker can be asked whether messages wait in them. Without an answer they
+    /// stay unknown and are asked about again with the next batch; meanwhile they hold the clock
+    /// (returned, for `holding`), which waits rather than stamp their messages late.
+    private func learnPositions(
+        _ state: inout State, committedOffsets: @Sendable ([TopicPartition]) async throws -> [TopicPartition: Int64]
+    ) async -> Set<String> {
+        let unknown = state.partitions.silentWithUnknownPosition()
+        guard !unknown.isEmpty, partitionEnds != nil else { return [] }
+        do {
+            let offsets = try await committedOffsets(unknown.compactMap(PartitionBacklog.topicPartition))
+            state.partitions.positionsKnown(
+                Dictionary(offsets.map { (PartitionProgress.key($0.key.topic, $0.key.partition), $0.value) }) { first, _ in first })
+            return []
+        } catch {
+            logger.warning(
+                "Could not read the group's committed offsets: silent partitions hold the availability clock until it answers",
+                metadata: ["partitions": "\(unknown.sorted())", "error": "\(error)"])
+            return unknown
+        }
     }
 
     /// The silent partitions with messages still waiting on the broker (all of them while the

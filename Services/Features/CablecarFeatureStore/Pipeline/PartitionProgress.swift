@@ -67,11 +67,26 @@ struct PartitionProgress: Sendable {
     }
 
     /// Assigned partitions that silence alone would make idle and whose position is known: the
-    /// ones to ask the broker about. (One that has delivered nothing since this process started
-    /// stays idle by silence: its position is the group's, not known here, and its messages, if
-    /// any, would have arrived with the first fetches.)
+    /// ones to ask the broker about.
     func silentWithKnownPosition(now: ContinuousClock.Instant = .now) -> Set<String> {
         Set(assigned.filter { handled[$0] != nil && now - (lastActivity[$0] ?? now) > idleAfter })
+    }
+
+    /// Assigned partitions that silence alone would make idle and that have delivered nothing
+    /// since this process started: their position is the group's committed offset, to be
+    /// learned (`positionsKnown`) before the broker is asked about them. Idle by silence alone,
+    /// such a partition let the clock run on after a restart while its producer had not yet
+    /// written its next messages; when they came, behind another partition's in the same topic,
+    /// they were dated by the clock that partition had moved (`cablecar chaos`: 1,000 context
+    /// revisions available twelve hours late).
+    func silentWithUnknownPosition(now: ContinuousClock.Instant = .now) -> Set<String> {
+        Set(assigned.filter { handled[$0] == nil && now - (lastActivity[$0] ?? now) > idleAfter })
+    }
+
+    /// Records where partitions are read from (`nextOffsets`: the group's committed offsets; a
+    /// negative one, nothing committed, reads from the beginning) for those not delivered yet.
+    mutating func positionsKnown(_ nextOffsets: [String: Int64]) {
+        for (key, next) in nextOffsets where handled[key] == nil { handled[key] = max(next, 0) - 1 }
     }
 
     /// Where the clock may move: the slowest delivering partition's newest interval end, and no
