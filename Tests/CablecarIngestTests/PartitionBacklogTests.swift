@@ -109,6 +109,31 @@ struct PartitionBacklogTests {
         #expect(sparse.candidates(progress(camera: behind, activeAt: 11_000), startedAt: 0, now: 20_000) == ["raw.camera:0"])
     }
 
+    /// A raw partition that never carried a reading (an events partition with no event yet) is
+    /// behind a stream that has progress: a candidate after the quiet spell from start-up, not
+    /// after the idle period, so a restart does not hold its stream back for a minute.
+    @Test func aPartitionThatNeverCarriedAReadingIsACandidateAfterTheQuietSpell() {
+        let t0: EpochMillis = 1_741_000_000_000
+        var sparse = SparsePartitions(behindMillis: 240_000, quietMillis: 5_000)
+        let expected: [Feed.Stream: Set<String>] = [
+            .context: ["raw.weather:0", "raw.events:0", "raw.events:1"], .traffic: ["raw.loop:0", "raw.loop:1"],
+        ]
+        let progress = [
+            "context": [
+                "raw.weather:0": PartitionProgress(newestEventTime: t0, activeAt: 9_000),
+                "raw.events:0": PartitionProgress(newestEventTime: t0 - 60_000, activeAt: 9_000),
+            ]
+        ]
+        // Restarted at 2 s; the traffic stream has no progress yet, so its partitions are not behind anything.
+        #expect(sparse.candidates(progress, expected: expected, startedAt: 2_000, now: 3_000).isEmpty)
+        #expect(sparse.candidates(progress, expected: expected, startedAt: 2_000, now: 7_999).isEmpty, "4.999 s since the start")
+        #expect(sparse.candidates(progress, expected: expected, startedAt: 2_000, now: 8_000) == ["raw.events:1"])
+        var restarted = SparsePartitions(behindMillis: 240_000, quietMillis: 5_000)
+        #expect(
+            restarted.candidates(progress, expected: expected, startedAt: 7_000, now: 8_000).isEmpty, "a restart starts the spell again")
+        #expect(restarted.candidates(progress, expected: expected, startedAt: 7_000, now: 13_000) == ["raw.events:1"])
+    }
+
     @Test func namesSplitAtTheirLastColonAndMalformedOnesAreRefused() {
         #expect(PartitionBacklog.topicPartition("a:b.raw.loop:2") == TopicPartition(topic: "a:b.raw.loop", partition: 2))
         #expect(PartitionBacklog.topicPartition("city.raw.loop") == nil)

@@ -50,7 +50,9 @@ extension BatchProcessor {
         }
         let silent = PartitionBacklog.idleCandidates(
             progress, expected: expectedPartitions, idleAfterMillis: configuration.idlePartitionMillis, startedAt: startedAt, now: now)
-        let leftBehind = configuration.idlePartitionMillis == nil ? [] : sparse.candidates(progress, startedAt: startedAt, now: now)
+        let leftBehind =
+            configuration.idlePartitionMillis == nil
+            ? [] : sparse.candidates(progress, expected: expectedPartitions, startedAt: startedAt, now: now)
         let backlogged = try await backlogged(silent.union(leftBehind), connection: connection)
         let sparseIdle = leftBehind.subtracting(backlogged)
         var groupWatermark: [Feed.Stream: EpochMillis] = [:]
@@ -67,11 +69,11 @@ extension BatchProcessor {
                 tooLateMillis: configuration.tooLateMillis, idleAfterMillis: configuration.idlePartitionMillis, now: now,
                 lastActive: lastActive)
             // A partition nobody has written progress for holds everything back, like an active
-            // partition at its very beginning, until it has been silent for the idle period
-            // with nothing waiting in it.
-            let silent = (expectedPartitions[stream] ?? []).subtracting(partitions.keys)
-            let waiting = configuration.idlePartitionMillis.map { now - startedAt <= $0 } ?? true
-            groupWatermark[stream] = silent.isEmpty || (!waiting && silent.isDisjoint(with: backlogged)) ? group.watermark : nil
+            // partition at its very beginning, until it is a candidate (left behind and quiet for
+            // the spell, or silent for the idle period) with nothing waiting in it.
+            let neverSeen = (expectedPartitions[stream] ?? []).subtracting(partitions.keys)
+            let passedOver = silent.union(leftBehind).subtracting(backlogged)
+            groupWatermark[stream] = neverSeen.isSubset(of: passedOver) ? group.watermark : nil
         }
         var traffic: [EmissionStore.Encoded] = []
         var context: [EmissionStore.Encoded] = []

@@ -32,6 +32,12 @@ extension PartitionBacklog {
 /// the later of falling behind and the last accepted reading, so a feed that keeps delivering,
 /// however far behind, keeps holding. Like silence, being behind is judged only for partitions
 /// read to their end (the caller asks the broker).
+///
+/// A raw partition that has never carried an accepted reading (an events partition whose
+/// neighborhoods have had no event yet) is as far behind as a partition can be, once its stream
+/// has progress: it gets the same spell. It used to hold its stream for the whole idle period
+/// after every start, with nothing waiting in it: on a fast replay, a minute in which up to
+/// twelve hours of the city's context were held back.
 struct SparsePartitions: Sendable {
     let behindMillis: Int64
     let quietMillis: Int64
@@ -44,18 +50,27 @@ struct SparsePartitions: Sendable {
     }
 
     /// Partitions behind their stream and quiet for the spell as of `now`; remembers when each
-    /// fell behind, and forgets those that caught up.
-    mutating func candidates(_ progress: [String: [String: PartitionProgress]], startedAt: EpochMillis, now: EpochMillis) -> Set<String> {
+    /// fell behind, and forgets those that caught up. `expected` lists every raw partition per
+    /// stream; those without progress count as behind a stream that has some.
+    mutating func candidates(
+        _ progress: [String: [String: PartitionProgress]], expected: [Feed.Stream: Set<String>] = [:], startedAt: EpochMillis,
+        now: EpochMillis
+    ) -> Set<String> {
         var behind: Set<String> = []
         var candidates: Set<String> = []
-        for partitions in progress.values {
+        func quiet(_ name: String, lastActive: EpochMillis) {
+            behind.insert(name)
+            let since = behindSince[name] ?? now
+            behindSince[name] = since
+            if now - max(since, lastActive, startedAt) >= quietMillis { candidates.insert(name) }
+        }
+        for stream in Feed.Stream.allCases {
+            let partitions = progress[stream.rawValue] ?? [:]
             guard let newest = partitions.values.map(\.newestEventTime).max() else { continue }
             for (name, partition) in partitions where newest - partition.newestEventTime > behindMillis {
-                behind.insert(name)
-                let since = behindSince[name] ?? now
-                behindSince[name] = since
-                if now - max(since, partition.activeAt, startedAt) >= quietMillis { candidates.insert(name) }
+                quiet(name, lastActive: partition.activeAt)
             }
+            for name in (expected[stream] ?? []).subtracting(partitions.keys) { quiet(name, lastActive: startedAt) }
         }
         behindSince = behindSince.filter { behind.contains($0.key) }
         return candidates
