@@ -12,20 +12,21 @@ public struct AdminAuthorization: Sendable {
 
     /// The actor to record: the `X-Cablecar-Actor` header, or `fallback`.
     func authorize(_ request: Request, fallbackActor: String) throws -> String {
-        guard let token else {
+        switch BearerToken.refusal(of: request, token: token) {
+        case .disabled:
             throw APIError(
                 status: .forbidden, code: "PERMISSION_DENIED",
                 message: "admin actions are disabled on this server: set \(RegistryHTTPConfiguration.adminTokenVariable) on the server "
                     + "and send it as 'Authorization: Bearer <token>'")
-        }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        case .missing:
             throw APIError(
                 status: .unauthorized, code: "UNAUTHENTICATED",
                 message: "this action needs the admin token: send 'Authorization: Bearer <token>' "
                     + "(the CLI reads \(RegistryHTTPConfiguration.adminTokenVariable))")
-        }
-        guard ConstantTime.equal(Array(header.dropFirst("Bearer ".count).utf8), Array(token.utf8)) else {
+        case .wrong:
             throw APIError(status: .forbidden, code: "PERMISSION_DENIED", message: "the bearer token is not the registry's admin token")
+        case nil:
+            break
         }
         let actor = request.headers.first { $0.name.canonicalName == Self.actorHeader }.map { String($0.value.prefix(200)) } ?? ""
         return actor.isEmpty ? fallbackActor : actor
