@@ -38,18 +38,15 @@ struct LedgerUpgradeTests {
             #expect(try await LedgerStore.handledCount(on: client, logger: TestStack.logger) == 5)
 
             try await client.withConnection { connection in
-                // Redelivery: every offset up to the highest per partition is known; rejections keep their reason.
+                // Redelivery: every offset up to the highest per partition was handled.
                 let positions = [
                     MessagePosition(topic: "raw.loop", partition: 0, offset: 1),
                     MessagePosition(topic: "raw.loop", partition: 0, offset: 2),
                     MessagePosition(topic: "raw.loop", partition: 0, offset: 3),
                     MessagePosition(topic: "raw.loop", partition: 1, offset: 7),
                 ]
-                let known = try await LedgerStore.knownPositions(positions, on: connection, logger: TestStack.logger)
-                #expect(known.count == 3)
-                #expect(known[positions[0]] == .some(nil))
-                #expect(known[positions[1]] == .some(.malformedJSON))
-                #expect(known[positions[2]] == nil, "offset 3 of raw.loop:0 was never handled")
+                let redelivered = try await LedgerStore.redeliveredPositions(positions, on: connection, logger: TestStack.logger)
+                #expect(redelivered == [positions[0], positions[1], positions[3]], "offset 3 of raw.loop:0 was never handled")
 
             }
             let rejectedRows = try await client.query("SELECT count(*) FROM ingest_ledger", logger: TestStack.logger)

@@ -147,11 +147,11 @@ actor BatchProcessor {
         connection: PostgresConnection, now: EpochMillis
     ) async throws -> Result {
         var result = Result()
-        let known = try await timings.measure("db: redeliveries") {
+        let redelivered = try await timings.measure("db: redeliveries") {
             try await LedgerStore.lockPartitions(positions, on: connection, logger: logger)
             _ = try await LedgerStore.retireRecreatedPartitions(
                 Self.firstMessages(messages), now: now, on: connection, logger: logger)
-            return try await LedgerStore.knownPositions(positions, on: connection, logger: logger)
+            return try await LedgerStore.redeliveredPositions(positions, on: connection, logger: logger)
         }
         var ledger: [LedgerEntry] = []
         var deadLetters: [OutboxPacking.Entry] = []
@@ -164,7 +164,7 @@ actor BatchProcessor {
         for (index, message) in messages.enumerated() {
             guard let feed = configuration.feed(ofTopic: message.topic), let verdict = verdicts[index]?.result else { continue }
             let position = positions[index]
-            if !known.isEmpty, known[position] != nil {
+            if !redelivered.isEmpty, redelivered.contains(position) {
                 // Redelivered: counted already, and its dead letter (if it was rejected) went into
                 // the outbox in the same transaction, which sends it once.
                 result.outcome.redelivered += 1

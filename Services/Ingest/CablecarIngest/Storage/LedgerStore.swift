@@ -36,43 +36,26 @@ struct LedgerEntry: Sendable {
 ///
 /// Every statement takes whole batches as arrays (`UNNEST`), bound as parameters.
 package enum LedgerStore {
-    /// The positions of `positions` that an earlier run already handled (redeliveries), with
-    /// the reason when that run rejected the message (nil: accepted or duplicate).
+    /// The positions of `positions` that an earlier run already handled (redeliveries).
     ///
     /// A partition's messages are handled in offset order and each batch's rows commit
     /// together, so a delivered offset at or below the highest one recorded for its partition
-    /// was handled before. One index lookup per partition answers that; only the (rare) batches
-    /// that hold redeliveries then read rejection rows.
-    static func knownPositions(_ positions: [MessagePosition], on connection: PostgresConnection, logger: Logger) async throws
-        -> [MessagePosition: RejectReason?]
+    /// was handled before. One index lookup per partition answers that. (A redelivered
+    /// rejection's reason is not read: its dead letter went into the outbox with the batch that
+    /// counted it, and is not sent again.)
+    static func redeliveredPositions(_ positions: [MessagePosition], on connection: PostgresConnection, logger: Logger) async throws
+        -> Set<MessagePosition>
     {
-        guard !positions.isEmpty else { return [:] }
+        guard !positions.isEmpty else { return [] }
         let highest = try await highestHandled(Array(PartitionNamer.partitions(of: positions).values), on: connection, logger: logger)
-        guard !highest.isEmpty else { return [:] }
+        guard !highest.isEmpty else { return [] }
         var namer = PartitionNamer()
-        let redelivered = positions.filter { $0.offset <= highest[namer.name(topic: $0.topic, partition: $0.partition)] ?? -1 }
-        guard !redelivered.isEmpty else { return [:] }
-        var known: [MessagePosition: RejectReason?] = [:]
-        for position in redelivered { known[position] = .some(nil) }
-        let topics = redelivered.map(\.topic)
-        let partitionsOfRedelivered = redelivered.map(\.partition)
-        let offsets = redelivered.map(\.offset)
-        let rows = try await connection.query(
-            """
-            SELECT l.topic, l.kafka_partition, l.kafka_offset, l.reason
-            FROM ingest_ledger l
-            JOIN UNNEST(\(topics)::text[], \(partitionsOfRedelivered)::int4[], \(offsets)::int8[]) AS b(topic, kafka_partition, kafka_offset)
-              ON l.topic = b.topic AND l.kafka_partition = b.kafka_partition AND l.kafka_offset = b.kafka_offset
-            """, logger: logger)
-        for try await (topic, partition, offset, reason) in rows.decode((String, Int32, Int64, String?).self) {
-            known[MessagePosition(topic: topic, partition: partition, offset: offset)] = .some(reason.flatMap(RejectReason.init(rawValue:)))
-        }
-        return known
+        return Set(positions.filter { $0.offset <= highest[namer.name(topic: $0.topic, partition: $0.partition)] ?? -1 })
     }
 
     /// Sets aside the ledger of partitions that were deleted and created again since they were
     /// counted (or lost with a broker that keeps topics in memory): their offsets start again at
-    /// 0, so recorded positions now hold other messages, which `knownPositions` would take for
+    /// 0, so recorded positions now hold other messages, which `redeliveredPositions` would take for
     /// redeliveries and skip. `firsts` is each partition's lowest delivered offset in the batch
     /// with its message's timestamp: a recorded batch range starting at that offset with another
     /// first timestamp is a previous incarnation. Its ranges and rejection rows are renamed to
