@@ -105,4 +105,13 @@ struct WireFormatTests {
         let error = #expect(throws: CityDefinitionError.self) { try city.validate() }
         #expect(error?.description.contains("unknown segment b") == true)
     }
+
+    @Test("a city file that cannot be read is named, with what to do")
+    func unreadableCity() {
+        let missing = URL(fileURLWithPath: "no-such-directory-\(UInt32.random(in: 0...UInt32.max))/city.json")
+        let error = #expect(throws: CityDefinitionError.self) { try CityDefinition.load(from: missing) }
+        let message = error?.description ?? ""
+        #expect(message.contains(missing.path))
+        #expect(message.contains("working directory") && message.contains("CABLECAR_*_CITY"), "\(message)")
+    }
 }

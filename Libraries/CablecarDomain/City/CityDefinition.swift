@@ -38,7 +38,7 @@ public struct CityDefinition: Codable, Sendable, Equatable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw CityDefinitionError.unreadable(path: url.path, reason: "\(error)")
+            throw CityDefinitionError.unreadable(path: url.path, reason: error.localizedDescription)
         }
         let city: CityDefinition
         do {
@@ -58,7 +58,11 @@ public enum CityDefinitionError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .unreadable(let path, let reason): "cannot read city definition \(path): \(reason)"
+        case .unreadable(let path, let reason):
+            "cannot read city definition \(path): \(reason) A relative path is read from the working directory: start the "
+                + "service from the repository's root (the default is its bundled city, "
+                + "Simulators/CablecarSimulation/Resources/city.json) or set the service's CABLECAR_*_CITY variable to the file"
+                + " (README, Configuration)"
         case .malformed(let path, let reason): "city definition \(path) is not valid JSON of the expected shape: \(reason)"
         case .invalid(let reason): "city definition is inconsistent: \(reason)"
         }
